@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Runs every test of tempo-light. On a fresh machine it first installs what the tests
+# need (and skips whatever is already there): the Rust targets and clang (blst's C for
+# wasm32 and bare-metal builds).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '\n==> %s\n' "$*"; }
+have() { command -v "$1" >/dev/null 2>&1; }
+SUDO=""
+if [ "$(id -u)" != 0 ] && have sudo; then SUDO="sudo"; fi
+
+apt_updated=""
+apt_install() { # apt_install COMMAND PACKAGE
+  have "$1" && return 0
+  log "installing $2"
+  if [ -z "$apt_updated" ]; then $SUDO apt-get update -qq; apt_updated=1; fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$2" >/dev/null
+}
+
+rust_target() {
+  rustup target list --installed 2>/dev/null | grep -qx "$1" && return 0
+  log "installing the Rust target $1"
+  rustup target add "$1"
+}
+
+# ---- prerequisites -------------------------------------------------------------------
+apt_install clang clang
+rust_target wasm32-unknown-unknown
+rust_target thumbv7em-none-eabihf
+rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
+rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
+export CC_wasm32_unknown_unknown=clang
+export CC_thumbv7em_none_eabihf=clang
+
+# ---- checks ---------------------------------------------------------------------------
+log "format"
+cargo fmt --all -- --check
+
+log "lints (clippy -D warnings)"
+cargo clippy --locked --all-targets -- -D warnings
+
+log "docs (every public item documented)"
+RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps
+
+log "no_std proof: the core on a bare-metal 32-bit target with no std at all"
+RUSTFLAGS="-D warnings" cargo build --locked --no-default-features --target thumbv7em-none-eabihf
+
+log "the core for wasm32-unknown-unknown, without warnings"
+RUSTFLAGS="-D warnings" cargo build --locked --no-default-features --target wasm32-unknown-unknown
+
+log "tests (unit, integration, differential against commonware 2026.7.1, doc)"
+cargo test --locked --all-targets
+cargo test --locked --doc
+
+log "all tests passed"

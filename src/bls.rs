@@ -1,0 +1,244 @@
+//! BLS12-381 (MinSig: signatures in G1, keys in G2) on top of `blst`.
+//!
+//! Three things live here: checked point decoding (the same `blst` calls and the same
+//! rejections as commonware: bad encoding, off-curve, off-subgroup, infinity), hashing a
+//! namespaced message to G1, and the same-signer batch check that verifies many
+//! signatures of one key with a single shared Miller loop.
+//!
+//! The batch check multiplies each signature by a 128-bit scalar before summing. The
+//! reference draws these from an RNG and is only as strong as that RNG (an all-zero RNG
+//! accepts forgeries). Here the scalars are derived by hashing the whole batch (key,
+//! every message, every signature), so they are unpredictable to whoever chose the
+//! batch, need no RNG in `no_std`, and cannot be steered by the caller.
+
+use crate::error::PointError;
+use alloc::vec::Vec;
+use alloy_primitives::keccak256;
+use blst::{
+    blst_final_exp, blst_fp12, blst_fp12_is_one, blst_hash_to_g1, blst_miller_loop_n, blst_p1,
+    blst_p1_add_or_double, blst_p1_affine, blst_p1_affine_compress, blst_p1_affine_in_g1,
+    blst_p1_affine_is_inf, blst_p1_is_inf, blst_p1_mult, blst_p1_to_affine, blst_p1_uncompress,
+    blst_p2_affine, blst_p2_affine_compress, blst_p2_affine_generator, blst_p2_affine_in_g2,
+    blst_p2_affine_is_inf, blst_p2_uncompress, BLST_ERROR,
+};
+
+/// Domain separation tag for hashing messages to G1 (commonware's `MinSig::MESSAGE`).
+pub const DST_G1: &[u8] = b"BLS_SIG_BLS12381G1_XMD:SHA-256_SSWU_RO_POP_";
+
+/// Length of a compressed G1 point (a signature).
+pub const SIGNATURE_LENGTH: usize = 48;
+/// Length of a compressed G2 point (a public key, e.g. the network identity).
+pub const PUBLIC_KEY_LENGTH: usize = 96;
+
+/// Domain of the hash that derives batch scalars (ours; never sent over the wire).
+const SCALAR_DOMAIN: &[u8] = b"tempo-light/batch-scalars/v1";
+
+fn blst_error(e: BLST_ERROR) -> PointError {
+    match e {
+        BLST_ERROR::BLST_POINT_NOT_ON_CURVE => PointError::NotOnCurve,
+        BLST_ERROR::BLST_POINT_NOT_IN_GROUP => PointError::NotInSubgroup,
+        BLST_ERROR::BLST_PK_IS_INFINITY => PointError::Infinity,
+        _ => PointError::BadEncoding,
+    }
+}
+
+/// A validated G2 public key (the network identity of an epoch): on the curve, in the
+/// subgroup, and not the point at infinity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PublicKey {
+    point: blst_p2_affine,
+    bytes: [u8; PUBLIC_KEY_LENGTH],
+}
+
+impl PublicKey {
+    /// Decodes and checks a compressed G2 point.
+    pub fn from_bytes(bytes: &[u8; PUBLIC_KEY_LENGTH]) -> Result<Self, PointError> {
+        let mut point = blst_p2_affine::default();
+        // SAFETY: `bytes` is 96 readable bytes, `point` a valid out-pointer.
+        let rc = unsafe { blst_p2_uncompress(&mut point, bytes.as_ptr()) };
+        if rc != BLST_ERROR::BLST_SUCCESS {
+            return Err(blst_error(rc));
+        }
+        // SAFETY: `point` was initialised by a successful uncompress.
+        if unsafe { blst_p2_affine_is_inf(&point) } {
+            return Err(PointError::Infinity);
+        }
+        // SAFETY: as above.
+        if !unsafe { blst_p2_affine_in_g2(&point) } {
+            return Err(PointError::NotInSubgroup);
+        }
+        // Store the canonical re-encoding, so equal keys compare equal byte for byte.
+        let mut canonical = [0u8; PUBLIC_KEY_LENGTH];
+        // SAFETY: `canonical` is 96 writable bytes.
+        unsafe { blst_p2_affine_compress(canonical.as_mut_ptr(), &point) };
+        Ok(Self {
+            point,
+            bytes: canonical,
+        })
+    }
+
+    /// Decodes from a slice that must be exactly 96 bytes.
+    pub fn from_slice(bytes: &[u8]) -> Result<Self, PointError> {
+        let array: &[u8; PUBLIC_KEY_LENGTH] =
+            bytes.try_into().map_err(|_| PointError::BadEncoding)?;
+        Self::from_bytes(array)
+    }
+
+    /// The compressed encoding.
+    pub fn to_bytes(&self) -> [u8; PUBLIC_KEY_LENGTH] {
+        self.bytes
+    }
+}
+
+/// A validated G1 signature: on the curve, in the subgroup, and not infinity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Signature {
+    point: blst_p1_affine,
+}
+
+impl Signature {
+    /// Decodes and checks a compressed G1 point.
+    pub fn from_bytes(bytes: &[u8; SIGNATURE_LENGTH]) -> Result<Self, PointError> {
+        let mut point = blst_p1_affine::default();
+        // SAFETY: `bytes` is 48 readable bytes, `point` a valid out-pointer.
+        let rc = unsafe { blst_p1_uncompress(&mut point, bytes.as_ptr()) };
+        if rc != BLST_ERROR::BLST_SUCCESS {
+            return Err(blst_error(rc));
+        }
+        // SAFETY: `point` was initialised by a successful uncompress.
+        if unsafe { blst_p1_affine_is_inf(&point) } {
+            return Err(PointError::Infinity);
+        }
+        // SAFETY: as above.
+        if !unsafe { blst_p1_affine_in_g1(&point) } {
+            return Err(PointError::NotInSubgroup);
+        }
+        Ok(Self { point })
+    }
+
+    /// The compressed encoding.
+    pub fn to_bytes(&self) -> [u8; SIGNATURE_LENGTH] {
+        let mut out = [0u8; SIGNATURE_LENGTH];
+        // SAFETY: `out` is 48 writable bytes.
+        unsafe { blst_p1_affine_compress(out.as_mut_ptr(), &self.point) };
+        out
+    }
+}
+
+/// Hashes `varint(len(namespace)) ‖ namespace ‖ message` to G1 (commonware's
+/// `hash_with_namespace` over `union_unique`).
+pub(crate) fn hash_namespaced(namespace: &[u8], message: &[u8]) -> blst_p1 {
+    let mut input = Vec::with_capacity(namespace.len() + message.len() + 5);
+    crate::codec::write_varint(&mut input, namespace.len() as u64);
+    input.extend_from_slice(namespace);
+    input.extend_from_slice(message);
+    let mut out = blst_p1::default();
+    // SAFETY: all pointers refer to live slices of the stated lengths; aug is empty.
+    unsafe {
+        blst_hash_to_g1(
+            &mut out,
+            input.as_ptr(),
+            input.len(),
+            DST_G1.as_ptr(),
+            DST_G1.len(),
+            core::ptr::null(),
+            0,
+        )
+    };
+    out
+}
+
+/// One message of a batch: its namespace, its bytes, and the signature claimed over them.
+pub(crate) struct Entry<'a> {
+    pub namespace: &'a [u8],
+    pub message: &'a [u8],
+    pub signature: Signature,
+}
+
+/// Derives the batch scalars: a hash of the whole batch, then one 128-bit scalar per
+/// entry, with the top bit set so none is zero. Little-endian, as `blst_p1_mult` wants.
+fn batch_scalars(public: &PublicKey, entries: &[Entry<'_>]) -> Vec<[u8; 16]> {
+    let mut transcript = Vec::with_capacity(
+        SCALAR_DOMAIN.len() + PUBLIC_KEY_LENGTH + entries.len() * (SIGNATURE_LENGTH + 96),
+    );
+    transcript.extend_from_slice(SCALAR_DOMAIN);
+    transcript.extend_from_slice(&public.bytes);
+    for entry in entries {
+        crate::codec::write_varint(&mut transcript, entry.namespace.len() as u64);
+        transcript.extend_from_slice(entry.namespace);
+        crate::codec::write_varint(&mut transcript, entry.message.len() as u64);
+        transcript.extend_from_slice(entry.message);
+        transcript.extend_from_slice(&entry.signature.to_bytes());
+    }
+    let seed = keccak256(&transcript);
+    (0..entries.len())
+        .map(|i| {
+            let mut block = [0u8; 40];
+            block[..32].copy_from_slice(seed.as_slice());
+            block[32..].copy_from_slice(&(i as u64).to_be_bytes());
+            let digest = keccak256(block);
+            let mut scalar = [0u8; 16];
+            scalar.copy_from_slice(&digest[..16]);
+            scalar[15] |= 0x80;
+            scalar
+        })
+        .collect()
+}
+
+/// Verifies that every entry's signature is `public`'s signature over its namespaced
+/// message, in one multi-pairing: with scalars `r_i`, checks
+/// `e(Σ r_i·H(m_i), pk) · e(Σ r_i·σ_i, −g2) = 1`.
+///
+/// An empty batch verifies (vacuously), as in the reference.
+pub(crate) fn verify_same_signer(public: &PublicKey, entries: &[Entry<'_>]) -> bool {
+    if entries.is_empty() {
+        return true;
+    }
+    let scalars = batch_scalars(public, entries);
+    let mut hashes = blst_p1::default();
+    let mut signatures = blst_p1::default();
+    for (entry, scalar) in entries.iter().zip(&scalars) {
+        let hashed = hash_namespaced(entry.namespace, entry.message);
+        let mut signature = blst_p1::default();
+        // SAFETY: every pointer is to a live, initialised blst value; scalars are 16 bytes = 128 bits.
+        unsafe {
+            blst::blst_p1_from_affine(&mut signature, &entry.signature.point);
+            let mut term = blst_p1::default();
+            blst_p1_mult(&mut term, &hashed, scalar.as_ptr(), 128);
+            blst_p1_add_or_double(&mut hashes, &hashes, &term);
+            blst_p1_mult(&mut term, &signature, scalar.as_ptr(), 128);
+            blst_p1_add_or_double(&mut signatures, &signatures, &term);
+        }
+    }
+    pairing_check(public, &hashes, &signatures)
+}
+
+/// `e(hashes, pk) == e(signatures, g2)`, as one shared Miller loop and one final exponentiation.
+fn pairing_check(public: &PublicKey, hashes: &blst_p1, signatures: &blst_p1) -> bool {
+    // SAFETY: inputs are initialised points.
+    let (hashes_inf, signatures_inf) =
+        unsafe { (blst_p1_is_inf(hashes), blst_p1_is_inf(signatures)) };
+    if hashes_inf || signatures_inf {
+        // e(H, pk) = e(S, g2) with one side the identity holds only if both are
+        // (the pairing is non-degenerate and pk is not infinity).
+        return hashes_inf && signatures_inf;
+    }
+    let mut h = blst_p1_affine::default();
+    let mut s = blst_p1_affine::default();
+    let mut ml = blst_fp12::default();
+    let mut gt = blst_fp12::default();
+    // SAFETY: all pointers refer to live, initialised values; the arrays hold n = 2 pointers.
+    unsafe {
+        blst_p1_to_affine(&mut h, hashes);
+        // Negate the signature sum instead of g2: e(H, pk) · e(−S, g2) = 1.
+        let mut neg_s = *signatures;
+        blst::blst_p1_cneg(&mut neg_s, true);
+        blst_p1_to_affine(&mut s, &neg_s);
+        let g2: *const blst_p2_affine = blst_p2_affine_generator();
+        let qs: [*const blst_p2_affine; 2] = [&public.point, g2];
+        let ps: [*const blst_p1_affine; 2] = [&h, &s];
+        blst_miller_loop_n(&mut ml, qs.as_ptr(), ps.as_ptr(), 2);
+        blst_final_exp(&mut gt, &ml);
+        blst_fp12_is_one(&gt)
+    }
+}

@@ -1,0 +1,192 @@
+//! The DKG outcome a boundary block carries in `extraData`: who holds the key next epoch,
+//! and the key itself.
+//!
+//! Layout (commonware-codec, `tempo_dkg_onchain_artifacts::OnchainDkgOutcome`):
+//! `varint(epoch) ‖ Output ‖ next_players ‖ is_next_full_dkg(bool)` where
+//! `Output = summary[32] ‖ Sharing ‖ dealers ‖ players ‖ revealed` and
+//! `Sharing = mode(u8) ‖ total(u32 big-endian) ‖ varint(n) ‖ n × G2[96]`.
+//! Sets are `varint(n) ‖ n × ed25519 key[32]`, strictly increasing.
+//!
+//! Acceptance rules, all as in the reference: at most 65535 validators; the sharing mode
+//! must be 0 (the only one on-chain version 0 supports); `total` in `1..=65535` and not
+//! cross-checked against the polynomial; `1..=65535` coefficients, each a valid G2 point
+//! that is not infinity; dealers, players and next players non-empty, revealed possibly
+//! empty; every key must decompress; trailing bytes after the outcome are accepted
+//! (every Tempo consumer reads it with `Read`, not `Decode`). Every length is checked
+//! against what remains before anything is allocated.
+
+use crate::{
+    bls::{PublicKey, PUBLIC_KEY_LENGTH},
+    codec::{decode_hex, Reader},
+    error::DecodeError,
+};
+use alloc::vec::Vec;
+use alloy_primitives::B256;
+
+/// The most validators an on-chain outcome may describe (`u16::MAX`).
+pub const MAX_VALIDATORS: u32 = u16::MAX as u32;
+
+/// How participants are assigned evaluation points in the sharing. Only the first exists on chain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SharingMode {
+    /// Participant `i` evaluates at `i + 1` (tag 0).
+    NonZeroCounter,
+}
+
+/// The public polynomial of a (re)shared key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sharing {
+    /// Evaluation-point assignment.
+    pub mode: SharingMode,
+    /// Number of participants the sharing was made for (not checked against the polynomial).
+    pub total: u32,
+    /// Public polynomial coefficients, constant term first; the constant term is the network identity.
+    pub coefficients: Vec<PublicKey>,
+}
+
+impl Sharing {
+    /// The network identity: the polynomial's constant term.
+    pub fn identity(&self) -> &PublicKey {
+        // Decoding guarantees at least one coefficient; `Sharing` values are only built by decoding.
+        &self.coefficients[0]
+    }
+}
+
+/// A DKG outcome as written on chain, fully decoded and checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DkgOutcome {
+    /// The epoch this outcome is used for.
+    pub epoch: u64,
+    /// The ceremony transcript summary.
+    pub summary: B256,
+    /// The public polynomial.
+    pub sharing: Sharing,
+    /// Dealers of the ceremony.
+    pub dealers: Vec<[u8; 32]>,
+    /// Players of the ceremony: the signers of `epoch`.
+    pub players: Vec<[u8; 32]>,
+    /// Players whose shares were revealed.
+    pub revealed: Vec<[u8; 32]>,
+    /// Players of the ceremony running during `epoch` (the signers of `epoch + 1`).
+    pub next_players: Vec<[u8; 32]>,
+    /// Whether the next ceremony is a full DKG, which will change the network identity.
+    pub is_next_full_dkg: bool,
+}
+
+impl DkgOutcome {
+    /// Decodes an outcome from the front of `bytes`; bytes after it are ignored, as Tempo does.
+    pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
+        let mut r = Reader::new(bytes);
+        let epoch = r.varint_u64("dkg.epoch")?;
+        let summary = B256::from(r.array::<32>("dkg.summary")?);
+        let sharing = read_sharing(&mut r)?;
+        let dealers = read_set(&mut r, "dkg.dealers", 1)?;
+        let players = read_set(&mut r, "dkg.players", 1)?;
+        let revealed = read_set(&mut r, "dkg.revealed", 0)?;
+        let next_players = read_set(&mut r, "dkg.next_players", 1)?;
+        let is_next_full_dkg = r.bool("dkg.is_next_full_dkg")?;
+        Ok(Self {
+            epoch,
+            summary,
+            sharing,
+            dealers,
+            players,
+            revealed,
+            next_players,
+            is_next_full_dkg,
+        })
+    }
+
+    /// Decodes from hex (an `extraData` field), with or without `0x`.
+    pub fn from_hex(text: &str) -> Result<Self, DecodeError> {
+        Self::decode(&decode_hex("extraData", text)?)
+    }
+
+    /// The network identity for [`Self::epoch`].
+    pub fn identity(&self) -> &PublicKey {
+        self.sharing.identity()
+    }
+
+    /// The commonware-codec encoding (what the reference writes).
+    pub fn encode(&self) -> Vec<u8> {
+        use crate::codec::write_varint;
+        let mut out = Vec::new();
+        write_varint(&mut out, self.epoch);
+        out.extend_from_slice(self.summary.as_slice());
+        out.push(match self.sharing.mode {
+            SharingMode::NonZeroCounter => 0,
+        });
+        out.extend_from_slice(&self.sharing.total.to_be_bytes());
+        write_varint(&mut out, self.sharing.coefficients.len() as u64);
+        for c in &self.sharing.coefficients {
+            out.extend_from_slice(&c.to_bytes());
+        }
+        for set in [
+            &self.dealers,
+            &self.players,
+            &self.revealed,
+            &self.next_players,
+        ] {
+            write_varint(&mut out, set.len() as u64);
+            for key in set {
+                out.extend_from_slice(key);
+            }
+        }
+        out.push(u8::from(self.is_next_full_dkg));
+        out
+    }
+}
+
+fn read_sharing(r: &mut Reader<'_>) -> Result<Sharing, DecodeError> {
+    let mode = match r.u8("dkg.sharing.mode")? {
+        0 => SharingMode::NonZeroCounter,
+        tag => return Err(DecodeError::UnsupportedSharingMode { tag }),
+    };
+    let total = r.u32_be("dkg.sharing.total")?;
+    if total == 0 || total > MAX_VALIDATORS {
+        return Err(DecodeError::LengthOutOfRange {
+            field: "dkg.sharing.total",
+            len: u64::from(total),
+            min: 1,
+            max: u64::from(MAX_VALIDATORS),
+        });
+    }
+    let count = r.length("dkg.sharing.coefficients", 1, MAX_VALIDATORS)?;
+    r.ensure_items("dkg.sharing.coefficients", count, PUBLIC_KEY_LENGTH)?;
+    let mut coefficients = Vec::with_capacity(count as usize);
+    for index in 0..count as usize {
+        let bytes = r.array::<PUBLIC_KEY_LENGTH>("dkg.sharing.coefficients")?;
+        let point = PublicKey::from_bytes(&bytes).map_err(|reason| DecodeError::InvalidPoint {
+            field: "dkg.sharing.coefficients",
+            index,
+            reason,
+        })?;
+        coefficients.push(point);
+    }
+    Ok(Sharing {
+        mode,
+        total,
+        coefficients,
+    })
+}
+
+fn read_set(
+    r: &mut Reader<'_>,
+    field: &'static str,
+    min: u32,
+) -> Result<Vec<[u8; 32]>, DecodeError> {
+    let count = r.length(field, min, MAX_VALIDATORS)?;
+    r.ensure_items(field, count, 32)?;
+    let mut keys: Vec<[u8; 32]> = Vec::with_capacity(count as usize);
+    for index in 0..count as usize {
+        let key = r.array::<32>(field)?;
+        if ed25519_consensus::VerificationKey::try_from(key).is_err() {
+            return Err(DecodeError::InvalidEd25519Key { field, index });
+        }
+        if keys.last().is_some_and(|prev| *prev >= key) {
+            return Err(DecodeError::UnsortedSet { field, index });
+        }
+        keys.push(key);
+    }
+    Ok(keys)
+}

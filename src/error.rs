@@ -1,0 +1,239 @@
+//! Typed errors: every way an input can be rejected has its own variant.
+//!
+//! Callers need to tell apart three kinds of failure, and the types keep them apart:
+//! - [`DecodeError`]: the bytes or JSON are malformed (a lying or broken server);
+//! - [`VerifyError`]: well-formed data that does not prove finality (wrong block, wrong
+//!   epoch, a signature that does not verify, no identity known for the epoch);
+//! - [`Error`]: either of the two, as returned by the one-call entry points.
+
+use alloc::string::String;
+use core::fmt;
+
+/// Why a BLS12-381 point was rejected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PointError {
+    /// The bytes are not a valid compressed encoding (flag bits, or a coordinate not below the modulus).
+    BadEncoding,
+    /// The decoded coordinates are not on the curve.
+    NotOnCurve,
+    /// The point is on the curve but outside the prime-order subgroup.
+    NotInSubgroup,
+    /// The point is the identity (point at infinity), which no honest key or signature is.
+    Infinity,
+}
+
+impl fmt::Display for PointError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::BadEncoding => "bad encoding",
+            Self::NotOnCurve => "not on the curve",
+            Self::NotInSubgroup => "not in the prime-order subgroup",
+            Self::Infinity => "the point at infinity",
+        })
+    }
+}
+
+/// Malformed input: bytes or JSON that do not decode as the Tempo structure they claim to be.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    /// A hex string was not valid hex (with or without `0x`).
+    #[error("{field}: invalid hex")]
+    InvalidHex {
+        /// The field being decoded.
+        field: &'static str,
+    },
+    /// The input ended before the field was complete.
+    #[error("{field}: input ends early ({needed} bytes needed, {remaining} left)")]
+    Truncated {
+        /// The field being decoded.
+        field: &'static str,
+        /// Bytes the field needs (at least).
+        needed: usize,
+        /// Bytes that were left.
+        remaining: usize,
+    },
+    /// Bytes were left after a structure that must end the input.
+    #[error("{field}: {count} trailing bytes after the end")]
+    TrailingBytes {
+        /// The structure that was decoded.
+        field: &'static str,
+        /// How many bytes were left over.
+        count: usize,
+    },
+    /// A varint was over-long (non-canonical) or overflowed its integer type.
+    #[error("{field}: non-canonical or overflowing varint")]
+    InvalidVarint {
+        /// The field being decoded.
+        field: &'static str,
+    },
+    /// A length prefix was outside the allowed range.
+    #[error("{field}: length {len} outside {min}..={max}")]
+    LengthOutOfRange {
+        /// The field being decoded.
+        field: &'static str,
+        /// The claimed length.
+        len: u64,
+        /// Smallest allowed.
+        min: u64,
+        /// Largest allowed.
+        max: u64,
+    },
+    /// A boolean byte was neither 0 nor 1.
+    #[error("{field}: invalid boolean byte {byte:#04x}")]
+    InvalidBool {
+        /// The field being decoded.
+        field: &'static str,
+        /// The byte found.
+        byte: u8,
+    },
+    /// The sharing mode tag is unknown, or not supported by the on-chain format (version 0).
+    #[error("sharing mode {tag} is not supported on chain")]
+    UnsupportedSharingMode {
+        /// The tag byte found.
+        tag: u8,
+    },
+    /// A BLS12-381 point in a structure was invalid.
+    #[error("{field}[{index}]: invalid point: {reason}")]
+    InvalidPoint {
+        /// The field being decoded.
+        field: &'static str,
+        /// Position of the point within the field.
+        index: usize,
+        /// What was wrong with it.
+        reason: PointError,
+    },
+    /// An ed25519 public key did not decompress to a curve point.
+    #[error("{field}[{index}]: invalid ed25519 public key")]
+    InvalidEd25519Key {
+        /// The field being decoded.
+        field: &'static str,
+        /// Position of the key within the field.
+        index: usize,
+    },
+    /// A set was not strictly increasing (unsorted or with duplicates).
+    #[error("{field}[{index}]: set members must be sorted and unique")]
+    UnsortedSet {
+        /// The field being decoded.
+        field: &'static str,
+        /// Position of the first member out of order.
+        index: usize,
+    },
+    /// JSON did not have the expected shape.
+    #[error("invalid JSON: {0}")]
+    Json(String),
+    /// A JSON-RPC error object was returned instead of a result.
+    #[error("JSON-RPC error {code}: {message}")]
+    Rpc {
+        /// The JSON-RPC error code (204: not ready, 503: missing).
+        code: i64,
+        /// The server's message.
+        message: String,
+    },
+}
+
+/// Well-formed data that does not prove what it claims.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum VerifyError {
+    /// A signature in the certificate is not a valid G1 point. Certificates decode their
+    /// signatures lazily (as the reference does), so this is a verification failure.
+    #[error("certificate {which} signature is invalid: {reason}")]
+    SignaturePoint {
+        /// `"vote"` or `"seed"`.
+        which: &'static str,
+        /// What was wrong with the point.
+        reason: PointError,
+    },
+    /// The threshold signatures do not verify against the identity used.
+    #[error("certificate signatures do not verify against the network identity for epoch {epoch}")]
+    BadSignature {
+        /// The epoch whose identity was used.
+        epoch: u64,
+    },
+    /// The certificate finalizes a different block than the header given.
+    #[error("certificate finalizes {certified}, but the header hashes to {header}")]
+    DigestMismatch {
+        /// The digest inside the certificate.
+        certified: alloy_primitives::B256,
+        /// The hash of the header.
+        header: alloy_primitives::B256,
+    },
+    /// The certificate's epoch is not the epoch containing the block's height.
+    #[error("block {height} is in epoch {expected}, but the certificate is for epoch {actual}")]
+    EpochMismatch {
+        /// Height of the block.
+        height: u64,
+        /// Epoch containing the height.
+        expected: u64,
+        /// Epoch in the certificate.
+        actual: u64,
+    },
+    /// The height lies in an epoch whose last block does not fit in a `u64`.
+    #[error("height {height} is beyond the last representable epoch")]
+    HeightOutOfRange {
+        /// The height.
+        height: u64,
+    },
+    /// No identity is known for the certificate's epoch.
+    #[error("no network identity known for epoch {epoch} (built-in identity serves from epoch {from_epoch})")]
+    IdentityUnavailable {
+        /// The certificate's epoch.
+        epoch: u64,
+        /// The first epoch the built-in identity serves.
+        from_epoch: u64,
+    },
+}
+
+/// Any failure of the one-call entry points.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// The input is malformed.
+    #[error("malformed input: {0}")]
+    Decode(#[from] DecodeError),
+    /// The input is well-formed but does not prove finality.
+    #[error("not verified: {0}")]
+    Verify(#[from] VerifyError),
+}
+
+impl Error {
+    /// A stable name for the failure (the variant's name), for machines and JS error codes.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Decode(e) => e.code(),
+            Self::Verify(e) => e.code(),
+        }
+    }
+}
+
+impl DecodeError {
+    /// A stable name for the failure (the variant's name).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidHex { .. } => "InvalidHex",
+            Self::Truncated { .. } => "Truncated",
+            Self::TrailingBytes { .. } => "TrailingBytes",
+            Self::InvalidVarint { .. } => "InvalidVarint",
+            Self::LengthOutOfRange { .. } => "LengthOutOfRange",
+            Self::InvalidBool { .. } => "InvalidBool",
+            Self::UnsupportedSharingMode { .. } => "UnsupportedSharingMode",
+            Self::InvalidPoint { .. } => "InvalidPoint",
+            Self::InvalidEd25519Key { .. } => "InvalidEd25519Key",
+            Self::UnsortedSet { .. } => "UnsortedSet",
+            Self::Json(_) => "InvalidJson",
+            Self::Rpc { .. } => "RpcError",
+        }
+    }
+}
+
+impl VerifyError {
+    /// A stable name for the failure (the variant's name).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::SignaturePoint { .. } => "SignaturePoint",
+            Self::BadSignature { .. } => "BadSignature",
+            Self::DigestMismatch { .. } => "DigestMismatch",
+            Self::EpochMismatch { .. } => "EpochMismatch",
+            Self::HeightOutOfRange { .. } => "HeightOutOfRange",
+            Self::IdentityUnavailable { .. } => "IdentityUnavailable",
+        }
+    }
+}

@@ -1,0 +1,73 @@
+//! # tempo-light
+//!
+//! A light client for [Tempo](https://tempo.xyz) finality. Tempo finalizes every block
+//! with a BLS12-381 threshold certificate (134–140 bytes) that anyone can check against
+//! one public key, the *network identity*. This crate checks it: `no_std` + `alloc`, no
+//! I/O, the same code natively and in WebAssembly.
+//!
+//! ```
+//! # fn main() -> Result<(), tempo_light::Error> {
+//! # let json = include_str!("../../shared/fixtures/mainnet-block-32724390.json");
+//! use tempo_light::{CertifiedBlock, Network, verify_with_network};
+//! // `json` is what `consensus_getFinalization` returned (with or without the JSON-RPC envelope).
+//! let block = CertifiedBlock::from_json(json)?;
+//! let verified = verify_with_network(&Network::mainnet(), &block)?;
+//! assert_eq!(verified.height, 32_724_390);
+//! # Ok(()) }
+//! ```
+//!
+//! ## Trust model
+//!
+//! **Assumed.** The network identity for each epoch you verify: a built-in preset
+//! ([`Network::mainnet`], [`Network::testnet`]), one you pass in, or (with epoch tracking)
+//! one learnt from a boundary block that itself verified. Also assumed: that at most a
+//! threshold minus one of the epoch's validators collude (the threshold signature's own
+//! assumption), and that BLS12-381 is secure.
+//!
+//! **Checked.** Everything else, from the bytes: the certificate decodes exactly as the
+//! reference decodes it; its two signatures (the finalize vote over the proposal and the
+//! VRF seed over the round) are valid G1 points in the subgroup and verify against the
+//! identity; its digest is the keccak256 of the header's RLP, computed here; its epoch is
+//! the epoch containing the header's height. A boundary block's DKG outcome is decoded
+//! with the reference's acceptance rules.
+//!
+//! **What an attacker controlling the RPC can do**: withhold answers, answer slowly, or
+//! answer with garbage, each of which is reported as such (a typed [`Error`]); show you an
+//! older final block rather than the newest. **What it cannot do**: make a block that was
+//! not finalized verify, change any field of a verified header, move a block into another
+//! epoch, or make a certificate from another network verify (the identities differ). The
+//! `epoch`, `view` and `digest` fields an RPC sends beside a certificate are never used.
+//!
+//! ## Layout (in data-flow order)
+//! [`rpc`] (RPC JSON) → [`certificate`], [`header`], [`dkg`] (decoding) → [`bls`],
+//! [`verify`] (verification) with [`network`] and [`epoch`] (what is trusted when).
+#![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod rpc;
+
+pub mod certificate;
+pub mod dkg;
+pub mod header;
+
+pub mod bls;
+pub mod epoch;
+pub mod network;
+pub mod verify;
+
+pub mod error;
+
+pub(crate) mod codec;
+
+pub use bls::PublicKey;
+pub use certificate::Certificate;
+pub use dkg::DkgOutcome;
+pub use error::{DecodeError, Error, PointError, VerifyError};
+pub use header::TempoHeader;
+pub use network::{AnchoredIdentity, Network};
+pub use rpc::CertifiedBlock;
+pub use verify::{verify_block, verify_with_network, VerifiedBlock};

@@ -1,0 +1,138 @@
+//! Networks: chain id, epoch length, and the built-in network identities.
+//!
+//! Presets come from Tempo's compiled identities (`tempo_chainspec::network_identity`)
+//! and the public record of rotations. An identity serves every epoch from its
+//! `from_epoch` until the next identity's `from_epoch`.
+
+use crate::{bls::PublicKey, error::VerifyError};
+use alloc::{vec, vec::Vec};
+use alloy_primitives::hex;
+
+/// A network identity and the first epoch it signs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AnchoredIdentity {
+    /// First epoch whose certificates this identity signs.
+    pub from_epoch: u64,
+    /// The BLS12-381 G2 threshold public key.
+    pub identity: PublicKey,
+}
+
+/// What a light client needs to know about a network before it trusts anything.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Network {
+    /// Name shown to people (`mainnet`, `testnet`, `custom`).
+    pub name: &'static str,
+    /// EIP-155 chain id.
+    pub chain_id: u64,
+    /// Blocks per epoch.
+    pub epoch_length: u64,
+    /// Built-in identities, sorted by `from_epoch`.
+    pub identities: Vec<AnchoredIdentity>,
+}
+
+/// Mainnet ("presto") identity, valid from epoch 0.
+pub const MAINNET_IDENTITY: [u8; 96] = hex!(
+    "a217bb85001d4dcf8e5c50136f77af88cb2cab1857279b91c6240f41cca95c4f"
+    "43f6dcab3e0dfb87dafb3ecbeb6251e90a5df2e6c47432482821cd8b84665ee4"
+    "642589d2d9628a92b03e2bbfb00e006d038cd98def76d2a41b7c228c05f5a193"
+);
+/// Testnet ("moderato") identity, valid from epoch 51.
+pub const TESTNET_IDENTITY_51: [u8; 96] = hex!(
+    "84591ad702a9ee67c0c64add2ff166c19a4666a1dc636cc530a810052957d34c"
+    "185bb1d2c7f5569983485a5af49baed70166ba17ae782bc8c75701099c704747"
+    "98ccc181d03b0c12054f1d01c7817b27b425bae4bfcf936218c0d097cccf3242"
+);
+/// Testnet ("moderato") identity after the full DKG that took effect at epoch 1747.
+pub const TESTNET_IDENTITY_1747: [u8; 96] = hex!(
+    "967ae1a6d3ddbe5cb0fe5e6fc58e74249787b4a277619b549fed6609d0466054"
+    "0dd2449cd7174def35e40f544e5ad72d15d064191a205ed6e0c49619c68f9751"
+    "08b614d0d51def9a8416a10a07c4193bea0cbbc4252ec1b33f21095a5d7aa590"
+);
+
+/// Tempo's epoch length on mainnet and testnet.
+pub const EPOCH_LENGTH: u64 = 21_600;
+
+fn builtin(bytes: &[u8; 96]) -> PublicKey {
+    // The constants above are valid G2 points; `presets_decode` in the tests proves it.
+    PublicKey::from_bytes(bytes).unwrap_or_else(|_| unreachable!("built-in identity is valid"))
+}
+
+impl Network {
+    /// Tempo mainnet (chain 4217).
+    pub fn mainnet() -> Self {
+        Self {
+            name: "mainnet",
+            chain_id: 4217,
+            epoch_length: EPOCH_LENGTH,
+            identities: vec![AnchoredIdentity {
+                from_epoch: 0,
+                identity: builtin(&MAINNET_IDENTITY),
+            }],
+        }
+    }
+
+    /// Tempo testnet, moderato (chain 42431).
+    pub fn testnet() -> Self {
+        Self {
+            name: "testnet",
+            chain_id: 42431,
+            epoch_length: EPOCH_LENGTH,
+            identities: vec![
+                AnchoredIdentity {
+                    from_epoch: 51,
+                    identity: builtin(&TESTNET_IDENTITY_51),
+                },
+                AnchoredIdentity {
+                    from_epoch: 1747,
+                    identity: builtin(&TESTNET_IDENTITY_1747),
+                },
+            ],
+        }
+    }
+
+    /// A preset by name: `mainnet`/`presto` or `testnet`/`moderato`.
+    pub fn by_name(name: &str) -> Option<Self> {
+        match name {
+            "mainnet" | "presto" => Some(Self::mainnet()),
+            "testnet" | "moderato" => Some(Self::testnet()),
+            _ => None,
+        }
+    }
+
+    /// A network with one explicit identity (a devnet, or a key learnt out of band).
+    /// Returns `None` if `epoch_length` is zero.
+    pub fn custom(
+        chain_id: u64,
+        epoch_length: u64,
+        identity: PublicKey,
+        from_epoch: u64,
+    ) -> Option<Self> {
+        (epoch_length > 0).then(|| Self {
+            name: "custom",
+            chain_id,
+            epoch_length,
+            identities: vec![AnchoredIdentity {
+                from_epoch,
+                identity,
+            }],
+        })
+    }
+
+    /// The epoch containing `height`; an error if that epoch's last block would overflow `u64`
+    /// (the reference's epoch strategy has no answer there either).
+    pub fn epoch_of(&self, height: u64) -> Result<u64, VerifyError> {
+        crate::epoch::epoch_of(self.epoch_length, height)
+    }
+
+    /// The built-in identity serving `epoch`: the one with the largest `from_epoch <= epoch`.
+    pub fn builtin_identity(&self, epoch: u64) -> Result<&AnchoredIdentity, VerifyError> {
+        self.identities
+            .iter()
+            .rev()
+            .find(|anchored| anchored.from_epoch <= epoch)
+            .ok_or(VerifyError::IdentityUnavailable {
+                epoch,
+                from_epoch: self.identities.first().map_or(u64::MAX, |a| a.from_epoch),
+            })
+    }
+}

@@ -1,0 +1,102 @@
+//! Shared test helpers: the real mainnet fixture, and certificates signed with real BLS keys
+//! by the reference crates (commonware 2026.7.1) over headers we choose.
+#![allow(dead_code)]
+
+use commonware_codec::Encode;
+use commonware_cryptography::bls12381::primitives::{
+    group::Private,
+    ops::{keypair, sign_message},
+    variant::{MinSig, Variant},
+};
+use rand::{rngs::StdRng, SeedableRng};
+use serde_json::{json, Value};
+use tempo_light::{certificate::Certificate, PublicKey, TempoHeader};
+
+/// The real mainnet block fixture, as JSON.
+pub const MAINNET_BLOCK: &str =
+    include_str!("../../../shared/fixtures/mainnet-block-32724390.json");
+/// The real mainnet genesis DKG outcome fixture, as JSON.
+pub const MAINNET_GENESIS: &str =
+    include_str!("../../../shared/fixtures/mainnet-genesis-dkg-outcome.json");
+
+pub fn fixture() -> Value {
+    serde_json::from_str(MAINNET_BLOCK).unwrap()
+}
+
+/// The fixture as a `consensus_getFinalization` result (a CertifiedBlock).
+pub fn mainnet_certified_block() -> Value {
+    let f = fixture();
+    json!({
+        "epoch": f["finalization"]["epoch"],
+        "view": f["finalization"]["view"],
+        "digest": f["finalization"]["digest"],
+        "certificate": f["finalization"]["certificate"],
+        "block": { "header": f["header"], "body": { "transactions": [], "ommers": [], "withdrawals": [] } }
+    })
+}
+
+/// A group key held whole (a threshold signature recovered from shares equals the
+/// signature under the group secret, so this signs exactly what a committee would).
+pub struct Signer {
+    private: Private,
+    public: <MinSig as Variant>::Public,
+}
+
+impl Signer {
+    pub fn new(seed: u64) -> Self {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let (private, public) = keypair::<_, MinSig>(&mut rng);
+        Self { private, public }
+    }
+
+    pub fn identity(&self) -> PublicKey {
+        PublicKey::from_slice(&self.public.encode()).unwrap()
+    }
+
+    pub fn identity_hex(&self) -> String {
+        alloy_primitives::hex::encode_prefixed(self.public.encode())
+    }
+
+    /// A valid certificate for (epoch, view, parent_view, digest).
+    pub fn certify(
+        &self,
+        epoch: u64,
+        view: u64,
+        parent_view: u64,
+        digest: [u8; 32],
+    ) -> Certificate {
+        let mut c = Certificate {
+            epoch,
+            view,
+            parent_view,
+            digest: digest.into(),
+            vote_signature: [0; 48],
+            seed_signature: [0; 48],
+        };
+        let vote = sign_message::<MinSig>(&self.private, b"TEMPO_FINALIZE", &c.proposal_bytes());
+        let seed = sign_message::<MinSig>(&self.private, b"TEMPO_SEED", &c.round_bytes());
+        c.vote_signature.copy_from_slice(&vote.encode());
+        c.seed_signature.copy_from_slice(&seed.encode());
+        c
+    }
+
+    /// A CertifiedBlock JSON for `header`, certified at `epoch`.
+    pub fn certified_block(&self, header: &Value, epoch: u64, view: u64) -> Value {
+        let parsed = TempoHeader::from_value(header.clone()).unwrap();
+        let c = self.certify(epoch, view, view.saturating_sub(1), parsed.hash().0);
+        json!({
+            "epoch": epoch, "view": view, "digest": format!("{:#x}", parsed.hash()),
+            "certificate": alloy_primitives::hex::encode_prefixed(c.encode()),
+            "block": { "header": header }
+        })
+    }
+}
+
+/// The fixture's header moved to `height` (other fields kept, consensusContext dropped).
+pub fn header_at(height: u64, extra_data: &str) -> Value {
+    let mut h = fixture()["header"].clone();
+    h["number"] = json!(format!("{height:#x}"));
+    h["extraData"] = json!(extra_data);
+    h.as_object_mut().unwrap().remove("consensusContext");
+    h
+}
