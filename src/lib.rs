@@ -61,6 +61,9 @@ pub mod verify;
 
 pub mod error;
 
+#[cfg(feature = "devnet")]
+pub mod devnet;
+
 pub(crate) mod codec;
 
 pub use bls::PublicKey;

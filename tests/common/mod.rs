@@ -2,6 +2,8 @@
 //! by the reference crates (commonware 2026.7.1) over headers we choose.
 #![allow(dead_code)]
 
+pub mod reference;
+
 use commonware_codec::Encode;
 use commonware_cryptography::bls12381::primitives::{
     group::Private,
