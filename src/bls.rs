@@ -289,3 +289,19 @@ impl SecretKey {
         Signature { point }
     }
 }
+
+impl serde::Serialize for PublicKey {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&alloy_primitives::hex::encode_prefixed(self.bytes))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PublicKey {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <alloc::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        let bytes = alloy_primitives::hex::decode(text.as_ref())
+            .map_err(|_| serde::de::Error::custom("identity is not hex"))?;
+        Self::from_slice(&bytes)
+            .map_err(|e| serde::de::Error::custom(alloc::format!("invalid identity: {e}")))
+    }
+}

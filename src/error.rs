@@ -237,3 +237,119 @@ impl VerifyError {
         }
     }
 }
+
+/// Why the light client refused an answer. On any of these its state is exactly what it was.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ClientError {
+    /// The answer was malformed or did not verify.
+    #[error(transparent)]
+    Block(#[from] Error),
+    /// The client saw two conflicting finalizations and refuses everything until reset.
+    #[error("frozen: conflicting finalizations at height {height}; reset the client")]
+    Frozen {
+        /// Height of the equivocation.
+        height: u64,
+    },
+    /// A finalization at or below the head that adds nothing (a replay of an old one).
+    #[error("finalization of block {height} is not newer than the head {head}")]
+    NotNewer {
+        /// Height of the finalization.
+        height: u64,
+        /// Height of the current head.
+        head: u64,
+    },
+    /// A boundary changed the identity although the previous outcome announced no full DKG.
+    #[error(
+        "boundary of epoch {epoch} changes the network identity without an announced full DKG"
+    )]
+    UnannouncedRotation {
+        /// The epoch whose boundary carried the change.
+        epoch: u64,
+    },
+    /// A boundary's DKG outcome is for the wrong epoch.
+    #[error("boundary block {height} carries the outcome for epoch {actual}, expected {expected}")]
+    BoundaryEpochMismatch {
+        /// Height of the boundary block.
+        height: u64,
+        /// The epoch it should announce (its own epoch + 1).
+        expected: u64,
+        /// The epoch it announced.
+        actual: u64,
+    },
+    /// The answer is not for what was asked (another height, or no request pending).
+    #[error("unexpected answer: {0}")]
+    Unexpected(&'static str),
+    /// A header run is not the requested range.
+    #[error("header run: expected block {expected}, got {actual}")]
+    HeaderNumberMismatch {
+        /// The height expected at that position.
+        expected: u64,
+        /// The height found.
+        actual: u64,
+    },
+    /// Two consecutive headers do not link by parent hash.
+    #[error(
+        "header {height} does not link to its parent (parent hash {actual}, expected {expected})"
+    )]
+    BrokenParentLink {
+        /// Height of the child header.
+        height: u64,
+        /// The hash it should name as parent.
+        expected: alloy_primitives::B256,
+        /// The parent hash it names.
+        actual: alloy_primitives::B256,
+    },
+    /// A header run does not end at the block it must end at.
+    #[error("header run ends at {actual}, expected {expected}")]
+    TipHashMismatch {
+        /// The hash the run must end with.
+        expected: alloy_primitives::B256,
+        /// The hash it ends with.
+        actual: alloy_primitives::B256,
+    },
+    /// Saved state could not be restored.
+    #[error("invalid saved state: {0}")]
+    State(String),
+}
+
+impl ClientError {
+    /// A stable name for the failure (the variant's name, or the inner error's).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Block(e) => e.code(),
+            Self::Frozen { .. } => "Frozen",
+            Self::NotNewer { .. } => "NotNewer",
+            Self::UnannouncedRotation { .. } => "UnannouncedRotation",
+            Self::BoundaryEpochMismatch { .. } => "BoundaryEpochMismatch",
+            Self::Unexpected(_) => "Unexpected",
+            Self::HeaderNumberMismatch { .. } => "HeaderNumberMismatch",
+            Self::BrokenParentLink { .. } => "BrokenParentLink",
+            Self::TipHashMismatch { .. } => "TipHashMismatch",
+            Self::State(_) => "InvalidState",
+        }
+    }
+
+    /// Whether asking again (perhaps another server) may succeed: true for answers that
+    /// were merely unavailable or out of step, false for proofs that failed.
+    pub fn retryable(&self) -> bool {
+        match self {
+            Self::Block(Error::Decode(DecodeError::Rpc { code, .. })) => {
+                *code == 204 || *code == 503
+            }
+            Self::Unexpected(_) | Self::NotNewer { .. } => true,
+            _ => false,
+        }
+    }
+}
+
+impl From<DecodeError> for ClientError {
+    fn from(e: DecodeError) -> Self {
+        Self::Block(Error::Decode(e))
+    }
+}
+
+impl From<VerifyError> for ClientError {
+    fn from(e: VerifyError) -> Self {
+        Self::Block(Error::Verify(e))
+    }
+}

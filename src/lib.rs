@@ -59,6 +59,8 @@ pub mod epoch;
 pub mod network;
 pub mod verify;
 
+pub mod client;
+
 pub mod error;
 
 #[cfg(feature = "devnet")]
@@ -68,7 +70,9 @@ pub(crate) mod codec;
 
 pub use bls::PublicKey;
 pub use certificate::Certificate;
+pub use client::{Event, LightClient, Request};
 pub use dkg::DkgOutcome;
+pub use error::ClientError;
 pub use error::{DecodeError, Error, PointError, VerifyError};
 pub use header::TempoHeader;
 pub use network::{AnchoredIdentity, Network};

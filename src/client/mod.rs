@@ -1,0 +1,797 @@
+//! Following finality across epochs: the light-client state machine (sans-IO).
+//!
+//! A [`LightClient`] owns its [`TrustState`] and never performs I/O. It says what it needs
+//! next ([`LightClient::next_request`]), and accepts the answers
+//! ([`LightClient::on_finalization`], [`LightClient::on_headers`]); any transport can drive
+//! it: the native CLI's HTTP/WebSocket driver, the browser's `fetch`, or a test.
+//!
+//! How it keeps up:
+//! - The latest finalization is the *tip*. If the identities it knows reach the tip's
+//!   epoch, the tip is verified at once and becomes the head.
+//! - Otherwise it *bridges*: it asks for the certificate of each epoch's boundary block
+//!   after the last one it knows, verifies it under the identity it already trusts,
+//!   and registers the next epoch's identity from the boundary's DKG outcome. Between
+//!   boundaries it jumps: no header is fetched unless every header was asked for.
+//! - A fresh client whose built-in identity does not verify the tip (the key rotated since
+//!   the preset was made) walks back boundary by boundary to the first one it can verify,
+//!   then bridges forward from there, as Tempo's `FinalizedHeaderStream` does.
+//! - In every-header mode each verified target is followed by the run of headers back to the
+//!   head, authenticated by parent hashes from the certified tip down (a certificate for a
+//!   block vouches for all its ancestors), and yielded in ascending order.
+//!
+//! Rules beyond one certificate: a boundary's outcome must be for the next epoch; a boundary
+//! that changes the identity is accepted only if the previous outcome announced a full DKG
+//! (when that outcome is known: the first registration after anchoring trusts the anchor);
+//! the head never moves backwards; two valid finalizations at one height freeze the client.
+//!
+//! Every operation is all-or-nothing: it works on a copy and commits only on success.
+
+pub mod state;
+
+pub use state::{Announcement, Equivocation, Head, IdentityRun, TrustState};
+
+use crate::{
+    certificate::{self, Certificate},
+    epoch,
+    error::{ClientError, Error, VerifyError},
+    header::TempoHeader,
+    network::Network,
+    rpc::CertifiedBlock,
+    verify::{self, VerifiedBlock},
+    PublicKey,
+};
+use alloc::{string::String, vec, vec::Vec};
+use alloy_primitives::B256;
+
+/// Most headers asked for in one [`Request::Headers`].
+pub const MAX_HEADERS_PER_REQUEST: u64 = 256;
+/// How many epochs a fresh client walks back looking for a boundary it can verify.
+pub const MAX_PROBE_EPOCHS: u64 = 64;
+
+/// What the client needs from the network next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Request {
+    /// `consensus_getFinalization("latest")` (or the next subscription event).
+    LatestFinalization,
+    /// `consensus_getFinalization({"height": height})`.
+    Finalization {
+        /// The block height.
+        height: u64,
+    },
+    /// Headers `from..=to` (`eth_getBlockByNumber` for each), answered in ascending order.
+    Headers {
+        /// First height.
+        from: u64,
+        /// Last height.
+        to: u64,
+    },
+}
+
+/// What an accepted answer changed, for the caller to show or act on.
+// Events are few (a handful per block); boxing the keys would only complicate matching.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// A block was proven final and is the new head.
+    Finalized {
+        /// Height.
+        height: u64,
+        /// Hash.
+        hash: B256,
+        /// Epoch.
+        epoch: u64,
+        /// View.
+        view: u64,
+        /// Header timestamp in ms.
+        timestamp_ms: u64,
+        /// When the server says it saw the finalization (ms), for subscription events.
+        seen_ms: Option<u64>,
+    },
+    /// Authenticated headers between the previous head and the new one, ascending
+    /// (every-header mode only).
+    Headers(Vec<TempoHeader>),
+    /// A verified boundary registered the next epoch's identity.
+    EpochTransition {
+        /// The epoch that begins.
+        epoch: u64,
+        /// Its identity.
+        identity: PublicKey,
+        /// Whether the identity changed (a full DKG took effect).
+        rotated: bool,
+        /// Whether this outcome announces a full DKG for the next boundary.
+        next_full_dkg: bool,
+        /// Number of players (signers) of the epoch.
+        players: usize,
+    },
+    /// The identity learnt on chain differs from the built-in preset for that epoch: the
+    /// preset is stale (Tempo's follower warns the same way).
+    PresetIdentityDiffers {
+        /// The epoch.
+        epoch: u64,
+        /// The built-in identity.
+        preset: PublicKey,
+        /// The identity on chain.
+        onchain: PublicKey,
+    },
+    /// Two valid finalizations at one height: the client is now frozen.
+    Equivocation(Equivocation),
+}
+
+/// Where the client is in reaching the newest tip.
+// One value per client; the size difference between variants costs nothing.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Sync {
+    /// Waiting for a newer finalization.
+    Idle,
+    /// Fetching boundary certificates up to the tip's epoch.
+    Bridging { tip: CertifiedBlock },
+    /// A fresh client walking back to a boundary it can verify.
+    Probing { tip: CertifiedBlock, epoch: u64 },
+    /// Fetching the header run from the head up to a verified target (every-header mode).
+    Filling {
+        target: VerifiedBlock,
+        resume: Option<CertifiedBlock>,
+        /// Runs received so far, highest first; each ends at the parent of the one before.
+        chunks: Vec<Vec<TempoHeader>>,
+    },
+}
+
+/// The light client.
+#[derive(Clone, Debug)]
+pub struct LightClient {
+    state: TrustState,
+    every_header: bool,
+    sync: Sync,
+}
+
+impl LightClient {
+    /// A client trusting `network`'s built-in identities, with no head yet.
+    pub fn new(network: Network) -> Self {
+        Self::from_state(TrustState::new(network))
+    }
+
+    /// A client resuming from saved state.
+    pub fn from_state(state: TrustState) -> Self {
+        Self {
+            state,
+            every_header: false,
+            sync: Sync::Idle,
+        }
+    }
+
+    /// Restores from [`Self::to_json`].
+    pub fn from_json(text: &str) -> Result<Self, ClientError> {
+        TrustState::from_json(text).map(Self::from_state)
+    }
+
+    /// A client anchored at a block you trust: `headers` run ascending from the latest
+    /// boundary at or before it (or genesis) to the trusted block, whose hash is `trusted`.
+    /// The run is authenticated by parent hashes down from `trusted`, and the boundary's
+    /// outcome registers the identity of the epoch after it.
+    pub fn from_trusted_block(
+        network: Network,
+        trusted: B256,
+        headers: &[TempoHeader],
+    ) -> Result<(Self, Vec<Event>), ClientError> {
+        let length = network.epoch_length;
+        let mut state = TrustState::new(network);
+        let first = headers
+            .first()
+            .ok_or(ClientError::Unexpected("no headers"))?;
+        let last = headers
+            .last()
+            .ok_or(ClientError::Unexpected("no headers"))?;
+        authenticate_run(headers, first.number(), last.number(), trusted)?;
+        let top = last.number();
+        let boundary = latest_boundary_at_or_before(length, top)?;
+        if first.number() != boundary {
+            return Err(ClientError::HeaderNumberMismatch {
+                expected: boundary,
+                actual: first.number(),
+            });
+        }
+        let mut events = Vec::new();
+        let outcome = crate::dkg::DkgOutcome::decode(first.extra_data()).map_err(Error::from)?;
+        let expected = if boundary == 0 && !epoch::is_boundary(length, 0) {
+            0
+        } else {
+            epoch::epoch_of(length, boundary)? + 1
+        };
+        check_outcome_epoch(boundary, expected, outcome.epoch)?;
+        register_outcome(&mut state, &outcome, None, &mut events)?;
+        let head = Head {
+            height: top,
+            hash: trusted,
+            epoch: epoch::epoch_of(length, top)?,
+        };
+        state.head = Some(head);
+        state.remember(top, trusted);
+        Ok((Self::from_state(state), events))
+    }
+
+    /// In every-header mode the client fetches and yields every header, not only heads.
+    pub fn set_every_header(&mut self, every_header: bool) {
+        self.every_header = every_header;
+    }
+
+    /// The trust state.
+    pub fn state(&self) -> &TrustState {
+        &self.state
+    }
+
+    /// The finalized head.
+    pub fn head(&self) -> Option<Head> {
+        self.state.head
+    }
+
+    /// Saved state as compact, versioned JSON.
+    pub fn to_json(&self) -> String {
+        self.state.to_json()
+    }
+
+    /// Whether an equivocation froze the client.
+    pub fn is_frozen(&self) -> bool {
+        self.state.frozen.is_some()
+    }
+
+    /// Clears the frozen flag (after a person has looked at the evidence) and the plan.
+    pub fn reset(&mut self) {
+        self.state.frozen = None;
+        self.sync = Sync::Idle;
+    }
+
+    /// Abandons the current plan (the next request is the latest finalization again).
+    pub fn abandon(&mut self) {
+        self.sync = Sync::Idle;
+    }
+
+    /// Whether the client has nothing pending beyond waiting for a newer finalization.
+    pub fn is_idle(&self) -> bool {
+        self.sync == Sync::Idle
+    }
+
+    /// What the client needs next; `None` when frozen.
+    pub fn next_request(&self) -> Option<Request> {
+        if self.state.frozen.is_some() {
+            return None;
+        }
+        let length = self.state.network.epoch_length;
+        Some(match &self.sync {
+            Sync::Idle => Request::LatestFinalization,
+            Sync::Bridging { .. } => Request::Finalization {
+                height: epoch::boundary_of(length, self.bridged_epoch().unwrap_or(0))
+                    .unwrap_or(u64::MAX),
+            },
+            Sync::Probing { epoch, .. } => Request::Finalization {
+                height: epoch::boundary_of(length, *epoch).unwrap_or(u64::MAX),
+            },
+            Sync::Filling { target, chunks, .. } => {
+                let to = chunks
+                    .last()
+                    .and_then(|c| c.first())
+                    .map_or(target.height, |h| h.number().saturating_sub(1));
+                let floor = self.state.head.map_or(0, |h| h.height + 1);
+                let from = to.saturating_sub(MAX_HEADERS_PER_REQUEST - 1).max(floor);
+                Request::Headers { from, to }
+            }
+        })
+    }
+
+    /// Accepts a finalization: the answer to [`Request::LatestFinalization`] or
+    /// [`Request::Finalization`] (a subscription event counts as the former).
+    pub fn on_finalization(&mut self, block: CertifiedBlock) -> Result<Vec<Event>, ClientError> {
+        let mut next = self.clone();
+        let events = next.finalization(block)?;
+        *self = next;
+        Ok(events)
+    }
+
+    /// Accepts headers `from..=to` answering [`Request::Headers`], ascending.
+    pub fn on_headers(&mut self, headers: Vec<TempoHeader>) -> Result<Vec<Event>, ClientError> {
+        let mut next = self.clone();
+        let events = next.headers(headers)?;
+        *self = next;
+        Ok(events)
+    }
+
+    /// Verifies many certified blocks against the identities the client knows, with one
+    /// multi-pairing per identity; when a batch fails it bisects to find the bad ones. Pure:
+    /// the state does not change.
+    pub fn verify_batch(&self, blocks: &[CertifiedBlock]) -> Vec<Result<VerifiedBlock, Error>> {
+        verify_batch_with(&self.state, blocks)
+    }
+
+    fn frozen_error(&self) -> Result<(), ClientError> {
+        match &self.state.frozen {
+            Some(e) => Err(ClientError::Frozen { height: e.height }),
+            None => Ok(()),
+        }
+    }
+
+    fn finalization(&mut self, block: CertifiedBlock) -> Result<Vec<Event>, ClientError> {
+        self.frozen_error()?;
+        let length = self.state.network.epoch_length;
+        // Rules that need no identity come first, so a lying answer is named as such.
+        let hash = block.header.hash();
+        verify::check_digest(&block.certificate, hash)?;
+        let height = block.header.number();
+        let tip_epoch = verify::check_epoch(length, &block.certificate, height)?;
+        match self.sync.clone() {
+            Sync::Idle => self.new_tip(block, hash, tip_epoch),
+            Sync::Bridging { tip } => {
+                if Some(Request::Finalization { height }) != self.next_request() {
+                    return Err(ClientError::Unexpected("finalization for another height"));
+                }
+                self.accept_boundary(&block, tip)
+            }
+            Sync::Probing { tip, epoch: probe } => {
+                if Some(Request::Finalization { height }) != self.next_request() {
+                    return Err(ClientError::Unexpected("finalization for another height"));
+                }
+                let tip_epoch = tip.certificate.epoch;
+                match self.accept_boundary(&block, tip.clone()) {
+                    Err(ClientError::Block(Error::Verify(VerifyError::BadSignature {
+                        ..
+                    }))) if probe > 0 && self.can_probe(probe - 1, tip_epoch) => {
+                        self.sync = Sync::Probing {
+                            tip,
+                            epoch: probe - 1,
+                        };
+                        Ok(Vec::new())
+                    }
+                    other => other,
+                }
+            }
+            Sync::Filling { .. } => Err(ClientError::Unexpected("headers were requested")),
+        }
+    }
+
+    /// Whether a fresh client may probe the boundary of `epoch` (walking back from `tip_epoch`).
+    fn can_probe(&self, epoch: u64, tip_epoch: u64) -> bool {
+        let length = self.state.network.epoch_length;
+        tip_epoch.saturating_sub(epoch) <= MAX_PROBE_EPOCHS
+            && self.state.identity_for(epoch).is_ok()
+            && self
+                .state
+                .head
+                .is_none_or(|h| epoch::boundary_of(length, epoch) > Some(h.height))
+    }
+
+    /// A finalization arrived while idle: a replay, an equivocation, or a newer tip.
+    fn new_tip(
+        &mut self,
+        block: CertifiedBlock,
+        hash: B256,
+        tip_epoch: u64,
+    ) -> Result<Vec<Event>, ClientError> {
+        let height = block.header.number();
+        if let Some(head) = self.state.head {
+            if height <= head.height {
+                return self.old_finalization(&block, hash, head.height);
+            }
+        }
+        if self.bridged_epoch().is_some() {
+            return self.continue_to(block);
+        }
+        // A fresh client: try the built-in identity for the tip's epoch first; if it does not
+        // verify, the key may have rotated since the preset was made: walk back.
+        let identity = self.state.identity_for(tip_epoch)?;
+        match verify::verify_block(&identity, self.state.network.epoch_length, &block) {
+            Ok(verified) => self.apply_verified(verified, None, block.claimed.seen),
+            Err(Error::Verify(VerifyError::BadSignature { .. }))
+                if tip_epoch > 0 && self.can_probe(tip_epoch - 1, tip_epoch) =>
+            {
+                self.sync = Sync::Probing {
+                    tip: block,
+                    epoch: tip_epoch - 1,
+                };
+                Ok(Vec::new())
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The last epoch whose identity the client has bridged to, if any.
+    fn bridged_epoch(&self) -> Option<u64> {
+        self.state
+            .registered_through
+            .or(self.state.head.map(|h| h.epoch))
+    }
+
+    /// A finalization at or below the head: a replay, or an equivocation.
+    fn old_finalization(
+        &mut self,
+        block: &CertifiedBlock,
+        hash: B256,
+        head: u64,
+    ) -> Result<Vec<Event>, ClientError> {
+        let height = block.header.number();
+        match self.state.known_hash(height) {
+            Some(known) if known != hash => {
+                let epoch = block.certificate.epoch;
+                let identity = self.state.identity_for(epoch)?;
+                verify::verify_block(&identity, self.state.network.epoch_length, block)?;
+                let evidence = Equivocation {
+                    height,
+                    epoch,
+                    known_hash: known,
+                    conflicting_hash: hash,
+                    conflicting_certificate: alloy_primitives::hex::encode_prefixed(
+                        block.certificate.encode(),
+                    ),
+                };
+                self.state.frozen = Some(evidence.clone());
+                self.sync = Sync::Idle;
+                Ok(vec![Event::Equivocation(evidence)])
+            }
+            _ => Err(ClientError::NotNewer { height, head }),
+        }
+    }
+
+    /// Plans (or completes) reaching `tip`: bridge boundaries, then verify it.
+    fn continue_to(&mut self, tip: CertifiedBlock) -> Result<Vec<Event>, ClientError> {
+        let tip_epoch = tip.certificate.epoch;
+        if self.bridged_epoch().is_some_and(|k| k < tip_epoch) {
+            self.sync = Sync::Bridging { tip };
+            return Ok(Vec::new());
+        }
+        if self
+            .state
+            .head
+            .is_some_and(|h| tip.header.number() <= h.height)
+        {
+            self.sync = Sync::Idle;
+            return Ok(Vec::new());
+        }
+        let identity = self.state.identity_for(tip_epoch)?;
+        let verified = verify::verify_block(&identity, self.state.network.epoch_length, &tip)?;
+        self.apply_verified(verified, None, tip.claimed.seen)
+    }
+
+    /// Verifies a boundary certificate under the identity already trusted for its epoch,
+    /// then carries on towards `tip`.
+    fn accept_boundary(
+        &mut self,
+        block: &CertifiedBlock,
+        tip: CertifiedBlock,
+    ) -> Result<Vec<Event>, ClientError> {
+        let length = self.state.network.epoch_length;
+        let height = block.header.number();
+        let epoch = verify::check_epoch(length, &block.certificate, height)?;
+        if !epoch::is_boundary(length, height) {
+            return Err(ClientError::Unexpected("not a boundary block"));
+        }
+        let identity = self.state.identity_for(epoch)?;
+        let verified = verify::verify_block(&identity, length, block)?;
+        if let Some(known) = self.state.known_hash(height) {
+            if known != verified.hash {
+                return self.old_finalization(block, verified.hash, height);
+            }
+        }
+        self.apply_verified(verified, Some(tip), block.claimed.seen)
+    }
+
+    /// Takes in a verified finalization: registers a boundary's outcome, moves the head
+    /// forward if it is newer, and carries on towards `resume`.
+    fn apply_verified(
+        &mut self,
+        verified: VerifiedBlock,
+        resume: Option<CertifiedBlock>,
+        seen_ms: Option<u64>,
+    ) -> Result<Vec<Event>, ClientError> {
+        let mut events = Vec::new();
+        if let Some(outcome) = &verified.next_epoch {
+            check_outcome_epoch(verified.height, verified.epoch + 1, outcome.epoch)?;
+            if self
+                .state
+                .registered_through
+                .is_none_or(|k| k < verified.epoch + 1)
+            {
+                let previous = Some((verified.epoch, verified.identity));
+                register_outcome(&mut self.state, outcome, previous, &mut events)?;
+            }
+        }
+        if self.state.head.is_none_or(|h| h.height < verified.height) {
+            events.extend(self.advance(verified, resume, seen_ms)?);
+        } else if let Some(tip) = resume {
+            events.extend(self.continue_to(tip)?);
+        } else {
+            self.sync = Sync::Idle;
+        }
+        Ok(events)
+    }
+
+    /// Makes `verified` the head (after filling the header run in every-header mode).
+    fn advance(
+        &mut self,
+        verified: VerifiedBlock,
+        resume: Option<CertifiedBlock>,
+        seen_ms: Option<u64>,
+    ) -> Result<Vec<Event>, ClientError> {
+        if self.every_header
+            && self
+                .state
+                .head
+                .is_some_and(|h| verified.height > h.height + 1)
+        {
+            self.sync = Sync::Filling {
+                target: verified,
+                resume,
+                chunks: Vec::new(),
+            };
+            return Ok(Vec::new());
+        }
+        self.finish(verified, resume, seen_ms, Vec::new())
+    }
+
+    /// Sets the head to `verified`, then carries on towards `resume`.
+    fn finish(
+        &mut self,
+        verified: VerifiedBlock,
+        resume: Option<CertifiedBlock>,
+        seen_ms: Option<u64>,
+        mut events: Vec<Event>,
+    ) -> Result<Vec<Event>, ClientError> {
+        events.push(finalized_event(&verified, seen_ms));
+        self.state.head = Some(Head {
+            height: verified.height,
+            hash: verified.hash,
+            epoch: verified.epoch,
+        });
+        self.state.remember(verified.height, verified.hash);
+        self.sync = Sync::Idle;
+        if let Some(tip) = resume {
+            events.extend(self.continue_to(tip)?);
+        }
+        Ok(events)
+    }
+
+    fn headers(&mut self, headers: Vec<TempoHeader>) -> Result<Vec<Event>, ClientError> {
+        self.frozen_error()?;
+        let Some(Request::Headers { from, to }) = self.next_request() else {
+            return Err(ClientError::Unexpected("no headers were requested"));
+        };
+        let Sync::Filling {
+            target,
+            resume,
+            mut chunks,
+        } = self.sync.clone()
+        else {
+            return Err(ClientError::Unexpected("no headers were requested"));
+        };
+        let expected_tip = chunks
+            .last()
+            .and_then(|c| c.first())
+            .map_or(target.hash, |h| h.parent_hash());
+        authenticate_run(&headers, from, to, expected_tip)?;
+        let head = self.state.head.ok_or(ClientError::Unexpected("no head"))?;
+        let done = from == head.height + 1;
+        if done && headers[0].parent_hash() != head.hash {
+            return Err(ClientError::BrokenParentLink {
+                height: from,
+                expected: head.hash,
+                actual: headers[0].parent_hash(),
+            });
+        }
+        chunks.push(headers);
+        if !done {
+            self.sync = Sync::Filling {
+                target,
+                resume,
+                chunks,
+            };
+            return Ok(Vec::new());
+        }
+        // The whole run is authenticated: register boundaries inside it, then yield it.
+        let run: Vec<TempoHeader> = chunks.into_iter().rev().flatten().collect();
+        let mut events = Vec::new();
+        let length = self.state.network.epoch_length;
+        for header in &run {
+            let h = header.number();
+            let e = epoch::epoch_of(length, h)?;
+            if epoch::is_boundary(length, h)
+                && self.state.registered_through.is_none_or(|k| k < e + 1)
+            {
+                let outcome =
+                    crate::dkg::DkgOutcome::decode(header.extra_data()).map_err(Error::from)?;
+                check_outcome_epoch(h, e + 1, outcome.epoch)?;
+                let identity = self.state.identity_for(e)?;
+                register_outcome(&mut self.state, &outcome, Some((e, identity)), &mut events)?;
+            }
+        }
+        events.push(Event::Headers(run));
+        self.finish(target, resume, None, events)
+    }
+}
+
+fn finalized_event(verified: &VerifiedBlock, seen_ms: Option<u64>) -> Event {
+    Event::Finalized {
+        height: verified.height,
+        hash: verified.hash,
+        epoch: verified.epoch,
+        view: verified.view,
+        timestamp_ms: verified.header.timestamp_millis(),
+        seen_ms,
+    }
+}
+
+fn check_outcome_epoch(height: u64, expected: u64, actual: u64) -> Result<(), ClientError> {
+    if expected == actual {
+        Ok(())
+    } else {
+        Err(ClientError::BoundaryEpochMismatch {
+            height,
+            expected,
+            actual,
+        })
+    }
+}
+
+/// Registers an outcome's identity for its epoch. `previous` is the epoch the boundary
+/// belongs to and the identity that signed it (`None` when anchoring, where it is trusted).
+fn register_outcome(
+    state: &mut TrustState,
+    outcome: &crate::dkg::DkgOutcome,
+    previous: Option<(u64, PublicKey)>,
+    events: &mut Vec<Event>,
+) -> Result<(), ClientError> {
+    let identity = *outcome.identity();
+    let rotated = previous.is_some_and(|(_, id)| id != identity);
+    if rotated {
+        // Enforce the announcement when the previous epoch's outcome is known.
+        if let (Some((prev_epoch, _)), Some(announced)) = (previous, state.announced) {
+            if announced.epoch == prev_epoch && !announced.next_full_dkg {
+                return Err(ClientError::UnannouncedRotation {
+                    epoch: outcome.epoch,
+                });
+            }
+        }
+    }
+    if let Ok(preset) = state.network.builtin_identity(outcome.epoch) {
+        if preset.identity != identity {
+            events.push(Event::PresetIdentityDiffers {
+                epoch: outcome.epoch,
+                preset: preset.identity,
+                onchain: identity,
+            });
+        }
+    }
+    state.register(outcome.epoch, identity, outcome.is_next_full_dkg);
+    events.push(Event::EpochTransition {
+        epoch: outcome.epoch,
+        identity,
+        rotated,
+        next_full_dkg: outcome.is_next_full_dkg,
+        players: outcome.players.len(),
+    });
+    Ok(())
+}
+
+/// Checks that `headers` are exactly heights `from..=to`, each the parent of the next, and
+/// that the last one hashes to `tip`. Authenticates the whole run if `tip` is trusted.
+pub fn authenticate_run(
+    headers: &[TempoHeader],
+    from: u64,
+    to: u64,
+    tip: B256,
+) -> Result<(), ClientError> {
+    let count = to
+        .checked_sub(from)
+        .and_then(|d| d.checked_add(1))
+        .ok_or(ClientError::Unexpected("empty range"))?;
+    if headers.len() as u64 != count {
+        // The run must end at `to`; report where it actually ends.
+        return Err(ClientError::HeaderNumberMismatch {
+            expected: to,
+            actual: from.saturating_add(headers.len() as u64).saturating_sub(1),
+        });
+    }
+    let mut parent: Option<B256> = None;
+    for (offset, header) in headers.iter().enumerate() {
+        let expected = from + offset as u64;
+        if header.number() != expected {
+            return Err(ClientError::HeaderNumberMismatch {
+                expected,
+                actual: header.number(),
+            });
+        }
+        let hash = header.hash();
+        if let Some(parent) = parent {
+            if header.parent_hash() != parent {
+                return Err(ClientError::BrokenParentLink {
+                    height: expected,
+                    expected: parent,
+                    actual: header.parent_hash(),
+                });
+            }
+        }
+        parent = Some(hash);
+    }
+    let last = parent.ok_or(ClientError::Unexpected("empty range"))?;
+    if last != tip {
+        return Err(ClientError::TipHashMismatch {
+            expected: tip,
+            actual: last,
+        });
+    }
+    Ok(())
+}
+
+/// The latest boundary at or before `height` (genesis, 0, if there is none).
+pub fn latest_boundary_at_or_before(length: u64, height: u64) -> Result<u64, VerifyError> {
+    let e = epoch::epoch_of(length, height)?;
+    if epoch::is_boundary(length, height) {
+        return Ok(height);
+    }
+    Ok(match e.checked_sub(1) {
+        Some(previous) => epoch::boundary_of(length, previous).unwrap_or(0),
+        None => 0,
+    })
+}
+
+fn verify_batch_with(
+    state: &TrustState,
+    blocks: &[CertifiedBlock],
+) -> Vec<Result<VerifiedBlock, Error>> {
+    let length = state.network.epoch_length;
+    // Pre-checks per block: digest, epoch, identity.
+    let mut results: Vec<Option<Result<VerifiedBlock, Error>>> = Vec::with_capacity(blocks.len());
+    let mut groups: Vec<(PublicKey, Vec<usize>)> = Vec::new();
+    for (i, block) in blocks.iter().enumerate() {
+        let pre = (|| -> Result<PublicKey, Error> {
+            verify::check_digest(&block.certificate, block.header.hash())?;
+            let e = verify::check_epoch(length, &block.certificate, block.header.number())?;
+            Ok(state.identity_for(e)?)
+        })();
+        match pre {
+            Ok(identity) => {
+                results.push(None);
+                match groups.iter_mut().find(|(id, _)| *id == identity) {
+                    Some((_, members)) => members.push(i),
+                    None => groups.push((identity, vec![i])),
+                }
+            }
+            Err(e) => results.push(Some(Err(e))),
+        }
+    }
+    for (identity, members) in groups {
+        let mut good = vec![false; blocks.len()];
+        bisect(&identity, blocks, &members, &mut good);
+        for i in members {
+            results[i] = Some(if good[i] {
+                // The signature is proven by the batch; the rest is cheap and deterministic.
+                verify::verify_inner(length, &blocks[i], |_| Ok(identity), false)
+            } else {
+                verify::verify_block(&identity, length, &blocks[i])
+            });
+        }
+    }
+    results
+        .into_iter()
+        .map(|r| r.unwrap_or(Err(Error::Verify(VerifyError::BadSignature { epoch: 0 }))))
+        .collect()
+}
+
+/// Marks in `good` the members whose certificates verify, splitting failed batches in halves.
+fn bisect(identity: &PublicKey, blocks: &[CertifiedBlock], members: &[usize], good: &mut [bool]) {
+    if members.is_empty() {
+        return;
+    }
+    let certificates: Vec<Certificate> = members
+        .iter()
+        .map(|&i| blocks[i].certificate.clone())
+        .collect();
+    if certificate::verify_batch(identity, &certificates).is_ok() {
+        for &i in members {
+            good[i] = true;
+        }
+        return;
+    }
+    if members.len() == 1 {
+        return;
+    }
+    let (left, right) = members.split_at(members.len() / 2);
+    bisect(identity, blocks, left, good);
+    bisect(identity, blocks, right, good);
+}

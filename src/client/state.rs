@@ -1,0 +1,287 @@
+//! The light client's trust state: everything it believes, and nothing else.
+//!
+//! It is small and serializes to a compact, versioned JSON document: the network (chain id,
+//! epoch length, built-in identities), the identities learnt from verified boundaries (as
+//! runs: an entry only where the identity changes), how far they reach, what the last
+//! outcome announced, the finalized head, a short window of recent finalized hashes (to
+//! recognise equivocation), and the evidence that froze the client, if any.
+
+use crate::{
+    bls::PublicKey,
+    error::{ClientError, VerifyError},
+    network::{AnchoredIdentity, Network},
+};
+use alloc::{collections::VecDeque, format, string::String, vec::Vec};
+use alloy_primitives::B256;
+use serde::{Deserialize, Serialize};
+
+/// Version of the saved-state format.
+pub const STATE_VERSION: u32 = 1;
+
+/// How many recent finalized (height, hash) pairs are kept for equivocation checks.
+pub const RECENT_WINDOW: usize = 256;
+
+/// The newest block the client has proven final.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Head {
+    /// Height.
+    pub height: u64,
+    /// Hash.
+    pub hash: B256,
+    /// Epoch containing it.
+    pub epoch: u64,
+}
+
+/// Proof that the network finalized two different blocks at one height: both certificates
+/// verified against the identity of their epoch.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Equivocation {
+    /// The height finalized twice.
+    pub height: u64,
+    /// The epoch of both certificates.
+    pub epoch: u64,
+    /// The hash the client had finalized.
+    pub known_hash: B256,
+    /// The conflicting hash.
+    pub conflicting_hash: B256,
+    /// The conflicting certificate (hex), which verified.
+    pub conflicting_certificate: String,
+}
+
+/// An identity learnt from a verified boundary, serving from `from_epoch` on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IdentityRun {
+    /// First epoch of the run.
+    pub from_epoch: u64,
+    /// The identity.
+    pub identity: PublicKey,
+}
+
+/// The announcement carried by the newest registered outcome.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Announcement {
+    /// The epoch whose outcome it is.
+    pub epoch: u64,
+    /// Whether that outcome announced a full DKG (the next boundary may change the identity).
+    pub next_full_dkg: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct NetworkState {
+    name: String,
+    chain_id: u64,
+    epoch_length: u64,
+    builtin: Vec<IdentityRun>,
+}
+
+/// Everything the client trusts. Cheap to clone; the client clones it to make every
+/// operation all-or-nothing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrustState {
+    pub(crate) network: Network,
+    pub(crate) runs: Vec<IdentityRun>,
+    pub(crate) registered_through: Option<u64>,
+    pub(crate) announced: Option<Announcement>,
+    pub(crate) head: Option<Head>,
+    pub(crate) recent: VecDeque<(u64, B256)>,
+    pub(crate) frozen: Option<Equivocation>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Saved {
+    version: u32,
+    network: NetworkState,
+    identities: Vec<IdentityRun>,
+    registered_through: Option<u64>,
+    announced: Option<Announcement>,
+    head: Option<Head>,
+    recent: Vec<(u64, B256)>,
+    frozen: Option<Equivocation>,
+}
+
+impl TrustState {
+    /// A state that trusts only `network`'s built-in identities.
+    pub fn new(network: Network) -> Self {
+        Self {
+            network,
+            runs: Vec::new(),
+            registered_through: None,
+            announced: None,
+            head: None,
+            recent: VecDeque::new(),
+            frozen: None,
+        }
+    }
+
+    /// The network.
+    pub fn network(&self) -> &Network {
+        &self.network
+    }
+
+    /// The finalized head, if any.
+    pub fn head(&self) -> Option<Head> {
+        self.head
+    }
+
+    /// The equivocation evidence that froze the client, if any.
+    pub fn frozen(&self) -> Option<&Equivocation> {
+        self.frozen.as_ref()
+    }
+
+    /// The last epoch whose identity was learnt from a verified boundary.
+    pub fn registered_through(&self) -> Option<u64> {
+        self.registered_through
+    }
+
+    /// What the newest registered outcome announced.
+    pub fn announced(&self) -> Option<Announcement> {
+        self.announced
+    }
+
+    /// The identity that signs `epoch`: one learnt from a boundary if the epoch is within the
+    /// registered range, else the built-in identity serving it, else `IdentityUnavailable`.
+    pub fn identity_for(&self, epoch: u64) -> Result<PublicKey, VerifyError> {
+        if self
+            .registered_through
+            .is_some_and(|through| epoch <= through)
+        {
+            if let Some(run) = self.runs.iter().rev().find(|r| r.from_epoch <= epoch) {
+                return Ok(run.identity);
+            }
+        }
+        self.network.builtin_identity(epoch).map(|a| a.identity)
+    }
+
+    /// Records that `epoch` is signed by `identity` (learnt from the previous boundary).
+    pub(crate) fn register(&mut self, epoch: u64, identity: PublicKey, next_full_dkg: bool) {
+        if self.runs.last().is_none_or(|r| r.identity != identity) {
+            self.runs.push(IdentityRun {
+                from_epoch: epoch,
+                identity,
+            });
+        }
+        self.registered_through = Some(epoch);
+        self.announced = Some(Announcement {
+            epoch,
+            next_full_dkg,
+        });
+    }
+
+    /// Records a finalized block (for the head and the equivocation window).
+    pub(crate) fn remember(&mut self, height: u64, hash: B256) {
+        if self.recent.iter().any(|(h, _)| *h == height) {
+            return;
+        }
+        let at = self
+            .recent
+            .iter()
+            .position(|(h, _)| *h > height)
+            .unwrap_or(self.recent.len());
+        self.recent.insert(at, (height, hash));
+        while self.recent.len() > RECENT_WINDOW {
+            self.recent.pop_front();
+        }
+    }
+
+    /// The finalized hash the client knows at `height`, if it is in the window.
+    pub fn known_hash(&self, height: u64) -> Option<B256> {
+        self.recent
+            .iter()
+            .find(|(h, _)| *h == height)
+            .map(|(_, hash)| *hash)
+    }
+
+    /// Serializes to the versioned JSON document.
+    pub fn to_json(&self) -> String {
+        let saved = Saved {
+            version: STATE_VERSION,
+            network: NetworkState {
+                name: String::from(self.network.name),
+                chain_id: self.network.chain_id,
+                epoch_length: self.network.epoch_length,
+                builtin: self
+                    .network
+                    .identities
+                    .iter()
+                    .map(|a| IdentityRun {
+                        from_epoch: a.from_epoch,
+                        identity: a.identity,
+                    })
+                    .collect(),
+            },
+            identities: self.runs.clone(),
+            registered_through: self.registered_through,
+            announced: self.announced,
+            head: self.head,
+            recent: self.recent.iter().copied().collect(),
+            frozen: self.frozen.clone(),
+        };
+        // Serializing plain data to a string cannot fail.
+        serde_json::to_string(&saved).unwrap_or_default()
+    }
+
+    /// Restores from [`Self::to_json`]'s output, checking it is well-formed and coherent.
+    pub fn from_json(text: &str) -> Result<Self, ClientError> {
+        let saved: Saved =
+            serde_json::from_str(text).map_err(|e| ClientError::State(format!("{e}")))?;
+        if saved.version != STATE_VERSION {
+            return Err(ClientError::State(format!(
+                "unsupported state version {}",
+                saved.version
+            )));
+        }
+        let n = saved.network;
+        if n.epoch_length == 0 {
+            return Err(ClientError::State("epoch length is zero".into()));
+        }
+        let ascending =
+            |runs: &[IdentityRun]| runs.windows(2).all(|w| w[0].from_epoch < w[1].from_epoch);
+        if !ascending(&n.builtin) || !ascending(&saved.identities) {
+            return Err(ClientError::State(
+                "identities are not in epoch order".into(),
+            ));
+        }
+        if saved.recent.windows(2).any(|w| w[0].0 >= w[1].0) || saved.recent.len() > RECENT_WINDOW {
+            return Err(ClientError::State("recent window is malformed".into()));
+        }
+        if let Some(head) = saved.head {
+            if crate::epoch::epoch_of(n.epoch_length, head.height) != Ok(head.epoch) {
+                return Err(ClientError::State(
+                    "head epoch does not match its height".into(),
+                ));
+            }
+        }
+        let name = match n.name.as_str() {
+            "mainnet" => "mainnet",
+            "testnet" => "testnet",
+            _ => "custom",
+        };
+        Ok(Self {
+            network: Network {
+                name,
+                chain_id: n.chain_id,
+                epoch_length: n.epoch_length,
+                identities: n
+                    .builtin
+                    .iter()
+                    .map(|r| AnchoredIdentity {
+                        from_epoch: r.from_epoch,
+                        identity: r.identity,
+                    })
+                    .collect(),
+            },
+            runs: saved.identities,
+            registered_through: saved.registered_through,
+            announced: saved.announced,
+            head: saved.head,
+            recent: saved.recent.into_iter().collect(),
+            frozen: saved.frozen,
+        })
+    }
+}

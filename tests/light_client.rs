@@ -1,0 +1,589 @@
+//! The light-client state machine driven over generated chains: it keeps up through
+//! reshares and rotations, and every adversarial answer ends in its own error with the
+//! state exactly as it was.
+
+mod common;
+
+use tempo_light::{
+    client::{Head, LightClient, Request},
+    devnet::{Chain, ChainFaults, DevBlock, DevnetConfig},
+    CertifiedBlock, ClientError, Error, Event, Network, TempoHeader, VerifyError,
+};
+
+const L: u64 = 10;
+
+fn chain(seed: u64, blocks: u64, faults: ChainFaults) -> Chain {
+    let config = DevnetConfig {
+        epoch_length: L,
+        full_dkg_every: 3,
+        seed,
+        faults,
+        ..Default::default()
+    };
+    let mut chain = Chain::new(config);
+    for _ in 0..blocks {
+        chain.produce();
+    }
+    chain
+}
+
+fn network_of(chain: &Chain) -> Network {
+    Network::custom(chain.config().chain_id, L, chain.genesis_identity(), 0).unwrap()
+}
+
+fn certified(block: &DevBlock) -> CertifiedBlock {
+    CertifiedBlock {
+        certificate: block.certificate.clone().unwrap(),
+        header: block.header.clone(),
+        claimed: Default::default(),
+    }
+}
+
+fn headers(chain: &Chain, from: u64, to: u64) -> Vec<TempoHeader> {
+    (from..=to)
+        .map(|h| chain.block(h).unwrap().header.clone())
+        .collect()
+}
+
+/// Answers one request from `chain`; `None` when the client is up to date.
+fn step(client: &mut LightClient, chain: &Chain) -> Option<Result<Vec<Event>, ClientError>> {
+    Some(match client.next_request()? {
+        Request::LatestFinalization => {
+            if client
+                .head()
+                .is_some_and(|h| h.height >= chain.tip().height())
+            {
+                return None;
+            }
+            client.on_finalization(certified(chain.tip()))
+        }
+        Request::Finalization { height } => client.on_finalization(certified(chain.block(height)?)),
+        Request::Headers { from, to } => client.on_headers(headers(chain, from, to)),
+    })
+}
+
+/// Drives the client to the chain's tip; returns (requests answered, events).
+fn sync(client: &mut LightClient, chain: &Chain) -> (usize, Vec<Event>) {
+    let mut events = Vec::new();
+    let mut requests = 0;
+    while let Some(result) = step(client, chain) {
+        events.extend(result.unwrap());
+        requests += 1;
+        assert!(requests < 10_000, "no progress");
+    }
+    (requests, events)
+}
+
+fn transitions(events: &[Event]) -> Vec<(u64, bool)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::EpochTransition { epoch, rotated, .. } => Some((*epoch, *rotated)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn follows_to_the_tip_through_reshares_and_two_rotations() {
+    let chain = chain(1, 75, ChainFaults::default()); // epochs 0..=7, rotations at 3 and 6
+    let mut client = LightClient::new(network_of(&chain));
+    let (requests, events) = sync(&mut client, &chain);
+    let tip = chain.tip();
+    assert_eq!(
+        client.head(),
+        Some(Head {
+            height: tip.height(),
+            hash: tip.hash,
+            epoch: 7
+        })
+    );
+    // The genesis identity does not sign epoch 7: the client walks back to a boundary it can
+    // verify and bridges forward, registering every epoch on the way.
+    let t = transitions(&events);
+    assert_eq!(t.iter().filter(|(_, rotated)| *rotated).count(), 2, "{t:?}");
+    assert!(t.contains(&(3, true)) && t.contains(&(6, true)), "{t:?}");
+    for e in 3..=7 {
+        assert_eq!(
+            client.state().identity_for(e).unwrap(),
+            chain.identity(e).unwrap(),
+            "epoch {e}"
+        );
+    }
+    // It jumped: far fewer requests than blocks.
+    assert!(requests < 25, "{requests} requests");
+}
+
+#[test]
+fn follows_incrementally_from_genesis_and_registers_every_boundary() {
+    let mut chain = chain(2, 0, ChainFaults::default());
+    let mut client = LightClient::new(network_of(&chain));
+    let mut all = Vec::new();
+    for _ in 0..80 {
+        chain.produce();
+        all.extend(sync(&mut client, &chain).1);
+        assert_eq!(client.head().unwrap().hash, chain.tip().hash);
+    }
+    let t = transitions(&all);
+    assert_eq!(
+        t.iter().map(|(e, _)| *e).collect::<Vec<_>>(),
+        (1..=8).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        t.iter()
+            .filter(|(_, r)| *r)
+            .map(|(e, _)| *e)
+            .collect::<Vec<_>>(),
+        vec![3, 6]
+    );
+    for e in 0..=8 {
+        assert_eq!(
+            client.state().identity_for(e).unwrap(),
+            chain.identity(e).unwrap()
+        );
+    }
+    let finalized = all
+        .iter()
+        .filter(|e| matches!(e, Event::Finalized { .. }))
+        .count();
+    assert_eq!(finalized, 80, "one new head per produced block");
+}
+
+#[test]
+fn every_header_mode_yields_each_header_once_in_order() {
+    let chain = chain(3, 64, ChainFaults::default());
+    let (mut client, _) = LightClient::from_trusted_block(
+        network_of(&chain),
+        chain.block(0).unwrap().hash,
+        &headers(&chain, 0, 0),
+    )
+    .unwrap();
+    client.set_every_header(true);
+    let (_, events) = sync(&mut client, &chain);
+    let heights: Vec<u64> = events
+        .iter()
+        .flat_map(|e| match e {
+            Event::Headers(run) => run.iter().map(|h| h.number()).collect(),
+            _ => vec![],
+        })
+        .collect();
+    // Heads arrive by certificate; every header strictly between heads arrives in a run.
+    let heads: Vec<u64> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Finalized { height, .. } => Some(*height),
+            _ => None,
+        })
+        .collect();
+    let mut all: Vec<u64> = heights.iter().chain(heads.iter()).copied().collect();
+    all.sort_unstable();
+    all.dedup();
+    assert_eq!(all, (1..=64).collect::<Vec<_>>());
+    assert!(heights.windows(2).all(|w| w[0] < w[1]), "ascending");
+    assert_eq!(client.head().unwrap().height, 64);
+}
+
+#[test]
+fn starts_from_a_trusted_block_and_its_boundary() {
+    let chain = chain(4, 70, ChainFaults::default());
+    let (mut client, events) = LightClient::from_trusted_block(
+        network_of(&chain),
+        chain.block(55).unwrap().hash,
+        &headers(&chain, 49, 55),
+    )
+    .unwrap();
+    assert_eq!(transitions(&events), vec![(5, false)]);
+    assert_eq!(client.head().unwrap().height, 55);
+    assert_eq!(
+        client.state().identity_for(5).unwrap(),
+        chain.identity(5).unwrap()
+    );
+    sync(&mut client, &chain);
+    assert_eq!(client.head().unwrap().height, 70);
+    assert_eq!(
+        client.state().identity_for(7).unwrap(),
+        chain.identity(7).unwrap()
+    );
+    // The run must start at the latest boundary and end at the trusted hash.
+    let err = LightClient::from_trusted_block(
+        network_of(&chain),
+        chain.block(55).unwrap().hash,
+        &headers(&chain, 50, 55),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ClientError::HeaderNumberMismatch {
+                expected: 49,
+                actual: 50
+            }
+        ),
+        "{err:?}"
+    );
+    let err = LightClient::from_trusted_block(
+        network_of(&chain),
+        chain.block(56).unwrap().hash,
+        &headers(&chain, 49, 55),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, ClientError::TipHashMismatch { .. }),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn save_and_restore_at_every_step_changes_nothing() {
+    let chain = chain(5, 73, ChainFaults::default());
+    let mut plain = LightClient::new(network_of(&chain));
+    let mut restored = LightClient::new(network_of(&chain));
+    for _ in 0..200 {
+        // Restore from JSON whenever the plan is empty (the saved state is the trust state).
+        if restored.is_idle() {
+            restored = LightClient::from_json(&restored.to_json()).unwrap();
+        }
+        assert_eq!(plain.next_request(), restored.next_request());
+        let a = step(&mut plain, &chain);
+        let b = step(&mut restored, &chain);
+        assert_eq!(a, b);
+        assert_eq!(plain.to_json(), restored.to_json());
+        if a.is_none() {
+            break;
+        }
+    }
+    assert_eq!(restored.head().unwrap().hash, chain.tip().hash);
+    let json = restored.to_json();
+    assert!(json.starts_with("{\"version\":1,"), "{json}");
+    assert!(json.len() < 2_000, "compact: {} bytes", json.len());
+}
+
+/// Runs `f` on the client and asserts it fails with `expected` and changes nothing.
+fn rejects(
+    client: &mut LightClient,
+    f: impl FnOnce(&mut LightClient) -> Result<Vec<Event>, ClientError>,
+    expected: impl Fn(&ClientError) -> bool,
+) {
+    let before = (client.to_json(), client.next_request(), client.is_idle());
+    let err = f(client).unwrap_err();
+    assert!(expected(&err), "unexpected error {err:?}");
+    assert_eq!(
+        (client.to_json(), client.next_request(), client.is_idle()),
+        before,
+        "state changed"
+    );
+}
+
+fn synced(chain: &Chain) -> LightClient {
+    let mut client = LightClient::new(network_of(chain));
+    sync(&mut client, chain);
+    client
+}
+
+#[test]
+fn rejects_unannounced_rotation() {
+    let faults = ChainFaults {
+        unannounced_rotation_at_epoch: Some(2),
+        ..Default::default()
+    };
+    let chain = chain(6, 35, faults);
+    let mut client = LightClient::new(network_of(&chain));
+    // The boundary of epoch 0 registers epoch 1, whose outcome announces no full DKG.
+    client
+        .on_finalization(certified(chain.block(9).unwrap()))
+        .unwrap();
+    assert!(!client.state().announced().unwrap().next_full_dkg);
+    // A tip in epoch 3 makes the client bridge through the boundary of epoch 1, which
+    // changes the identity anyway: a valid signature, an invalid transition.
+    client
+        .on_finalization(certified(chain.block(35).unwrap()))
+        .unwrap();
+    assert_eq!(
+        client.next_request(),
+        Some(Request::Finalization { height: 19 })
+    );
+    rejects(
+        &mut client,
+        |c| c.on_finalization(certified(chain.block(19).unwrap())),
+        |e| matches!(e, ClientError::UnannouncedRotation { epoch: 2 }),
+    );
+}
+
+#[test]
+fn rejects_an_answer_that_skips_the_rotation_boundary() {
+    let chain = chain(7, 45, ChainFaults::default());
+    let mut client = LightClient::new(network_of(&chain));
+    client
+        .on_finalization(certified(chain.block(15).unwrap()))
+        .unwrap();
+    client
+        .on_finalization(certified(chain.block(45).unwrap()))
+        .unwrap();
+    assert_eq!(
+        client.next_request(),
+        Some(Request::Finalization { height: 19 })
+    );
+    client
+        .on_finalization(certified(chain.block(19).unwrap()))
+        .unwrap();
+    assert_eq!(
+        client.next_request(),
+        Some(Request::Finalization { height: 29 })
+    );
+    // The server answers the boundary of epoch 2 with the block after the rotation instead.
+    rejects(
+        &mut client,
+        |c| c.on_finalization(certified(chain.block(39).unwrap())),
+        |e| matches!(e, ClientError::Unexpected(_)),
+    );
+    // And a block signed by the rotated identity does not verify under epoch 2's.
+    let mut forged = certified(chain.block(29).unwrap());
+    forged.certificate = chain.block(39).unwrap().certificate.clone().unwrap();
+    rejects(
+        &mut client,
+        |c| c.on_finalization(forged.clone()),
+        |e| {
+            matches!(
+                e,
+                ClientError::Block(Error::Verify(VerifyError::DigestMismatch { .. }))
+            )
+        },
+    );
+}
+
+#[test]
+fn rejects_certificate_for_an_epoch_before_the_identity() {
+    let chain = chain(8, 30, ChainFaults::default());
+    let network = Network::custom(1, L, chain.identity(2).unwrap(), 2).unwrap();
+    let mut client = LightClient::new(network);
+    rejects(
+        &mut client,
+        |c| c.on_finalization(certified(chain.block(15).unwrap())),
+        |e| {
+            matches!(
+                e,
+                ClientError::Block(Error::Verify(VerifyError::IdentityUnavailable {
+                    epoch: 1,
+                    from_epoch: 2
+                }))
+            )
+        },
+    );
+    client
+        .on_finalization(certified(chain.block(25).unwrap()))
+        .unwrap();
+    assert_eq!(client.head().unwrap().height, 25);
+}
+
+fn every_header_client(chain: &Chain, trusted: u64) -> LightClient {
+    let boundary = tempo_light::client::latest_boundary_at_or_before(L, trusted).unwrap();
+    let (mut client, _) = LightClient::from_trusted_block(
+        network_of(chain),
+        chain.block(trusted).unwrap().hash,
+        &headers(chain, boundary, trusted),
+    )
+    .unwrap();
+    client.set_every_header(true);
+    client
+}
+
+#[test]
+fn rejects_header_run_with_a_broken_parent_link() {
+    let chain = chain(9, 18, ChainFaults::default());
+    let mut client = every_header_client(&chain, 11);
+    client
+        .on_finalization(certified(chain.block(18).unwrap()))
+        .unwrap();
+    assert_eq!(
+        client.next_request(),
+        Some(Request::Headers { from: 12, to: 18 })
+    );
+    let mut run = headers(&chain, 12, 18);
+    run[2].inner.gas_used += 1; // block 14 no longer hashes to what block 15 names as parent
+    rejects(
+        &mut client,
+        |c| c.on_headers(run.clone()),
+        |e| matches!(e, ClientError::BrokenParentLink { height: 15, .. }),
+    );
+    let mut run = headers(&chain, 12, 18);
+    run.swap(1, 2);
+    rejects(
+        &mut client,
+        |c| c.on_headers(run.clone()),
+        |e| matches!(e, ClientError::HeaderNumberMismatch { .. }),
+    );
+    rejects(
+        &mut client,
+        |c| c.on_headers(headers(&chain, 12, 17)),
+        |e| matches!(e, ClientError::HeaderNumberMismatch { .. }),
+    );
+    client.on_headers(headers(&chain, 12, 18)).unwrap();
+    assert_eq!(client.head().unwrap().height, 18);
+}
+
+#[test]
+fn rejects_header_run_that_ends_at_another_block() {
+    let faults = ChainFaults {
+        equivocation_at: Some(18),
+        ..Default::default()
+    };
+    let chain = chain(10, 18, faults);
+    let mut client = every_header_client(&chain, 11);
+    client
+        .on_finalization(certified(chain.block(18).unwrap()))
+        .unwrap();
+    let mut run = headers(&chain, 12, 18);
+    run[6] = chain.equivocation(18).unwrap().header.clone();
+    rejects(
+        &mut client,
+        |c| c.on_headers(run.clone()),
+        |e| matches!(e, ClientError::TipHashMismatch { .. }),
+    );
+}
+
+#[test]
+fn rejects_replay_of_an_old_finalization() {
+    let chain = chain(11, 25, ChainFaults::default());
+    let mut client = synced(&chain);
+    for h in [25, 24, 3] {
+        rejects(
+            &mut client,
+            |c| c.on_finalization(certified(chain.block(h).unwrap())),
+            |e| matches!(e, ClientError::NotNewer { .. }),
+        );
+    }
+}
+
+#[test]
+fn rejects_a_certificate_from_another_network() {
+    let ours = chain(12, 25, ChainFaults::default());
+    let theirs = chain(13, 28, ChainFaults::default());
+    let mut client = synced(&ours);
+    rejects(
+        &mut client,
+        |c| c.on_finalization(certified(theirs.block(27).unwrap())),
+        |e| {
+            matches!(
+                e,
+                ClientError::Block(Error::Verify(VerifyError::BadSignature { epoch: 2 }))
+            )
+        },
+    );
+}
+
+#[test]
+fn equivocation_freezes_the_client_until_reset() {
+    let faults = ChainFaults {
+        equivocation_at: Some(22),
+        ..Default::default()
+    };
+    let chain = chain(14, 24, faults);
+    // Following block by block, the client finalizes block 22 itself.
+    let mut client2 = LightClient::new(network_of(&chain));
+    for h in 1..=24 {
+        client2
+            .on_finalization(certified(chain.block(h).unwrap()))
+            .unwrap();
+        while let Some(Request::Finalization { height }) = client2.next_request() {
+            client2
+                .on_finalization(certified(chain.block(height).unwrap()))
+                .unwrap();
+        }
+    }
+    let twin = certified(chain.equivocation(22).unwrap());
+    let events = client2.on_finalization(twin.clone()).unwrap();
+    assert!(matches!(&events[..], [Event::Equivocation(e)] if e.height == 22));
+    assert!(client2.is_frozen());
+    assert_eq!(client2.next_request(), None);
+    let frozen_json = client2.to_json();
+    rejects(
+        &mut client2,
+        |c| c.on_finalization(certified(chain.block(24).unwrap())),
+        |e| matches!(e, ClientError::Frozen { height: 22 }),
+    );
+    // The evidence survives a restart.
+    assert!(LightClient::from_json(&frozen_json).unwrap().is_frozen());
+    client2.reset();
+    assert!(!client2.is_frozen());
+    // A client that only jumped to the tip never saw block 22: the twin is no evidence to it.
+    let mut jumper = synced(&chain);
+    rejects(
+        &mut jumper,
+        |c| c.on_finalization(twin.clone()),
+        |e| matches!(e, ClientError::NotNewer { .. }),
+    );
+}
+
+#[test]
+fn walks_back_when_the_preset_identity_is_stale() {
+    let chain = chain(15, 75, ChainFaults::default()); // tip epoch 7, identities rotate at 3, 6
+    let mut client = LightClient::new(network_of(&chain)); // preset: the genesis identity only
+    client.on_finalization(certified(chain.tip())).unwrap();
+    let mut probes = Vec::new();
+    while let Some(Request::Finalization { height }) = client.next_request() {
+        probes.push(height);
+        client
+            .on_finalization(certified(chain.block(height).unwrap()))
+            .unwrap();
+    }
+    // Probes 69, 59, 49, 39 fail (rotated identities), 29 verifies under the genesis identity,
+    // then it bridges forward 39, 49, 59, 69 and verifies the tip.
+    assert_eq!(probes, vec![69, 59, 49, 39, 29, 39, 49, 59, 69]);
+    assert_eq!(client.head().unwrap().hash, chain.tip().hash);
+}
+
+#[test]
+fn warns_when_the_onchain_identity_differs_from_the_preset() {
+    let chain = chain(16, 35, ChainFaults::default());
+    let mut client = LightClient::new(network_of(&chain));
+    let (_, events) = sync(&mut client, &chain);
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Event::PresetIdentityDiffers { epoch: 3, .. })),
+        "{events:?}"
+    );
+}
+
+#[test]
+fn verifies_batches_and_finds_the_bad_ones() {
+    let chain = chain(17, 60, ChainFaults::default());
+    let client = synced(&chain);
+    let mut blocks: Vec<CertifiedBlock> = (1..=60)
+        .map(|h| certified(chain.block(h).unwrap()))
+        .collect();
+    let good = client.verify_batch(&blocks);
+    assert!(good.iter().all(|r| r.is_ok()));
+    blocks[17].certificate.seed_signature = blocks[18].certificate.seed_signature;
+    blocks[44].header.inner.gas_used = 1;
+    let results = client.verify_batch(&blocks);
+    for (i, r) in results.iter().enumerate() {
+        match i {
+            17 => assert!(
+                matches!(r, Err(Error::Verify(VerifyError::BadSignature { .. }))),
+                "{r:?}"
+            ),
+            44 => assert!(
+                matches!(r, Err(Error::Verify(VerifyError::DigestMismatch { .. }))),
+                "{r:?}"
+            ),
+            _ => assert_eq!(r.as_ref().unwrap().height, i as u64 + 1),
+        }
+    }
+}
+
+#[test]
+fn real_mainnet_block_verifies_through_the_mainnet_preset() {
+    let mut client = LightClient::new(Network::mainnet());
+    let block = CertifiedBlock::from_json(common::MAINNET_BLOCK).unwrap();
+    let events = client.on_finalization(block).unwrap();
+    assert!(matches!(
+        events[..],
+        [Event::Finalized {
+            height: 32_724_390,
+            epoch: 1515,
+            ..
+        }]
+    ));
+    assert_eq!(client.head().unwrap().height, 32_724_390);
+}
