@@ -26,10 +26,17 @@ rust_target() {
 
 # ---- prerequisites -------------------------------------------------------------------
 apt_install clang clang
+apt_install node nodejs
+apt_install chromium chromium
+apt_install chromedriver chromium-driver
 rust_target wasm32-unknown-unknown
 rust_target thumbv7em-none-eabihf
 rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
 rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
+if ! have wasm-pack; then
+  log "installing wasm-pack"
+  cargo install wasm-pack --locked
+fi
 export CC_wasm32_unknown_unknown=clang
 export CC_thumbv7em_none_eabihf=clang
 
@@ -39,6 +46,7 @@ cargo fmt --all -- --check
 
 log "lints (clippy -D warnings)"
 cargo clippy --locked --all-targets -- -D warnings
+cargo clippy --locked --all-targets --features wasm -- -D warnings
 
 log "docs (every public item documented)"
 RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps
@@ -46,11 +54,18 @@ RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps
 log "no_std proof: the core on a bare-metal 32-bit target with no std at all"
 RUSTFLAGS="-D warnings" cargo build --locked --no-default-features --target thumbv7em-none-eabihf
 
-log "the core for wasm32-unknown-unknown, without warnings"
+log "the core and the wasm exports for wasm32-unknown-unknown, without warnings"
 RUSTFLAGS="-D warnings" cargo build --locked --no-default-features --target wasm32-unknown-unknown
+RUSTFLAGS="-D warnings" cargo build --locked --no-default-features --features wasm --target wasm32-unknown-unknown
 
 log "tests (unit, integration, differential against commonware 2026.7.1, doc)"
 cargo test --locked --all-targets
 cargo test --locked --doc
+
+log "wasm tests in Node (the same core, 32-bit)"
+wasm-pack test --node --no-default-features --features wasm,devnet --test wasm_node
+
+log "wasm tests in headless Chromium"
+wasm-pack test --headless --chrome --no-default-features --features wasm,devnet --test wasm_browser
 
 log "all tests passed"

@@ -66,6 +66,9 @@ pub mod error;
 #[cfg(feature = "devnet")]
 pub mod devnet;
 
+#[cfg(feature = "wasm")]
+pub mod wasm;
+
 pub(crate) mod codec;
 
 pub use bls::PublicKey;

@@ -1,4 +1,5 @@
 //! The `tempo-light verify` command, run as a user runs it.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 

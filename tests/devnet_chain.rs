@@ -1,5 +1,6 @@
 //! The devnet's chain generator: what it writes, the reference reads identically, and its
 //! epochs, reshares and rotations follow the schedule it promises.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 

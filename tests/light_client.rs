@@ -1,6 +1,7 @@
 //! The light-client state machine driven over generated chains: it keeps up through
 //! reshares and rotations, and every adversarial answer ends in its own error with the
 //! state exactly as it was.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! Real mainnet data from `../shared/fixtures/`: a finalized block and the genesis DKG outcome.
+#![cfg(not(target_arch = "wasm32"))]
 
 use tempo_light::{
     certificate::Certificate, CertifiedBlock, DkgOutcome, Error, Network, VerifyError,

@@ -1,4 +1,5 @@
 //! Every malformed-input class and every failed rule gets its own typed error.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! Every JSON shape a Tempo RPC answers with carries the same verifiable block.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 

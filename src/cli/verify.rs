@@ -1,27 +1,16 @@
 //! `tempo-light verify`: one CertifiedBlock in, one verdict out.
 
+use super::trust::TrustArgs;
 use super::{EXIT_MALFORMED, EXIT_NOT_VERIFIED, EXIT_USAGE};
 use serde_json::{json, Value};
 use std::{io::Read, process::ExitCode};
-use tempo_light::{
-    verify_block, verify_with_network, CertifiedBlock, Error, Network, PublicKey, VerifiedBlock,
-};
+use tempo_light::{verify_with_network, CertifiedBlock, Error, Network, VerifiedBlock};
 
 /// Arguments of `tempo-light verify`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Network preset whose built-in identities to trust.
-    #[arg(long, default_value = "mainnet", value_parser = ["mainnet", "testnet", "presto", "moderato"])]
-    network: String,
-    /// Trust this network identity instead (96-byte compressed G2 point, hex).
-    #[arg(long, requires = "epoch_length")]
-    identity: Option<String>,
-    /// Blocks per epoch (with --identity).
-    #[arg(long)]
-    epoch_length: Option<u64>,
-    /// First epoch the --identity signs (earlier epochs are refused).
-    #[arg(long, default_value_t = 0)]
-    from_epoch: u64,
+    #[command(flatten)]
+    trust: TrustArgs,
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
@@ -51,25 +40,8 @@ fn usage_error(json: bool, message: String) -> ExitCode {
     ExitCode::from(EXIT_USAGE)
 }
 
-/// Resolves what to trust: a preset, or an explicit identity.
-fn trust(args: &Args) -> Result<Network, String> {
-    match (&args.identity, args.epoch_length) {
-        (Some(hex), Some(epoch_length)) => {
-            let bytes = alloy_primitives::hex::decode(hex.trim())
-                .map_err(|_| "--identity is not valid hex".to_string())?;
-            let identity = PublicKey::from_slice(&bytes)
-                .map_err(|e| format!("--identity is not a valid 96-byte G2 public key: {e}"))?;
-            Network::custom(0, epoch_length, identity, args.from_epoch)
-                .ok_or_else(|| "--epoch-length must be positive".to_string())
-        }
-        (None, None) => Network::by_name(&args.network)
-            .ok_or_else(|| format!("unknown network {}", args.network)),
-        _ => Err("--identity and --epoch-length go together".to_string()),
-    }
-}
-
 pub fn run(args: Args) -> ExitCode {
-    let network = match trust(&args) {
+    let network = match args.trust.network() {
         Ok(network) => network,
         Err(message) => return usage_error(args.json, message),
     };
@@ -79,23 +51,7 @@ pub fn run(args: Args) -> ExitCode {
     };
     let result = CertifiedBlock::from_json(&text)
         .map_err(Error::from)
-        .and_then(|block| {
-            if args.identity.is_some() {
-                let anchored = network.identities[0];
-                let epoch = block.certificate.epoch;
-                if epoch < anchored.from_epoch {
-                    return Err(Error::Verify(
-                        tempo_light::VerifyError::IdentityUnavailable {
-                            epoch,
-                            from_epoch: anchored.from_epoch,
-                        },
-                    ));
-                }
-                verify_block(&anchored.identity, network.epoch_length, &block)
-            } else {
-                verify_with_network(&network, &block)
-            }
-        });
+        .and_then(|block| verify_with_network(&network, &block));
     match result {
         Ok(verified) => {
             if args.json {
@@ -123,7 +79,7 @@ pub fn run(args: Args) -> ExitCode {
     }
 }
 
-fn hex(bytes: impl AsRef<[u8]>) -> String {
+pub fn hex(bytes: impl AsRef<[u8]>) -> String {
     alloy_primitives::hex::encode_prefixed(bytes)
 }
 
@@ -193,7 +149,7 @@ fn print_verified(network: &Network, v: &VerifiedBlock) {
 }
 
 /// Milliseconds since the Unix epoch as an ISO-8601 UTC time (proleptic Gregorian calendar).
-fn utc(millis: u64) -> String {
+pub fn utc(millis: u64) -> String {
     let secs = millis / 1000;
     let days = secs / 86_400;
     let rem = secs % 86_400;

@@ -1,0 +1,714 @@
+//! `tempo-light follow`: the native driver of the sans-IO light client.
+//!
+//! It answers the client's requests over JSON-RPC (HTTP polling, or a WebSocket
+//! subscription that falls back to polling), retries what is merely unavailable with
+//! backoff, and stops at the first answer that fails verification: a lying server is not
+//! retried into acceptance. With `--state` it saves after every advance (write, then
+//! rename) and resumes from the file.
+
+pub mod rpc;
+
+use super::{trust::TrustArgs, verify::hex};
+use rpc::{Http, RpcError, Ws};
+use serde_json::{json, Value};
+use std::{
+    io::{IsTerminal, Write},
+    path::{Path, PathBuf},
+    process::ExitCode,
+    sync::atomic::{AtomicBool, Ordering},
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+};
+use tempo_light::{
+    client::{Equivocation, LightClient, Request},
+    CertifiedBlock, ClientError, Error, Event, Network, TempoHeader,
+};
+
+/// Arguments of `tempo-light follow`.
+#[derive(clap::Args, Clone, Debug)]
+pub struct Args {
+    #[command(flatten)]
+    pub trust: TrustArgs,
+    /// JSON-RPC endpoint: `http(s)://` to poll, `ws(s)://` to subscribe (defaults to the network's public endpoint).
+    #[arg(long)]
+    pub rpc: Option<String>,
+    /// Start from this trusted block hash (its epoch's boundary is fetched and authenticated).
+    #[arg(long)]
+    pub from_block: Option<String>,
+    /// Save the trust state here after every advance, and resume from it.
+    #[arg(long)]
+    pub state: Option<PathBuf>,
+    /// Fetch, authenticate and print every header, not only new heads.
+    #[arg(long)]
+    pub every_header: bool,
+    /// Print JSON lines instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Exit 0 once a block at or above this height is final.
+    #[arg(long)]
+    pub until: Option<u64>,
+    /// Timeout of each RPC call, in milliseconds.
+    #[arg(long, default_value_t = 10_000)]
+    pub timeout_ms: u64,
+    /// Retries of an unavailable answer (204, 503, timeouts, lost connections) before giving up.
+    #[arg(long, default_value_t = 8)]
+    pub retries: u32,
+    /// Polling interval when no new block is final yet, in milliseconds.
+    #[arg(long, default_value_t = 500)]
+    pub poll_ms: u64,
+    /// Most header requests in flight at once (with --every-header).
+    #[arg(long, default_value_t = 8)]
+    pub concurrency: usize,
+}
+
+/// How following ended badly; each has its own exit code.
+#[derive(Debug)]
+pub enum FollowError {
+    /// An answer failed verification (exit 1).
+    Rejected(ClientError),
+    /// An answer was malformed (exit 2).
+    Malformed(String),
+    /// Usage, file or state error (exit 3).
+    Usage(String),
+    /// Two valid finalizations at one height (exit 4).
+    Equivocation(Equivocation),
+    /// The RPC stayed unavailable through every retry (exit 5).
+    Unavailable(String),
+}
+
+impl FollowError {
+    /// The process exit code.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Self::Rejected(_) => 1,
+            Self::Malformed(_) => 2,
+            Self::Usage(_) => 3,
+            Self::Equivocation(_) => 4,
+            Self::Unavailable(_) => 5,
+        }
+    }
+
+    /// A stable name.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Rejected(e) => e.code(),
+            Self::Malformed(_) => "Malformed",
+            Self::Usage(_) => "Usage",
+            Self::Equivocation(_) => "Equivocation",
+            Self::Unavailable(_) => "Unavailable",
+        }
+    }
+}
+
+impl std::fmt::Display for FollowError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Rejected(e) => write!(f, "rejected: {e}"),
+            Self::Malformed(e) => write!(f, "malformed answer: {e}"),
+            Self::Usage(e) => write!(f, "{e}"),
+            Self::Equivocation(e) => write!(
+                f,
+                "equivocation: blocks {:#x} and {:#x} are both final at height {}",
+                e.known_hash, e.conflicting_hash, e.height
+            ),
+            Self::Unavailable(e) => write!(f, "RPC unavailable: {e}"),
+        }
+    }
+}
+
+fn classify(e: RpcError) -> FollowError {
+    match e {
+        RpcError::Malformed(m) => FollowError::Malformed(m),
+        other => FollowError::Unavailable(other.to_string()),
+    }
+}
+
+/// The network's public endpoint.
+pub fn default_rpc(network: &Network) -> Option<&'static str> {
+    match network.name {
+        "mainnet" => Some("https://rpc.presto.tempo.xyz"),
+        "testnet" => Some("https://rpc.moderato.tempo.xyz"),
+        _ => None,
+    }
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// The connection: HTTP, or a WebSocket (with an HTTP endpoint beside it for header runs).
+enum Conn {
+    Http(Http),
+    Ws {
+        ws: Option<Box<Ws>>,
+        url: String,
+        http: Http,
+    },
+}
+
+/// Follows a chain, printing (or handing to `sink`) what is proven.
+pub struct Follower<'a> {
+    client: LightClient,
+    conn: Conn,
+    args: Args,
+    sink: &'a mut dyn FnMut(&Output),
+    stop: &'a AtomicBool,
+    subscribe: bool,
+    stats: Stats,
+}
+
+/// What the follower reports.
+pub enum Output<'a> {
+    /// Something the client proved or learnt.
+    Event(&'a Event, &'a Stats),
+    /// A warning (a fallback, a retry).
+    Note(String),
+}
+
+/// Running numbers for the status line.
+#[derive(Default, Clone, Debug)]
+pub struct Stats {
+    /// When following started.
+    pub started: Option<Instant>,
+    /// Heads proven.
+    pub finalized: u64,
+    /// Time of the last verification, in ms.
+    pub verify_ms: f64,
+    /// Now minus the head's timestamp, in ms.
+    pub lag_ms: i64,
+}
+
+impl<'a> Follower<'a> {
+    /// Sets up the client (from state, a trusted block, or the network's presets) and the connection.
+    pub fn new(
+        network: Network,
+        args: Args,
+        sink: &'a mut dyn FnMut(&Output),
+        stop: &'a AtomicBool,
+    ) -> Result<Self, FollowError> {
+        let url = match &args.rpc {
+            Some(url) => url.clone(),
+            None => default_rpc(&network)
+                .ok_or_else(|| FollowError::Usage("--rpc is required with --identity".into()))?
+                .to_string(),
+        };
+        let timeout = Duration::from_millis(args.timeout_ms.max(1));
+        let (conn, subscribe) = if url.starts_with("ws://") || url.starts_with("wss://") {
+            let http_url = url.replacen("ws", "http", 1);
+            (
+                Conn::Ws {
+                    ws: None,
+                    url: url.clone(),
+                    http: Http::new(&http_url, timeout),
+                },
+                true,
+            )
+        } else if url.starts_with("http://") || url.starts_with("https://") {
+            (Conn::Http(Http::new(&url, timeout)), false)
+        } else {
+            return Err(FollowError::Usage(format!(
+                "--rpc must be an http(s):// or ws(s):// URL, not {url}"
+            )));
+        };
+        let mut follower = Self {
+            client: LightClient::new(network.clone()),
+            conn,
+            args,
+            sink,
+            stop,
+            subscribe,
+            stats: Stats::default(),
+        };
+        follower.client = follower.initial_client(network)?;
+        follower.client.set_every_header(follower.args.every_header);
+        Ok(follower)
+    }
+
+    fn initial_client(&mut self, network: Network) -> Result<LightClient, FollowError> {
+        if let Some(path) = self.args.state.clone() {
+            if path.exists() {
+                let text = std::fs::read_to_string(&path).map_err(|e| {
+                    FollowError::Usage(format!("cannot read state file {}: {e}", path.display()))
+                })?;
+                let client = LightClient::from_json(&text).map_err(|e| {
+                    FollowError::Usage(format!("state file {} is corrupt: {e}", path.display()))
+                })?;
+                let saved = client.state().network();
+                if saved.chain_id != network.chain_id
+                    || saved.epoch_length != network.epoch_length
+                    || saved.identities != network.identities
+                {
+                    return Err(FollowError::Usage(format!(
+                        "state file {} belongs to another network ({} chain {}), not {} chain {}",
+                        path.display(),
+                        saved.name,
+                        saved.chain_id,
+                        network.name,
+                        network.chain_id
+                    )));
+                }
+                if let Some(e) = client.state().frozen() {
+                    return Err(FollowError::Equivocation(e.clone()));
+                }
+                return Ok(client);
+            }
+        }
+        if let Some(hash) = self.args.from_block.clone() {
+            return self.client_from_block(network, &hash);
+        }
+        Ok(LightClient::new(network))
+    }
+
+    fn client_from_block(
+        &mut self,
+        network: Network,
+        hash: &str,
+    ) -> Result<LightClient, FollowError> {
+        let trusted: alloy_primitives::B256 = hash.parse().map_err(|_| {
+            FollowError::Usage(format!("--from-block {hash} is not a 32-byte hash"))
+        })?;
+        let value = self.call(
+            "eth_getBlockByHash",
+            json!([format!("{trusted:#x}"), false]),
+        )?;
+        let top = parse_header(value)?;
+        let boundary =
+            tempo_light::client::latest_boundary_at_or_before(network.epoch_length, top.number())
+                .map_err(|e| FollowError::Rejected(ClientError::from(e)))?;
+        let mut headers = if top.number() > boundary {
+            self.fetch_headers(boundary, top.number() - 1)?
+        } else {
+            Vec::new()
+        };
+        headers.push(top);
+        let (client, events) = LightClient::from_trusted_block(network, trusted, &headers)
+            .map_err(FollowError::Rejected)?;
+        for event in &events {
+            (self.sink)(&Output::Event(event, &self.stats));
+        }
+        Ok(client)
+    }
+
+    /// One call, retried with backoff while the answer is merely unavailable.
+    fn call(&mut self, method: &str, params: Value) -> Result<Value, FollowError> {
+        let mut attempt = 0;
+        loop {
+            let result = match &mut self.conn {
+                Conn::Http(http) => http.call(method, params.clone()),
+                Conn::Ws { ws, url, .. } => {
+                    if ws.is_none() {
+                        let timeout = Duration::from_millis(self.args.timeout_ms.max(1));
+                        *ws = Some(Box::new(Ws::connect(url, timeout).map_err(classify)?));
+                    }
+                    let result = ws.as_mut().map_or_else(
+                        || Err(RpcError::Transport("not connected".into())),
+                        |ws| ws.call(method, params.clone()),
+                    );
+                    if matches!(result, Err(RpcError::Transport(_))) {
+                        *ws = None; // reconnect (and resubscribe) next time
+                    }
+                    result
+                }
+            };
+            match result {
+                Ok(value) => return Ok(value),
+                Err(e) if e.retryable() && attempt < self.args.retries => {
+                    attempt += 1;
+                    let backoff = Duration::from_millis((250u64 << attempt.min(5)).min(8_000));
+                    (self.sink)(&Output::Note(format!(
+                        "{e}; retry {attempt} in {} ms",
+                        backoff.as_millis()
+                    )));
+                    if self.sleep(backoff) {
+                        return Err(FollowError::Unavailable("stopped".into()));
+                    }
+                }
+                Err(e) => return Err(classify(e)),
+            }
+        }
+    }
+
+    /// Sleeps unless asked to stop; returns whether to stop.
+    fn sleep(&self, duration: Duration) -> bool {
+        let until = Instant::now() + duration;
+        while Instant::now() < until {
+            if self.stop.load(Ordering::Relaxed) {
+                return true;
+            }
+            std::thread::sleep(
+                Duration::from_millis(20).min(until.saturating_duration_since(Instant::now())),
+            );
+        }
+        self.stop.load(Ordering::Relaxed)
+    }
+
+    /// Headers `from..=to`, fetched concurrently (bounded), ascending.
+    fn fetch_headers(&mut self, from: u64, to: u64) -> Result<Vec<TempoHeader>, FollowError> {
+        let http = match &self.conn {
+            Conn::Http(http) | Conn::Ws { http, .. } => http.clone(),
+        };
+        let heights: Vec<u64> = (from..=to).collect();
+        let workers = self.args.concurrency.clamp(1, 64);
+        let per = heights.len().div_ceil(workers).max(1);
+        let retries = self.args.retries;
+        let results: Vec<Result<Vec<TempoHeader>, FollowError>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = heights
+                .chunks(per)
+                .map(|chunk| {
+                    let http = http.clone();
+                    scope.spawn(move || {
+                        chunk
+                            .iter()
+                            .map(|h| {
+                                let mut attempt = 0;
+                                loop {
+                                    match http.call(
+                                        "eth_getBlockByNumber",
+                                        json!([format!("{h:#x}"), false]),
+                                    ) {
+                                        Ok(v) => return parse_header(v),
+                                        Err(e) if e.retryable() && attempt < retries => {
+                                            attempt += 1;
+                                            std::thread::sleep(Duration::from_millis(
+                                                250u64 << attempt.min(5),
+                                            ));
+                                        }
+                                        Err(e) => return Err(classify(e)),
+                                    }
+                                }
+                            })
+                            .collect()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(FollowError::Unavailable("a fetch thread failed".into()))
+                    })
+                })
+                .collect()
+        });
+        let mut headers = Vec::with_capacity(heights.len());
+        for part in results {
+            headers.extend(part?);
+        }
+        Ok(headers)
+    }
+
+    /// The next finalization for [`Request::LatestFinalization`]: a subscription event, or a poll.
+    fn latest(&mut self) -> Result<Option<Value>, FollowError> {
+        if self.subscribe {
+            if let Conn::Ws { ws, url, .. } = &mut self.conn {
+                if ws.is_none() {
+                    let timeout = Duration::from_millis(self.args.timeout_ms.max(1));
+                    *ws = Some(Box::new(Ws::connect(url, timeout).map_err(classify)?));
+                }
+                if let Some(socket) = ws.as_mut() {
+                    if !socket.subscribed() {
+                        match socket.subscribe() {
+                            Ok(()) => {}
+                            Err(RpcError::Server { code, message }) => {
+                                self.subscribe = false;
+                                (self.sink)(&Output::Note(format!(
+                                    "subscription refused ({code}: {message}); polling instead"
+                                )));
+                                return self.poll_latest().map(Some);
+                            }
+                            Err(e) => {
+                                *ws = None;
+                                return Err(classify(e));
+                            }
+                        }
+                    }
+                    let wait = Duration::from_millis(self.args.poll_ms.max(1) * 4);
+                    loop {
+                        match socket.next_event(wait) {
+                            Ok(Some(event)) => {
+                                if event.get("type").and_then(Value::as_str) == Some("finalized") {
+                                    return Ok(Some(event));
+                                }
+                            }
+                            // Quiet subscription: poll once, so a silent server cannot stall us.
+                            Ok(None) => return self.poll_latest().map(Some),
+                            Err(RpcError::Malformed(m)) => return Err(FollowError::Malformed(m)),
+                            Err(_) => {
+                                *ws = None;
+                                return self.poll_latest().map(Some);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        self.poll_latest().map(Some)
+    }
+
+    fn poll_latest(&mut self) -> Result<Value, FollowError> {
+        self.call("consensus_getFinalization", json!(["latest"]))
+    }
+
+    /// Feeds one finalization; returns whether it advanced.
+    fn feed(&mut self, value: Value) -> Result<bool, FollowError> {
+        let block =
+            CertifiedBlock::from_value(value).map_err(|e| FollowError::Malformed(e.to_string()))?;
+        let started = Instant::now();
+        match self.client.on_finalization(block) {
+            Ok(events) => {
+                self.stats.verify_ms = started.elapsed().as_secs_f64() * 1000.0;
+                self.emit(&events)?;
+                Ok(!events.is_empty())
+            }
+            Err(ClientError::NotNewer { .. }) => Ok(false),
+            Err(ClientError::Block(Error::Decode(e))) => Err(FollowError::Malformed(e.to_string())),
+            Err(e) => Err(FollowError::Rejected(e)),
+        }
+    }
+
+    fn emit(&mut self, events: &[Event]) -> Result<(), FollowError> {
+        for event in events {
+            if let Event::Finalized { timestamp_ms, .. } = event {
+                self.stats.finalized += 1;
+                self.stats.lag_ms = i64::try_from(now_ms()).unwrap_or(i64::MAX)
+                    - i64::try_from(*timestamp_ms).unwrap_or(i64::MAX);
+            }
+            (self.sink)(&Output::Event(event, &self.stats));
+            if let Event::Equivocation(e) = event {
+                self.save()?;
+                return Err(FollowError::Equivocation(e.clone()));
+            }
+        }
+        if !events.is_empty() {
+            self.save()?;
+        }
+        Ok(())
+    }
+
+    /// Saves the state atomically: write a sibling file, then rename it over the old one.
+    fn save(&self) -> Result<(), FollowError> {
+        let Some(path) = &self.args.state else {
+            return Ok(());
+        };
+        save_atomically(path, &self.client.to_json()).map_err(|e| {
+            FollowError::Usage(format!("cannot save state to {}: {e}", path.display()))
+        })
+    }
+
+    /// Runs until stopped, `--until` is reached, or an error.
+    pub fn run(&mut self) -> Result<(), FollowError> {
+        self.stats.started = Some(Instant::now());
+        loop {
+            if self.stop.load(Ordering::Relaxed) {
+                return Ok(());
+            }
+            if let (Some(until), Some(head)) = (self.args.until, self.client.head()) {
+                if head.height >= until && self.client.is_idle() {
+                    return Ok(());
+                }
+            }
+            let Some(request) = self.client.next_request() else {
+                let evidence = self.client.state().frozen().cloned();
+                return Err(evidence.map_or(
+                    FollowError::Usage("client is frozen".into()),
+                    FollowError::Equivocation,
+                ));
+            };
+            match request {
+                Request::LatestFinalization => {
+                    let Some(value) = self.latest()? else {
+                        continue;
+                    };
+                    if !self.feed(value)?
+                        && !self.subscribe
+                        && self.sleep(Duration::from_millis(self.args.poll_ms))
+                    {
+                        return Ok(());
+                    }
+                }
+                Request::Finalization { height } => {
+                    let value =
+                        self.call("consensus_getFinalization", json!([{"height": height}]))?;
+                    self.feed(value)?;
+                }
+                Request::Headers { from, to } => {
+                    let headers = self.fetch_headers(from, to)?;
+                    match self.client.on_headers(headers) {
+                        Ok(events) => self.emit(&events)?,
+                        Err(ClientError::Block(Error::Decode(e))) => {
+                            return Err(FollowError::Malformed(e.to_string()))
+                        }
+                        Err(e) => return Err(FollowError::Rejected(e)),
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn parse_header(value: Value) -> Result<TempoHeader, FollowError> {
+    if value.is_null() {
+        return Err(FollowError::Unavailable(
+            "the server does not have that block".into(),
+        ));
+    }
+    TempoHeader::from_value(value).map_err(|e| FollowError::Malformed(e.to_string()))
+}
+
+/// Writes `text` to `path` atomically.
+pub fn save_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    {
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(text.as_bytes())?;
+        file.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)
+}
+
+/// Formats an event as a text line.
+pub fn event_line(event: &Event) -> String {
+    match event {
+        Event::Finalized { height, hash, epoch, view, timestamp_ms, seen_ms } => {
+            let since = now_ms().saturating_sub(seen_ms.unwrap_or(*timestamp_ms));
+            format!("final   #{height}  {hash:#x}  epoch {epoch}  view {view}  ({since} ms ago)")
+        }
+        Event::Headers(run) => {
+            let (first, last) = (run.first().map_or(0, |h| h.number()), run.last().map_or(0, |h| h.number()));
+            format!("headers #{first}..#{last} authenticated ({} headers)", run.len())
+        }
+        Event::EpochTransition { epoch, identity, rotated, next_full_dkg, players } => format!(
+            "epoch   {epoch} begins: {} identity {}  ({players} players; next DKG {})",
+            if *rotated { "NEW" } else { "same" },
+            short(&hex(identity.to_bytes())),
+            if *next_full_dkg { "full: the identity will rotate" } else { "reshare" }
+        ),
+        Event::PresetIdentityDiffers { epoch, preset, onchain } => format!(
+            "warning: the on-chain identity for epoch {epoch} ({}) differs from the built-in one ({}): update tempo-light",
+            short(&hex(onchain.to_bytes())),
+            short(&hex(preset.to_bytes()))
+        ),
+        Event::Equivocation(e) => format!(
+            "EQUIVOCATION at height {}: {:#x} and {:#x} are both final",
+            e.height, e.known_hash, e.conflicting_hash
+        ),
+    }
+}
+
+fn short(hex: &str) -> String {
+    if hex.len() > 20 {
+        format!("{}…{}", &hex[..12], &hex[hex.len() - 6..])
+    } else {
+        hex.to_string()
+    }
+}
+
+/// Formats an event as a JSON line.
+pub fn event_json(event: &Event) -> Value {
+    match event {
+        Event::Finalized {
+            height,
+            hash,
+            epoch,
+            view,
+            timestamp_ms,
+            seen_ms,
+        } => json!({
+            "type": "finalized", "height": height, "hash": format!("{hash:#x}"), "epoch": epoch,
+            "view": view, "timestampMillis": timestamp_ms, "seen": seen_ms,
+        }),
+        Event::Headers(run) => json!({
+            "type": "headers",
+            "headers": run.iter().map(|h| json!({"height": h.number(), "hash": format!("{:#x}", h.hash())})).collect::<Vec<_>>(),
+        }),
+        Event::EpochTransition {
+            epoch,
+            identity,
+            rotated,
+            next_full_dkg,
+            players,
+        } => json!({
+            "type": "epoch", "epoch": epoch, "identity": hex(identity.to_bytes()), "rotated": rotated,
+            "nextFullDkg": next_full_dkg, "players": players,
+        }),
+        Event::PresetIdentityDiffers {
+            epoch,
+            preset,
+            onchain,
+        } => json!({
+            "type": "presetIdentityDiffers", "epoch": epoch, "preset": hex(preset.to_bytes()), "onchain": hex(onchain.to_bytes()),
+        }),
+        Event::Equivocation(e) => json!({"type": "equivocation", "evidence": e}),
+    }
+}
+
+/// `tempo-light follow`.
+pub fn run(args: Args, stop: &AtomicBool) -> ExitCode {
+    let json = args.json;
+    let network = match args.trust.network() {
+        Ok(network) => network,
+        Err(message) => return fail(json, &FollowError::Usage(message)),
+    };
+    let terminal = !json && std::io::stdout().is_terminal();
+    let mut sink = |output: &Output| {
+        let mut stdout = std::io::stdout().lock();
+        match output {
+            Output::Event(event, stats) => {
+                if json {
+                    let _ = writeln!(stdout, "{}", event_json(event));
+                } else {
+                    if terminal {
+                        let _ = write!(stdout, "\r\x1b[2K");
+                    }
+                    let _ = writeln!(stdout, "{}", event_line(event));
+                    if terminal {
+                        let rate = stats.started.map_or(0.0, |s| {
+                            stats.finalized as f64 / s.elapsed().as_secs_f64().max(1e-3)
+                        });
+                        let _ = write!(
+                            stdout,
+                            "head #{}  lag {:.1} s  {rate:.1} blocks/s  verify {:.2} ms",
+                            match event {
+                                Event::Finalized { height, .. } => height.to_string(),
+                                _ => "…".into(),
+                            },
+                            stats.lag_ms as f64 / 1000.0,
+                            stats.verify_ms
+                        );
+                    }
+                }
+                let _ = stdout.flush();
+            }
+            Output::Note(note) => {
+                if json {
+                    let _ = writeln!(stdout, "{}", json!({"type": "note", "message": note}));
+                } else {
+                    eprintln!("note: {note}");
+                }
+            }
+        }
+    };
+    let result = Follower::new(network, args, &mut sink, stop).and_then(|mut f| f.run());
+    if terminal {
+        println!();
+    }
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(json, &e),
+    }
+}
+
+fn fail(json: bool, error: &FollowError) -> ExitCode {
+    if json {
+        println!(
+            "{}",
+            json!({"type": "error", "code": error.code(), "error": error.to_string()})
+        );
+    } else {
+        eprintln!("error: {error}");
+    }
+    ExitCode::from(error.exit_code())
+}

@@ -1,0 +1,257 @@
+//! JSON-RPC 2.0 transports for the follower: HTTP (ureq) and WebSocket (tungstenite), with
+//! timeouts on every call. Answers are returned as JSON values; deciding anything about
+//! them is the library's job.
+
+use serde_json::{json, Value};
+use std::{
+    collections::VecDeque,
+    net::TcpStream,
+    time::{Duration, Instant},
+};
+use tungstenite::{stream::MaybeTlsStream, Message, WebSocket};
+
+/// Why a call produced no answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RpcError {
+    /// The connection failed, timed out, or answered with an HTTP error: try again later.
+    Transport(String),
+    /// The server answered with a JSON-RPC error object.
+    Server {
+        /// The JSON-RPC error code (204: not ready, 503: missing).
+        code: i64,
+        /// The server's message.
+        message: String,
+    },
+    /// The answer is not JSON-RPC at all (a broken or lying server).
+    Malformed(String),
+}
+
+impl RpcError {
+    /// Whether the same call may succeed later.
+    pub fn retryable(&self) -> bool {
+        match self {
+            Self::Transport(_) => true,
+            Self::Server { code, .. } => *code == 204 || *code == 503,
+            Self::Malformed(_) => false,
+        }
+    }
+}
+
+impl std::fmt::Display for RpcError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Transport(e) => write!(f, "transport error: {e}"),
+            Self::Server { code, message } => write!(f, "RPC error {code}: {message}"),
+            Self::Malformed(e) => write!(f, "malformed answer: {e}"),
+        }
+    }
+}
+
+/// Extracts `result` from a JSON-RPC response body.
+fn result_of(body: &str) -> Result<Value, RpcError> {
+    let value: Value =
+        serde_json::from_str(body).map_err(|e| RpcError::Malformed(format!("not JSON ({e})")))?;
+    response_result(value)
+}
+
+fn response_result(mut value: Value) -> Result<Value, RpcError> {
+    if let Some(error) = value.get("error") {
+        return Err(RpcError::Server {
+            code: error.get("code").and_then(Value::as_i64).unwrap_or(0),
+            message: error
+                .get("message")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string(),
+        });
+    }
+    match value.get_mut("result") {
+        Some(result) => Ok(result.take()),
+        None => Err(RpcError::Malformed("no `result` or `error` member".into())),
+    }
+}
+
+/// JSON-RPC over HTTP(S).
+#[derive(Clone)]
+pub struct Http {
+    agent: ureq::Agent,
+    url: String,
+}
+
+impl Http {
+    /// A client for `url` whose every call times out after `timeout`.
+    pub fn new(url: &str, timeout: Duration) -> Self {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .timeout_global(Some(timeout))
+            .http_status_as_error(false)
+            .build()
+            .into();
+        Self {
+            agent,
+            url: url.to_string(),
+        }
+    }
+
+    /// Calls `method` with `params`.
+    pub fn call(&self, method: &str, params: Value) -> Result<Value, RpcError> {
+        let body =
+            json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string();
+        let mut response = self
+            .agent
+            .post(&self.url)
+            .header("content-type", "application/json")
+            .send(body.as_bytes())
+            .map_err(|e| RpcError::Transport(e.to_string()))?;
+        let status = response.status().as_u16();
+        let text = response
+            .body_mut()
+            .with_config()
+            .limit(64 * 1024 * 1024)
+            .read_to_string()
+            .map_err(|e| RpcError::Transport(e.to_string()))?;
+        if !(200..300).contains(&status) && serde_json::from_str::<Value>(&text).is_err() {
+            return Err(RpcError::Transport(format!("HTTP status {status}")));
+        }
+        result_of(&text)
+    }
+}
+
+/// JSON-RPC over a WebSocket, with an optional `consensus_subscribe` subscription.
+pub struct Ws {
+    socket: WebSocket<MaybeTlsStream<TcpStream>>,
+    next_id: u64,
+    /// Subscription notifications that arrived while waiting for a call's answer.
+    events: VecDeque<Value>,
+    subscription: Option<Value>,
+    timeout: Duration,
+}
+
+fn set_read_timeout(socket: &mut WebSocket<MaybeTlsStream<TcpStream>>, timeout: Duration) {
+    let timeout = Some(timeout.max(Duration::from_millis(1)));
+    let _ = match socket.get_mut() {
+        MaybeTlsStream::Plain(s) => s.set_read_timeout(timeout),
+        MaybeTlsStream::Rustls(s) => s.get_mut().set_read_timeout(timeout),
+        _ => Ok(()),
+    };
+}
+
+fn ws_error(e: tungstenite::Error) -> RpcError {
+    RpcError::Transport(e.to_string())
+}
+
+impl Ws {
+    /// Connects to a `ws://` or `wss://` URL.
+    pub fn connect(url: &str, timeout: Duration) -> Result<Self, RpcError> {
+        let (mut socket, _) = tungstenite::connect(url).map_err(ws_error)?;
+        set_read_timeout(&mut socket, timeout);
+        if let MaybeTlsStream::Plain(s) = socket.get_mut() {
+            let _ = s.set_write_timeout(Some(timeout));
+        }
+        Ok(Self {
+            socket,
+            next_id: 1,
+            events: VecDeque::new(),
+            subscription: None,
+            timeout,
+        })
+    }
+
+    /// Reads one JSON message, or `None` on timeout.
+    fn read(&mut self, deadline: Instant) -> Result<Option<Value>, RpcError> {
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Ok(None);
+            }
+            set_read_timeout(&mut self.socket, left);
+            match self.socket.read() {
+                Ok(Message::Text(text)) => {
+                    return serde_json::from_str(text.as_str())
+                        .map(Some)
+                        .map_err(|e| RpcError::Malformed(format!("not JSON ({e})")));
+                }
+                Ok(Message::Binary(_)) => {
+                    return Err(RpcError::Malformed("binary WebSocket message".into()))
+                }
+                Ok(Message::Close(_)) => {
+                    return Err(RpcError::Transport(
+                        "the server closed the connection".into(),
+                    ))
+                }
+                Ok(_) => continue,
+                Err(tungstenite::Error::Io(e))
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    return Ok(None)
+                }
+                Err(e) => return Err(ws_error(e)),
+            }
+        }
+    }
+
+    fn is_notification(&self, value: &Value) -> bool {
+        value.get("method").is_some() && value.get("id").is_none()
+    }
+
+    /// Calls `method` with `params`, queueing notifications that arrive meanwhile.
+    pub fn call(&mut self, method: &str, params: Value) -> Result<Value, RpcError> {
+        let id = self.next_id;
+        self.next_id += 1;
+        let request = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
+        self.socket
+            .send(Message::text(request.to_string()))
+            .map_err(ws_error)?;
+        let deadline = Instant::now() + self.timeout;
+        loop {
+            let Some(value) = self.read(deadline)? else {
+                return Err(RpcError::Transport(format!(
+                    "no answer to {method} in time"
+                )));
+            };
+            if self.is_notification(&value) {
+                self.events.push_back(value);
+                continue;
+            }
+            if value.get("id").and_then(Value::as_u64) == Some(id) {
+                return response_result(value);
+            }
+        }
+    }
+
+    /// Subscribes to consensus events; an error means the endpoint refused.
+    pub fn subscribe(&mut self) -> Result<(), RpcError> {
+        let id = self.call("consensus_subscribe", json!([]))?;
+        self.subscription = Some(id);
+        Ok(())
+    }
+
+    /// Whether a subscription is active.
+    pub fn subscribed(&self) -> bool {
+        self.subscription.is_some()
+    }
+
+    /// The next subscription event's `result`, or `None` if none arrives within `wait`.
+    pub fn next_event(&mut self, wait: Duration) -> Result<Option<Value>, RpcError> {
+        let deadline = Instant::now() + wait;
+        loop {
+            let value = match self.events.pop_front() {
+                Some(v) => v,
+                None => match self.read(deadline)? {
+                    Some(v) => v,
+                    None => return Ok(None),
+                },
+            };
+            if !self.is_notification(&value) {
+                continue;
+            }
+            let params = value.get("params").cloned().unwrap_or(Value::Null);
+            if params.get("subscription") != self.subscription.as_ref() {
+                continue;
+            }
+            return Ok(params.get("result").cloned());
+        }
+    }
+}

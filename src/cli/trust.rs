@@ -1,0 +1,42 @@
+//! What the user tells the CLI to trust: a network preset, or an explicit identity.
+
+use tempo_light::{Network, PublicKey};
+
+/// Trust arguments shared by `verify`, `follow` and `balance`.
+#[derive(clap::Args, Clone, Debug)]
+pub struct TrustArgs {
+    /// Network preset whose built-in identities to trust.
+    #[arg(long, default_value = "mainnet", value_parser = ["mainnet", "testnet", "presto", "moderato"])]
+    pub network: String,
+    /// Trust this network identity instead (96-byte compressed G2 point, hex).
+    #[arg(long, requires = "epoch_length")]
+    pub identity: Option<String>,
+    /// Blocks per epoch (with --identity).
+    #[arg(long)]
+    pub epoch_length: Option<u64>,
+    /// First epoch the --identity signs (earlier epochs are refused).
+    #[arg(long, default_value_t = 0)]
+    pub from_epoch: u64,
+    /// Chain id of the --identity's network (informational).
+    #[arg(long, default_value_t = 0)]
+    pub chain_id: u64,
+}
+
+impl TrustArgs {
+    /// Resolves to a network: the preset, or a custom one with the explicit identity.
+    pub fn network(&self) -> Result<Network, String> {
+        match (&self.identity, self.epoch_length) {
+            (Some(hex), Some(epoch_length)) => {
+                let bytes = alloy_primitives::hex::decode(hex.trim())
+                    .map_err(|_| "--identity is not valid hex".to_string())?;
+                let identity = PublicKey::from_slice(&bytes)
+                    .map_err(|e| format!("--identity is not a valid 96-byte G2 public key: {e}"))?;
+                Network::custom(self.chain_id, epoch_length, identity, self.from_epoch)
+                    .ok_or_else(|| "--epoch-length must be positive".to_string())
+            }
+            (None, None) => Network::by_name(&self.network)
+                .ok_or_else(|| format!("unknown network {}", self.network)),
+            _ => Err("--identity and --epoch-length go together".to_string()),
+        }
+    }
+}

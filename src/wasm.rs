@@ -1,0 +1,470 @@
+//! The WebAssembly face of the core: `wasm-bindgen` exports of the same light client.
+//!
+//! A thin layer: it converts JS values to the core's types and back, and turns every error
+//! into a JS `Error` with a stable `code` (the Rust error's name) and `retryable`. Nothing
+//! here unwraps JS input: a wrong argument is a thrown `TypeError`-like error, never a trap.
+//! Numbers that can exceed 2^53 (heights, epochs, views, timestamps) are `bigint`, hashes and
+//! keys `0x`-prefixed hex, as viem does.
+
+use crate::{
+    client::{Head, LightClient, Request},
+    error::{ClientError, Error as CoreError},
+    rpc::CertifiedBlock,
+    verify::{verify_with_network, VerifiedBlock},
+    Event, Network, PublicKey, TempoHeader,
+};
+use alloc::{
+    format,
+    string::{String, ToString},
+    vec::Vec,
+};
+use js_sys::{Array, BigInt, Object, Reflect};
+use wasm_bindgen::prelude::*;
+
+fn set(object: &Object, key: &str, value: impl Into<JsValue>) {
+    // Setting a property on a plain, extensible object cannot fail.
+    let _ = Reflect::set(object, &JsValue::from_str(key), &value.into());
+}
+
+fn big(n: u64) -> JsValue {
+    BigInt::from(n).into()
+}
+
+fn hex(bytes: impl AsRef<[u8]>) -> JsValue {
+    JsValue::from_str(&alloy_primitives::hex::encode_prefixed(bytes))
+}
+
+/// A JS `Error` with `code` and `retryable`.
+fn error(code: &str, message: &str, retryable: bool) -> JsValue {
+    let e = js_sys::Error::new(message);
+    e.set_name("TempoLightError");
+    set(&e, "code", code);
+    set(&e, "retryable", retryable);
+    e.into()
+}
+
+fn client_error(e: &ClientError) -> JsValue {
+    error(e.code(), &format!("{e}"), e.retryable())
+}
+
+fn core_error(e: &CoreError) -> JsValue {
+    error(e.code(), &format!("{e}"), false)
+}
+
+fn bad_input(what: &str, e: impl core::fmt::Display) -> JsValue {
+    error("InvalidInput", &format!("{what}: {e}"), false)
+}
+
+/// A JS value (an RPC's JSON object, or a string of JSON) as a JSON value.
+fn to_json(value: &JsValue, what: &str) -> Result<serde_json::Value, JsValue> {
+    if let Some(text) = value.as_string() {
+        return serde_json::from_str(&text).map_err(|e| bad_input(what, e));
+    }
+    // BigInts in the input are converted to JSON numbers or decimal strings by JSON.stringify's
+    // failure mode, so go through JSON explicitly with a replacer-free stringify.
+    let text = js_sys::JSON::stringify(value)
+        .map_err(|_| bad_input(what, "not JSON-serializable (contains bigint or cycles?)"))?;
+    let text: String = text.into();
+    serde_json::from_str(&text).map_err(|e| bad_input(what, e))
+}
+
+fn certified_block(value: &JsValue) -> Result<CertifiedBlock, JsValue> {
+    CertifiedBlock::from_value(to_json(value, "certified block")?)
+        .map_err(|e| core_error(&CoreError::Decode(e)))
+}
+
+fn verified_js(v: &VerifiedBlock) -> JsValue {
+    let o = Object::new();
+    set(&o, "height", big(v.height));
+    set(&o, "hash", hex(v.hash));
+    set(&o, "epoch", big(v.epoch));
+    set(&o, "view", big(v.view));
+    set(&o, "parentView", big(v.parent_view));
+    set(&o, "stateRoot", hex(v.header.state_root()));
+    set(&o, "timestamp", big(v.header.inner.timestamp));
+    set(&o, "timestampMillis", big(v.header.timestamp_millis()));
+    set(&o, "identity", hex(v.identity.to_bytes()));
+    if let Some(next) = &v.next_epoch {
+        let n = Object::new();
+        set(&n, "epoch", big(next.epoch));
+        set(&n, "identity", hex(next.identity().to_bytes()));
+        set(&n, "isNextFullDkg", next.is_next_full_dkg);
+        let players = Array::new();
+        for p in &next.players {
+            players.push(&hex(p));
+        }
+        set(&n, "players", players);
+        set(&o, "nextEpoch", n);
+    }
+    o.into()
+}
+
+fn head_js(head: Option<Head>) -> JsValue {
+    match head {
+        None => JsValue::NULL,
+        Some(h) => {
+            let o = Object::new();
+            set(&o, "height", big(h.height));
+            set(&o, "hash", hex(h.hash));
+            set(&o, "epoch", big(h.epoch));
+            o.into()
+        }
+    }
+}
+
+fn event_js(event: &Event) -> JsValue {
+    let o = Object::new();
+    match event {
+        Event::Finalized {
+            height,
+            hash,
+            epoch,
+            view,
+            timestamp_ms,
+            seen_ms,
+        } => {
+            set(&o, "type", "finalized");
+            set(&o, "height", big(*height));
+            set(&o, "hash", hex(hash));
+            set(&o, "epoch", big(*epoch));
+            set(&o, "view", big(*view));
+            set(&o, "timestampMillis", big(*timestamp_ms));
+            set(&o, "seen", seen_ms.map_or(JsValue::NULL, big));
+        }
+        Event::Headers(run) => {
+            set(&o, "type", "headers");
+            let headers = Array::new();
+            for h in run {
+                let x = Object::new();
+                set(&x, "height", big(h.number()));
+                set(&x, "hash", hex(h.hash()));
+                set(&x, "stateRoot", hex(h.state_root()));
+                headers.push(&x);
+            }
+            set(&o, "headers", headers);
+        }
+        Event::EpochTransition {
+            epoch,
+            identity,
+            rotated,
+            next_full_dkg,
+            players,
+        } => {
+            set(&o, "type", "epoch");
+            set(&o, "epoch", big(*epoch));
+            set(&o, "identity", hex(identity.to_bytes()));
+            set(&o, "rotated", *rotated);
+            set(&o, "nextFullDkg", *next_full_dkg);
+            set(&o, "players", u32::try_from(*players).unwrap_or(u32::MAX));
+        }
+        Event::PresetIdentityDiffers {
+            epoch,
+            preset,
+            onchain,
+        } => {
+            set(&o, "type", "presetIdentityDiffers");
+            set(&o, "epoch", big(*epoch));
+            set(&o, "preset", hex(preset.to_bytes()));
+            set(&o, "onchain", hex(onchain.to_bytes()));
+        }
+        Event::Equivocation(e) => {
+            set(&o, "type", "equivocation");
+            set(&o, "height", big(e.height));
+            set(&o, "epoch", big(e.epoch));
+            set(&o, "knownHash", hex(e.known_hash));
+            set(&o, "conflictingHash", hex(e.conflicting_hash));
+            set(
+                &o,
+                "conflictingCertificate",
+                e.conflicting_certificate.as_str(),
+            );
+        }
+    }
+    o.into()
+}
+
+fn events_js(events: &[Event]) -> Array {
+    events.iter().map(event_js).collect()
+}
+
+fn request_js(request: Option<Request>) -> JsValue {
+    let Some(request) = request else {
+        return JsValue::NULL;
+    };
+    let o = Object::new();
+    match request {
+        Request::LatestFinalization => set(&o, "type", "latest"),
+        Request::Finalization { height } => {
+            set(&o, "type", "finalization");
+            set(&o, "height", big(height));
+        }
+        Request::Headers { from, to } => {
+            set(&o, "type", "headers");
+            set(&o, "from", big(from));
+            set(&o, "to", big(to));
+        }
+    }
+    o.into()
+}
+
+/// Reads a non-negative integer option given as number, bigint or decimal/hex string.
+fn u64_of(value: &JsValue, what: &str) -> Result<u64, JsValue> {
+    if let Some(n) = value.as_f64() {
+        if n >= 0.0 && n.fract() == 0.0 && n <= 9_007_199_254_740_991.0 {
+            // A whole number in 0..=2^53-1: the conversion is exact.
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            return Ok(n as u64);
+        }
+        return Err(bad_input(what, "not a safe non-negative integer"));
+    }
+    if value.is_bigint() {
+        let text: String = BigInt::from(value.clone())
+            .to_string(10)
+            .map(String::from)
+            .unwrap_or_default();
+        return text.parse().map_err(|_| bad_input(what, "out of range"));
+    }
+    if let Some(text) = value.as_string() {
+        let parsed = match text.strip_prefix("0x") {
+            Some(hex) => u64::from_str_radix(hex, 16),
+            None => text.parse(),
+        };
+        return parsed.map_err(|_| bad_input(what, "not an integer"));
+    }
+    Err(bad_input(what, "missing or not a number"))
+}
+
+fn get(object: &JsValue, key: &str) -> JsValue {
+    if !object.is_object() {
+        return JsValue::UNDEFINED;
+    }
+    Reflect::get(object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// A Tempo light client: verifies finality certificates and follows the chain's epochs.
+#[wasm_bindgen(js_name = TempoLightClient)]
+pub struct WasmClient {
+    inner: LightClient,
+}
+
+#[wasm_bindgen(js_class = TempoLightClient)]
+impl WasmClient {
+    /// A client for Tempo mainnet (its built-in identity).
+    pub fn mainnet() -> WasmClient {
+        Self {
+            inner: LightClient::new(Network::mainnet()),
+        }
+    }
+
+    /// A client for Tempo testnet (moderato).
+    pub fn testnet() -> WasmClient {
+        Self {
+            inner: LightClient::new(Network::testnet()),
+        }
+    }
+
+    /// A client for a network given by `{ identity, epochLength, fromEpoch?, chainId? }`.
+    pub fn custom(options: JsValue) -> Result<WasmClient, JsValue> {
+        let identity = get(&options, "identity")
+            .as_string()
+            .ok_or_else(|| bad_input("identity", "missing (a 0x-hex 96-byte G2 key)"))?;
+        let bytes =
+            alloy_primitives::hex::decode(identity.trim()).map_err(|e| bad_input("identity", e))?;
+        let identity = PublicKey::from_slice(&bytes).map_err(|e| bad_input("identity", e))?;
+        let epoch_length = u64_of(&get(&options, "epochLength"), "epochLength")?;
+        let from = get(&options, "fromEpoch");
+        let from_epoch = if from.is_undefined() {
+            0
+        } else {
+            u64_of(&from, "fromEpoch")?
+        };
+        let chain = get(&options, "chainId");
+        let chain_id = if chain.is_undefined() {
+            0
+        } else {
+            u64_of(&chain, "chainId")?
+        };
+        let network = Network::custom(chain_id, epoch_length, identity, from_epoch)
+            .ok_or_else(|| bad_input("epochLength", "must be positive"))?;
+        Ok(Self {
+            inner: LightClient::new(network),
+        })
+    }
+
+    /// A client resumed from `toState()`'s output (a string or the parsed object).
+    #[wasm_bindgen(js_name = fromState)]
+    pub fn from_state(state: JsValue) -> Result<WasmClient, JsValue> {
+        let text = match state.as_string() {
+            Some(text) => text,
+            None => to_json(&state, "state")?.to_string(),
+        };
+        LightClient::from_json(&text)
+            .map(|inner| Self { inner })
+            .map_err(|e| client_error(&e))
+    }
+
+    /// Verifies a CertifiedBlock (the object an RPC returns) against the identity this client
+    /// trusts for its epoch. Pure: the client's state does not change.
+    pub fn verify(&self, block: JsValue) -> Result<JsValue, JsValue> {
+        let block = certified_block(&block)?;
+        let state = self.inner.state();
+        let result = crate::verify::verify_inner(
+            state.network().epoch_length,
+            &block,
+            |epoch| state.identity_for(epoch),
+            true,
+        );
+        result.map(|v| verified_js(&v)).map_err(|e| core_error(&e))
+    }
+
+    /// Verifies many CertifiedBlocks in one multi-pairing per identity. Returns one entry per
+    /// block: `{ ok: true, block }` or `{ ok: false, error }`.
+    #[wasm_bindgen(js_name = verifyBatch)]
+    pub fn verify_batch(&self, blocks: JsValue) -> Result<Array, JsValue> {
+        if !Array::is_array(&blocks) {
+            return Err(bad_input("blocks", "not an array"));
+        }
+        let array = Array::from(&blocks);
+        let mut parsed = Vec::with_capacity(array.length() as usize);
+        let mut slots = Vec::with_capacity(array.length() as usize);
+        for item in array.iter() {
+            match certified_block(&item) {
+                Ok(b) => {
+                    slots.push(Ok(parsed.len()));
+                    parsed.push(b);
+                }
+                Err(e) => slots.push(Err(e)),
+            }
+        }
+        let results = self.inner.verify_batch(&parsed);
+        let out = Array::new();
+        for slot in slots {
+            let o = Object::new();
+            match slot.map(|i| &results[i]) {
+                Ok(Ok(v)) => {
+                    set(&o, "ok", true);
+                    set(&o, "block", verified_js(v));
+                }
+                Ok(Err(e)) => {
+                    set(&o, "ok", false);
+                    set(&o, "error", core_error(e));
+                }
+                Err(e) => {
+                    set(&o, "ok", false);
+                    set(&o, "error", e);
+                }
+            }
+            out.push(&o);
+        }
+        Ok(out)
+    }
+
+    /// What the client needs next: `{type: "latest"}`, `{type: "finalization", height}`,
+    /// `{type: "headers", from, to}`, or `null` when frozen.
+    #[wasm_bindgen(js_name = nextRequest)]
+    pub fn next_request(&self) -> JsValue {
+        request_js(self.inner.next_request())
+    }
+
+    /// Feeds a finalization (an answer, or a subscription event); returns the events.
+    /// All or nothing: on error the client is exactly as it was.
+    #[wasm_bindgen(js_name = onFinalization)]
+    pub fn on_finalization(&mut self, block: JsValue) -> Result<Array, JsValue> {
+        let block = certified_block(&block)?;
+        self.inner
+            .on_finalization(block)
+            .map(|events| events_js(&events))
+            .map_err(|e| client_error(&e))
+    }
+
+    /// Feeds the headers answering a `headers` request (ascending, as `eth_getBlockByNumber` returns them).
+    #[wasm_bindgen(js_name = onHeaders)]
+    pub fn on_headers(&mut self, headers: JsValue) -> Result<Array, JsValue> {
+        if !Array::is_array(&headers) {
+            return Err(bad_input("headers", "not an array"));
+        }
+        let mut parsed = Vec::new();
+        for item in Array::from(&headers).iter() {
+            let header = TempoHeader::from_value(to_json(&item, "header")?)
+                .map_err(|e| core_error(&CoreError::Decode(e)))?;
+            parsed.push(header);
+        }
+        self.inner
+            .on_headers(parsed)
+            .map(|events| events_js(&events))
+            .map_err(|e| client_error(&e))
+    }
+
+    /// Whether to fetch and yield every header (not only new heads).
+    #[wasm_bindgen(js_name = setEveryHeader)]
+    pub fn set_every_header(&mut self, every_header: bool) {
+        self.inner.set_every_header(every_header);
+    }
+
+    /// Forgets the current plan (the next request is the latest finalization again).
+    pub fn abandon(&mut self) {
+        self.inner.abandon();
+    }
+
+    /// Clears a freeze after an equivocation (once a person has looked at the evidence).
+    pub fn reset(&mut self) {
+        self.inner.reset();
+    }
+
+    /// The finalized head `{height, hash, epoch}`, or `null`.
+    #[wasm_bindgen(getter)]
+    pub fn head(&self) -> JsValue {
+        head_js(self.inner.head())
+    }
+
+    /// Whether an equivocation froze the client.
+    #[wasm_bindgen(getter)]
+    pub fn frozen(&self) -> bool {
+        self.inner.is_frozen()
+    }
+
+    /// Whether nothing is pending beyond waiting for a newer finalization.
+    #[wasm_bindgen(getter)]
+    pub fn idle(&self) -> bool {
+        self.inner.is_idle()
+    }
+
+    /// The network's name, chain id and epoch length.
+    #[wasm_bindgen(getter)]
+    pub fn network(&self) -> JsValue {
+        let n = self.inner.state().network();
+        let o = Object::new();
+        set(&o, "name", n.name);
+        set(&o, "chainId", big(n.chain_id));
+        set(&o, "epochLength", big(n.epoch_length));
+        o.into()
+    }
+
+    /// The identity trusted for `epoch` (hex), or throws `IdentityUnavailable`.
+    #[wasm_bindgen(js_name = identityFor)]
+    pub fn identity_for(&self, epoch: JsValue) -> Result<JsValue, JsValue> {
+        let epoch = u64_of(&epoch, "epoch")?;
+        self.inner
+            .state()
+            .identity_for(epoch)
+            .map(|id| hex(id.to_bytes()))
+            .map_err(|e| core_error(&CoreError::Verify(e)))
+    }
+
+    /// The trust state as compact JSON, for the app to store; resume with `fromState`.
+    #[wasm_bindgen(js_name = toState)]
+    pub fn to_state(&self) -> String {
+        self.inner.to_json()
+    }
+}
+
+/// Verifies a CertifiedBlock against a network preset (`"mainnet"` or `"testnet"`), statelessly.
+#[wasm_bindgen(js_name = verifyCertifiedBlock)]
+pub fn verify_certified_block(block: JsValue, network: Option<String>) -> Result<JsValue, JsValue> {
+    let name = network.unwrap_or_else(|| String::from("mainnet"));
+    let network = Network::by_name(&name).ok_or_else(|| bad_input("network", "unknown preset"))?;
+    let block = certified_block(&block)?;
+    verify_with_network(&network, &block)
+        .map(|v| verified_js(&v))
+        .map_err(|e| core_error(&e))
+}
