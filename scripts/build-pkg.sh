@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Builds the npm package `tempo-light` into pkg/: the wasm core (wasm-pack, size profile),
+# optimized with binaryen's wasm-opt from npm (Debian's v108 produces modules that crash at
+# load), plus the hand-written entry point, types and README from js/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export CC_wasm32_unknown_unknown="${CC_wasm32_unknown_unknown:-clang}"
+[ -x node_modules/.bin/wasm-opt ] || npm ci --no-audit --no-fund
+
+rm -rf pkg
+wasm-pack build --profile wasm-release --no-opt --target web --out-dir pkg --out-name tempo_light \
+  --no-pack -- --no-default-features --features wasm
+node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
+  pkg/tempo_light_bg.wasm -o pkg/tempo_light_bg.wasm
+
+cp js/index.js js/index.d.ts js/README.md LICENSE pkg/
+version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+sed "s/\"version\": \"0.0.0\"/\"version\": \"$version\"/" js/package.json > pkg/package.json
+rm -f pkg/.gitignore
+
+raw=$(wc -c < pkg/tempo_light_bg.wasm)
+gz=$(gzip -9 -c pkg/tempo_light_bg.wasm | wc -c)
+echo "pkg/: tempo-light $version, wasm $raw bytes ($gz gzipped)"
