@@ -52,10 +52,10 @@ log "docs (every public item documented)"
 RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps
 
 log "no_std proof: the core on a bare-metal 32-bit target with no std at all"
-RUSTFLAGS="-D warnings" cargo build --locked --no-default-features --target thumbv7em-none-eabihf
+RUSTFLAGS="-D warnings" cargo rustc --locked --lib --crate-type rlib --no-default-features --target thumbv7em-none-eabihf
 
 log "the core and the wasm exports for wasm32-unknown-unknown, without warnings"
-RUSTFLAGS="-D warnings" cargo build --locked --no-default-features --target wasm32-unknown-unknown
+RUSTFLAGS="-D warnings" cargo rustc --locked --lib --crate-type rlib --no-default-features --target wasm32-unknown-unknown
 RUSTFLAGS="-D warnings" cargo build --locked --no-default-features --features wasm --target wasm32-unknown-unknown
 
 log "tests (unit, integration, differential against commonware 2026.7.1, doc)"

@@ -3,6 +3,8 @@
 //! Exit codes: 0 success; 1 the input does not prove finality (a [`tempo_light::VerifyError`]);
 //! 2 the input is malformed (a [`tempo_light::DecodeError`]); 3 usage or I/O error.
 
+mod demo;
+mod devnet;
 mod follow;
 mod trust;
 mod verify;
@@ -26,6 +28,12 @@ enum Command {
     /// Follow a chain's finality from an RPC, printing each newly proven block, epoch
     /// transition and identity rotation (Ctrl-C stops; --state resumes).
     Follow(follow::Args),
+    /// Serve a simulated Tempo chain on 127.0.0.1 (real certificates, epochs, rotations and
+    /// faults on demand), for tests and development.
+    Devnet(devnet::Args),
+    /// The main job on an embedded default, no network needed: start a devnet in-process and
+    /// follow it across epoch boundaries and an identity rotation, then exit.
+    Demo(demo::Args),
 }
 
 /// Exit code: the input does not prove finality.
@@ -50,8 +58,12 @@ pub fn run() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    // Ctrl-C and SIGTERM ask the running command to stop cleanly.
+    let _ = ctrlc::set_handler(|| stop_flag().store(true, std::sync::atomic::Ordering::Relaxed));
     match cli.command {
         Command::Verify(args) => verify::run(args),
         Command::Follow(args) => follow::run(args, stop_flag()),
+        Command::Devnet(args) => devnet::run(args, stop_flag()),
+        Command::Demo(args) => demo::run(args, stop_flag()),
     }
 }

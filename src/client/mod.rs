@@ -480,7 +480,7 @@ impl LightClient {
         resume: Option<CertifiedBlock>,
         seen_ms: Option<u64>,
     ) -> Result<Vec<Event>, ClientError> {
-        let mut events = Vec::new();
+        let mut registered = Vec::new();
         if let Some(outcome) = &verified.next_epoch {
             check_outcome_epoch(verified.height, verified.epoch + 1, outcome.epoch)?;
             if self
@@ -489,16 +489,23 @@ impl LightClient {
                 .is_none_or(|k| k < verified.epoch + 1)
             {
                 let previous = Some((verified.epoch, verified.identity));
-                register_outcome(&mut self.state, outcome, previous, &mut events)?;
+                register_outcome(&mut self.state, outcome, previous, &mut registered)?;
             }
         }
-        if self.state.head.is_none_or(|h| h.height < verified.height) {
-            events.extend(self.advance(verified, resume, seen_ms)?);
+        let events = if self.state.head.is_none_or(|h| h.height < verified.height) {
+            let mut advanced = self.advance(verified, resume, seen_ms)?;
+            // The boundary block's own finality first, then the epoch it opens.
+            let at = usize::from(matches!(advanced.first(), Some(Event::Finalized { .. })));
+            advanced.splice(at..at, registered);
+            advanced
         } else if let Some(tip) = resume {
+            let mut events = registered;
             events.extend(self.continue_to(tip)?);
+            events
         } else {
             self.sync = Sync::Idle;
-        }
+            registered
+        };
         Ok(events)
     }
 
@@ -648,8 +655,10 @@ fn register_outcome(
             }
         }
     }
+    // Warn once per identity that differs from the preset (not at every reshare of it).
+    let known = state.runs.last().map(|r| r.identity) == Some(identity);
     if let Ok(preset) = state.network.builtin_identity(outcome.epoch) {
-        if preset.identity != identity {
+        if preset.identity != identity && !known {
             events.push(Event::PresetIdentityDiffers {
                 epoch: outcome.epoch,
                 preset: preset.identity,

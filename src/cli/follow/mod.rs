@@ -653,10 +653,16 @@ pub fn run(args: Args, stop: &AtomicBool) -> ExitCode {
         Err(message) => return fail(json, &FollowError::Usage(message)),
     };
     let terminal = !json && std::io::stdout().is_terminal();
+    let custom = network.name == "custom";
     let mut sink = |output: &Output| {
         let mut stdout = std::io::stdout().lock();
         match output {
             Output::Event(event, stats) => {
+                // A custom network's "preset" is the identity the user gave: rotations away from
+                // it are expected, not a stale build.
+                if !json && custom && matches!(event, Event::PresetIdentityDiffers { .. }) {
+                    return;
+                }
                 if json {
                     let _ = writeln!(stdout, "{}", event_json(event));
                 } else {

@@ -1,0 +1,110 @@
+//! Fault injection: what a lying, broken or slow Tempo node would serve.
+//!
+//! `--fault KIND[@N]`, repeatable. Block faults apply to the block at height N wherever it is
+//! served (`consensus_getFinalization`, `consensus_getLatest`, events, `eth_getBlock*`), or to
+//! every block without `@N`. Connection faults (`stall`, `drop`, `malformed-json`) apply to
+//! requests for height N, or to every `consensus_*` request without `@N`.
+
+use std::str::FromStr;
+
+/// A kind of fault.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FaultKind {
+    /// A bit of the vote signature is flipped.
+    CorruptCertificate,
+    /// The block is served with the certificate of the block before it.
+    CertificateForAnotherBlock,
+    /// A header field is changed after certifying: the header no longer hashes to the digest.
+    HeaderMismatch,
+    /// The certificate's epoch is changed (the epoch rule, checked before the signature, catches it).
+    WrongEpoch,
+    /// The identity changes at epoch N without an announced full DKG (a chain fault: `@EPOCH`).
+    UnannouncedRotation,
+    /// Boundary blocks are withheld: 503 for them, skipped in `latest` and events.
+    WithholdBoundary,
+    /// A second, validly certified block at height N (a chain fault), served on alternate requests.
+    Equivocation,
+    /// The response never comes (the connection is held open, then closed after 60 s).
+    Stall,
+    /// The connection is closed without a response.
+    Drop,
+    /// The response body is truncated JSON.
+    MalformedJson,
+}
+
+/// A fault and where it applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fault {
+    /// What goes wrong.
+    pub kind: FaultKind,
+    /// Height (or epoch, for `unannounced-rotation`); `None` for everywhere.
+    pub at: Option<u64>,
+}
+
+impl FromStr for Fault {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let (name, at) = match text.split_once('@') {
+            Some((name, at)) => (
+                name,
+                Some(
+                    at.parse::<u64>()
+                        .map_err(|_| format!("bad height in fault {text}"))?,
+                ),
+            ),
+            None => (text, None),
+        };
+        let kind = match name {
+            "corrupt-certificate" => FaultKind::CorruptCertificate,
+            "certificate-for-another-block" => FaultKind::CertificateForAnotherBlock,
+            "header-mismatch" => FaultKind::HeaderMismatch,
+            "wrong-epoch" => FaultKind::WrongEpoch,
+            "unannounced-rotation" => FaultKind::UnannouncedRotation,
+            "withhold-boundary" => FaultKind::WithholdBoundary,
+            "equivocation" => FaultKind::Equivocation,
+            "stall" => FaultKind::Stall,
+            "drop" => FaultKind::Drop,
+            "malformed-json" => FaultKind::MalformedJson,
+            other => return Err(format!("unknown fault {other}")),
+        };
+        if matches!(
+            kind,
+            FaultKind::UnannouncedRotation | FaultKind::Equivocation
+        ) && at.is_none()
+        {
+            return Err(format!("fault {name} needs @N"));
+        }
+        Ok(Self { kind, at })
+    }
+}
+
+/// The faults in force.
+#[derive(Clone, Debug, Default)]
+pub struct Faults(pub Vec<Fault>);
+
+impl Faults {
+    /// Whether `kind` applies to `height`.
+    pub fn hits(&self, kind: FaultKind, height: u64) -> bool {
+        self.0
+            .iter()
+            .any(|f| f.kind == kind && f.at.is_none_or(|at| at == height))
+    }
+
+    /// Whether a connection fault of `kind` applies to a request (for `height`, if known).
+    pub fn hits_request(&self, kind: FaultKind, height: Option<u64>) -> bool {
+        self.0
+            .iter()
+            .any(|f| f.kind == kind && (f.at.is_none() || f.at == height))
+    }
+
+    /// The `@N` of the first fault of `kind`.
+    pub fn at(&self, kind: FaultKind) -> Option<u64> {
+        self.0.iter().find(|f| f.kind == kind).and_then(|f| f.at)
+    }
+
+    /// Whether any fault of `kind` is in force.
+    pub fn has(&self, kind: FaultKind) -> bool {
+        self.0.iter().any(|f| f.kind == kind)
+    }
+}

@@ -1,0 +1,369 @@
+//! JSON-RPC methods of the devnet, with the JSON shapes and error codes of a Tempo node
+//! (`crates/node/src/rpc/consensus` upstream), and the faults applied to what is served.
+
+use super::faults::{FaultKind, Faults};
+use serde_json::{json, Value};
+use std::{
+    collections::BTreeMap,
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        mpsc::SyncSender,
+        Mutex,
+    },
+    time::{SystemTime, UNIX_EPOCH},
+};
+use tempo_light::{certificate::Certificate, devnet::Chain, epoch, TempoHeader};
+
+/// JSON-RPC error codes.
+pub const NOT_READY: i64 = 204;
+/// The consensus node's "missing" code.
+pub const MISSING: i64 = 503;
+const NOT_READY_MSG: &str = "the requested content was not available";
+const MISSING_MSG: &str =
+    "the consensus subservice was not available, but the request can be retried later";
+
+/// Everything the server threads share.
+pub struct Shared {
+    /// The chain.
+    pub chain: Mutex<Chain>,
+    /// Faults in force.
+    pub faults: Faults,
+    /// WebSocket subscribers: (subscription id, channel of notification texts).
+    pub subscribers: Mutex<Vec<(u64, SyncSender<String>)>>,
+    /// When each recent block was finalized (ms since the Unix epoch).
+    pub seen: Mutex<BTreeMap<u64, u64>>,
+    /// Counter for alternating equivocating answers.
+    pub alternate: AtomicU64,
+    /// Next subscription id.
+    pub next_subscription: AtomicU64,
+}
+
+/// What to do with a request.
+pub enum Reply {
+    /// Send this JSON-RPC response.
+    Json(Value),
+    /// Never answer (hold the connection, then close it).
+    Stall,
+    /// Close the connection without answering.
+    Drop,
+    /// Answer with this broken body.
+    Malformed(String),
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+fn error(id: &Value, code: i64, message: &str, data: Option<&str>) -> Value {
+    let mut e = json!({"code": code, "message": message});
+    if let Some(data) = data {
+        e["data"] = json!(data);
+    }
+    json!({"jsonrpc": "2.0", "id": id, "error": e})
+}
+
+fn ok(id: &Value, result: Value) -> Value {
+    json!({"jsonrpc": "2.0", "id": id, "result": result})
+}
+
+/// A block as served, after faults: header, certificate, and the hash to report.
+pub struct Served {
+    /// The header (perhaps altered).
+    pub header: TempoHeader,
+    /// The certificate (perhaps altered).
+    pub certificate: Certificate,
+}
+
+enum Lookup {
+    Found(Box<Served>),
+    NotReady,
+    Missing(&'static str),
+}
+
+impl Shared {
+    fn withheld(&self, chain: &Chain, height: u64) -> bool {
+        self.faults.has(FaultKind::WithholdBoundary)
+            && epoch::is_boundary(chain.config().epoch_length, height)
+    }
+
+    /// The block at `height` as served (faults applied).
+    fn lookup(&self, chain: &Chain, height: u64) -> Lookup {
+        if height > chain.tip().height() {
+            return Lookup::NotReady;
+        }
+        if self.withheld(chain, height) {
+            return Lookup::Missing("block withheld");
+        }
+        let block = match chain.equivocation(height) {
+            Some(twin) if self.alternate.fetch_add(1, Ordering::Relaxed) % 2 == 1 => twin,
+            _ => match chain.block(height) {
+                Some(block) => block,
+                None => return Lookup::Missing("block pruned"),
+            },
+        };
+        let Some(mut certificate) = block.certificate.clone() else {
+            return Lookup::Missing("genesis is not certified by consensus");
+        };
+        let mut header = block.header.clone();
+        let f = &self.faults;
+        if f.hits(FaultKind::CorruptCertificate, height) {
+            certificate.vote_signature[47] ^= 0x01;
+        }
+        if f.hits(FaultKind::CertificateForAnotherBlock, height) {
+            if let Some(other) = chain
+                .block(height.saturating_sub(1))
+                .or_else(|| chain.block(height + 1))
+                .and_then(|b| b.certificate.clone())
+            {
+                certificate = other;
+            }
+        }
+        if f.hits(FaultKind::HeaderMismatch, height) {
+            header.inner.gas_used = header.inner.gas_used.wrapping_add(1);
+        }
+        if f.hits(FaultKind::WrongEpoch, height) {
+            certificate.epoch = certificate.epoch.wrapping_add(1);
+        }
+        Lookup::Found(Box::new(Served {
+            header,
+            certificate,
+        }))
+    }
+
+    /// The CertifiedBlock JSON of a served block.
+    pub fn certified_json(served: &Served) -> Value {
+        let c = &served.certificate;
+        json!({
+            "epoch": c.epoch,
+            "view": c.view,
+            "digest": format!("{:#x}", c.digest),
+            "certificate": alloy_primitives::hex::encode_prefixed(c.encode()),
+            "block": {
+                "header": served.header,
+                "body": {"ommers": [], "transactions": [], "withdrawals": null},
+            },
+        })
+    }
+
+    /// A finalized event for `height`, if it is served.
+    pub fn event(&self, chain: &Chain, height: u64, kind: &str) -> Option<Value> {
+        match self.lookup(chain, height) {
+            Lookup::Found(served) => {
+                let mut event = Self::certified_json(&served);
+                event["type"] = json!(kind);
+                event["seen"] = json!(self.seen_at(height));
+                Some(event)
+            }
+            _ => None,
+        }
+    }
+
+    fn seen_at(&self, height: u64) -> u64 {
+        self.seen
+            .lock()
+            .ok()
+            .and_then(|s| s.get(&height).copied())
+            .unwrap_or_else(now_ms)
+    }
+
+    /// The newest height served as `latest` (a withheld boundary is skipped).
+    fn latest_height(&self, chain: &Chain) -> Option<u64> {
+        let tip = chain.tip().height();
+        let h = if self.withheld(chain, tip) {
+            tip.checked_sub(1)?
+        } else {
+            tip
+        };
+        (h > 0).then_some(h)
+    }
+
+    /// Header JSON as `eth_getBlockByNumber` returns it.
+    fn block_json(header: &TempoHeader) -> Value {
+        let mut v = serde_json::to_value(header).unwrap_or(Value::Null);
+        if let Some(o) = v.as_object_mut() {
+            o.insert("hash".into(), json!(format!("{:#x}", header.hash())));
+            o.insert(
+                "timestampMillis".into(),
+                json!(format!("{:#x}", header.timestamp_millis())),
+            );
+            let size = alloy_rlp::encode(header).len();
+            o.insert("size".into(), json!(format!("{size:#x}")));
+            o.insert("transactions".into(), json!([]));
+            o.insert("uncles".into(), json!([]));
+            o.insert("withdrawals".into(), json!([]));
+        }
+        v
+    }
+
+    /// Answers one JSON-RPC request object.
+    pub fn handle(&self, request: &Value) -> Reply {
+        let id = request.get("id").cloned().unwrap_or(Value::Null);
+        let Some(method) = request.get("method").and_then(Value::as_str) else {
+            return Reply::Json(error(&id, -32600, "invalid request", None));
+        };
+        let params = request.get("params").cloned().unwrap_or(json!([]));
+        let Ok(chain) = self.chain.lock() else {
+            return Reply::Json(error(&id, -32603, "internal error", None));
+        };
+        // Which height a consensus request concerns, for connection faults.
+        let target = match method {
+            "consensus_getFinalization" => match params.get(0) {
+                Some(Value::String(s)) if s == "latest" => self.latest_height(&chain),
+                Some(q) => q.get("height").and_then(Value::as_u64),
+                None => None,
+            },
+            "consensus_getLatest" => self.latest_height(&chain),
+            _ => None,
+        };
+        if method.starts_with("consensus_") && method != "consensus_subscribe" {
+            let f = &self.faults;
+            if f.hits_request(FaultKind::Stall, target) {
+                return Reply::Stall;
+            }
+            if f.hits_request(FaultKind::Drop, target) {
+                return Reply::Drop;
+            }
+            if f.hits_request(FaultKind::MalformedJson, target) {
+                return Reply::Malformed(format!(
+                    "{{\"jsonrpc\":\"2.0\",\"id\":{id},\"result\":{{\"epoch\":"
+                ));
+            }
+        }
+        let reply = match method {
+            "consensus_getFinalization" => {
+                let height = match params.get(0) {
+                    Some(Value::String(s)) if s == "latest" => match self.latest_height(&chain) {
+                        Some(h) => h,
+                        None => return Reply::Json(error(&id, NOT_READY, NOT_READY_MSG, None)),
+                    },
+                    Some(q) => match q.get("height").and_then(Value::as_u64) {
+                        Some(h) => h,
+                        None => {
+                            return Reply::Json(error(
+                                &id,
+                                -32602,
+                                "invalid params: expected \"latest\" or {\"height\": N}",
+                                None,
+                            ))
+                        }
+                    },
+                    None => {
+                        return Reply::Json(error(
+                            &id,
+                            -32602,
+                            "invalid params: missing query",
+                            None,
+                        ))
+                    }
+                };
+                match self.lookup(&chain, height) {
+                    Lookup::Found(served) => ok(&id, Self::certified_json(&served)),
+                    Lookup::NotReady => error(&id, NOT_READY, NOT_READY_MSG, None),
+                    Lookup::Missing(why) => error(&id, MISSING, MISSING_MSG, Some(why)),
+                }
+            }
+            "consensus_getLatest" => {
+                let finalized =
+                    self.latest_height(&chain)
+                        .and_then(|h| match self.lookup(&chain, h) {
+                            Lookup::Found(served) => Some(Self::certified_json(&served)),
+                            _ => None,
+                        });
+                ok(&id, json!({"finalized": finalized, "notarized": null}))
+            }
+            "eth_blockNumber" => ok(&id, json!(format!("{:#x}", chain.tip().height()))),
+            "eth_chainId" => ok(&id, json!(format!("{:#x}", chain.config().chain_id))),
+            "net_version" => ok(&id, json!(chain.config().chain_id.to_string())),
+            "eth_getBlockByNumber" => {
+                let tag = params.get(0).and_then(Value::as_str).unwrap_or("");
+                let height = match tag {
+                    "latest" | "finalized" | "safe" => Some(chain.tip().height()),
+                    "earliest" => Some(0),
+                    hex => hex
+                        .strip_prefix("0x")
+                        .and_then(|h| u64::from_str_radix(h, 16).ok()),
+                };
+                match height {
+                    None => error(
+                        &id,
+                        -32602,
+                        "invalid params: block number or tag expected",
+                        None,
+                    ),
+                    Some(h) => ok(&id, self.header_json(&chain, h)),
+                }
+            }
+            "eth_getBlockByHash" => {
+                let hash = params
+                    .get(0)
+                    .and_then(Value::as_str)
+                    .and_then(|h| h.parse::<alloy_primitives::B256>().ok());
+                match hash {
+                    None => error(&id, -32602, "invalid params: 32-byte hash expected", None),
+                    Some(hash) => {
+                        let height = chain.block_by_hash(&hash).map(|b| b.height());
+                        ok(
+                            &id,
+                            height.map_or(Value::Null, |h| self.header_json(&chain, h)),
+                        )
+                    }
+                }
+            }
+            _ => error(
+                &id,
+                -32601,
+                &format!("the method {method} does not exist/is not available"),
+                None,
+            ),
+        };
+        Reply::Json(reply)
+    }
+
+    fn header_json(&self, chain: &Chain, height: u64) -> Value {
+        if self.withheld(chain, height) {
+            return Value::Null;
+        }
+        match self.lookup(chain, height) {
+            Lookup::Found(served) => Self::block_json(&served.header),
+            _ => chain
+                .block(height)
+                .map_or(Value::Null, |b| Self::block_json(&b.header)),
+        }
+    }
+
+    /// Registers a subscriber; returns its id.
+    pub fn subscribe(&self, sender: SyncSender<String>) -> u64 {
+        let id = self.next_subscription.fetch_add(1, Ordering::Relaxed) + 1;
+        if let Ok(mut subs) = self.subscribers.lock() {
+            subs.push((id, sender));
+        }
+        id
+    }
+
+    /// Removes a subscriber.
+    pub fn unsubscribe(&self, id: u64) -> bool {
+        self.subscribers.lock().is_ok_and(|mut subs| {
+            let before = subs.len();
+            subs.retain(|(s, _)| *s != id);
+            subs.len() != before
+        })
+    }
+
+    /// Sends `event` to every subscriber (dropping the ones that are gone or too slow).
+    pub fn broadcast(&self, event: &Value) {
+        let Ok(mut subs) = self.subscribers.lock() else {
+            return;
+        };
+        subs.retain(|(id, sender)| {
+            let message = json!({
+                "jsonrpc": "2.0",
+                "method": "consensus_event",
+                "params": {"subscription": format!("{id:#x}"), "result": event},
+            });
+            sender.try_send(message.to_string()).is_ok()
+        });
+    }
+}
