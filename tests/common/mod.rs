@@ -2,6 +2,7 @@
 //! by the reference crates (commonware 2026.7.1) over headers we choose.
 #![allow(dead_code)]
 
+pub mod devnet;
 pub mod reference;
 
 use commonware_codec::Encode;

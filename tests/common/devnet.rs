@@ -1,0 +1,161 @@
+//! Running `tempo-light devnet` (and other commands) as child processes, and talking to the
+//! devnet over real HTTP and WebSocket.
+
+use serde_json::{json, Value};
+use std::{
+    io::{BufRead, BufReader, Read, Write},
+    net::TcpStream,
+    process::{Child, Command, Output, Stdio},
+    time::{Duration, Instant},
+};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_tempo-light");
+
+/// A devnet child process, killed on drop.
+pub struct Devnet {
+    pub child: Child,
+    pub port: u16,
+    pub identity: String,
+    pub epoch_length: u64,
+}
+
+impl Drop for Devnet {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Devnet {
+    pub fn start(args: &[&str]) -> Self {
+        let mut child = Command::new(BIN)
+            .args(["devnet", "--port", "0"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("devnet starts");
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut port = 0;
+        let mut identity = String::new();
+        let mut epoch_length = 0;
+        for line in lines.by_ref() {
+            let line = line.unwrap();
+            if let Some(rest) = line.strip_prefix("tempo-light devnet listening on http://127.0.0.1:") {
+                port = rest.split_whitespace().next().unwrap().parse().unwrap();
+            } else if let Some(rest) = line.strip_prefix("epoch length: ") {
+                epoch_length = rest.parse().unwrap();
+            } else if let Some(rest) = line.strip_prefix("genesis identity: ") {
+                identity = rest.to_string();
+                break;
+            }
+        }
+        // Keep draining stdout so the child never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        assert!(port > 0 && !identity.is_empty() && epoch_length > 0);
+        Self { child, port, identity, epoch_length }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn ws_url(&self) -> String {
+        format!("ws://127.0.0.1:{}", self.port)
+    }
+
+    /// A JSON-RPC call; returns the whole response object.
+    pub fn call(&self, method: &str, params: Value) -> Value {
+        let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string();
+        let text = self.post(&body).expect("an answer");
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+    }
+
+    /// POSTs a raw body; `None` if the connection closed or timed out without an answer.
+    pub fn post(&self, body: &str) -> Option<String> {
+        post_raw(self.port, body, Duration::from_secs(5))
+    }
+
+    /// Waits until the tip reaches `height`.
+    pub fn wait_for(&self, height: u64) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let tip = self.call("eth_blockNumber", json!([]))["result"].as_str().map(|h| u64::from_str_radix(&h[2..], 16).unwrap()).unwrap();
+            if tip >= height {
+                return;
+            }
+            assert!(Instant::now() < deadline, "devnet did not reach {height}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// The trust arguments a client needs for this devnet.
+    pub fn trust_args(&self) -> Vec<String> {
+        vec!["--identity".into(), self.identity.clone(), "--epoch-length".into(), self.epoch_length.to_string()]
+    }
+}
+
+/// A minimal HTTP/1.1 POST over a raw socket (so a test can see a dropped or stalled answer).
+pub fn post_raw(port: u16, body: &str, timeout: Duration) -> Option<String> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(timeout)).ok()?;
+    let request = format!(
+        "POST / HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).ok()?;
+    let mut response = Vec::new();
+    let mut chunk = [0u8; 65536];
+    let deadline = Instant::now() + timeout;
+    loop {
+        match stream.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => {
+                response.extend_from_slice(&chunk[..n]);
+                let text = String::from_utf8_lossy(&response);
+                if let Some((head, rest)) = text.split_once("\r\n\r\n") {
+                    let length = head.lines().find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length: ").map(|v| v.trim().parse::<usize>().unwrap()));
+                    if length.is_some_and(|l| rest.len() >= l) {
+                        return Some(rest[..length.unwrap()].to_string());
+                    }
+                }
+            }
+            Err(_) => return None,
+        }
+        if Instant::now() > deadline {
+            return None;
+        }
+    }
+    let text = String::from_utf8_lossy(&response).into_owned();
+    text.split_once("\r\n\r\n").map(|(_, body)| body.to_string())
+}
+
+/// Runs `tempo-light ARGS` to completion (with a deadline; output is drained as it comes).
+pub fn run(args: &[String], timeout: Duration) -> Output {
+    let child = Command::new(BIN).args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(timeout) {
+        Ok(out) => out.unwrap(),
+        Err(_) => {
+            let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+            let out = rx.recv().unwrap().unwrap();
+            panic!(
+                "tempo-light {args:?} did not finish in {timeout:?}\nstdout: {}\nstderr: {}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+}
+
+/// JSON lines of a command's stdout.
+pub fn json_lines(out: &Output) -> Vec<Value> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}
