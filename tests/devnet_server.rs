@@ -9,8 +9,8 @@ use common::devnet::{post_raw, Devnet};
 use serde_json::{json, Value};
 use std::{collections::BTreeSet, time::Duration};
 use tempo_light::{
-    verify_block, verify_with_network, CertifiedBlock, DkgOutcome, Error, Network, PublicKey, TempoHeader,
-    VerifyError,
+    verify_block, verify_with_network, CertifiedBlock, DkgOutcome, Error, Network, PublicKey,
+    TempoHeader, VerifyError,
 };
 
 fn identity(devnet: &Devnet) -> PublicKey {
@@ -32,13 +32,28 @@ fn keys(value: &Value) -> BTreeSet<String> {
 
 #[test]
 fn serves_certified_blocks_shaped_like_a_tempo_node() {
-    let devnet = Devnet::start(&["--epoch-length", "10", "--block-time-ms", "30", "--full-dkg-every", "0"]);
+    let devnet = Devnet::start(&[
+        "--epoch-length",
+        "10",
+        "--block-time-ms",
+        "30",
+        "--full-dkg-every",
+        "0",
+    ]);
     devnet.wait_for(12);
     let fixture = common::fixture();
     let response = devnet.call("consensus_getFinalization", json!(["latest"]));
     let result = &response["result"];
-    assert_eq!(keys(result), ["block", "certificate", "digest", "epoch", "view"].map(String::from).into());
-    assert_eq!(keys(&result["block"]), ["body", "header"].map(String::from).into());
+    assert_eq!(
+        keys(result),
+        ["block", "certificate", "digest", "epoch", "view"]
+            .map(String::from)
+            .into()
+    );
+    assert_eq!(
+        keys(&result["block"]),
+        ["body", "header"].map(String::from).into()
+    );
     // The CertifiedBlock header carries the TempoHeader's fields: the fixture's, minus what only
     // eth_getBlockByNumber adds.
     let mut expected = keys(&fixture["header"]);
@@ -47,11 +62,21 @@ fn serves_certified_blocks_shaped_like_a_tempo_node() {
     assert_eq!(keys(&result["block"]["header"]), expected);
     assert!(result["epoch"].is_u64() && result["view"].is_u64());
     // Same encodings: the certificate decodes with the same codec (131 bytes with one-byte varints).
-    let certificate = alloy_primitives::hex::decode(result["certificate"].as_str().unwrap()).unwrap();
-    assert!((tempo_light::certificate::MIN_LENGTH..=tempo_light::certificate::MAX_LENGTH).contains(&certificate.len()));
+    let certificate =
+        alloy_primitives::hex::decode(result["certificate"].as_str().unwrap()).unwrap();
+    assert!(
+        (tempo_light::certificate::MIN_LENGTH..=tempo_light::certificate::MAX_LENGTH)
+            .contains(&certificate.len())
+    );
     let verified = verify_served(&devnet, &response).unwrap();
-    assert_eq!(format!("{:#x}", verified.hash), result["digest"].as_str().unwrap());
-    assert!(common::reference::certificate_verifies(&certificate, &identity(&devnet).to_bytes()));
+    assert_eq!(
+        format!("{:#x}", verified.hash),
+        result["digest"].as_str().unwrap()
+    );
+    assert!(common::reference::certificate_verifies(
+        &certificate,
+        &identity(&devnet).to_bytes()
+    ));
     // Not mainnet's: the mainnet preset refuses it.
     let block = CertifiedBlock::from_value(response).unwrap();
     assert!(verify_with_network(&Network::mainnet(), &block).is_err());
@@ -59,17 +84,31 @@ fn serves_certified_blocks_shaped_like_a_tempo_node() {
 
 #[test]
 fn eth_methods_agree_with_the_consensus_methods() {
-    let devnet = Devnet::start(&["--epoch-length", "10", "--block-time-ms", "30", "--chain-id", "4242"]);
+    let devnet = Devnet::start(&[
+        "--epoch-length",
+        "10",
+        "--block-time-ms",
+        "30",
+        "--chain-id",
+        "4242",
+    ]);
     devnet.wait_for(12);
     assert_eq!(devnet.call("eth_chainId", json!([]))["result"], "0x1092");
     let fixture = common::fixture();
     let header = devnet.call("eth_getBlockByNumber", json!(["0x9", false]))["result"].clone();
     for key in keys(&fixture["header"]) {
-        assert!(header.get(&key).is_some(), "eth_getBlockByNumber lacks {key}");
+        assert!(
+            header.get(&key).is_some(),
+            "eth_getBlockByNumber lacks {key}"
+        );
     }
     let parsed = TempoHeader::from_value(header.clone()).unwrap();
-    assert_eq!(format!("{:#x}", parsed.hash()), header["hash"].as_str().unwrap());
-    let by_hash = devnet.call("eth_getBlockByHash", json!([header["hash"], false]))["result"].clone();
+    assert_eq!(
+        format!("{:#x}", parsed.hash()),
+        header["hash"].as_str().unwrap()
+    );
+    let by_hash =
+        devnet.call("eth_getBlockByHash", json!([header["hash"], false]))["result"].clone();
     assert_eq!(by_hash, header);
     let certified = finalization(&devnet, 9);
     assert_eq!(certified["result"]["digest"], header["hash"]);
@@ -91,16 +130,35 @@ fn answers_errors_with_the_node_codes() {
     devnet.wait_for(1);
     let future = finalization(&devnet, 1_000_000);
     assert_eq!(future["error"]["code"], 204);
-    assert_eq!(future["error"]["message"], "the requested content was not available");
+    assert_eq!(
+        future["error"]["message"],
+        "the requested content was not available"
+    );
     let genesis = finalization(&devnet, 0);
     assert_eq!(genesis["error"]["code"], 503);
     assert!(genesis["error"]["data"].is_string());
-    assert_eq!(devnet.call("eth_frobnicate", json!([]))["error"]["code"], -32601);
-    assert_eq!(devnet.call("consensus_getFinalization", json!([{"h": 1}]))["error"]["code"], -32602);
+    assert_eq!(
+        devnet.call("eth_frobnicate", json!([]))["error"]["code"],
+        -32601
+    );
+    assert_eq!(
+        devnet.call("consensus_getFinalization", json!([{"h": 1}]))["error"]["code"],
+        -32602
+    );
     let parse = devnet.post("{not json").unwrap();
-    assert_eq!(serde_json::from_str::<Value>(&parse).unwrap()["error"]["code"], -32700);
+    assert_eq!(
+        serde_json::from_str::<Value>(&parse).unwrap()["error"]["code"],
+        -32700
+    );
     let batch = devnet.post(r#"[{"jsonrpc":"2.0","id":1,"method":"eth_chainId"},{"jsonrpc":"2.0","id":2,"method":"eth_blockNumber"}]"#).unwrap();
-    assert_eq!(serde_json::from_str::<Value>(&batch).unwrap().as_array().unwrap().len(), 2);
+    assert_eq!(
+        serde_json::from_str::<Value>(&batch)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
 }
 
 #[test]
@@ -108,16 +166,25 @@ fn streams_events_over_websocket() {
     let devnet = Devnet::start(&["--epoch-length", "5", "--block-time-ms", "20"]);
     let (mut socket, _) = tungstenite::connect(devnet.ws_url()).unwrap();
     // Calls work over the socket too.
-    socket.send(tungstenite::Message::text(json!({"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}).to_string())).unwrap();
+    socket
+        .send(tungstenite::Message::text(
+            json!({"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}).to_string(),
+        ))
+        .unwrap();
     let answer: Value = serde_json::from_str(socket.read().unwrap().to_text().unwrap()).unwrap();
     assert_eq!(answer["result"], "0x539");
-    socket.send(tungstenite::Message::text(json!({"jsonrpc":"2.0","id":2,"method":"consensus_subscribe","params":[]}).to_string())).unwrap();
+    socket
+        .send(tungstenite::Message::text(
+            json!({"jsonrpc":"2.0","id":2,"method":"consensus_subscribe","params":[]}).to_string(),
+        ))
+        .unwrap();
     let answer: Value = serde_json::from_str(socket.read().unwrap().to_text().unwrap()).unwrap();
     let subscription = answer["result"].clone();
     let mut kinds = BTreeSet::new();
     let mut finalized = Vec::new();
     while finalized.len() < 30 {
-        let message: Value = serde_json::from_str(socket.read().unwrap().to_text().unwrap()).unwrap();
+        let message: Value =
+            serde_json::from_str(socket.read().unwrap().to_text().unwrap()).unwrap();
         assert_eq!(message["method"], "consensus_event");
         assert_eq!(message["params"]["subscription"], subscription);
         let event = &message["params"]["result"];
@@ -129,11 +196,22 @@ fn streams_events_over_websocket() {
         }
         kinds.insert(kind);
     }
-    assert_eq!(kinds, ["finalized", "notarized", "nullified"].map(String::from).into());
+    assert_eq!(
+        kinds,
+        ["finalized", "notarized", "nullified"]
+            .map(String::from)
+            .into()
+    );
     // Events arrive in order; every one before the first rotation verifies under the genesis key.
-    let heights: Vec<u64> = finalized.iter().filter_map(|r| r.as_ref().ok().copied()).collect();
+    let heights: Vec<u64> = finalized
+        .iter()
+        .filter_map(|r| r.as_ref().ok().copied())
+        .collect();
     assert!(heights.windows(2).all(|w| w[0] < w[1]));
-    assert!(finalized.iter().take(10).all(|r| r.is_ok() || matches!(r, Err(Error::Verify(VerifyError::BadSignature { .. })))));
+    assert!(finalized
+        .iter()
+        .take(10)
+        .all(|r| r.is_ok() || matches!(r, Err(Error::Verify(VerifyError::BadSignature { .. })))));
 }
 
 #[test]
@@ -141,16 +219,30 @@ fn fault_corrupt_certificate_is_served() {
     let devnet = Devnet::start(&["--block-time-ms", "20", "--fault", "corrupt-certificate@3"]);
     devnet.wait_for(4);
     let err = verify_served(&devnet, &finalization(&devnet, 3)).unwrap_err();
-    assert!(matches!(err, Error::Verify(VerifyError::BadSignature { .. } | VerifyError::SignaturePoint { .. })), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::Verify(VerifyError::BadSignature { .. } | VerifyError::SignaturePoint { .. })
+        ),
+        "{err:?}"
+    );
     verify_served(&devnet, &finalization(&devnet, 4)).unwrap();
 }
 
 #[test]
 fn fault_certificate_for_another_block_is_served() {
-    let devnet = Devnet::start(&["--block-time-ms", "20", "--fault", "certificate-for-another-block@3"]);
+    let devnet = Devnet::start(&[
+        "--block-time-ms",
+        "20",
+        "--fault",
+        "certificate-for-another-block@3",
+    ]);
     devnet.wait_for(4);
     let err = verify_served(&devnet, &finalization(&devnet, 3)).unwrap_err();
-    assert!(matches!(err, Error::Verify(VerifyError::DigestMismatch { .. })), "{err:?}");
+    assert!(
+        matches!(err, Error::Verify(VerifyError::DigestMismatch { .. })),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -158,7 +250,10 @@ fn fault_header_mismatch_is_served() {
     let devnet = Devnet::start(&["--block-time-ms", "20", "--fault", "header-mismatch@3"]);
     devnet.wait_for(4);
     let err = verify_served(&devnet, &finalization(&devnet, 3)).unwrap_err();
-    assert!(matches!(err, Error::Verify(VerifyError::DigestMismatch { .. })), "{err:?}");
+    assert!(
+        matches!(err, Error::Verify(VerifyError::DigestMismatch { .. })),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -166,12 +261,27 @@ fn fault_wrong_epoch_is_served() {
     let devnet = Devnet::start(&["--block-time-ms", "20", "--fault", "wrong-epoch@3"]);
     devnet.wait_for(4);
     let err = verify_served(&devnet, &finalization(&devnet, 3)).unwrap_err();
-    assert!(matches!(err, Error::Verify(VerifyError::EpochMismatch { height: 3, .. })), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::Verify(VerifyError::EpochMismatch { height: 3, .. })
+        ),
+        "{err:?}"
+    );
 }
 
 #[test]
 fn fault_unannounced_rotation_is_served() {
-    let devnet = Devnet::start(&["--epoch-length", "5", "--block-time-ms", "20", "--full-dkg-every", "0", "--fault", "unannounced-rotation@2"]);
+    let devnet = Devnet::start(&[
+        "--epoch-length",
+        "5",
+        "--block-time-ms",
+        "20",
+        "--full-dkg-every",
+        "0",
+        "--fault",
+        "unannounced-rotation@2",
+    ]);
     devnet.wait_for(10);
     let outcome = |h: &str| {
         let header = devnet.call("eth_getBlockByNumber", json!([h, false]))["result"].clone();
@@ -187,7 +297,14 @@ fn fault_unannounced_rotation_is_served() {
 
 #[test]
 fn fault_withhold_boundary_is_served() {
-    let devnet = Devnet::start(&["--epoch-length", "5", "--block-time-ms", "20", "--fault", "withhold-boundary"]);
+    let devnet = Devnet::start(&[
+        "--epoch-length",
+        "5",
+        "--block-time-ms",
+        "20",
+        "--fault",
+        "withhold-boundary",
+    ]);
     devnet.wait_for(6);
     assert_eq!(finalization(&devnet, 4)["error"]["code"], 503);
     verify_served(&devnet, &finalization(&devnet, 3)).unwrap();
@@ -208,8 +325,14 @@ fn fault_equivocation_is_served() {
 fn fault_stall_is_served() {
     let devnet = Devnet::start(&["--block-time-ms", "20", "--fault", "stall"]);
     devnet.wait_for(2);
-    let body = json!({"jsonrpc":"2.0","id":1,"method":"consensus_getFinalization","params":["latest"]}).to_string();
-    assert_eq!(post_raw(devnet.port, &body, Duration::from_secs(2)), None, "no answer in 2 s");
+    let body =
+        json!({"jsonrpc":"2.0","id":1,"method":"consensus_getFinalization","params":["latest"]})
+            .to_string();
+    assert_eq!(
+        post_raw(devnet.port, &body, Duration::from_secs(2)),
+        None,
+        "no answer in 2 s"
+    );
     // Other methods still answer.
     assert_eq!(devnet.call("eth_chainId", json!([]))["result"], "0x539");
 }
@@ -218,23 +341,37 @@ fn fault_stall_is_served() {
 fn fault_drop_is_served() {
     let devnet = Devnet::start(&["--block-time-ms", "20", "--fault", "drop"]);
     devnet.wait_for(2);
-    let body = json!({"jsonrpc":"2.0","id":1,"method":"consensus_getFinalization","params":["latest"]}).to_string();
+    let body =
+        json!({"jsonrpc":"2.0","id":1,"method":"consensus_getFinalization","params":["latest"]})
+            .to_string();
     let answer = post_raw(devnet.port, &body, Duration::from_secs(5));
-    assert!(answer.as_ref().is_none_or(|a| a.is_empty()), "closed without an answer: {answer:?}");
+    assert!(
+        answer.as_ref().is_none_or(|a| a.is_empty()),
+        "closed without an answer: {answer:?}"
+    );
 }
 
 #[test]
 fn fault_malformed_json_is_served() {
     let devnet = Devnet::start(&["--block-time-ms", "20", "--fault", "malformed-json"]);
     devnet.wait_for(2);
-    let body = json!({"jsonrpc":"2.0","id":1,"method":"consensus_getFinalization","params":["latest"]}).to_string();
+    let body =
+        json!({"jsonrpc":"2.0","id":1,"method":"consensus_getFinalization","params":["latest"]})
+            .to_string();
     let answer = devnet.post(&body).unwrap();
     assert!(serde_json::from_str::<Value>(&answer).is_err(), "{answer}");
 }
 
 #[test]
 fn is_deterministic_given_the_seed() {
-    let args = ["--block-time-ms", "20", "--seed", "9", "--genesis-timestamp-ms", "1767225600000"];
+    let args = [
+        "--block-time-ms",
+        "20",
+        "--seed",
+        "9",
+        "--genesis-timestamp-ms",
+        "1767225600000",
+    ];
     let a = Devnet::start(&args);
     let b = Devnet::start(&args);
     a.wait_for(5);
@@ -248,7 +385,10 @@ fn stops_cleanly_on_ctrl_c() {
     let mut devnet = Devnet::start(&["--block-time-ms", "20"]);
     devnet.wait_for(2);
     let pid = devnet.child.id().to_string();
-    std::process::Command::new("kill").args(["-INT", &pid]).status().unwrap();
+    std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap();
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
     loop {
         if let Some(status) = devnet.child.try_wait().unwrap() {

@@ -126,8 +126,13 @@ enum Sync {
     Idle,
     /// Fetching boundary certificates up to the tip's epoch.
     Bridging { tip: CertifiedBlock },
-    /// A fresh client walking back to a boundary it can verify.
-    Probing { tip: CertifiedBlock, epoch: u64 },
+    /// A fresh client walking back to a boundary it can verify (`confirm`: one boundary
+    /// further back, to learn the announcement before trusting the next change).
+    Probing {
+        tip: CertifiedBlock,
+        epoch: u64,
+        confirm: bool,
+    },
     /// Fetching the header run from the head up to a verified target (every-header mode).
     Filling {
         target: VerifiedBlock,
@@ -325,22 +330,48 @@ impl LightClient {
                 }
                 self.accept_boundary(&block, tip)
             }
-            Sync::Probing { tip, epoch: probe } => {
+            Sync::Probing {
+                tip,
+                epoch: probe,
+                confirm,
+            } => {
                 if Some(Request::Finalization { height }) != self.next_request() {
                     return Err(ClientError::Unexpected("finalization for another height"));
                 }
                 let tip_epoch = tip.certificate.epoch;
-                match self.accept_boundary(&block, tip.clone()) {
-                    Err(ClientError::Block(Error::Verify(VerifyError::BadSignature {
-                        ..
-                    }))) if probe > 0 && self.can_probe(probe - 1, tip_epoch) => {
-                        self.sync = Sync::Probing {
-                            tip,
-                            epoch: probe - 1,
-                        };
-                        Ok(Vec::new())
+                let can_go_back = probe > 0 && self.can_probe(probe - 1, tip_epoch);
+                let walk_back = |client: &mut Self| {
+                    client.sync = Sync::Probing {
+                        tip: tip.clone(),
+                        epoch: probe - 1,
+                        confirm: false,
+                    };
+                    Ok(Vec::new())
+                };
+                if !confirm && can_go_back && self.state.registered_through.is_none() {
+                    // Found? Then first learn the outcome one boundary back, so the identity
+                    // this boundary announces is checked against that outcome's announcement.
+                    match self.verify_boundary(&block) {
+                        Ok(_) => {
+                            self.sync = Sync::Probing {
+                                tip,
+                                epoch: probe - 1,
+                                confirm: true,
+                            };
+                            Ok(Vec::new())
+                        }
+                        Err(ClientError::Block(Error::Verify(VerifyError::BadSignature {
+                            ..
+                        }))) => walk_back(self),
+                        Err(e) => Err(e),
                     }
-                    other => other,
+                } else {
+                    match self.accept_boundary(&block, tip.clone()) {
+                        Err(ClientError::Block(Error::Verify(VerifyError::BadSignature {
+                            ..
+                        }))) if !confirm && can_go_back => walk_back(self),
+                        other => other,
+                    }
                 }
             }
             Sync::Filling { .. } => Err(ClientError::Unexpected("headers were requested")),
@@ -385,6 +416,7 @@ impl LightClient {
                 self.sync = Sync::Probing {
                     tip: block,
                     epoch: tip_epoch - 1,
+                    confirm: false,
                 };
                 Ok(Vec::new())
             }
@@ -392,11 +424,18 @@ impl LightClient {
         }
     }
 
-    /// The last epoch whose identity the client has bridged to, if any.
+    /// The last epoch whose identity the client has bridged to, if any. A client anchored by
+    /// a built-in identity alone has not learnt its epoch's outcome yet: it bridges from the
+    /// boundary before its head first, so the announcement is known before the next change.
     fn bridged_epoch(&self) -> Option<u64> {
-        self.state
-            .registered_through
-            .or(self.state.head.map(|h| h.epoch))
+        match (self.state.registered_through, self.state.head) {
+            (Some(k), _) => Some(k),
+            (None, Some(head)) => Some(match head.epoch.checked_sub(1) {
+                Some(previous) if self.state.identity_for(previous).is_ok() => previous,
+                _ => head.epoch,
+            }),
+            (None, None) => None,
+        }
     }
 
     /// A finalization at or below the head: a replay, or an equivocation.
@@ -449,13 +488,8 @@ impl LightClient {
         self.apply_verified(verified, None, tip.claimed.seen)
     }
 
-    /// Verifies a boundary certificate under the identity already trusted for its epoch,
-    /// then carries on towards `tip`.
-    fn accept_boundary(
-        &mut self,
-        block: &CertifiedBlock,
-        tip: CertifiedBlock,
-    ) -> Result<Vec<Event>, ClientError> {
+    /// Verifies a boundary certificate under the identity already trusted for its epoch.
+    fn verify_boundary(&self, block: &CertifiedBlock) -> Result<VerifiedBlock, ClientError> {
         let length = self.state.network.epoch_length;
         let height = block.header.number();
         let epoch = verify::check_epoch(length, &block.certificate, height)?;
@@ -463,9 +497,19 @@ impl LightClient {
             return Err(ClientError::Unexpected("not a boundary block"));
         }
         let identity = self.state.identity_for(epoch)?;
-        let verified = verify::verify_block(&identity, length, block)?;
-        if let Some(known) = self.state.known_hash(height) {
+        Ok(verify::verify_block(&identity, length, block)?)
+    }
+
+    /// Verifies a boundary certificate, registers the epoch it opens, and carries on towards `tip`.
+    fn accept_boundary(
+        &mut self,
+        block: &CertifiedBlock,
+        tip: CertifiedBlock,
+    ) -> Result<Vec<Event>, ClientError> {
+        let verified = self.verify_boundary(block)?;
+        if let Some(known) = self.state.known_hash(verified.height) {
             if known != verified.hash {
+                let height = verified.height;
                 return self.old_finalization(block, verified.hash, height);
             }
         }

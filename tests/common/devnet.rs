@@ -41,7 +41,9 @@ impl Devnet {
         let mut epoch_length = 0;
         for line in lines.by_ref() {
             let line = line.unwrap();
-            if let Some(rest) = line.strip_prefix("tempo-light devnet listening on http://127.0.0.1:") {
+            if let Some(rest) =
+                line.strip_prefix("tempo-light devnet listening on http://127.0.0.1:")
+            {
                 port = rest.split_whitespace().next().unwrap().parse().unwrap();
             } else if let Some(rest) = line.strip_prefix("epoch length: ") {
                 epoch_length = rest.parse().unwrap();
@@ -53,7 +55,12 @@ impl Devnet {
         // Keep draining stdout so the child never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
         assert!(port > 0 && !identity.is_empty() && epoch_length > 0);
-        Self { child, port, identity, epoch_length }
+        Self {
+            child,
+            port,
+            identity,
+            epoch_length,
+        }
     }
 
     pub fn url(&self) -> String {
@@ -66,7 +73,8 @@ impl Devnet {
 
     /// A JSON-RPC call; returns the whole response object.
     pub fn call(&self, method: &str, params: Value) -> Value {
-        let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string();
+        let body =
+            json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string();
         let text = self.post(&body).expect("an answer");
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
     }
@@ -80,7 +88,10 @@ impl Devnet {
     pub fn wait_for(&self, height: u64) {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            let tip = self.call("eth_blockNumber", json!([]))["result"].as_str().map(|h| u64::from_str_radix(&h[2..], 16).unwrap()).unwrap();
+            let tip = self.call("eth_blockNumber", json!([]))["result"]
+                .as_str()
+                .map(|h| u64::from_str_radix(&h[2..], 16).unwrap())
+                .unwrap();
             if tip >= height {
                 return;
             }
@@ -91,7 +102,12 @@ impl Devnet {
 
     /// The trust arguments a client needs for this devnet.
     pub fn trust_args(&self) -> Vec<String> {
-        vec!["--identity".into(), self.identity.clone(), "--epoch-length".into(), self.epoch_length.to_string()]
+        vec![
+            "--identity".into(),
+            self.identity.clone(),
+            "--epoch-length".into(),
+            self.epoch_length.to_string(),
+        ]
     }
 }
 
@@ -114,7 +130,11 @@ pub fn post_raw(port: u16, body: &str, timeout: Duration) -> Option<String> {
                 response.extend_from_slice(&chunk[..n]);
                 let text = String::from_utf8_lossy(&response);
                 if let Some((head, rest)) = text.split_once("\r\n\r\n") {
-                    let length = head.lines().find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length: ").map(|v| v.trim().parse::<usize>().unwrap()));
+                    let length = head.lines().find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length: ")
+                            .map(|v| v.trim().parse::<usize>().unwrap())
+                    });
                     if length.is_some_and(|l| rest.len() >= l) {
                         return Some(rest[..length.unwrap()].to_string());
                     }
@@ -127,12 +147,18 @@ pub fn post_raw(port: u16, body: &str, timeout: Duration) -> Option<String> {
         }
     }
     let text = String::from_utf8_lossy(&response).into_owned();
-    text.split_once("\r\n\r\n").map(|(_, body)| body.to_string())
+    text.split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_string())
 }
 
 /// Runs `tempo-light ARGS` to completion (with a deadline; output is drained as it comes).
 pub fn run(args: &[String], timeout: Duration) -> Output {
-    let child = Command::new(BIN).args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let child = Command::new(BIN)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     let pid = child.id();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -141,7 +167,9 @@ pub fn run(args: &[String], timeout: Duration) -> Output {
     match rx.recv_timeout(timeout) {
         Ok(out) => out.unwrap(),
         Err(_) => {
-            let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
             let out = rx.recv().unwrap().unwrap();
             panic!(
                 "tempo-light {args:?} did not finish in {timeout:?}\nstdout: {}\nstderr: {}",

@@ -10,7 +10,7 @@ use std::str::FromStr;
 /// A kind of fault.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FaultKind {
-    /// A bit of the vote signature is flipped.
+    /// The vote signature is replaced by another valid point (the seed signature).
     CorruptCertificate,
     /// The block is served with the certificate of the block before it.
     CertificateForAnotherBlock,

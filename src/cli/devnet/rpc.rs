@@ -110,7 +110,8 @@ impl Shared {
         let mut header = block.header.clone();
         let f = &self.faults;
         if f.hits(FaultKind::CorruptCertificate, height) {
-            certificate.vote_signature[47] ^= 0x01;
+            // A valid point, but not the signature of this proposal.
+            certificate.vote_signature = certificate.seed_signature;
         }
         if f.hits(FaultKind::CertificateForAnotherBlock, height) {
             if let Some(other) = chain
