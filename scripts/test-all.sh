@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of tempo-light. On a fresh machine it first installs what the tests
-# need (and skips whatever is already there): the Rust targets and clang (blst's C for
-# wasm32 and bare-metal builds).
+# need (and skips whatever is already there): the Rust targets, clang (blst's C for wasm32
+# and bare-metal builds), Node, Chromium and its driver, wasm-pack, and the npm tooling
+# pinned in package-lock.json (wasm-opt from binaryen, playwright-core, typescript).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -67,5 +68,19 @@ wasm-pack test --node --no-default-features --features wasm,devnet --test wasm_n
 
 log "wasm tests in headless Chromium"
 wasm-pack test --headless --chrome --no-default-features --features wasm,devnet --test wasm_browser
+
+log "npm tooling (wasm-opt from binaryen, playwright-core, typescript), from the lockfile"
+npm ci --no-audit --no-fund
+
+log "the npm package: build pkg/, then test it as a user installs it (Node tests + tsc)"
+./scripts/build-pkg.sh
+./scripts/test-js.sh
+
+log "the web page in headless Chromium against the devnet (Playwright)"
+cargo build --locked
+node --test tests/e2e/
+
+log "soak: following a fast devnet with flat memory (${SOAK_SECONDS:=60} s)"
+SOAK_SECONDS=$SOAK_SECONDS TEMPO_LIGHT_BIN=target/debug/tempo-light ./scripts/soak.sh
 
 log "all tests passed"

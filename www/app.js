@@ -159,7 +159,9 @@ $('stop').addEventListener('click', () => {
 });
 $('forget').addEventListener('click', () => {
   stop();
-  localStorage.removeItem(stateKey(readConfig()));
+  const config = readConfig();
+  localStorage.removeItem(stateKey(config));
+  localStorage.setItem(CONFIG_KEY, JSON.stringify({ ...config, running: false }));
   location.reload();
 });
 $('network').addEventListener('change', () => {

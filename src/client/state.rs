@@ -21,6 +21,10 @@ pub const STATE_VERSION: u32 = 1;
 /// How many recent finalized (height, hash) pairs are kept for equivocation checks.
 pub const RECENT_WINDOW: usize = 256;
 
+/// How many identity runs are kept. Older ones only matter for re-verifying old epochs, which
+/// then fail safe (no identity, or the preset's) rather than grow the state without bound.
+pub const MAX_IDENTITY_RUNS: usize = 64;
+
 /// The newest block the client has proven final.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -165,6 +169,9 @@ impl TrustState {
                 from_epoch: epoch,
                 identity,
             });
+            if self.runs.len() > MAX_IDENTITY_RUNS {
+                self.runs.remove(0);
+            }
         }
         self.registered_through = Some(epoch);
         self.announced = Some(Announcement {
@@ -246,6 +253,9 @@ impl TrustState {
             return Err(ClientError::State(
                 "identities are not in epoch order".into(),
             ));
+        }
+        if saved.identities.len() > MAX_IDENTITY_RUNS {
+            return Err(ClientError::State("too many identities".into()));
         }
         if saved.recent.windows(2).any(|w| w[0].0 >= w[1].0) || saved.recent.len() > RECENT_WINDOW {
             return Err(ClientError::State("recent window is malformed".into()));

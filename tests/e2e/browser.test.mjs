@@ -64,6 +64,8 @@ test('the page follows a devnet, shows rotations and rejections, and resumes aft
     const pageErrors = [];
     page.on('pageerror', (e) => pageErrors.push(e));
     await page.goto(site);
+    const ready = () => page.waitForFunction(() => window.tempoLight !== undefined, null, { timeout: 20000 });
+    await ready();
     await page.selectOption('#network', 'custom');
     await page.fill('#rpc', honest.rpc);
     await page.fill('#identity', honest.identity);
@@ -85,6 +87,7 @@ test('the page follows a devnet, shows rotations and rejections, and resumes aft
     // A reload resumes from the saved state: the head is shown at once, no lower than before.
     const before = Number((await page.textContent('#head-height')).slice(1));
     await page.reload();
+    await ready();
     await page.waitForFunction(() => /^#\d+$/.test(document.getElementById('head-height').textContent), null, { timeout: 10000 });
     const resumed = Number((await page.textContent('#head-height')).slice(1));
     assert.ok(resumed >= before, `resumed at ${resumed}, was ${before}`);
@@ -95,9 +98,10 @@ test('the page follows a devnet, shows rotations and rejections, and resumes aft
     await page.screenshot({ path: join(ROOT, 'target/e2e/page.png'), fullPage: true });
 
     // A lying devnet: its certificates are corrupt. The page shows the rejection and why.
-    const liar = await devnet(['--epoch-length', '5', '--block-time-ms', '100', '--seed', '7', '--fault', 'corrupt-certificate@3']);
+    const liar = await devnet(['--epoch-length', '5', '--block-time-ms', '100', '--seed', '7', '--fault', 'corrupt-certificate']);
     await page.click('#forget');
     await page.waitForLoadState();
+    await ready();
     await page.selectOption('#network', 'custom');
     await page.fill('#rpc', liar.rpc);
     await page.fill('#identity', liar.identity);
