@@ -76,15 +76,8 @@ impl CertifiedBlock {
 
     /// As [`Self::from_json`], from an already-parsed value.
     pub fn from_value(mut value: Value) -> Result<Self, DecodeError> {
-        if let Some(error) = value.get("error") {
-            return Err(DecodeError::Rpc {
-                code: error.get("code").and_then(Value::as_i64).unwrap_or(0),
-                message: error
-                    .get("message")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string(),
-            });
+        if let Some(error) = rpc_error(&value) {
+            return Err(error);
         }
         if value.get("jsonrpc").is_some() || value.get("result").is_some() {
             value = take(&mut value, "result");
@@ -134,6 +127,19 @@ impl CertifiedBlock {
             claimed: Claimed::default(),
         })
     }
+}
+
+/// The `error` member of a JSON-RPC response, as [`DecodeError::Rpc`], if there is one.
+pub fn rpc_error(response: &Value) -> Option<DecodeError> {
+    let error = response.get("error")?;
+    Some(DecodeError::Rpc {
+        code: error.get("code").and_then(Value::as_i64).unwrap_or(0),
+        message: error
+            .get("message")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string(),
+    })
 }
 
 fn take(value: &mut Value, key: &str) -> Value {

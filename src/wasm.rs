@@ -112,75 +112,14 @@ fn head_js(head: Option<Head>) -> JsValue {
     }
 }
 
+/// The core's one event shape, with `bigint` for the 64-bit numbers and `null` for absent ones.
 fn event_js(event: &Event) -> JsValue {
-    let o = Object::new();
-    match event {
-        Event::Finalized {
-            height,
-            hash,
-            epoch,
-            view,
-            timestamp_ms,
-            seen_ms,
-        } => {
-            set(&o, "type", "finalized");
-            set(&o, "height", big(*height));
-            set(&o, "hash", hex(hash));
-            set(&o, "epoch", big(*epoch));
-            set(&o, "view", big(*view));
-            set(&o, "timestampMillis", big(*timestamp_ms));
-            set(&o, "seen", seen_ms.map_or(JsValue::NULL, big));
-        }
-        Event::Headers(run) => {
-            set(&o, "type", "headers");
-            let headers = Array::new();
-            for h in run {
-                let x = Object::new();
-                set(&x, "height", big(h.number()));
-                set(&x, "hash", hex(h.hash()));
-                set(&x, "stateRoot", hex(h.state_root()));
-                headers.push(&x);
-            }
-            set(&o, "headers", headers);
-        }
-        Event::EpochTransition {
-            epoch,
-            identity,
-            rotated,
-            next_full_dkg,
-            players,
-        } => {
-            set(&o, "type", "epoch");
-            set(&o, "epoch", big(*epoch));
-            set(&o, "identity", hex(identity.to_bytes()));
-            set(&o, "rotated", *rotated);
-            set(&o, "nextFullDkg", *next_full_dkg);
-            set(&o, "players", u32::try_from(*players).unwrap_or(u32::MAX));
-        }
-        Event::PresetIdentityDiffers {
-            epoch,
-            preset,
-            onchain,
-        } => {
-            set(&o, "type", "presetIdentityDiffers");
-            set(&o, "epoch", big(*epoch));
-            set(&o, "preset", hex(preset.to_bytes()));
-            set(&o, "onchain", hex(onchain.to_bytes()));
-        }
-        Event::Equivocation(e) => {
-            set(&o, "type", "equivocation");
-            set(&o, "height", big(e.height));
-            set(&o, "epoch", big(e.epoch));
-            set(&o, "knownHash", hex(e.known_hash));
-            set(&o, "conflictingHash", hex(e.conflicting_hash));
-            set(
-                &o,
-                "conflictingCertificate",
-                e.conflicting_certificate.as_str(),
-            );
-        }
-    }
-    o.into()
+    use serde::Serialize;
+    let serializer = serde_wasm_bindgen::Serializer::new()
+        .serialize_large_number_types_as_bigints(true)
+        .serialize_missing_as_null(true)
+        .serialize_maps_as_objects(true);
+    event.serialize(&serializer).unwrap_or(JsValue::NULL)
 }
 
 fn events_js(events: &[Event]) -> Array {

@@ -117,6 +117,86 @@ pub enum Event {
     Equivocation(Equivocation),
 }
 
+/// One JSON shape for events, shared by the CLI's `--json` lines and the JS objects of the
+/// npm package: `{"type": "finalized" | "headers" | "epoch" | "presetIdentityDiffers" |
+/// "equivocation", ...}` with camelCase fields, hashes and keys as `0x` hex.
+impl serde::Serialize for Event {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        #[derive(serde::Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct HeaderSummary {
+            height: u64,
+            hash: B256,
+            state_root: B256,
+        }
+        let mut map = serializer.serialize_map(None)?;
+        match self {
+            Event::Finalized {
+                height,
+                hash,
+                epoch,
+                view,
+                timestamp_ms,
+                seen_ms,
+            } => {
+                map.serialize_entry("type", "finalized")?;
+                map.serialize_entry("height", height)?;
+                map.serialize_entry("hash", hash)?;
+                map.serialize_entry("epoch", epoch)?;
+                map.serialize_entry("view", view)?;
+                map.serialize_entry("timestampMillis", timestamp_ms)?;
+                map.serialize_entry("seen", seen_ms)?;
+            }
+            Event::Headers(run) => {
+                map.serialize_entry("type", "headers")?;
+                let summaries: Vec<HeaderSummary> = run
+                    .iter()
+                    .map(|h| HeaderSummary {
+                        height: h.number(),
+                        hash: h.hash(),
+                        state_root: h.state_root(),
+                    })
+                    .collect();
+                map.serialize_entry("headers", &summaries)?;
+            }
+            Event::EpochTransition {
+                epoch,
+                identity,
+                rotated,
+                next_full_dkg,
+                players,
+            } => {
+                map.serialize_entry("type", "epoch")?;
+                map.serialize_entry("epoch", epoch)?;
+                map.serialize_entry("identity", identity)?;
+                map.serialize_entry("rotated", rotated)?;
+                map.serialize_entry("nextFullDkg", next_full_dkg)?;
+                map.serialize_entry("players", &u32::try_from(*players).unwrap_or(u32::MAX))?;
+            }
+            Event::PresetIdentityDiffers {
+                epoch,
+                preset,
+                onchain,
+            } => {
+                map.serialize_entry("type", "presetIdentityDiffers")?;
+                map.serialize_entry("epoch", epoch)?;
+                map.serialize_entry("preset", preset)?;
+                map.serialize_entry("onchain", onchain)?;
+            }
+            Event::Equivocation(e) => {
+                map.serialize_entry("type", "equivocation")?;
+                map.serialize_entry("height", &e.height)?;
+                map.serialize_entry("epoch", &e.epoch)?;
+                map.serialize_entry("knownHash", &e.known_hash)?;
+                map.serialize_entry("conflictingHash", &e.conflicting_hash)?;
+                map.serialize_entry("conflictingCertificate", &e.conflicting_certificate)?;
+            }
+        }
+        map.end()
+    }
+}
+
 /// Where the client is in reaching the newest tip.
 // One value per client; the size difference between variants costs nothing.
 #[allow(clippy::large_enum_variant)]

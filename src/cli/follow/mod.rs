@@ -606,43 +606,9 @@ fn short(hex: &str) -> String {
     }
 }
 
-/// Formats an event as a JSON line.
+/// Formats an event as a JSON line (the core's one event shape).
 pub fn event_json(event: &Event) -> Value {
-    match event {
-        Event::Finalized {
-            height,
-            hash,
-            epoch,
-            view,
-            timestamp_ms,
-            seen_ms,
-        } => json!({
-            "type": "finalized", "height": height, "hash": format!("{hash:#x}"), "epoch": epoch,
-            "view": view, "timestampMillis": timestamp_ms, "seen": seen_ms,
-        }),
-        Event::Headers(run) => json!({
-            "type": "headers",
-            "headers": run.iter().map(|h| json!({"height": h.number(), "hash": format!("{:#x}", h.hash())})).collect::<Vec<_>>(),
-        }),
-        Event::EpochTransition {
-            epoch,
-            identity,
-            rotated,
-            next_full_dkg,
-            players,
-        } => json!({
-            "type": "epoch", "epoch": epoch, "identity": hex(identity.to_bytes()), "rotated": rotated,
-            "nextFullDkg": next_full_dkg, "players": players,
-        }),
-        Event::PresetIdentityDiffers {
-            epoch,
-            preset,
-            onchain,
-        } => json!({
-            "type": "presetIdentityDiffers", "epoch": epoch, "preset": hex(preset.to_bytes()), "onchain": hex(onchain.to_bytes()),
-        }),
-        Event::Equivocation(e) => json!({"type": "equivocation", "evidence": e}),
-    }
+    serde_json::to_value(event).unwrap_or(Value::Null)
 }
 
 /// `tempo-light follow`.

@@ -55,15 +55,10 @@ fn result_of(body: &str) -> Result<Value, RpcError> {
 }
 
 fn response_result(mut value: Value) -> Result<Value, RpcError> {
-    if let Some(error) = value.get("error") {
-        return Err(RpcError::Server {
-            code: error.get("code").and_then(Value::as_i64).unwrap_or(0),
-            message: error
-                .get("message")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string(),
-        });
+    if let Some(tempo_light::DecodeError::Rpc { code, message }) =
+        tempo_light::rpc::rpc_error(&value)
+    {
+        return Err(RpcError::Server { code, message });
     }
     match value.get_mut("result") {
         Some(result) => Ok(result.take()),
