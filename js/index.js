@@ -210,7 +210,11 @@ TempoLightClient.prototype.follow = async function follow(options = {}) {
     concurrency = 8,
   } = options;
   if (!rpc && !request) throw new RpcError('follow needs `rpc` (a URL) or `request` (an EIP-1193 function)', 'InvalidInput', false);
-  const ws = request ? null : transport === 'websocket' ? wsTransport(rpc, timeoutMs) : null;
+  const canSocket = typeof WebSocket !== 'undefined';
+  if (transport === 'websocket' && !canSocket && !request) {
+    onError?.(new RpcError('no WebSocket in this runtime; polling over HTTP', 'SubscriptionRefused', true));
+  }
+  const ws = request || !canSocket ? null : transport === 'websocket' ? wsTransport(rpc, timeoutMs) : null;
   const http = request ? eip1193Transport(request) : httpTransport(transport === 'websocket' ? toHttpUrl(rpc) : rpc, timeoutMs);
   const calls = ws ?? http;
   let subscribe = !!ws;

@@ -13,7 +13,15 @@ tarball=$(cd pkg && npm pack --silent --pack-destination "$scratch" | tail -n 1)
 cd "$scratch"
 echo '{"name":"scratch","private":true,"type":"module"}' > package.json
 npm install --no-audit --no-fund --offline "./$tarball" >/dev/null
-cp "$root/tests/js/package.test.mjs" "$root/examples/typecheck.ts" .
-TEMPO_FIXTURE="$root/../shared/fixtures/mainnet-block-32724390.json" node --test package.test.mjs
+cp "$root/tests/js/package.test.mjs" "$root/tests/js/follow.test.mjs" "$root/examples/typecheck.ts" .
+# Node 20 has WebSocket behind a flag; newer Nodes have it built in.
+ws_flag=""
+if node --experimental-websocket -e "typeof WebSocket === 'function' || process.exit(1)" 2>/dev/null; then
+  ws_flag="--experimental-websocket"
+fi
+[ -x "$root/target/debug/tempo-light" ] || (cd "$root" && cargo build --locked)
+TEMPO_FIXTURE="$root/../shared/fixtures/mainnet-block-32724390.json" \
+TEMPO_LIGHT_BIN="$root/target/debug/tempo-light" \
+  node $ws_flag --test package.test.mjs follow.test.mjs
 "$root/node_modules/.bin/tsc" --noEmit --strict --target es2022 --module nodenext --moduleResolution nodenext typecheck.ts
 echo "typecheck: examples/typecheck.ts compiles against the package's declarations"

@@ -362,3 +362,53 @@ fn demo_follows_an_embedded_devnet_across_a_rotation() {
     assert!(boundaries >= 2, "{lines:?}");
     assert!(rotations(&lines) >= 1);
 }
+
+#[test]
+fn starts_from_a_trusted_block_hash() {
+    let devnet = Devnet::start(&fast());
+    devnet.wait_for(13);
+    let header =
+        devnet.call("eth_getBlockByNumber", serde_json::json!(["0xd", false]))["result"].clone();
+    let hash = header["hash"].as_str().unwrap().to_string();
+    let out = follow(
+        &devnet,
+        &devnet.url(),
+        &["--from-block", &hash, "--every-header", "--until", "24"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines = json_lines(&out);
+    // The anchor's boundary (block 9) registered epoch 2; everything after block 13 is proven.
+    assert!(lines
+        .iter()
+        .any(|l| l["type"] == "epoch" && l["epoch"] == 2));
+    let mut heights = finalized_heights(&lines);
+    for l in lines.iter().filter(|l| l["type"] == "headers") {
+        heights.extend(
+            l["headers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|h| h["height"].as_u64().unwrap()),
+        );
+    }
+    heights.sort_unstable();
+    heights.dedup();
+    assert_eq!(heights[0], 14, "{heights:?}");
+    assert!(heights.windows(2).all(|w| w[1] == w[0] + 1));
+    // A hash the node does not know is a clear error.
+    let out = follow(
+        &devnet,
+        &devnet.url(),
+        &[
+            "--from-block",
+            &format!("0x{}", "ab".repeat(32)),
+            "--retries",
+            "0",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(5));
+}

@@ -517,3 +517,50 @@ fn dkg_outcome_rejects_unsorted_and_duplicate_sets() {
         );
     }
 }
+
+#[test]
+fn forged_certificate_fails_under_every_code_path() {
+    // Signatures that are valid points but sign nothing: the G1 generator in both slots, and
+    // the real vote signature with the generator as seed. (An all-zero batch scalar would
+    // accept the first; ours are hashed from the whole batch and never zero.)
+    let real = real_certificate_bytes();
+    let n = real.len();
+    let mut g1 = [0u8; 48];
+    g1.copy_from_slice(&alloy_primitives::hex::decode("97f1d3a73197d7942695638c4fa9ac0fc3688c4f9774b905a14e3a3f171bac586c55e83ff97a1aeffb3af00adb22c6bb").unwrap());
+    let mut both = real.clone();
+    both[n - 96..n - 48].copy_from_slice(&g1);
+    both[n - 48..].copy_from_slice(&g1);
+    let mut seed_only = real.clone();
+    seed_only[n - 48..].copy_from_slice(&g1);
+    for forged in [both, seed_only] {
+        let block = block_with_certificate(&forged);
+        let expected = Error::Verify(VerifyError::BadSignature { epoch: 1515 });
+        assert_eq!(verify_mainnet(&block).unwrap_err(), expected);
+        let identity = Network::mainnet().identities[0].identity;
+        assert!(tempo_light::certificate::verify_batch(
+            &identity,
+            std::slice::from_ref(&block.certificate)
+        )
+        .is_err());
+        let genuine = block_with_certificate(&real);
+        assert!(tempo_light::certificate::verify_batch(
+            &identity,
+            &[genuine.certificate.clone(), block.certificate.clone()]
+        )
+        .is_err());
+        let client = tempo_light::LightClient::new(Network::mainnet());
+        let results = client.verify_batch(&[genuine, block.clone()]);
+        assert!(results[0].is_ok() && results[1].is_err());
+        // A fresh client cannot tell a forgery from a rotated key yet: it accepts nothing and
+        // walks back to the previous boundary to find out.
+        let mut client = tempo_light::LightClient::new(Network::mainnet());
+        assert_eq!(client.on_finalization(block), Ok(vec![]));
+        assert_eq!(client.head(), None);
+        assert_eq!(
+            client.next_request(),
+            Some(tempo_light::Request::Finalization {
+                height: 1515 * 21_600 - 1
+            })
+        );
+    }
+}
