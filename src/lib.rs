@@ -38,9 +38,18 @@
 //! epoch, or make a certificate from another network verify (the identities differ). The
 //! `epoch`, `view` and `digest` fields an RPC sends beside a certificate are never used.
 //!
+//! **Across epochs** ([`client::LightClient`]): a new epoch's identity is learnt only from a
+//! boundary block whose certificate verified under the previous epoch's identity; a boundary
+//! that changes the identity is accepted only if the previous outcome announced a full DKG
+//! (the first outcome learnt after anchoring is trusted as part of the anchor); the head never
+//! moves backwards; two valid finalizations at one height freeze the client with the evidence.
+//! A server can therefore not skip a rotation, replay an old block as new, or splice a
+//! foreign chain in: it can only stop answering.
+//!
 //! ## Layout (in data-flow order)
 //! [`rpc`] (RPC JSON) → [`certificate`], [`header`], [`dkg`] (decoding) → [`bls`],
-//! [`verify`] (verification) with [`network`] and [`epoch`] (what is trusted when).
+//! [`verify`] (verification) with [`network`] and [`epoch`] (what is trusted when) →
+//! [`client`] (following epochs, sans-IO) → [`error`].
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
