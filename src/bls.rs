@@ -17,9 +17,9 @@ use alloy_primitives::keccak256;
 use blst::{
     blst_final_exp, blst_fp12, blst_fp12_is_one, blst_hash_to_g1, blst_miller_loop_n, blst_p1,
     blst_p1_add_or_double, blst_p1_affine, blst_p1_affine_compress, blst_p1_affine_in_g1,
-    blst_p1_affine_is_inf, blst_p1_is_inf, blst_p1_mult, blst_p1_to_affine, blst_p1_uncompress,
-    blst_p2_affine, blst_p2_affine_compress, blst_p2_affine_generator, blst_p2_affine_in_g2,
-    blst_p2_affine_is_inf, blst_p2_uncompress, BLST_ERROR,
+    blst_p1_affine_is_inf, blst_p1_is_inf, blst_p1_mult, blst_p1_uncompress, blst_p2_affine,
+    blst_p2_affine_compress, blst_p2_affine_generator, blst_p2_affine_in_g2, blst_p2_affine_is_inf,
+    blst_p2_uncompress, BLST_ERROR,
 };
 
 /// Domain separation tag for hashing messages to G1 (commonware's `MinSig::MESSAGE`).
@@ -155,8 +155,10 @@ pub(crate) struct Entry<'a> {
     pub signature: Signature,
 }
 
-/// Derives the batch scalars: a hash of the whole batch, then one 128-bit scalar per
-/// entry, with the top bit set so none is zero. Little-endian, as `blst_p1_mult` wants.
+/// Derives the batch scalars: a hash of the whole batch, then one 128-bit scalar per entry
+/// after the first, with the top bit set so none is zero. The first entry's scalar is 1 (a
+/// random linear combination needs only the others random: forging still means guessing a
+/// 128-bit value). Little-endian, as `blst` wants.
 fn batch_scalars(public: &PublicKey, entries: &[Entry<'_>]) -> Vec<[u8; 16]> {
     let mut transcript = Vec::with_capacity(
         SCALAR_DOMAIN.len() + PUBLIC_KEY_LENGTH + entries.len() * (SIGNATURE_LENGTH + 96),
@@ -171,8 +173,10 @@ fn batch_scalars(public: &PublicKey, entries: &[Entry<'_>]) -> Vec<[u8; 16]> {
         transcript.extend_from_slice(&entry.signature.to_bytes());
     }
     let seed = keccak256(&transcript);
-    (0..entries.len())
-        .map(|i| {
+    let mut one = [0u8; 16];
+    one[0] = 1;
+    core::iter::once(one)
+        .chain((1..entries.len()).map(|i| {
             let mut block = [0u8; 40];
             block[..32].copy_from_slice(seed.as_slice());
             block[32..].copy_from_slice(&(i as u64).to_be_bytes());
@@ -181,8 +185,34 @@ fn batch_scalars(public: &PublicKey, entries: &[Entry<'_>]) -> Vec<[u8; 16]> {
             scalar.copy_from_slice(&digest[..16]);
             scalar[15] |= 0x80;
             scalar
-        })
+        }))
         .collect()
+}
+
+/// `Σ scalars[i]·points[i]` with blst's Pippenger multi-scalar multiplication (128-bit scalars).
+fn msm(points: &[blst_p1_affine], scalars: &[[u8; 16]]) -> blst_p1 {
+    let mut out = blst_p1::default();
+    let n = points.len().min(scalars.len());
+    if n == 0 {
+        return out;
+    }
+    // SAFETY: `points` and `scalars` hold `n` contiguous elements each (a null second pointer
+    // tells blst the arrays are contiguous); the scratch has the size blst asks for.
+    unsafe {
+        let size = blst::blst_p1s_mult_pippenger_scratch_sizeof(n);
+        let mut scratch: Vec<u64> = alloc::vec![0; size.div_ceil(8)];
+        let pts: [*const blst_p1_affine; 2] = [points.as_ptr(), core::ptr::null()];
+        let scs: [*const u8; 2] = [scalars.as_ptr().cast(), core::ptr::null()];
+        blst::blst_p1s_mult_pippenger(
+            &mut out,
+            pts.as_ptr(),
+            n,
+            scs.as_ptr(),
+            128,
+            scratch.as_mut_ptr().cast(),
+        );
+    }
+    out
 }
 
 /// Verifies that every entry's signature is `public`'s signature over its namespaced
@@ -195,22 +225,44 @@ pub(crate) fn verify_same_signer(public: &PublicKey, entries: &[Entry<'_>]) -> b
         return true;
     }
     let scalars = batch_scalars(public, entries);
-    let mut hashes = blst_p1::default();
-    let mut signatures = blst_p1::default();
-    for (entry, scalar) in entries.iter().zip(&scalars) {
-        let hashed = hash_namespaced(entry.namespace, entry.message);
-        let mut signature = blst_p1::default();
-        // SAFETY: every pointer is to a live, initialised blst value; scalars are 16 bytes = 128 bits.
-        unsafe {
-            blst::blst_p1_from_affine(&mut signature, &entry.signature.point);
-            let mut term = blst_p1::default();
-            blst_p1_mult(&mut term, &hashed, scalar.as_ptr(), 128);
-            blst_p1_add_or_double(&mut hashes, &hashes, &term);
-            blst_p1_mult(&mut term, &signature, scalar.as_ptr(), 128);
-            blst_p1_add_or_double(&mut signatures, &signatures, &term);
+    let hashes: Vec<blst_p1> = entries
+        .iter()
+        .map(|e| hash_namespaced(e.namespace, e.message))
+        .collect();
+    let mut hash_sum = blst_p1::default();
+    let mut signature_sum = blst_p1::default();
+    if entries.len() <= 4 {
+        // Few terms: direct (the first scalar is 1, so the first term needs no multiplication).
+        for (i, (entry, hashed)) in entries.iter().zip(&hashes).enumerate() {
+            let mut signature = blst_p1::default();
+            // SAFETY: every pointer is to a live, initialised blst value; scalars are 16 bytes.
+            unsafe {
+                blst::blst_p1_from_affine(&mut signature, &entry.signature.point);
+                if i == 0 {
+                    hash_sum = *hashed;
+                    signature_sum = signature;
+                } else {
+                    let mut term = blst_p1::default();
+                    blst_p1_mult(&mut term, hashed, scalars[i].as_ptr(), 128);
+                    blst_p1_add_or_double(&mut hash_sum, &hash_sum, &term);
+                    blst_p1_mult(&mut term, &signature, scalars[i].as_ptr(), 128);
+                    blst_p1_add_or_double(&mut signature_sum, &signature_sum, &term);
+                }
+            }
         }
+    } else {
+        let mut hash_points = alloc::vec![blst_p1_affine::default(); hashes.len()];
+        // SAFETY: `hashes` is a contiguous array of `hashes.len()` initialised points.
+        unsafe {
+            let src: [*const blst_p1; 2] = [hashes.as_ptr(), core::ptr::null()];
+            blst::blst_p1s_to_affine(hash_points.as_mut_ptr(), src.as_ptr(), hashes.len());
+        }
+        let signature_points: Vec<blst_p1_affine> =
+            entries.iter().map(|e| e.signature.point).collect();
+        hash_sum = msm(&hash_points, &scalars);
+        signature_sum = msm(&signature_points, &scalars);
     }
-    pairing_check(public, &hashes, &signatures)
+    pairing_check(public, &hash_sum, &signature_sum)
 }
 
 /// `e(hashes, pk) == e(signatures, g2)`, as one shared Miller loop and one final exponentiation.
@@ -223,20 +275,20 @@ fn pairing_check(public: &PublicKey, hashes: &blst_p1, signatures: &blst_p1) -> 
         // (the pairing is non-degenerate and pk is not infinity).
         return hashes_inf && signatures_inf;
     }
-    let mut h = blst_p1_affine::default();
-    let mut s = blst_p1_affine::default();
+    let mut affine = [blst_p1_affine::default(); 2];
     let mut ml = blst_fp12::default();
     let mut gt = blst_fp12::default();
     // SAFETY: all pointers refer to live, initialised values; the arrays hold n = 2 pointers.
     unsafe {
-        blst_p1_to_affine(&mut h, hashes);
         // Negate the signature sum instead of g2: e(H, pk) · e(−S, g2) = 1.
         let mut neg_s = *signatures;
         blst::blst_p1_cneg(&mut neg_s, true);
-        blst_p1_to_affine(&mut s, &neg_s);
+        // Both to affine with one field inversion.
+        let projective: [*const blst_p1; 2] = [hashes, &neg_s];
+        blst::blst_p1s_to_affine(affine.as_mut_ptr(), projective.as_ptr(), 2);
         let g2: *const blst_p2_affine = blst_p2_affine_generator();
         let qs: [*const blst_p2_affine; 2] = [&public.point, g2];
-        let ps: [*const blst_p1_affine; 2] = [&h, &s];
+        let ps: [*const blst_p1_affine; 2] = [&affine[0], &affine[1]];
         blst_miller_loop_n(&mut ml, qs.as_ptr(), ps.as_ptr(), 2);
         blst_final_exp(&mut gt, &ml);
         blst_fp12_is_one(&gt)
@@ -284,7 +336,7 @@ impl SecretKey {
         // SAFETY: all pointers refer to live, initialised values.
         unsafe {
             blst::blst_sign_pk_in_g2(&mut signature, &hashed, &self.0);
-            blst_p1_to_affine(&mut point, &signature);
+            blst::blst_p1_to_affine(&mut point, &signature);
         }
         Signature { point }
     }
