@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# All benchmarks in one run: native (tempo-light beside the reference crates) and wasm in Node
+# (the npm package beside @noble/curves), with sizes and cold start. See BENCHMARKS.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -x node_modules/.bin/wasm-opt ] || npm ci --no-audit --no-fund
+cargo bench --locked --bench native | tee target/bench-native.txt
+native_us=$(sed -n 's/^decode + verify one certificate (tempo-light) *\([0-9.]*\) µs.*/\1/p' target/bench-native.txt)
+./scripts/build-pkg.sh
+NATIVE_VERIFY_US="$native_us" node scripts/bench-wasm.mjs
