@@ -10,6 +10,9 @@ use std::{
 };
 use tungstenite::{stream::MaybeTlsStream, Message, WebSocket};
 
+/// Most subscription events kept while a call is in flight.
+const MAX_QUEUED_EVENTS: usize = 1024;
+
 /// Why a call produced no answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RpcError {
@@ -207,6 +210,10 @@ impl Ws {
                 )));
             };
             if self.is_notification(&value) {
+                // Bounded: while a long plan runs, only the newest events matter.
+                if self.events.len() >= MAX_QUEUED_EVENTS {
+                    self.events.pop_front();
+                }
                 self.events.push_back(value);
                 continue;
             }
