@@ -106,6 +106,15 @@ impl DevBlock {
     pub fn height(&self) -> u64 {
         self.header.number()
     }
+
+    /// The block as an RPC would serve it to a client (`None` for genesis, never certified).
+    pub fn certified(&self) -> Option<crate::CertifiedBlock> {
+        Some(crate::CertifiedBlock {
+            certificate: self.certificate.clone()?,
+            header: self.header.clone(),
+            claimed: Default::default(),
+        })
+    }
 }
 
 /// One epoch's committee and the outcome that installed it.
@@ -331,6 +340,8 @@ impl Chain {
     }
 
     fn certify(&self, epoch: u64, view: u64, parent_view: u64, digest: B256) -> Certificate {
+        // Provably present: the committee of epoch e is made at genesis (e = 0) or at the boundary
+        // of e − 1, before any block of e is produced.
         let secret = &self
             .committees
             .get(&epoch)
@@ -377,6 +388,7 @@ impl Chain {
             players[usize::try_from(view % players.len() as u64).unwrap_or(0)]
         };
         let extra = if epoch::is_boundary(length, height) {
+            // Provably present, for the same reason as in `certify`.
             let previous = self
                 .committees
                 .get(&e)

@@ -11,11 +11,7 @@ use tempo_light::{
 };
 
 fn certified(block: &tempo_light::devnet::DevBlock) -> CertifiedBlock {
-    CertifiedBlock {
-        certificate: block.certificate.clone().unwrap(),
-        header: block.header.clone(),
-        claimed: Default::default(),
-    }
+    block.certified().expect("not genesis")
 }
 
 #[test]

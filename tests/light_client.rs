@@ -33,11 +33,7 @@ fn network_of(chain: &Chain) -> Network {
 }
 
 fn certified(block: &DevBlock) -> CertifiedBlock {
-    CertifiedBlock {
-        certificate: block.certificate.clone().unwrap(),
-        header: block.header.clone(),
-        claimed: Default::default(),
-    }
+    block.certified().expect("not genesis")
 }
 
 fn headers(chain: &Chain, from: u64, to: u64) -> Vec<TempoHeader> {

@@ -37,11 +37,7 @@ fn usize_is_32_bits_here_and_lengths_still_check() {
 }
 
 fn certified(block: &tempo_light::devnet::DevBlock) -> CertifiedBlock {
-    CertifiedBlock {
-        certificate: block.certificate.clone().unwrap(),
-        header: block.header.clone(),
-        claimed: Default::default(),
-    }
+    block.certified().expect("not genesis")
 }
 
 #[wasm_bindgen_test]
