@@ -76,4 +76,46 @@ console.log(`cold start (import + init + first verify), fresh Node process: medi
 console.log(`ratio: @noble/curves / tempo-light wasm = ${(noble / ours).toFixed(1)}x (target >= 5x)`);
 const native = Number(process.env.NATIVE_VERIFY_US ?? 0) / 1000;
 if (native > 0) console.log(`ratio: tempo-light wasm / native = ${(ours / native).toFixed(1)}x (target <= 7.5x)`);
+
+// The same in headless Chromium: a page that imports the package, verifies, and reports.
+const { createServer } = await import('node:http');
+const { chromium } = await import('playwright-core');
+const server = createServer((req, res) => {
+  const path = new URL(req.url, 'http://x').pathname;
+  if (path === '/bench.html') {
+    res.writeHead(200, { 'content-type': 'text/html' }).end(`<script type="module">
+      const t0 = performance.now();
+      const { TempoLightClient } = await import('/pkg/index.js');
+      const fixture = await (await fetch('/fixture.json')).json();
+      const client = TempoLightClient.mainnet();
+      client.verify(fixture);
+      const cold = performance.now() - t0;
+      const times = [];
+      for (let i = 0; i < 15; i++) { const t = performance.now(); client.verify(fixture); times.push(performance.now() - t); }
+      times.sort((a, b) => a - b);
+      window.result = { cold, median: times[7], p10: times[1], p90: times[13] };
+    </script>`);
+    return;
+  }
+  const file = path === '/fixture.json' ? fixturePath : `${root}${path}`;
+  try {
+    const body = readFileSync(file);
+    const type = file.endsWith('.wasm') ? 'application/wasm' : file.endsWith('.js') ? 'text/javascript' : 'application/json';
+    res.writeHead(200, { 'content-type': type }).end(body);
+  } catch { res.writeHead(404).end(); }
+});
+await new Promise((r) => server.listen(0, '127.0.0.1', r));
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+try {
+  const page = await browser.newPage();
+  await page.goto(`http://127.0.0.1:${server.address().port}/bench.html`);
+  const result = await page.waitForFunction(() => window.result, null, { timeout: 60000 }).then((h) => h.jsonValue());
+  console.log(`\nheadless Chromium: verify one certificate ${result.median.toFixed(3)} ms (p10 ${result.p10.toFixed(3)}, p90 ${result.p90.toFixed(3)}); cold start (import + init + first verify) ${result.cold.toFixed(1)} ms`);
+} finally {
+  await browser.close();
+  server.close();
+}
 console.log('\nbench: 1 passed, 0 failed');
