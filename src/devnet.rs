@@ -27,7 +27,7 @@ use crate::{
     epoch,
     header::{ConsensusContext, TempoHeader},
 };
-use alloc::{collections::BTreeMap, vec, vec::Vec};
+use alloc::{collections::BTreeMap, vec::Vec};
 use alloy_consensus::Header;
 use alloy_primitives::{b256, keccak256, Address, Bytes, B256, B64, U256};
 
@@ -268,10 +268,9 @@ impl Chain {
             Some(p) if !self.rotates_at(e) => p.secret.clone(),
             _ => self.rng.secret(),
         };
-        let mut coefficients = vec![secret.public_key()];
-        for _ in 1..threshold {
-            coefficients.push(self.rng.secret().public_key());
-        }
+        let higher: Vec<PublicKey> = (1..threshold)
+            .map(|_| self.rng.secret().public_key())
+            .collect();
         let players = self.players_of(e);
         let next_players = self.players_of(e + 1);
         let dealers = match e {
@@ -281,11 +280,12 @@ impl Chain {
         let outcome = DkgOutcome {
             epoch: e,
             summary: B256::from(self.rng.next32()),
-            sharing: Sharing {
-                mode: SharingMode::NonZeroCounter,
-                total: u32::try_from(players.len()).unwrap_or(u32::MAX),
-                coefficients,
-            },
+            sharing: Sharing::new(
+                SharingMode::NonZeroCounter,
+                u32::try_from(players.len()).unwrap_or(u32::MAX),
+                secret.public_key(),
+                &higher,
+            ),
             dealers,
             players,
             revealed: Vec::new(),
@@ -492,7 +492,7 @@ impl Chain {
 
     /// The genesis identity (epoch 0's).
     pub fn genesis_identity(&self) -> PublicKey {
-        self.committees[&0].outcome.sharing.coefficients[0]
+        *self.committees[&0].outcome.identity()
     }
 }
 

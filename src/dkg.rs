@@ -33,22 +33,47 @@ pub enum SharingMode {
     NonZeroCounter,
 }
 
-/// The public polynomial of a (re)shared key.
+/// The public polynomial of a (re)shared key. It always has at least one coefficient: the
+/// constant term, which is the network identity.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Sharing {
-    /// Evaluation-point assignment.
-    pub mode: SharingMode,
-    /// Number of participants the sharing was made for (not checked against the polynomial).
-    pub total: u32,
-    /// Public polynomial coefficients, constant term first; the constant term is the network identity.
-    pub coefficients: Vec<PublicKey>,
+    mode: SharingMode,
+    total: u32,
+    coefficients: Vec<PublicKey>,
 }
 
 impl Sharing {
+    /// A sharing with constant term `identity` and the higher coefficients `higher`.
+    pub fn new(mode: SharingMode, total: u32, identity: PublicKey, higher: &[PublicKey]) -> Self {
+        let mut coefficients = Vec::with_capacity(1 + higher.len());
+        coefficients.push(identity);
+        coefficients.extend_from_slice(higher);
+        Self {
+            mode,
+            total,
+            coefficients,
+        }
+    }
+
     /// The network identity: the polynomial's constant term.
     pub fn identity(&self) -> &PublicKey {
-        // Decoding guarantees at least one coefficient; `Sharing` values are only built by decoding.
+        // Never empty: both constructors (`new`, decoding) refuse an empty polynomial.
         &self.coefficients[0]
+    }
+
+    /// Evaluation-point assignment.
+    pub fn mode(&self) -> SharingMode {
+        self.mode
+    }
+
+    /// Number of participants the sharing was made for (not checked against the polynomial).
+    pub fn total(&self) -> u32 {
+        self.total
+    }
+
+    /// Public polynomial coefficients, constant term first.
+    pub fn coefficients(&self) -> &[PublicKey] {
+        &self.coefficients
     }
 }
 
@@ -113,12 +138,12 @@ impl DkgOutcome {
         let mut out = Vec::new();
         write_varint(&mut out, self.epoch);
         out.extend_from_slice(self.summary.as_slice());
-        out.push(match self.sharing.mode {
+        out.push(match self.sharing.mode() {
             SharingMode::NonZeroCounter => 0,
         });
-        out.extend_from_slice(&self.sharing.total.to_be_bytes());
-        write_varint(&mut out, self.sharing.coefficients.len() as u64);
-        for c in &self.sharing.coefficients {
+        out.extend_from_slice(&self.sharing.total().to_be_bytes());
+        write_varint(&mut out, self.sharing.coefficients().len() as u64);
+        for c in self.sharing.coefficients() {
             out.extend_from_slice(&c.to_bytes());
         }
         for set in [

@@ -112,7 +112,8 @@ fn boundaries_carry_outcomes_the_reference_reads_identically() {
                 "next players become players"
             );
             assert_ne!(
-                ours.sharing.coefficients, prev.sharing.coefficients,
+                ours.sharing.coefficients(),
+                prev.sharing.coefficients(),
                 "fresh polynomial"
             );
         }

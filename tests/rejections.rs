@@ -433,7 +433,7 @@ fn dkg_outcome_rejects_each_malformed_field() {
     // total is not cross-checked against the polynomial: 7 with one coefficient is accepted.
     let mut b = genesis.clone();
     b[total_at..total_at + 4].copy_from_slice(&7u32.to_be_bytes());
-    assert_eq!(DkgOutcome::decode(&b).unwrap().sharing.total, 7);
+    assert_eq!(DkgOutcome::decode(&b).unwrap().sharing.total(), 7);
 
     let mut b = genesis.clone();
     b[coeffs_at] = 0;
