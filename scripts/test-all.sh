@@ -63,6 +63,9 @@ log "tests (unit, integration, differential against commonware 2026.7.1, doc)"
 cargo test --locked --all-targets
 cargo test --locked --doc
 
+log "differential tests against the reference, with how many cases each compared"
+cargo test --locked --test reference_differential -- --nocapture 2>&1 | grep -E "^differential:|test result|panicked|differ"
+
 log "wasm tests in Node (the same core, 32-bit)"
 wasm-pack test --node --no-default-features --features wasm,devnet --test wasm_node
 
