@@ -68,6 +68,9 @@ pub mod epoch;
 pub mod network;
 pub mod verify;
 
+pub mod proof;
+pub mod tip20;
+
 pub mod client;
 
 pub mod error;

@@ -92,7 +92,8 @@ fn follows_to_the_tip_through_reshares_and_two_rotations() {
         Some(Head {
             height: tip.height(),
             hash: tip.hash,
-            epoch: 7
+            epoch: 7,
+            state_root: Some(tip.header.state_root()),
         })
     );
     // The genesis identity does not sign epoch 7: the client walks back to a boundary it can

@@ -56,6 +56,7 @@ pub fn run(args: Args, stop: &AtomicBool) -> ExitCode {
         retries: 8,
         poll_ms: 30,
         concurrency: 4,
+        once: false,
     };
     let code = follow::run(follow_args, stop);
     handle.stop();

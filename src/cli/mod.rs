@@ -3,6 +3,7 @@
 //! Exit codes: 0 success; 1 the input does not prove finality (a [`tempo_light::VerifyError`]);
 //! 2 the input is malformed (a [`tempo_light::DecodeError`]); 3 usage or I/O error.
 
+mod balance;
 mod demo;
 mod devnet;
 mod follow;
@@ -28,6 +29,9 @@ enum Command {
     /// Follow a chain's finality from an RPC, printing each newly proven block, epoch
     /// transition and identity rotation (Ctrl-C stops; --state resumes).
     Follow(follow::Args),
+    /// Prove an account's TIP-20 balance at the newest final block (eth_getProof, checked
+    /// against the block's verified state root).
+    Balance(balance::Args),
     /// Serve a simulated Tempo chain on 127.0.0.1 (real certificates, epochs, rotations and
     /// faults on demand), for tests and development.
     Devnet(devnet::Args),
@@ -63,6 +67,7 @@ pub fn run() -> ExitCode {
     match cli.command {
         Command::Verify(args) => verify::run(args),
         Command::Follow(args) => follow::run(args, stop_flag()),
+        Command::Balance(args) => balance::run(args, stop_flag()),
         Command::Devnet(args) => devnet::run(args, stop_flag()),
         Command::Demo(args) => demo::run(args, stop_flag()),
     }

@@ -36,7 +36,9 @@ use crate::{
     error::{ClientError, Error, VerifyError},
     header::TempoHeader,
     network::Network,
+    proof::ProofError,
     rpc::CertifiedBlock,
+    tip20::BalanceQuery,
     verify::{self, VerifiedBlock},
     PublicKey,
 };
@@ -289,6 +291,7 @@ impl LightClient {
             height: top,
             hash: trusted,
             epoch: epoch::epoch_of(length, top)?,
+            state_root: Some(last.state_root()),
         };
         state.head = Some(head);
         state.remember(top, trusted);
@@ -308,6 +311,22 @@ impl LightClient {
     /// The finalized head.
     pub fn head(&self) -> Option<Head> {
         self.state.head
+    }
+
+    /// A TIP-20 balance to prove at the head: send [`BalanceQuery::params`] to
+    /// `eth_getProof`, and check the answer with [`BalanceQuery::verify`].
+    pub fn balance_query(
+        &self,
+        token: alloy_primitives::Address,
+        account: alloy_primitives::Address,
+    ) -> Result<BalanceQuery, ProofError> {
+        let head = self.state.head.ok_or(ProofError::NoStateRoot(
+            "no block has been proven final yet",
+        ))?;
+        let state_root = head.state_root.ok_or(ProofError::NoStateRoot(
+            "the head was restored without its state root; follow to the next block",
+        ))?;
+        BalanceQuery::new(token, account, head.height, head.hash, state_root)
     }
 
     /// Saved state as compact, versioned JSON.
@@ -669,6 +688,7 @@ impl LightClient {
             height: verified.height,
             hash: verified.hash,
             epoch: verified.epoch,
+            state_root: Some(verified.header.state_root()),
         });
         self.state.remember(verified.height, verified.hash);
         self.sync = Sync::Idle;

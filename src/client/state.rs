@@ -35,6 +35,10 @@ pub struct Head {
     pub hash: B256,
     /// Epoch containing it.
     pub epoch: u64,
+    /// Its state root, against which state proofs are checked (absent in state saved by
+    /// versions that did not keep it, until the head moves).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state_root: Option<B256>,
 }
 
 /// Proof that the network finalized two different blocks at one height: both certificates

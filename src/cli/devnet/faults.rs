@@ -30,6 +30,11 @@ pub enum FaultKind {
     Drop,
     /// The response body is truncated JSON.
     MalformedJson,
+    /// `eth_getProof` claims a larger value (1,000,000 units more) for the first slot asked
+    /// for, a balance in a TIP-20 query, with the honest proof beside it.
+    ForgedBalance,
+    /// `eth_getProof` answers with a proof against the state of the block before the one asked for.
+    ProofWrongRoot,
 }
 
 /// A fault and where it applies.
@@ -66,6 +71,8 @@ impl FromStr for Fault {
             "stall" => FaultKind::Stall,
             "drop" => FaultKind::Drop,
             "malformed-json" => FaultKind::MalformedJson,
+            "forged-balance" => FaultKind::ForgedBalance,
+            "proof-wrong-root" => FaultKind::ProofWrongRoot,
             other => return Err(format!("unknown fault {other}")),
         };
         if matches!(

@@ -59,7 +59,8 @@ pub struct Args {
     /// certificate-for-another-block, header-mismatch, wrong-epoch, withhold-boundary) apply to
     /// block N or, without @N, to every block. Chain faults: unannounced-rotation@EPOCH,
     /// equivocation@HEIGHT. Connection faults (stall, drop, malformed-json) apply to consensus
-    /// requests for height N or, without @N, to all of them.
+    /// requests for height N or, without @N, to all of them. Proof faults (forged-balance,
+    /// proof-wrong-root) apply to `eth_getProof` at block N or, without @N, at every block.
     #[arg(long = "fault", value_name = "KIND[@N]")]
     pub faults: Vec<faults::Fault>,
 }
@@ -234,6 +235,19 @@ pub fn run(args: Args, stop: &AtomicBool) -> ExitCode {
         "genesis identity: {}",
         alloy_primitives::hex::encode_prefixed(handle.genesis_identity.to_bytes())
     );
+    {
+        use tempo_light::devnet::state;
+        let _ = writeln!(
+            out,
+            "TIP-20 tokens: {} (pathUSD), {} (AlphaUSD)",
+            state::TOKENS[0],
+            state::TOKENS[1]
+        );
+        let holders: Vec<String> = (0..state::HOLDERS)
+            .map(|i| state::holder(i).to_string())
+            .collect();
+        let _ = writeln!(out, "token holders: {}", holders.join(" "));
+    }
     for fault in &args.faults {
         let _ = writeln!(out, "fault: {fault:?}");
     }

@@ -12,7 +12,11 @@ use std::{
     },
     time::{SystemTime, UNIX_EPOCH},
 };
-use tempo_light::{certificate::Certificate, devnet::Chain, epoch, TempoHeader};
+use tempo_light::{
+    certificate::Certificate,
+    devnet::{state::World, Chain},
+    epoch, TempoHeader,
+};
 
 /// JSON-RPC error codes.
 pub const NOT_READY: i64 = 204;
@@ -278,25 +282,15 @@ impl Shared {
             "eth_blockNumber" => ok(&id, json!(format!("{:#x}", chain.tip().height()))),
             "eth_chainId" => ok(&id, json!(format!("{:#x}", chain.config().chain_id))),
             "net_version" => ok(&id, json!(chain.config().chain_id.to_string())),
-            "eth_getBlockByNumber" => {
-                let tag = params.get(0).and_then(Value::as_str).unwrap_or("");
-                let height = match tag {
-                    "latest" | "finalized" | "safe" => Some(chain.tip().height()),
-                    "earliest" => Some(0),
-                    hex => hex
-                        .strip_prefix("0x")
-                        .and_then(|h| u64::from_str_radix(h, 16).ok()),
-                };
-                match height {
-                    None => error(
-                        &id,
-                        -32602,
-                        "invalid params: block number or tag expected",
-                        None,
-                    ),
-                    Some(h) => ok(&id, self.header_json(&chain, h)),
-                }
-            }
+            "eth_getBlockByNumber" => match block_number(&chain, params.get(0)) {
+                None => error(
+                    &id,
+                    -32602,
+                    "invalid params: block number or tag expected",
+                    None,
+                ),
+                Some(h) => ok(&id, self.header_json(&chain, h)),
+            },
             "eth_getBlockByHash" => {
                 let hash = params
                     .get(0)
@@ -313,6 +307,7 @@ impl Shared {
                     }
                 }
             }
+            "eth_getProof" => self.get_proof(&chain, &id, &params),
             _ => error(
                 &id,
                 -32601,
@@ -321,6 +316,61 @@ impl Shared {
             ),
         };
         Reply::Json(reply)
+    }
+
+    /// `eth_getProof(address, slots, block)`: the proof from the block's real state trie.
+    fn get_proof(&self, chain: &Chain, id: &Value, params: &Value) -> Value {
+        let invalid = |what: &str| error(id, -32602, &format!("invalid params: {what}"), None);
+        let Some(address) = params
+            .get(0)
+            .and_then(Value::as_str)
+            .and_then(|a| a.parse::<alloy_primitives::Address>().ok())
+        else {
+            return invalid("address expected");
+        };
+        let Some(keys) = params.get(1).and_then(Value::as_array) else {
+            return invalid("array of storage keys expected");
+        };
+        if keys.len() > 1024 {
+            return invalid("too many storage keys");
+        }
+        let mut slots = Vec::with_capacity(keys.len());
+        for key in keys {
+            match key.as_str().and_then(storage_key) {
+                Some(slot) => slots.push(slot),
+                None => return invalid("storage key must be a hex word"),
+            }
+        }
+        let height = match params.get(2) {
+            Some(Value::String(h)) if h.len() == 66 => h
+                .parse::<alloy_primitives::B256>()
+                .ok()
+                .and_then(|hash| chain.block_by_hash(&hash))
+                .map(|b| b.height()),
+            Some(Value::Object(o)) => o
+                .get("blockHash")
+                .and_then(Value::as_str)
+                .and_then(|h| h.parse::<alloy_primitives::B256>().ok())
+                .and_then(|hash| chain.block_by_hash(&hash))
+                .map(|b| b.height()),
+            other => block_number(chain, other),
+        };
+        let Some(height) = height.filter(|h| chain.block(*h).is_some()) else {
+            return error(id, -32001, "header not found", None);
+        };
+        let f = &self.faults;
+        let served_height = if f.hits(FaultKind::ProofWrongRoot, height) {
+            height.saturating_sub(1)
+        } else {
+            height
+        };
+        let mut proof = World::at(served_height).proof(address, &slots);
+        if f.hits(FaultKind::ForgedBalance, height) {
+            if let Some(first) = proof.storage_proof.first_mut() {
+                first.value += alloy_primitives::U256::from(1_000_000u64);
+            }
+        }
+        ok(id, proof.to_json())
     }
 
     fn header_json(&self, chain: &Chain, height: u64) -> Value {
@@ -367,4 +417,25 @@ impl Shared {
             sender.try_send(message.to_string()).is_ok()
         });
     }
+}
+
+/// A block number or tag (`latest`, `finalized`, `safe`, `earliest`) as a height.
+fn block_number(chain: &Chain, param: Option<&Value>) -> Option<u64> {
+    match param.and_then(Value::as_str).unwrap_or("") {
+        "latest" | "finalized" | "safe" => Some(chain.tip().height()),
+        "earliest" => Some(0),
+        hex => hex
+            .strip_prefix("0x")
+            .and_then(|h| u64::from_str_radix(h, 16).ok()),
+    }
+}
+
+/// A storage key: up to 32 bytes of hex, left-padded.
+fn storage_key(text: &str) -> Option<alloy_primitives::B256> {
+    let digits = text.strip_prefix("0x")?;
+    if digits.is_empty() || digits.len() > 64 {
+        return None;
+    }
+    let padded = format!("{digits:0>64}");
+    padded.parse().ok()
 }

@@ -58,6 +58,9 @@ pub struct Args {
     /// Most header requests in flight at once (with --every-header).
     #[arg(long, default_value_t = 8)]
     pub concurrency: usize,
+    /// Stop as soon as the head is the newest final block (for one-shot commands).
+    #[arg(skip)]
+    pub once: bool,
 }
 
 /// How following ended badly; each has its own exit code.
@@ -290,8 +293,13 @@ impl<'a> Follower<'a> {
         Ok(client)
     }
 
+    /// The light client.
+    pub fn client(&self) -> &LightClient {
+        &self.client
+    }
+
     /// One call, retried with backoff while the answer is merely unavailable.
-    fn call(&mut self, method: &str, params: Value) -> Result<Value, FollowError> {
+    pub fn call(&mut self, method: &str, params: Value) -> Result<Value, FollowError> {
         let mut attempt = 0;
         loop {
             let result = match &mut self.conn {
@@ -520,7 +528,11 @@ impl<'a> Follower<'a> {
                     let Some(value) = self.latest()? else {
                         continue;
                     };
-                    if !self.feed(value)?
+                    let advanced = self.feed(value)?;
+                    if self.args.once && self.client.is_idle() && self.client.head().is_some() {
+                        return Ok(());
+                    }
+                    if !advanced
                         && !self.subscribe
                         && self.sleep(Duration::from_millis(self.args.poll_ms))
                     {

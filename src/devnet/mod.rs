@@ -20,6 +20,8 @@
 //! Everything is deterministic given the seed; memory is bounded by `retain` (genesis and
 //! boundary blocks are always kept, as a client needs them to cross epochs).
 
+pub mod state;
+
 use crate::{
     bls::{PublicKey, SecretKey},
     certificate::{Certificate, FINALIZE_NAMESPACE, SEED_NAMESPACE},
@@ -314,7 +316,7 @@ impl Chain {
                 parent_hash,
                 ommers_hash: EMPTY_OMMERS,
                 beneficiary: Address::from_word(B256::from(self.rng.next32())),
-                state_root: EMPTY_ROOT,
+                state_root: state::World::at(height).root(),
                 transactions_root: EMPTY_ROOT,
                 receipts_root: EMPTY_ROOT,
                 logs_bloom: Default::default(),

@@ -1,0 +1,250 @@
+//! TIP-20 balances, proven: where a TIP-20 token keeps an account's balance, and the check of
+//! an `eth_getProof` answer for it against a final state root.
+//!
+//! On Tempo the money is in TIP-20 tokens, precompiles at addresses with the prefix
+//! `0x20c0` followed by ten zero bytes. Their storage is laid out by Tempo's `#[contract]`
+//! macro (`crates/precompiles/src/tip20/mod.rs`, `struct TIP20Token`, and
+//! `crates/precompiles-macros/src/packing.rs` in `tempoxyz/tempo`):
+//!
+//! - fields take consecutive slots from 0 in declaration order, and a field shares the
+//!   previous field's slot when both fit in its 32 bytes (Solidity's packing rule); mappings
+//!   and strings take a whole slot each;
+//! - `roles` 0, `role_admins` 1, `name` 2, `symbol` 3, `currency` 4, `logo_uri` 5,
+//!   `quote_token` 6, `next_quote_token` 7 (20 bytes) with `transfer_policy_id` packed
+//!   beside it (8 bytes at offset 20), `total_supply` 8, **`balances` 9**, `allowances` 10,
+//!   `permit_nonces` 11, `paused` 12, `supply_cap` 13, ...;
+//! - a mapping entry lives at `keccak256(key left-padded to 32 bytes ‖ slot as 32 bytes)`
+//!   (`StorageKey::mapping_slot` in `crates/precompiles/src/storage/types/mod.rs`), which for
+//!   an address key is Solidity's rule `keccak256(abi.encode(key, slot))`;
+//! - strings use Solidity's encoding: up to 31 bytes inline, left-aligned, with twice the
+//!   length in the last byte.
+//!
+//! Evidence besides the source: Tempo's mainnet genesis (`crates/chainspec/src/genesis/presto.json`)
+//! has `"pathUSD"` in slots 2 and 3 of pathUSD, `"USD"` in slot 4, the transfer policy 1
+//! packed at bit 160 of slot 7 and `type(uint128).max` as the supply cap in slot 13; the
+//! testnet genesis (`moderato.json`) stores pathUSD's balance of the fee manager
+//! `0xfeec…0000` (10,000 pathUSD) at
+//! `0x4c8556900ad40fae55749518b5b88c44400dc2f4321bd01b14de194851914bff`, which is
+//! [`balance_slot`] of that address (a test checks it).
+//!
+//! TIP-20 tokens always have 6 decimals (`TIP20_DECIMALS`).
+
+use crate::proof::{verify_account_query, AccountProof, ProofError, VerifiedAccount};
+use alloc::string::String;
+use alloy_primitives::{address, keccak256, Address, B256, U256};
+
+/// Decimals of every TIP-20 token.
+pub const DECIMALS: u8 = 6;
+
+/// The first 12 bytes of every TIP-20 token address.
+pub const ADDRESS_PREFIX: [u8; 12] = [0x20, 0xc0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+
+/// pathUSD, the first TIP-20 token (`0x20c0…0000`).
+pub const PATH_USD: Address = address!("20c0000000000000000000000000000000000000");
+
+/// Storage slots of a TIP-20 token's fields (see the module docs for the layout).
+pub mod slot {
+    /// `string name`.
+    pub const NAME: u64 = 2;
+    /// `string symbol`.
+    pub const SYMBOL: u64 = 3;
+    /// `string currency` (e.g. `"USD"`).
+    pub const CURRENCY: u64 = 4;
+    /// `uint256 total_supply`.
+    pub const TOTAL_SUPPLY: u64 = 8;
+    /// `mapping(address => uint256) balances`.
+    pub const BALANCES: u64 = 9;
+}
+
+/// Whether `token` has the TIP-20 address prefix.
+pub fn is_tip20_address(token: Address) -> bool {
+    token.as_slice().starts_with(&ADDRESS_PREFIX)
+}
+
+/// A plain (non-mapping) slot as a storage key.
+pub fn field_slot(index: u64) -> B256 {
+    B256::from(U256::from(index))
+}
+
+/// The storage slot of `mapping[key]` for a mapping at slot `index` with an address key.
+pub fn mapping_slot(key: Address, index: u64) -> B256 {
+    let mut preimage = [0u8; 64];
+    preimage[12..32].copy_from_slice(key.as_slice());
+    preimage[32..].copy_from_slice(&U256::from(index).to_be_bytes::<32>());
+    keccak256(preimage)
+}
+
+/// The storage slot of `account`'s balance in any TIP-20 token.
+pub fn balance_slot(account: Address) -> B256 {
+    mapping_slot(account, slot::BALANCES)
+}
+
+/// The slots to ask `eth_getProof` for when reading `account`'s balance: its balance, the total
+/// supply, and the name, symbol and currency.
+pub fn balance_query_slots(account: Address) -> [B256; 5] {
+    [
+        balance_slot(account),
+        field_slot(slot::TOTAL_SUPPLY),
+        field_slot(slot::NAME),
+        field_slot(slot::SYMBOL),
+        field_slot(slot::CURRENCY),
+    ]
+}
+
+/// A TIP-20 balance proven against a final state root.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tip20Balance {
+    /// The token.
+    pub token: Address,
+    /// The account whose balance this is.
+    pub account: Address,
+    /// The balance, in the token's smallest unit (6 decimals).
+    pub balance: U256,
+    /// The token's total supply, in the smallest unit.
+    pub total_supply: U256,
+    /// The token's name.
+    pub name: String,
+    /// The token's symbol.
+    pub symbol: String,
+    /// The token's currency (e.g. `"USD"`).
+    pub currency: String,
+    /// Always [`DECIMALS`].
+    pub decimals: u8,
+    /// The state root it is proven against.
+    pub state_root: B256,
+}
+
+/// Decodes a string stored inline in one slot (Solidity's short-string encoding).
+fn inline_string(field: &'static str, word: U256) -> Result<String, ProofError> {
+    let bytes = word.to_be_bytes::<32>();
+    let len = usize::from(bytes[31] / 2);
+    if bytes[31] & 1 == 1 || len > 31 {
+        return Err(ProofError::StringNotInline { field });
+    }
+    Ok(String::from_utf8_lossy(&bytes[..len]).into_owned())
+}
+
+/// Verifies `account`'s balance of `token` from an `eth_getProof` answer for
+/// [`balance_query_slots`] against a final `state_root`.
+///
+/// Fails if the token address is not a TIP-20 address, the token does not exist in that
+/// state, the answer is about another account or lacks a slot, or any proof fails.
+pub fn verify_tip20_balance(
+    state_root: B256,
+    token: Address,
+    account: Address,
+    proof: &AccountProof,
+) -> Result<Tip20Balance, ProofError> {
+    if !is_tip20_address(token) {
+        return Err(ProofError::NotTip20(token));
+    }
+    let slots = balance_query_slots(account);
+    let verified: VerifiedAccount = verify_account_query(state_root, token, &slots, proof)?;
+    if verified.account.is_none() {
+        return Err(ProofError::NoSuchToken(token));
+    }
+    // Every slot is present: verify_account_query checked.
+    let value = |slot: B256| verified.slot(slot).unwrap_or(U256::ZERO);
+    Ok(Tip20Balance {
+        token,
+        account,
+        balance: value(slots[0]),
+        total_supply: value(slots[1]),
+        name: inline_string("name", value(slots[2]))?,
+        symbol: inline_string("symbol", value(slots[3]))?,
+        currency: inline_string("currency", value(slots[4]))?,
+        decimals: DECIMALS,
+        state_root,
+    })
+}
+
+/// Formats an amount in the smallest unit with [`DECIMALS`] decimals (`1234500` → `"1.2345"`).
+pub fn format_amount(amount: U256) -> String {
+    let unit = U256::from(10u64.pow(u32::from(DECIMALS)));
+    let whole = amount / unit;
+    let frac = amount % unit;
+    if frac.is_zero() {
+        return alloc::format!("{whole}");
+    }
+    // frac < 10^6, so its lowest limb is all of it.
+    let frac = alloc::format!("{:06}", frac.as_limbs()[0]);
+    alloc::format!("{whole}.{}", frac.trim_end_matches('0'))
+}
+
+/// A TIP-20 balance to prove at one final block: what to ask `eth_getProof` for, and the
+/// check of its answer. Built by [`crate::LightClient::balance_query`] from the verified head.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BalanceQuery {
+    /// The token.
+    pub token: Address,
+    /// The account.
+    pub account: Address,
+    /// Height of the final block the balance is read at.
+    pub height: u64,
+    /// Its hash.
+    pub hash: B256,
+    /// Its state root (from the verified header).
+    pub state_root: B256,
+}
+
+/// A TIP-20 balance proven at a final block.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FinalBalance {
+    /// The balance and the token's data.
+    pub balance: Tip20Balance,
+    /// Height of the final block it was read at.
+    pub height: u64,
+    /// Hash of that block.
+    pub hash: B256,
+}
+
+impl BalanceQuery {
+    /// A query at a block whose header (and so `state_root`) the caller has proven final.
+    pub fn new(
+        token: Address,
+        account: Address,
+        height: u64,
+        hash: B256,
+        state_root: B256,
+    ) -> Result<Self, ProofError> {
+        if !is_tip20_address(token) {
+            return Err(ProofError::NotTip20(token));
+        }
+        Ok(Self {
+            token,
+            account,
+            height,
+            hash,
+            state_root,
+        })
+    }
+
+    /// The slots to ask for.
+    pub fn slots(&self) -> [B256; 5] {
+        balance_query_slots(self.account)
+    }
+
+    /// The `eth_getProof` parameters: `[token, [slots], blockNumber]`.
+    pub fn params(&self) -> serde_json::Value {
+        let slots: alloc::vec::Vec<serde_json::Value> = self
+            .slots()
+            .iter()
+            .map(|s| serde_json::Value::String(alloc::format!("{s:#x}")))
+            .collect();
+        serde_json::json!([
+            alloc::format!("{:#x}", self.token),
+            slots,
+            alloc::format!("{:#x}", self.height)
+        ])
+    }
+
+    /// Checks the answer to [`Self::params`].
+    pub fn verify(&self, proof: &AccountProof) -> Result<FinalBalance, ProofError> {
+        let balance = verify_tip20_balance(self.state_root, self.token, self.account, proof)?;
+        Ok(FinalBalance {
+            balance,
+            height: self.height,
+            hash: self.hash,
+        })
+    }
+}
