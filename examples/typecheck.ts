@@ -32,3 +32,19 @@ const status: 'syncing' | 'synced' | 'stalled' | 'stopped' | 'frozen' = resumed.
 console.log(height, next, stateless.hash, status, client.head?.height);
 resumed.free();
 resumed.destroy();
+
+// Verified TIP-20 balances.
+import { verifyProof, verifyBalance, type VerifiedBalance, type AccountProofJson } from 'tempo-light';
+declare const proofAnswer: AccountProofJson;
+async function showBalance(c: TempoLightClient): Promise<string> {
+  const b: VerifiedBalance = await c.getVerifiedBalance({
+    token: '0x20c0000000000000000000000000000000000000',
+    account: '0x05f45a1874164a7e96442e3a77cfcf7228c0dee8',
+  });
+  const q = c.balanceQuery(b.token, b.account);
+  const again: bigint = verifyBalance(q, proofAnswer).balance;
+  const head = c.head;
+  const exists = head ? verifyProof(proofAnswer, { stateRoot: head.stateRoot ?? q.stateRoot }).account !== null : false;
+  return `${b.formatted} ${b.symbol} at #${b.height} (${again}, ${exists})`;
+}
+void showBalance;

@@ -87,6 +87,59 @@ export interface Head {
   height: bigint;
   hash: Hex;
   epoch: bigint;
+  /** Its state root (absent only in state saved by older versions, until the head moves). */
+  stateRoot?: Hex;
+}
+
+/** An `eth_getProof` answer (EIP-1186), as an RPC returns it. */
+export interface AccountProofJson {
+  address: Hex;
+  nonce: Hex;
+  balance: Hex;
+  codeHash: Hex;
+  storageHash: Hex;
+  accountProof: Hex[];
+  storageProof: { key: Hex; value: Hex; proof: Hex[] }[];
+}
+
+/** What `verifyProof` proved. */
+export interface VerifiedAccount {
+  address: Hex;
+  stateRoot: Hex;
+  /** `null`: the account provably does not exist. */
+  account: { nonce: bigint; balance: bigint; codeHash: Hex; storageRoot: Hex } | null;
+  /** Each slot's proven value (0n for an empty slot). */
+  storage: { slot: Hex; value: bigint }[];
+}
+
+/** A TIP-20 balance query at a verified head (from `balanceQuery`). */
+export interface BalanceQuery {
+  method: 'eth_getProof';
+  params: [Hex, Hex[], Hex];
+  token: Hex;
+  account: Hex;
+  height: bigint;
+  hash: Hex;
+  stateRoot: Hex;
+}
+
+/** A TIP-20 balance proven at a final block. */
+export interface VerifiedBalance {
+  token: Hex;
+  account: Hex;
+  /** In the token's smallest unit (6 decimals). */
+  balance: bigint;
+  /** `balance` with its decimals, e.g. `"1052.000156"`. */
+  formatted: string;
+  totalSupply: bigint;
+  decimals: number;
+  name: string;
+  symbol: string;
+  currency: string;
+  /** The final block it was read at. */
+  height: bigint;
+  hash: Hex;
+  stateRoot: Hex;
 }
 
 /** What the client needs next. */
@@ -155,7 +208,10 @@ export type ErrorCode =
   | 'DigestMismatch' | 'EpochMismatch' | 'HeightOutOfRange' | 'IdentityUnavailable'
   | 'Frozen' | 'NotNewer' | 'UnannouncedRotation' | 'BoundaryEpochMismatch' | 'Unexpected'
   | 'HeaderNumberMismatch' | 'BrokenParentLink' | 'TipHashMismatch' | 'InvalidState'
-  | 'InvalidInput' | 'RpcUnavailable' | 'SubscriptionRefused';
+  | 'InvalidInput' | 'RpcUnavailable' | 'SubscriptionRefused'
+  | 'ProofRootMismatch' | 'ProofNodeMismatch' | 'ProofIncomplete' | 'ProofValueMismatch'
+  | 'ProofMalformedNode' | 'ProofAddressMismatch' | 'ProofMissingSlot' | 'NoStateRoot'
+  | 'NotTip20' | 'NoSuchToken' | 'StringNotInline';
 
 /** Every error this package throws. */
 export interface TempoLightError extends Error {
@@ -236,6 +292,13 @@ export declare class TempoLightClient {
   toState(): string;
   /** Drives the client over JSON-RPC until `signal` aborts or a proof fails. */
   follow(options: FollowOptions): Promise<void>;
+  /** The `eth_getProof` call proving `account`'s balance of `token` at the head. */
+  balanceQuery(token: Hex, account: Hex): BalanceQuery;
+  /**
+   * `account`'s balance of the TIP-20 `token`, proven at the verified head with `eth_getProof`
+   * (over `rpc`/`request`, or the endpoint `follow()` uses).
+   */
+  getVerifiedBalance(options: { token: Hex; account: Hex; rpc?: string; request?: Eip1193Request; timeoutMs?: number }): Promise<VerifiedBalance>;
   readonly head: Head | null;
   readonly status: Status;
   readonly frozen: boolean;
@@ -249,5 +312,14 @@ export declare class TempoLightClient {
 
 /** Verifies a CertifiedBlock against a preset (`mainnet` by default), statelessly. */
 export declare function verifyCertifiedBlock(block: CertifiedBlockInput, network?: 'mainnet' | 'testnet'): VerifiedBlock;
+
+/** Checks an `eth_getProof` answer for a `balanceQuery()` against the query's state root. */
+export declare function verifyBalance(query: BalanceQuery, proof: AccountProofJson | string): VerifiedBalance;
+
+/**
+ * Checks an `eth_getProof` answer against a header you have verified (anything with its
+ * `stateRoot`: a `verify()` result, a head). Pure.
+ */
+export declare function verifyProof(proof: AccountProofJson | string, header: { stateRoot: Hex }): VerifiedAccount;
 
 export default TempoLightClient;

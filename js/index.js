@@ -8,7 +8,9 @@
 import init, {
   initSync,
   TempoLightClient,
+  verifyBalance,
   verifyCertifiedBlock,
+  verifyProof,
 } from './tempo_light.js';
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node;
@@ -179,6 +181,8 @@ function toHttpUrl(url) {
 }
 
 const STATUS = new WeakMap();
+/** The JSON-RPC transport `follow()` last used for a client (for `getVerifiedBalance`). */
+const RPC = new WeakMap();
 
 Object.defineProperty(TempoLightClient.prototype, 'status', {
   /** `syncing` | `synced` | `stalled` | `stopped` | `frozen`. */
@@ -217,6 +221,7 @@ TempoLightClient.prototype.follow = async function follow(options = {}) {
   const ws = request || !canSocket ? null : transport === 'websocket' ? wsTransport(rpc, timeoutMs) : null;
   const http = request ? eip1193Transport(request) : httpTransport(transport === 'websocket' ? toHttpUrl(rpc) : rpc, timeoutMs);
   const calls = ws ?? http;
+  RPC.set(this, http);
   let subscribe = !!ws;
   let failures = 0;
   STATUS.set(this, 'syncing');
@@ -300,6 +305,28 @@ TempoLightClient.prototype.follow = async function follow(options = {}) {
   }
 };
 
+/**
+ * Proves `account`'s balance of the TIP-20 `token` at the verified head: asks `eth_getProof`
+ * (over `rpc`/`request`, or the endpoint `follow()` uses) and checks the answer against the
+ * head's state root. Rejects with a `TempoLightError` if no head is verified yet
+ * (`NoStateRoot`), the server is unreachable (`RpcUnavailable`, retryable) or the proof fails
+ * (`ProofValueMismatch`, `ProofRootMismatch`, ...).
+ */
+TempoLightClient.prototype.getVerifiedBalance = async function getVerifiedBalance(options = {}) {
+  const { token, account, rpc, request, timeoutMs = 10000 } = options;
+  const query = this.balanceQuery(token, account);
+  const transport = request
+    ? eip1193Transport(request)
+    : rpc
+      ? httpTransport(toHttpUrl(rpc), timeoutMs)
+      : RPC.get(this);
+  if (!transport) {
+    throw new RpcError('getVerifiedBalance needs `rpc` or `request` (or a client that is following)', 'InvalidInput', false);
+  }
+  const proof = await transport.call(query.method, query.params);
+  return verifyBalance(query, proof);
+};
+
 const free = TempoLightClient.prototype.free;
 /** Releases the wasm memory; safe to call twice. */
 TempoLightClient.prototype.free = function () {
@@ -308,5 +335,5 @@ TempoLightClient.prototype.free = function () {
 /** Same as `free()`. */
 TempoLightClient.prototype.destroy = TempoLightClient.prototype.free;
 
-export { TempoLightClient, verifyCertifiedBlock, RpcError };
+export { TempoLightClient, verifyCertifiedBlock, verifyBalance, verifyProof, RpcError };
 export default TempoLightClient;

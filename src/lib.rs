@@ -46,10 +46,17 @@
 //! A server can therefore not skip a rotation, replay an old block as new, or splice a
 //! foreign chain in: it can only stop answering.
 //!
+//! **State** ([`proof`], [`tip20`]): once a header is final its `stateRoot` is trusted, and an
+//! `eth_getProof` answer is checked against it node by node. A server cannot make an account,
+//! slot or TIP-20 balance read as anything but its value in that final state (a forged value,
+//! an altered, missing or extra node, or a proof from another block is refused with its own
+//! [`proof::ProofError`]); it can only answer for an older final block, or not at all.
+//!
 //! ## Layout (in data-flow order)
 //! [`rpc`] (RPC JSON) → [`certificate`], [`header`], [`dkg`] (decoding) → [`bls`],
 //! [`verify`] (verification) with [`network`] and [`epoch`] (what is trusted when) →
-//! [`client`] (following epochs, sans-IO) → [`error`].
+//! [`proof`] and [`tip20`] (state under a final header) → [`client`] (following epochs,
+//! sans-IO) → [`error`].
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

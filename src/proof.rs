@@ -21,7 +21,7 @@ use alloy_trie::{
     KECCAK_EMPTY,
 };
 use core::fmt;
-use serde::Deserialize;
+use core::str::FromStr;
 use serde_json::Value;
 
 /// Most nodes in one proof: a path through a hashed-key trie has at most 64 branch levels,
@@ -62,49 +62,20 @@ pub struct StorageProof {
     pub proof: Vec<Bytes>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct AccountProofJson {
-    address: Address,
-    #[serde(with = "alloy_serde::quantity")]
-    nonce: u64,
-    balance: U256,
-    code_hash: B256,
-    storage_hash: B256,
-    account_proof: Vec<Bytes>,
-    #[serde(default)]
-    storage_proof: Vec<StorageProofJson>,
-}
-
-#[derive(Deserialize)]
-struct StorageProofJson {
-    key: alloc::string::String,
-    value: U256,
-    proof: Vec<Bytes>,
-}
-
-/// Parses a storage key as servers send it: 32-byte hex, or a shorter hex quantity
+/// Parses a 32-byte word as servers send it: 32-byte hex, or a shorter hex quantity
 /// (`"0x9"`), which is the same word left-padded.
-fn storage_key(text: &str) -> Result<B256, DecodeError> {
+fn word(field: &'static str, text: &str) -> Result<B256, DecodeError> {
     let digits = text.strip_prefix("0x").unwrap_or(text);
     if digits.is_empty() || digits.len() > 64 {
-        return Err(DecodeError::Json(format!(
-            "storage key {text:?}: not a 32-byte word"
-        )));
+        return Err(DecodeError::Json(format!("{field}: not a 32-byte word")));
     }
     let mut padded = [b'0'; 64];
     padded[64 - digits.len()..].copy_from_slice(digits.as_bytes());
     let mut word = [0u8; 32];
     for (i, pair) in padded.chunks_exact(2).enumerate() {
-        let hi = hex_digit(pair[0]);
-        let lo = hex_digit(pair[1]);
-        match (hi, lo) {
+        match (hex_digit(pair[0]), hex_digit(pair[1])) {
             (Some(hi), Some(lo)) => word[i] = (hi << 4) | lo,
-            _ => {
-                return Err(DecodeError::InvalidHex {
-                    field: "storageProof.key",
-                })
-            }
+            _ => return Err(DecodeError::InvalidHex { field }),
         }
     }
     Ok(B256::from(word))
@@ -117,29 +88,6 @@ fn hex_digit(c: u8) -> Option<u8> {
         b'A'..=b'F' => Some(c - b'A' + 10),
         _ => None,
     }
-}
-
-fn check_nodes(field: &'static str, nodes: &[Bytes]) -> Result<(), DecodeError> {
-    if nodes.len() > MAX_PROOF_NODES {
-        return Err(DecodeError::LengthOutOfRange {
-            field,
-            len: nodes.len() as u64,
-            min: 0,
-            max: MAX_PROOF_NODES as u64,
-        });
-    }
-    if let Some(node) = nodes
-        .iter()
-        .find(|n| n.len() > MAX_NODE_BYTES || n.is_empty())
-    {
-        return Err(DecodeError::LengthOutOfRange {
-            field,
-            len: node.len() as u64,
-            min: 1,
-            max: MAX_NODE_BYTES as u64,
-        });
-    }
-    Ok(())
 }
 
 impl AccountProof {
@@ -166,56 +114,124 @@ impl AccountProof {
         if value.is_null() {
             return Err(DecodeError::Json("no proof in the response (null)".into()));
         }
-        let json: AccountProofJson = serde_json::from_value(value)
-            .map_err(|e| DecodeError::Json(format!("eth_getProof: {e}")))?;
-        check_nodes("accountProof", &json.account_proof)?;
-        if json.storage_proof.len() > MAX_STORAGE_PROOFS {
+        let object = value
+            .as_object()
+            .ok_or_else(|| DecodeError::Json("eth_getProof: not an object".into()))?;
+        let address = text(object, "address")?;
+        let address =
+            Address::from_str(address).map_err(|_| DecodeError::InvalidHex { field: "address" })?;
+        let nonce = word("nonce", text(object, "nonce")?)?;
+        if nonce[..24].iter().any(|b| *b != 0) {
+            return Err(DecodeError::Json(
+                "eth_getProof: nonce does not fit 64 bits".into(),
+            ));
+        }
+        let nonce = u64::from_be_bytes(nonce[24..].try_into().unwrap_or_default());
+        let balance = U256::from_be_bytes(word("balance", text(object, "balance")?)?.0);
+        let code_hash = word("codeHash", text(object, "codeHash")?)?;
+        let storage_hash = word("storageHash", text(object, "storageHash")?)?;
+        let account_proof = nodes("accountProof", object.get("accountProof"))?;
+        let entries: &[Value] = match object.get("storageProof") {
+            None | Some(Value::Null) => &[],
+            Some(Value::Array(entries)) => entries,
+            Some(_) => {
+                return Err(DecodeError::Json(
+                    "eth_getProof: storageProof is not an array".into(),
+                ))
+            }
+        };
+        if entries.len() > MAX_STORAGE_PROOFS {
             return Err(DecodeError::LengthOutOfRange {
                 field: "storageProof",
-                len: json.storage_proof.len() as u64,
+                len: entries.len() as u64,
                 min: 0,
                 max: MAX_STORAGE_PROOFS as u64,
             });
         }
-        let mut storage_proof = Vec::with_capacity(json.storage_proof.len());
-        for s in json.storage_proof {
-            check_nodes("storageProof.proof", &s.proof)?;
+        let mut storage_proof = Vec::with_capacity(entries.len());
+        for entry in entries {
+            let entry = entry.as_object().ok_or_else(|| {
+                DecodeError::Json("eth_getProof: storage proof is not an object".into())
+            })?;
             storage_proof.push(StorageProof {
-                key: storage_key(&s.key)?,
-                value: s.value,
-                proof: s.proof,
+                key: word("storageProof.key", text(entry, "key")?)?,
+                value: U256::from_be_bytes(word("storageProof.value", text(entry, "value")?)?.0),
+                proof: nodes("storageProof.proof", entry.get("proof"))?,
             });
         }
         Ok(Self {
-            address: json.address,
-            nonce: json.nonce,
-            balance: json.balance,
-            code_hash: json.code_hash,
-            storage_hash: json.storage_hash,
-            account_proof: json.account_proof,
+            address,
+            nonce,
+            balance,
+            code_hash,
+            storage_hash,
+            account_proof,
             storage_proof,
         })
     }
-}
 
-impl AccountProof {
     /// The answer as `eth_getProof` JSON (what [`Self::from_value`] reads).
     pub fn to_json(&self) -> serde_json::Value {
-        let hex = |b: &Bytes| serde_json::Value::String(alloc::format!("{b}"));
+        let hex = |b: &Bytes| Value::String(alloy_primitives::hex::encode_prefixed(b));
         serde_json::json!({
-            "address": alloc::format!("{:#x}", self.address),
-            "nonce": alloc::format!("{:#x}", self.nonce),
-            "balance": alloc::format!("{:#x}", self.balance),
-            "codeHash": alloc::format!("{:#x}", self.code_hash),
-            "storageHash": alloc::format!("{:#x}", self.storage_hash),
+            "address": format!("{:#x}", self.address),
+            "nonce": format!("{:#x}", self.nonce),
+            "balance": format!("{:#x}", self.balance),
+            "codeHash": format!("{:#x}", self.code_hash),
+            "storageHash": format!("{:#x}", self.storage_hash),
             "accountProof": self.account_proof.iter().map(hex).collect::<Vec<_>>(),
             "storageProof": self.storage_proof.iter().map(|s| serde_json::json!({
-                "key": alloc::format!("{:#x}", s.key),
-                "value": alloc::format!("{:#x}", s.value),
+                "key": format!("{:#x}", s.key),
+                "value": format!("{:#x}", s.value),
                 "proof": s.proof.iter().map(hex).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
         })
     }
+}
+
+/// A string member of a JSON object.
+fn text<'a>(
+    object: &'a serde_json::Map<alloc::string::String, Value>,
+    field: &'static str,
+) -> Result<&'a str, DecodeError> {
+    object
+        .get(field)
+        .and_then(Value::as_str)
+        .ok_or_else(|| DecodeError::Json(format!("eth_getProof: {field} missing or not a string")))
+}
+
+/// A list of trie nodes (`0x` hex strings), within the limits.
+fn nodes(field: &'static str, value: Option<&Value>) -> Result<Vec<Bytes>, DecodeError> {
+    let items = value.and_then(Value::as_array).ok_or_else(|| {
+        DecodeError::Json(format!("eth_getProof: {field} missing or not an array"))
+    })?;
+    if items.len() > MAX_PROOF_NODES {
+        return Err(DecodeError::LengthOutOfRange {
+            field,
+            len: items.len() as u64,
+            min: 0,
+            max: MAX_PROOF_NODES as u64,
+        });
+    }
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        let text = item.as_str().ok_or_else(|| {
+            DecodeError::Json(format!("eth_getProof: {field} holds a non-string"))
+        })?;
+        let digits = text.strip_prefix("0x").unwrap_or(text);
+        if digits.len() > 2 * MAX_NODE_BYTES || digits.is_empty() {
+            return Err(DecodeError::LengthOutOfRange {
+                field,
+                len: (digits.len() / 2) as u64,
+                min: 1,
+                max: MAX_NODE_BYTES as u64,
+            });
+        }
+        let bytes =
+            alloy_primitives::hex::decode(digits).map_err(|_| DecodeError::InvalidHex { field })?;
+        out.push(Bytes::from(bytes));
+    }
+    Ok(out)
 }
 
 /// Which trie a proof is in.

@@ -158,17 +158,51 @@ pub fn verify_tip20_balance(
     })
 }
 
+/// `n` in decimal. Long division of 32-bit halves by 10^9 in `u64`, which keeps big-integer
+/// division (about 15 KB of wasm) out of the build.
+pub fn decimal(n: U256) -> String {
+    let mut halves = [0u32; 8]; // most significant first
+    for (half, bytes) in halves.iter_mut().zip(n.to_be_bytes::<32>().chunks_exact(4)) {
+        *half = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+    }
+    let mut groups = alloc::vec::Vec::new(); // base 10^9, least significant first
+    while halves.iter().any(|h| *h != 0) {
+        let mut rem = 0u64;
+        for half in halves.iter_mut() {
+            let current = (rem << 32) | u64::from(*half);
+            // current < 10^9 * 2^32, so the quotient fits 32 bits.
+            *half = u32::try_from(current / 1_000_000_000).unwrap_or(u32::MAX);
+            rem = current % 1_000_000_000;
+        }
+        groups.push(rem);
+    }
+    let mut out = String::new();
+    match groups.pop() {
+        None => out.push('0'),
+        Some(top) => out.push_str(&alloc::format!("{top}")),
+    }
+    for group in groups.iter().rev() {
+        out.push_str(&alloc::format!("{group:09}"));
+    }
+    out
+}
+
 /// Formats an amount in the smallest unit with [`DECIMALS`] decimals (`1234500` → `"1.2345"`).
 pub fn format_amount(amount: U256) -> String {
-    let unit = U256::from(10u64.pow(u32::from(DECIMALS)));
-    let whole = amount / unit;
-    let frac = amount % unit;
-    if frac.is_zero() {
-        return alloc::format!("{whole}");
+    let digits = decimal(amount);
+    let places = usize::from(DECIMALS);
+    let padded = if digits.len() <= places {
+        alloc::format!("{}{digits}", "0".repeat(places + 1 - digits.len()))
+    } else {
+        digits
+    };
+    let (whole, frac) = padded.split_at(padded.len() - places);
+    let frac = frac.trim_end_matches('0');
+    if frac.is_empty() {
+        String::from(whole)
+    } else {
+        alloc::format!("{whole}.{frac}")
     }
-    // frac < 10^6, so its lowest limb is all of it.
-    let frac = alloc::format!("{:06}", frac.as_limbs()[0]);
-    alloc::format!("{whole}.{}", frac.trim_end_matches('0'))
 }
 
 /// A TIP-20 balance to prove at one final block: what to ask `eth_getProof` for, and the

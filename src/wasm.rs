@@ -9,7 +9,9 @@
 use crate::{
     client::{Head, LightClient, Request},
     error::{ClientError, Error as CoreError},
+    proof::{verify_account_proof, AccountProof, ProofError, VerifiedAccount},
     rpc::CertifiedBlock,
+    tip20::{BalanceQuery, FinalBalance},
     verify::{verify_with_network, VerifiedBlock},
     Event, Network, PublicKey, TempoHeader,
 };
@@ -68,6 +70,86 @@ fn to_json(value: &JsValue, what: &str) -> Result<serde_json::Value, JsValue> {
     serde_json::from_str(&text).map_err(|e| bad_input(what, e))
 }
 
+fn proof_error(e: &ProofError) -> JsValue {
+    error(e.code(), &format!("{e}"), false)
+}
+
+/// Arbitrary-size integers (balances) as `bigint`.
+fn big_u256(n: alloy_primitives::U256) -> JsValue {
+    BigInt::new(&JsValue::from_str(&crate::tip20::decimal(n))).map_or(JsValue::NULL, Into::into)
+}
+
+/// A `0x` hex string of a fixed-size value (an address, a hash).
+fn fixed_of<T: core::str::FromStr>(value: &JsValue, what: &str) -> Result<T, JsValue> {
+    value
+        .as_string()
+        .and_then(|s| s.trim().parse().ok())
+        .ok_or_else(|| bad_input(what, "missing or not 0x hex of the right length"))
+}
+
+fn account_proof(value: &JsValue) -> Result<AccountProof, JsValue> {
+    AccountProof::from_value(to_json(value, "proof")?)
+        .map_err(|e| core_error(&CoreError::Decode(e)))
+}
+
+fn query_js(q: &BalanceQuery) -> JsValue {
+    let o = Object::new();
+    set(&o, "token", hex(q.token));
+    set(&o, "account", hex(q.account));
+    set(&o, "height", big(q.height));
+    set(&o, "hash", hex(q.hash));
+    set(&o, "stateRoot", hex(q.state_root));
+    set(&o, "method", "eth_getProof");
+    let params = serde_wasm_bindgen::to_value(&q.params()).unwrap_or(JsValue::NULL);
+    set(&o, "params", params);
+    o.into()
+}
+
+fn balance_js(b: &FinalBalance) -> JsValue {
+    let o = Object::new();
+    let t = &b.balance;
+    set(&o, "token", hex(t.token));
+    set(&o, "account", hex(t.account));
+    set(&o, "balance", big_u256(t.balance));
+    set(&o, "formatted", crate::tip20::format_amount(t.balance));
+    set(&o, "totalSupply", big_u256(t.total_supply));
+    set(&o, "decimals", t.decimals);
+    set(&o, "name", t.name.as_str());
+    set(&o, "symbol", t.symbol.as_str());
+    set(&o, "currency", t.currency.as_str());
+    set(&o, "height", big(b.height));
+    set(&o, "hash", hex(b.hash));
+    set(&o, "stateRoot", hex(t.state_root));
+    o.into()
+}
+
+fn account_js(v: &VerifiedAccount) -> JsValue {
+    let o = Object::new();
+    set(&o, "address", hex(v.address));
+    set(&o, "stateRoot", hex(v.state_root));
+    let account = match &v.account {
+        None => JsValue::NULL,
+        Some(a) => {
+            let f = Object::new();
+            set(&f, "nonce", big(a.nonce));
+            set(&f, "balance", big_u256(a.balance));
+            set(&f, "codeHash", hex(a.code_hash));
+            set(&f, "storageRoot", hex(a.storage_root));
+            f.into()
+        }
+    };
+    set(&o, "account", account);
+    let storage = Array::new();
+    for (slot, value) in &v.storage {
+        let entry = Object::new();
+        set(&entry, "slot", hex(slot));
+        set(&entry, "value", big_u256(*value));
+        storage.push(&entry);
+    }
+    set(&o, "storage", storage);
+    o.into()
+}
+
 fn certified_block(value: &JsValue) -> Result<CertifiedBlock, JsValue> {
     CertifiedBlock::from_value(to_json(value, "certified block")?)
         .map_err(|e| core_error(&CoreError::Decode(e)))
@@ -107,6 +189,9 @@ fn head_js(head: Option<Head>) -> JsValue {
             set(&o, "height", big(h.height));
             set(&o, "hash", hex(h.hash));
             set(&o, "epoch", big(h.epoch));
+            if let Some(root) = h.state_root {
+                set(&o, "stateRoot", hex(root));
+            }
             o.into()
         }
     }
@@ -395,6 +480,52 @@ impl WasmClient {
     pub fn to_state(&self) -> String {
         self.inner.to_json()
     }
+
+    /// What to ask `eth_getProof` for to prove `account`'s balance of the TIP-20 `token` at the
+    /// verified head: `{ method, params, token, account, height, hash, stateRoot }`. Check
+    /// the answer with `verifyBalance(query, proof)`.
+    #[wasm_bindgen(js_name = balanceQuery)]
+    pub fn balance_query(&self, token: JsValue, account: JsValue) -> Result<JsValue, JsValue> {
+        let token = fixed_of(&token, "token")?;
+        let account = fixed_of(&account, "account")?;
+        self.inner
+            .balance_query(token, account)
+            .map(|q| query_js(&q))
+            .map_err(|e| proof_error(&e))
+    }
+}
+
+/// Checks an `eth_getProof` answer for a `balanceQuery()`: the TIP-20 balance, total supply
+/// and metadata, proven against the query's final state root. Returns
+/// `{ balance, formatted, totalSupply, decimals, name, symbol, currency, token, account,
+/// height, hash, stateRoot }` (amounts as `bigint`).
+#[wasm_bindgen(js_name = verifyBalance)]
+pub fn verify_balance(query: JsValue, proof: JsValue) -> Result<JsValue, JsValue> {
+    let q = BalanceQuery::new(
+        fixed_of(&get(&query, "token"), "query.token")?,
+        fixed_of(&get(&query, "account"), "query.account")?,
+        u64_of(&get(&query, "height"), "query.height")?,
+        fixed_of(&get(&query, "hash"), "query.hash")?,
+        fixed_of(&get(&query, "stateRoot"), "query.stateRoot")?,
+    )
+    .map_err(|e| proof_error(&e))?;
+    let proof = account_proof(&proof)?;
+    q.verify(&proof)
+        .map(|b| balance_js(&b))
+        .map_err(|e| proof_error(&e))
+}
+
+/// Checks an `eth_getProof` answer (account and storage proofs) against a header you have
+/// verified (anything with its `stateRoot`: a `verify()` result, a head, a header). Returns
+/// `{ address, stateRoot, account: { nonce, balance, codeHash, storageRoot } | null,
+/// storage: [{ slot, value }] }`; `account` is `null` when the proof shows it does not exist.
+#[wasm_bindgen(js_name = verifyProof)]
+pub fn verify_proof(proof: JsValue, header: JsValue) -> Result<JsValue, JsValue> {
+    let root = fixed_of(&get(&header, "stateRoot"), "header.stateRoot")?;
+    let proof = account_proof(&proof)?;
+    verify_account_proof(root, &proof)
+        .map(|v| account_js(&v))
+        .map_err(|e| proof_error(&e))
 }
 
 /// Verifies a CertifiedBlock against a network preset (`"mainnet"` or `"testnet"`), statelessly.

@@ -329,7 +329,7 @@ fn proof_json_round_trips_and_hostile_json_is_typed() {
     assert_eq!(code(missing), "InvalidJson");
     let mut bad_hex = json.clone();
     bad_hex["accountProof"][0] = serde_json::json!("0xzz");
-    assert_eq!(code(bad_hex), "InvalidJson");
+    assert_eq!(code(bad_hex), "InvalidHex");
     let mut bad_key = json.clone();
     bad_key["storageProof"][0]["key"] = serde_json::json!("0xgg");
     assert_eq!(code(bad_key), "InvalidHex");
@@ -351,6 +351,15 @@ fn proof_json_round_trips_and_hostile_json_is_typed() {
         }
     );
     assert_eq!(code(serde_json::json!(null)), "InvalidJson");
+    let mut big_nonce = json.clone();
+    big_nonce["nonce"] = serde_json::json!("0x10000000000000000");
+    assert_eq!(code(big_nonce), "InvalidJson");
+    let mut numeric = json.clone();
+    numeric["balance"] = serde_json::json!(5);
+    assert_eq!(code(numeric), "InvalidJson");
+    let mut storage = json.clone();
+    storage["storageProof"] = serde_json::json!({});
+    assert_eq!(code(storage), "InvalidJson");
     assert_eq!(code(serde_json::json!({"result": null})), "InvalidJson");
 }
 
@@ -481,4 +490,18 @@ fn formats_amounts_with_six_decimals() {
         tip20::format_amount(U256::MAX),
         "115792089237316195423570985008687907853269984665640564039457584007913129.639935"
     );
+}
+
+#[test]
+fn decimal_matches_ruint() {
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    for i in 0..2_000u32 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let n = U256::from(x).pow(U256::from(i % 5)) + U256::from(i);
+        assert_eq!(tip20::decimal(n), n.to_string());
+    }
+    assert_eq!(tip20::decimal(U256::MAX), U256::MAX.to_string());
+    assert_eq!(tip20::decimal(U256::ZERO), "0");
 }

@@ -106,6 +106,39 @@ function reject(error, note) {
     error.retryable ? 'retry' : 'fatal');
 }
 
+// The balance being watched: re-proven (at most every 2 s) as the head moves.
+let watched = null;
+let balanceBusy = false;
+let balanceAt = 0;
+
+async function proveBalance() {
+  if (!watched || !client || balanceBusy) return;
+  balanceBusy = true;
+  balanceAt = Date.now();
+  try {
+    const b = await client.getVerifiedBalance({ ...watched, rpc: readConfig().rpc });
+    $('balance-value').textContent = `${b.formatted} ${b.symbol}`;
+    $('balance-token').textContent = `${b.name} (${b.currency}, ${b.decimals} decimals) ${short(b.token)}`;
+    $('balance-block').textContent = `#${b.height} ${short(b.hash)}`;
+    $('balance-proof').innerHTML = '<span class="badge synced">verified</span> against the state root of a final block';
+    $('balance-card').dataset.height = String(b.height);
+    $('balance-card').dataset.balance = String(b.balance);
+  } catch (error) {
+    $('balance-proof').innerHTML = `<span class="badge frozen">${escape(error.code ?? 'Error')}</span> ${escape(error.message ?? String(error))}`;
+    if (error.code !== 'NoStateRoot') reject(error, 'balance not shown');
+  } finally {
+    balanceBusy = false;
+  }
+}
+
+$('balance-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const data = new FormData($('balance-form'));
+  watched = { token: data.get('token').trim(), account: data.get('account').trim() };
+  $('balance-value').textContent = '…';
+  proveBalance();
+});
+
 function save(config) {
   if (client) localStorage.setItem(stateKey(config), client.toState());
 }
@@ -126,7 +159,11 @@ async function start(config) {
       rpc: config.rpc,
       signal: controller.signal,
       pollMs: 250,
-      onFinalized: (event) => { showHead(event); save(config); },
+      onFinalized: (event) => {
+        showHead(event);
+        save(config);
+        if (watched && Date.now() - balanceAt > 2000) proveBalance();
+      },
       onEpoch: (event) => { onEpoch(event); save(config); },
       onEvent: (event) => {
         if (event.type === 'equivocation') log($('rejections'), `<strong class="code">Equivocation</strong> two final blocks at #${event.height}`, 'fatal');

@@ -25,9 +25,10 @@ function devnet(args) {
       out += chunk;
       const port = out.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/)?.[1];
       const identity = out.match(/genesis identity: (0x[0-9a-f]+)/)?.[1];
-      if (port && identity) {
+      const holders = out.match(/token holders: (.+)\n/)?.[1]?.split(' ');
+      if (port && identity && holders) {
         clearTimeout(timer);
-        resolve({ rpc: `http://127.0.0.1:${port}`, identity, child });
+        resolve({ rpc: `http://127.0.0.1:${port}`, identity, holders, child });
       }
     });
     child.on('exit', (code) => reject(new Error(`devnet exited with ${code}: ${out}`)));
@@ -94,8 +95,34 @@ test('the page follows a devnet, shows rotations and rejections, and resumes aft
     const state = await page.evaluate(() => Object.entries(localStorage).find(([k]) => k.startsWith('tempo-light:state:'))?.[1]);
     assert.ok(state && JSON.parse(state).version === 1, 'state saved in localStorage');
 
+    // A verified TIP-20 balance: proven with eth_getProof against the head's state root, and
+    // equal to the devnet's pathUSD balance of that holder at exactly that final block.
+    await page.fill('#account', honest.holders[1]);
+    await page.click('#check-balance');
+    await page.waitForFunction(() => /verified/.test(document.getElementById('balance-proof').textContent), null, { timeout: 20000 });
+    const shown = await page.evaluate(() => ({ ...document.getElementById('balance-card').dataset }));
+    const provenAt = BigInt(shown.height);
+    assert.equal(BigInt(shown.balance), 2n * 1_000_000_000n + ((provenAt * 1_000_003n * 2n) % 1_000_000_000n));
+    assert.match(await page.textContent('#balance-value'), /^\d+(\.\d+)? pathUSD$/);
+
     await mkdir(join(ROOT, 'target/e2e'), { recursive: true });
     await page.screenshot({ path: join(ROOT, 'target/e2e/page.png'), fullPage: true });
+
+    // A devnet that forges balances: the page refuses to show the balance, and says why.
+    const forger = await devnet(['--epoch-length', '5', '--block-time-ms', '100', '--seed', '7', '--fault', 'forged-balance']);
+    await page.click('#forget');
+    await page.waitForLoadState();
+    await ready();
+    await page.selectOption('#network', 'custom');
+    await page.fill('#rpc', forger.rpc);
+    await page.fill('#identity', forger.identity);
+    await page.fill('#epochLength', '5');
+    await page.click('#start');
+    await page.waitForFunction(() => /^#\d+$/.test(document.getElementById('head-height').textContent), null, { timeout: 30000 });
+    await page.fill('#account', forger.holders[1]);
+    await page.click('#check-balance');
+    await page.waitForFunction(() => /ProofValueMismatch/.test(document.getElementById('balance-proof').textContent), null, { timeout: 20000 });
+    assert.equal(await page.evaluate(() => document.getElementById('balance-card').dataset.balance), undefined);
 
     // A lying devnet: its certificates are corrupt. The page shows the rejection and why.
     const liar = await devnet(['--epoch-length', '5', '--block-time-ms', '100', '--seed', '7', '--fault', 'corrupt-certificate']);
