@@ -350,7 +350,7 @@ fn malformed_json_stops_with_exit_2() {
 }
 
 #[test]
-fn demo_follows_an_embedded_devnet_across_a_rotation() {
+fn demo_follows_an_embedded_devnet_across_a_rotation_then_proves_a_balance() {
     let out = run(&["demo".into(), "--json".into()], LONG);
     assert!(
         out.status.success(),
@@ -361,6 +361,15 @@ fn demo_follows_an_embedded_devnet_across_a_rotation() {
     let boundaries = lines.iter().filter(|l| l["type"] == "epoch").count();
     assert!(boundaries >= 2, "{lines:?}");
     assert!(rotations(&lines) >= 1);
+    // It ends with a TIP-20 balance proven at a final block.
+    let balance = lines.last().unwrap();
+    assert_eq!(balance["type"], "balance", "{lines:?}");
+    assert_eq!(balance["symbol"], "pathUSD");
+    let height = balance["height"].as_u64().unwrap();
+    assert_eq!(
+        balance["balance"],
+        tempo_light::devnet::state::balance(0, 0, height).to_string()
+    );
 }
 
 #[test]

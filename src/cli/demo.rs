@@ -1,8 +1,9 @@
 //! `tempo-light demo`: the main job on an embedded default, with no network. It starts a
 //! devnet in-process on loopback and follows it over real JSON-RPC, across epoch boundaries
-//! and identity rotations, printing each verified block; then it exits 0.
+//! and identity rotations, printing each verified block; then it proves a TIP-20 balance
+//! against the state root of the newest final block, and exits 0.
 
-use super::{devnet, follow, trust::TrustArgs};
+use super::{balance, devnet, follow, trust::TrustArgs};
 use std::{process::ExitCode, sync::atomic::AtomicBool};
 
 /// Arguments of `tempo-light demo`.
@@ -58,10 +59,25 @@ pub fn run(args: Args, stop: &AtomicBool) -> ExitCode {
         concurrency: 4,
         once: false,
     };
-    let code = follow::run(follow_args, stop);
+    let trust = follow_args.trust.clone();
+    let mut code = follow::run(follow_args, stop);
+    if code == ExitCode::SUCCESS {
+        // Then a balance, proven against the state root of the newest final block.
+        let balance_args = balance::Args {
+            trust,
+            rpc: Some(handle.http_url()),
+            token: format!("{:#x}", tempo_light::tip20::PATH_USD),
+            account: format!("{:#x}", tempo_light::devnet::state::holder(0)),
+            state: None,
+            json: args.json,
+            timeout_ms: 5_000,
+        };
+        code = balance::run(balance_args, stop);
+    }
     handle.stop();
     if !args.json && code == ExitCode::SUCCESS {
-        println!("demo done: every block above was verified against the identity of its epoch");
+        println!("demo done: every block above was verified against the identity of its epoch,");
+        println!("and the balance against the state root of a final block");
     }
     code
 }
