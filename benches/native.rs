@@ -199,6 +199,39 @@ fn main() {
     );
     let per_second = 21_600.0 / (run / 1e6);
 
+    // A TIP-20 balance from an eth_getProof answer (the devnet's real state trie): decode the
+    // JSON, check the account proof and five storage proofs against the state root.
+    let world = tempo_light::devnet::state::World::at(1_000);
+    let root = world.root();
+    let holder = tempo_light::devnet::state::holder(0);
+    let answer = world
+        .proof(
+            tempo_light::tip20::PATH_USD,
+            &tempo_light::tip20::balance_query_slots(holder),
+        )
+        .to_json()
+        .to_string();
+    // The same answer for the wasm benchmark (scripts/bench-wasm.mjs).
+    let _ = std::fs::write(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/target/bench-proof.json"),
+        serde_json::json!({"stateRoot": format!("{root:#x}"), "proof": serde_json::from_str::<serde_json::Value>(&answer).unwrap()}).to_string(),
+    );
+    row(
+        "TIP-20 balance: decode + verify eth_getProof",
+        measure(30, 200, || {
+            let proof = tempo_light::proof::AccountProof::from_json(black_box(&answer)).unwrap();
+            tempo_light::tip20::verify_tip20_balance(
+                root,
+                tempo_light::tip20::PATH_USD,
+                holder,
+                &proof,
+            )
+            .unwrap();
+        }),
+        1.0,
+        "(6 proofs)",
+    );
+
     println!("\nratios (tempo-light / reference; below 1 is faster):");
     println!(
         "  decode:                    {:.2}x",

@@ -43,6 +43,7 @@ const row = (name, m, unit = 'ms') => {
 };
 
 const client = TempoLightClient.mainnet();
+const { verifyProof } = await import(`${root}/pkg/index.js`);
 console.log('tempo-light wasm benchmarks in Node', process.version, '(real mainnet certificate)\n');
 const ours = row('verify one certificate (tempo-light wasm)', measure(15, 10, () => client.verify(fixture)));
 
@@ -65,8 +66,15 @@ const nobleVerify = () => {
 };
 const noble = row('verify one certificate (@noble/curves 2.4)', measure(5, 2, nobleVerify));
 
-// Header authentication in wasm: feed one epoch's worth of headers is covered natively; here the
-// per-call cost of verifying with the header hash dominates, so report verify throughput.
+// A TIP-20 balance proof (eth_getProof answer written by the native benchmark): account proof
+// and five storage proofs against the state root.
+try {
+  const { stateRoot, proof } = JSON.parse(readFileSync(`${root}/target/bench-proof.json`, 'utf8'));
+  row('verify an eth_getProof answer (6 proofs)', measure(15, 50, () => verifyProof(proof, { stateRoot })));
+} catch (e) {
+  if (e.code !== 'ENOENT') throw e;
+}
+
 const raw = readFileSync(`${root}/pkg/tempo_light_bg.wasm`);
 const gz = gzipSync(raw, { level: 9 });
 const coldMedian = cold.sort((a, b) => a - b)[3];
@@ -88,6 +96,7 @@ const server = createServer((req, res) => {
       const { TempoLightClient } = await import('/pkg/index.js');
       const fixture = await (await fetch('/fixture.json')).json();
       const client = TempoLightClient.mainnet();
+const { verifyProof } = await import(`${root}/pkg/index.js`);
       client.verify(fixture);
       const cold = performance.now() - t0;
       const times = [];

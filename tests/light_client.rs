@@ -508,6 +508,12 @@ fn equivocation_freezes_the_client_until_reset() {
     assert!(matches!(&events[..], [Event::Equivocation(e)] if e.height == 22));
     assert!(client2.is_frozen());
     assert_eq!(client2.next_request(), None);
+    // No balance is proven against the state of a network that finalized two blocks.
+    let token = tempo_light::tip20::PATH_USD;
+    assert!(matches!(
+        client2.balance_query(token, token),
+        Err(tempo_light::proof::ProofError::NoStateRoot(_))
+    ));
     let frozen_json = client2.to_json();
     rejects(
         &mut client2,
@@ -518,6 +524,12 @@ fn equivocation_freezes_the_client_until_reset() {
     assert!(LightClient::from_json(&frozen_json).unwrap().is_frozen());
     client2.reset();
     assert!(!client2.is_frozen());
+    let query = client2.balance_query(token, token).unwrap();
+    assert_eq!(query.height, 24);
+    assert_eq!(
+        query.state_root,
+        chain.block(24).unwrap().header.state_root()
+    );
     // A client that only jumped to the tip never saw block 22: the twin is no evidence to it.
     let mut jumper = synced(&chain);
     rejects(
@@ -600,4 +612,30 @@ fn real_mainnet_block_verifies_through_the_mainnet_preset() {
         }]
     ));
     assert_eq!(client.head().unwrap().height, 32_724_390);
+}
+
+#[test]
+fn the_head_state_root_survives_a_restart_and_old_state_asks_to_move_on() {
+    let chain = chain(3, 12, ChainFaults::default());
+    let client = synced(&chain);
+    let token = tempo_light::tip20::PATH_USD;
+    let saved = client.to_json();
+    let restored = LightClient::from_json(&saved).unwrap();
+    assert_eq!(
+        restored.balance_query(token, token).unwrap().state_root,
+        chain.tip().header.state_root()
+    );
+    // State saved before heads kept their state root: restored, but no proof until the head moves.
+    let mut old: serde_json::Value = serde_json::from_str(&saved).unwrap();
+    old["head"].as_object_mut().unwrap().remove("stateRoot");
+    let old = LightClient::from_json(&old.to_string()).unwrap();
+    assert!(matches!(
+        old.balance_query(token, token),
+        Err(tempo_light::proof::ProofError::NoStateRoot(_))
+    ));
+    // Before anything is final there is nothing to prove against.
+    assert!(matches!(
+        LightClient::new(network_of(&chain)).balance_query(token, token),
+        Err(tempo_light::proof::ProofError::NoStateRoot(_))
+    ));
 }

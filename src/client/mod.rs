@@ -320,6 +320,11 @@ impl LightClient {
         token: alloy_primitives::Address,
         account: alloy_primitives::Address,
     ) -> Result<BalanceQuery, ProofError> {
+        if self.is_frozen() {
+            return Err(ProofError::NoStateRoot(
+                "the client is frozen by an equivocation; no state is final",
+            ));
+        }
         let head = self.state.head.ok_or(ProofError::NoStateRoot(
             "no block has been proven final yet",
         ))?;
