@@ -66,6 +66,9 @@ cargo test --locked --doc
 log "differential tests against the reference, with how many cases each compared"
 cargo test --locked --test reference_differential -- --nocapture 2>&1 | grep -E "^differential:|test result|panicked|differ"
 
+log "state proofs: how many proofs and tamperings were checked"
+cargo test --locked --test proofs -- --nocapture 2>&1 | grep -E "proofs verified|mutations|test result|panicked"
+
 log "wasm tests in Node (the same core, 32-bit)"
 wasm-pack test --node --no-default-features --features wasm,devnet --test wasm_node
 
