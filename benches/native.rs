@@ -124,6 +124,25 @@ fn main() {
         .map(|_| chain.produce().certificate.clone().unwrap())
         .collect();
     let devnet_identity = chain.genesis_identity();
+    // The first 100 as an RPC serves them, for the wasm batch benchmark (scripts/bench-wasm.mjs).
+    let blocks: Vec<serde_json::Value> = (1..=100)
+        .map(|h| {
+            let block = chain.block(h).unwrap();
+            serde_json::json!({
+                "certificate": format!("0x{}", alloy_primitives::hex::encode(block.certificate.as_ref().unwrap().encode())),
+                "block": {"header": serde_json::to_value(&block.header).unwrap()},
+            })
+        })
+        .collect();
+    let _ = std::fs::write(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/target/bench-batch.json"),
+        serde_json::json!({
+            "identity": format!("0x{}", alloy_primitives::hex::encode(devnet_identity.to_bytes())),
+            "epochLength": 1_000_000,
+            "blocks": blocks,
+        })
+        .to_string(),
+    );
     let ref_devnet_identity = <MinSig as commonware_cryptography::bls12381::primitives::variant::Variant>::Public::decode(
         devnet_identity.to_bytes().as_slice(),
     )

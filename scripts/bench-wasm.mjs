@@ -66,6 +66,20 @@ const nobleVerify = () => {
 };
 const noble = row('verify one certificate (@noble/curves 2.4)', measure(5, 2, nobleVerify));
 
+// A batch of 100 devnet certificates of one identity (written by the native benchmark), from
+// the JSON objects an RPC returns, in one verifyBatch call.
+let batchPerCert = null;
+try {
+  const { identity, epochLength, blocks } = JSON.parse(readFileSync(`${root}/target/bench-batch.json`, 'utf8'));
+  const devnet = TempoLightClient.custom({ identity, epochLength });
+  const check = devnet.verifyBatch(blocks);
+  if (check.length !== 100 || !check.every((r) => r.ok)) throw new Error('the batch did not verify');
+  const m = measure(7, 1, () => devnet.verifyBatch(blocks));
+  batchPerCert = row('verify a batch of 100, per certificate', { median: m.median / 100, p10: m.p10 / 100, p90: m.p90 / 100 });
+} catch (e) {
+  if (e.code !== 'ENOENT') throw e;
+}
+
 // A TIP-20 balance proof (eth_getProof answer written by the native benchmark): account proof
 // and five storage proofs against the state root.
 try {
@@ -84,6 +98,7 @@ console.log(`cold start (import + init + first verify), fresh Node process: medi
 console.log(`ratio: @noble/curves / tempo-light wasm = ${(noble / ours).toFixed(1)}x (target >= 5x)`);
 const native = Number(process.env.NATIVE_VERIFY_US ?? 0) / 1000;
 if (native > 0) console.log(`ratio: tempo-light wasm / native = ${(ours / native).toFixed(1)}x (target <= 7.5x)`);
+if (batchPerCert !== null) console.log(`batch of 100 in wasm: ${batchPerCert.toFixed(2)} ms per certificate (target <= 2.3)`);
 
 // The same in headless Chromium: a page that imports the package, verifies, and reports.
 const { createServer } = await import('node:http');
@@ -96,7 +111,6 @@ const server = createServer((req, res) => {
       const { TempoLightClient } = await import('/pkg/index.js');
       const fixture = await (await fetch('/fixture.json')).json();
       const client = TempoLightClient.mainnet();
-const { verifyProof } = await import(`${root}/pkg/index.js`);
       client.verify(fixture);
       const cold = performance.now() - t0;
       const times = [];
