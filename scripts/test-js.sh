@@ -13,7 +13,7 @@ tarball=$(cd pkg && npm pack --silent --pack-destination "$scratch" | tail -n 1)
 cd "$scratch"
 echo '{"name":"scratch","private":true,"type":"module"}' > package.json
 npm install --no-audit --no-fund --offline "./$tarball" >/dev/null
-cp "$root/tests/js/package.test.mjs" "$root/tests/js/follow.test.mjs" "$root/tests/js/balance.test.mjs" "$root/examples/typecheck.ts" .
+cp "$root"/tests/js/*.mjs "$root/examples/typecheck.ts" .
 # Node 20 has WebSocket behind a flag; newer Nodes have it built in.
 ws_flag=""
 if node --experimental-websocket -e "typeof WebSocket === 'function' || process.exit(1)" 2>/dev/null; then

@@ -140,14 +140,7 @@ impl AccountProof {
                 ))
             }
         };
-        if entries.len() > MAX_STORAGE_PROOFS {
-            return Err(DecodeError::LengthOutOfRange {
-                field: "storageProof",
-                len: entries.len() as u64,
-                min: 0,
-                max: MAX_STORAGE_PROOFS as u64,
-            });
-        }
+        at_most("storageProof", entries.len(), MAX_STORAGE_PROOFS)?;
         let mut storage_proof = Vec::with_capacity(entries.len());
         for entry in entries {
             let entry = entry.as_object().ok_or_else(|| {
@@ -189,6 +182,19 @@ impl AccountProof {
     }
 }
 
+/// A list is no longer than its limit.
+fn at_most(field: &'static str, len: usize, max: usize) -> Result<(), DecodeError> {
+    if len > max {
+        return Err(DecodeError::LengthOutOfRange {
+            field,
+            len: len as u64,
+            min: 0,
+            max: max as u64,
+        });
+    }
+    Ok(())
+}
+
 /// A string member of a JSON object.
 fn text<'a>(
     object: &'a serde_json::Map<alloc::string::String, Value>,
@@ -205,14 +211,7 @@ fn nodes(field: &'static str, value: Option<&Value>) -> Result<Vec<Bytes>, Decod
     let items = value.and_then(Value::as_array).ok_or_else(|| {
         DecodeError::Json(format!("eth_getProof: {field} missing or not an array"))
     })?;
-    if items.len() > MAX_PROOF_NODES {
-        return Err(DecodeError::LengthOutOfRange {
-            field,
-            len: items.len() as u64,
-            min: 0,
-            max: MAX_PROOF_NODES as u64,
-        });
-    }
+    at_most(field, items.len(), MAX_PROOF_NODES)?;
     let mut out = Vec::with_capacity(items.len());
     for item in items {
         let text = item.as_str().ok_or_else(|| {

@@ -126,32 +126,24 @@ fn devnet_get_proof_answers_verify_against_the_header_state_root() {
     );
 }
 
+/// Each proof fault of the devnet ends `balance` with exit 1 and the fault's own error.
 #[test]
-fn refuses_a_forged_balance_with_exit_1() {
-    let devnet = Devnet::start(&fast(&["--fault", "forged-balance"]));
-    std::thread::sleep(Duration::from_millis(300));
-    let (code, out) = balance(
-        &devnet,
-        &devnet.url(),
-        "0x20c0000000000000000000000000000000000000",
-        &format!("{:#x}", state::holder(0)),
-    );
-    assert_eq!(code, Some(1), "{out}");
-    assert_eq!(out["code"], "ProofValueMismatch");
-}
-
-#[test]
-fn refuses_a_proof_against_another_block_with_exit_1() {
-    let devnet = Devnet::start(&fast(&["--fault", "proof-wrong-root"]));
-    std::thread::sleep(Duration::from_millis(300));
-    let (code, out) = balance(
-        &devnet,
-        &devnet.url(),
-        "0x20c0000000000000000000000000000000000000",
-        &format!("{:#x}", state::holder(0)),
-    );
-    assert_eq!(code, Some(1), "{out}");
-    assert_eq!(out["code"], "ProofRootMismatch");
+fn refuses_a_forged_balance_and_a_proof_of_another_block_with_exit_1() {
+    for (fault, expected) in [
+        ("forged-balance", "ProofValueMismatch"),
+        ("proof-wrong-root", "ProofRootMismatch"),
+    ] {
+        let devnet = Devnet::start(&fast(&["--fault", fault]));
+        std::thread::sleep(Duration::from_millis(300));
+        let (code, out) = balance(
+            &devnet,
+            &devnet.url(),
+            "0x20c0000000000000000000000000000000000000",
+            &format!("{:#x}", state::holder(0)),
+        );
+        assert_eq!(code, Some(1), "{fault}: {out}");
+        assert_eq!(out["code"], expected, "{fault}");
+    }
 }
 
 #[test]

@@ -1,30 +1,12 @@
 // Verified TIP-20 balances from the installed package against `tempo-light devnet` on
 // loopback: `getVerifiedBalance` at the verified head, the pure `verifyProof`, and the
 // devnet's proof faults refused with their own codes.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { TempoLightClient, verifyProof, verifyBalance } from 'tempo-light';
+import { devnet } from './devnet.mjs';
 
 const PATH_USD = '0x20c0000000000000000000000000000000000000';
-const children = [];
-after(() => { for (const c of children) c.kill('SIGKILL'); });
-
-function devnet(args) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.env.TEMPO_LIGHT_BIN, ['devnet', '--port', '0', '--epoch-length', '5', '--block-time-ms', '40', '--full-dkg-every', '2', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-    children.push(child);
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const port = out.match(/127\.0\.0\.1:(\d+)/)?.[1];
-      const identity = out.match(/genesis identity: (0x[0-9a-f]+)/)?.[1];
-      const holders = out.match(/token holders: (.+)\n/)?.[1]?.split(' ');
-      if (port && identity && holders) resolve({ port, identity, holders });
-    });
-    child.on('exit', (code) => reject(new Error(`devnet exited ${code}`)));
-  });
-}
 
 /** The devnet's pathUSD balance of holder `i` at `height` (src/devnet/state.rs). */
 function expected(i, height) {

@@ -1,28 +1,10 @@
 // `follow()` of the installed package against `tempo-light devnet` on loopback: over HTTP,
 // over a WebSocket subscription, and through a caller's EIP-1193 `request` function; and a
 // lying devnet stops it with a typed, non-retryable error.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { TempoLightClient } from 'tempo-light';
-
-const children = [];
-after(() => { for (const c of children) c.kill('SIGKILL'); });
-
-function devnet(args) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.env.TEMPO_LIGHT_BIN, ['devnet', '--port', '0', '--epoch-length', '5', '--block-time-ms', '40', '--full-dkg-every', '2', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-    children.push(child);
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const port = out.match(/127\.0\.0\.1:(\d+)/)?.[1];
-      const identity = out.match(/genesis identity: (0x[0-9a-f]+)/)?.[1];
-      if (port && identity) resolve({ port, identity });
-    });
-    child.on('exit', (code) => reject(new Error(`devnet exited ${code}`)));
-  });
-}
+import { devnet } from './devnet.mjs';
 
 async function followUntil(client, options, height) {
   const controller = new AbortController();
