@@ -45,6 +45,7 @@ async function showBalance(c: TempoLightClient): Promise<string> {
   const again: bigint = verifyBalance(q, proofAnswer).balance;
   const head = c.head;
   const exists = head ? verifyProof(proofAnswer, { stateRoot: head.stateRoot ?? q.stateRoot }).account !== null : false;
-  return `${b.formatted} ${b.symbol} at #${b.height} (${again}, ${exists})`;
+  const slots = c.verifyProof(proofAnswer).storage.map((s) => s.value);
+  return `${b.formatted} ${b.symbol} at #${b.height} (${again}, ${exists}, ${slots.length})`;
 }
 void showBalance;

@@ -292,6 +292,8 @@ export declare class TempoLightClient {
   toState(): string;
   /** Drives the client over JSON-RPC until `signal` aborts or a proof fails. */
   follow(options: FollowOptions): Promise<void>;
+  /** Checks an `eth_getProof` answer against `header` (default: the verified head). Pure. */
+  verifyProof(proof: AccountProofJson | string, header?: { stateRoot: Hex }): VerifiedAccount;
   /** The `eth_getProof` call proving `account`'s balance of `token` at the head. */
   balanceQuery(token: Hex, account: Hex): BalanceQuery;
   /**

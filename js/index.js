@@ -327,6 +327,15 @@ TempoLightClient.prototype.getVerifiedBalance = async function getVerifiedBalanc
   return verifyBalance(query, proof);
 };
 
+/**
+ * Checks an `eth_getProof` answer against `header` (default: the verified head's state root).
+ * Pure; see `verifyProof`.
+ */
+TempoLightClient.prototype.verifyProof = function (proof, header = this.head) {
+  if (!header?.stateRoot) throw new RpcError('no verified state root yet: follow until a block is final', 'NoStateRoot', false);
+  return verifyProof(proof, header);
+};
+
 const free = TempoLightClient.prototype.free;
 /** Releases the wasm memory; safe to call twice. */
 TempoLightClient.prototype.free = function () {

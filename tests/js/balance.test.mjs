@@ -25,6 +25,7 @@ test('proves a TIP-20 balance at the verified head', { timeout: 60000 }, async (
   const rpc = `http://127.0.0.1:${port}`;
   const client = TempoLightClient.custom({ identity, epochLength: 5 });
   await assert.rejects(client.getVerifiedBalance({ token: PATH_USD, account: holders[0], rpc }), { code: 'NoStateRoot' });
+  assert.throws(() => client.verifyProof({}), { code: 'NoStateRoot' });
   await followTo(client, rpc, 12n);
   const head = client.head;
   assert.match(head.stateRoot, /^0x[0-9a-f]{64}$/);
@@ -46,6 +47,7 @@ test('proves a TIP-20 balance at the verified head', { timeout: 60000 }, async (
   const query = client.balanceQuery(PATH_USD, holders[1]);
   const answer = await (await fetch(rpc, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: query.method, params: query.params }) })).json();
   const account = verifyProof(answer.result, head);
+  assert.deepEqual(client.verifyProof(answer.result), account);
   assert.notEqual(account.account, null);
   assert.equal(account.storage[0].value, expected(1, head.height));
   assert.equal(verifyBalance(query, answer).balance, expected(1, head.height));
