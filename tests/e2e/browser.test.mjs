@@ -66,6 +66,13 @@ test('the page follows a devnet, shows rotations and rejections, and resumes aft
     page.on('pageerror', (e) => pageErrors.push(e));
     await page.goto(site);
     const ready = () => page.waitForFunction(() => window.tempoLight !== undefined, null, { timeout: 20000 });
+    // "Forget" reloads the page. Wait for the new page, not the old one: the old page still
+    // answers ready() until the reload lands, and its form would be overwritten by the
+    // saved config on the new page.
+    const forget = async () => {
+      await Promise.all([page.waitForEvent('load'), page.click('#forget')]);
+      await ready();
+    };
     await ready();
     await page.selectOption('#network', 'custom');
     await page.fill('#rpc', honest.rpc);
@@ -110,9 +117,7 @@ test('the page follows a devnet, shows rotations and rejections, and resumes aft
 
     // A devnet that forges balances: the page refuses to show the balance, and says why.
     const forger = await devnet(['--epoch-length', '5', '--block-time-ms', '100', '--seed', '7', '--fault', 'forged-balance']);
-    await page.click('#forget');
-    await page.waitForLoadState();
-    await ready();
+    await forget();
     await page.selectOption('#network', 'custom');
     await page.fill('#rpc', forger.rpc);
     await page.fill('#identity', forger.identity);
@@ -126,9 +131,7 @@ test('the page follows a devnet, shows rotations and rejections, and resumes aft
 
     // A lying devnet: its certificates are corrupt. The page shows the rejection and why.
     const liar = await devnet(['--epoch-length', '5', '--block-time-ms', '100', '--seed', '7', '--fault', 'corrupt-certificate']);
-    await page.click('#forget');
-    await page.waitForLoadState();
-    await ready();
+    await forget();
     await page.selectOption('#network', 'custom');
     await page.fill('#rpc', liar.rpc);
     await page.fill('#identity', liar.identity);
