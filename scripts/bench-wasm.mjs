@@ -80,6 +80,40 @@ try {
   if (e.code !== 'ENOENT') throw e;
 }
 
+// Header authentication in wasm, through the client a wallet uses: a head at 1, the verified
+// finalization of 21601, then the 21600 headers up to it as the client asks for them (chunks
+// of JSON objects as eth_getBlockByNumber returns them), each decoded, hashed and linked to
+// its child, and every one reported as a verified header.
+let headersPerSecond = null;
+try {
+  const { identity, epochLength, head, tip, headers } = JSON.parse(readFileSync(`${root}/target/bench-headers.json`, 'utf8'));
+  const first = headers.length ? Number(BigInt(headers[0].number)) : 0;
+  const authenticate = () => {
+    const c = TempoLightClient.custom({ identity, epochLength });
+    c.setEveryHeader(true);
+    c.onFinalization(head);
+    c.onFinalization(tip);
+    let seen = 0;
+    const t = performance.now();
+    for (let req = c.nextRequest(); req.type === 'headers'; req = c.nextRequest()) {
+      for (const event of c.onHeaders(headers.slice(Number(req.from) - first, Number(req.to) - first + 1))) {
+        if (event.type === 'headers') seen += event.headers?.length ?? 0;
+      }
+    }
+    const ms = performance.now() - t;
+    if (BigInt(c.head.height) !== BigInt(tip.block.header.number)) throw new Error('the run did not reach the tip');
+    return { ms, seen };
+  };
+  const check = authenticate();
+  if (check.seen !== headers.length) throw new Error(`${check.seen} of ${headers.length} headers reported verified`);
+  const times = [check.ms, ...Array.from({ length: 4 }, () => authenticate().ms)].sort((a, b) => a - b);
+  const m = { median: times[2], p10: times[0], p90: times[4] };
+  row(`authenticate ${headers.length} headers (one epoch)`, m);
+  headersPerSecond = headers.length / (m.median / 1000);
+} catch (e) {
+  if (e.code !== 'ENOENT') throw e;
+}
+
 // A TIP-20 balance proof (eth_getProof answer written by the native benchmark): account proof
 // and five storage proofs against the state root.
 try {
@@ -99,6 +133,7 @@ console.log(`ratio: @noble/curves / tempo-light wasm = ${(noble / ours).toFixed(
 const native = Number(process.env.NATIVE_VERIFY_US ?? 0) / 1000;
 if (native > 0) console.log(`ratio: tempo-light wasm / native = ${(ours / native).toFixed(1)}x (target <= 7.5x)`);
 if (batchPerCert !== null) console.log(`batch of 100 in wasm: ${batchPerCert.toFixed(2)} ms per certificate (target <= 2.3)`);
+if (headersPerSecond !== null) console.log(`header authentication in wasm: ${Math.round(headersPerSecond)} headers/s (target >= 20000/s)`);
 
 // The same in headless Chromium: a page that imports the package, verifies, and reports.
 const { createServer } = await import('node:http');

@@ -63,8 +63,10 @@ log "tests (unit, integration, differential against commonware 2026.7.1, doc)"
 cargo test --locked --all-targets
 cargo test --locked --doc
 
-log "differential tests against the reference, with how many cases each compared"
+log "differential tests against the reference (commonware, alloy's serde), with how many cases each compared"
 cargo test --locked --test reference_differential -- --nocapture 2>&1 | grep -E "^differential:|test result|panicked|differ"
+cargo test --locked --test header_json -- --nocapture 2>&1 | grep -E "^differential:|test result|panicked"
+cargo test --locked --lib state_reader -- --nocapture 2>&1 | grep -E "^differential:|test result|panicked"
 
 log "state proofs: how many proofs and tamperings were checked"
 cargo test --locked --test proofs -- --nocapture 2>&1 | grep -E "proofs verified|mutations|test result|panicked"

@@ -12,15 +12,19 @@
 //! `consensusContext`. Fields the hash does not cover (`hash`, `timestampMillis`, …) are
 //! ignored: nothing a server says about a header is taken except what is hashed.
 
-use crate::error::DecodeError;
+use crate::{
+    error::DecodeError,
+    json::{self, Object},
+};
 use alloc::string::ToString;
 use alloy_consensus::Header;
-use alloy_primitives::{keccak256, Bytes, B256};
+use alloy_primitives::{keccak256, Bloom, Bytes, B256};
 use alloy_rlp::RlpEncodable;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::Serialize;
+use serde_json::Value;
 
 /// Consensus metadata a post-fork header carries.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, RlpEncodable, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, RlpEncodable, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ConsensusContext {
     /// Epoch of the block's round.
@@ -30,19 +34,11 @@ pub struct ConsensusContext {
     /// View of the parent block's round.
     pub parent_view: u64,
     /// The proposer's ed25519 public key (validated: it must decompress).
-    #[serde(deserialize_with = "ed25519_key")]
     pub proposer: B256,
 }
 
-fn ed25519_key<'de, D: Deserializer<'de>>(deserializer: D) -> Result<B256, D::Error> {
-    let key = B256::deserialize(deserializer)?;
-    ed25519_consensus::VerificationKey::try_from(key.0)
-        .map_err(|_| serde::de::Error::custom("proposer is not a valid ed25519 public key"))?;
-    Ok(key)
-}
-
 /// A Tempo block header.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, RlpEncodable, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, RlpEncodable, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[rlp(trailing)]
 pub struct TempoHeader {
@@ -66,12 +62,14 @@ pub struct TempoHeader {
 impl TempoHeader {
     /// Parses the header JSON an RPC returns.
     pub fn from_json(text: &str) -> Result<Self, DecodeError> {
-        serde_json::from_str(text).map_err(|e| DecodeError::Json(e.to_string()))
+        let value: Value =
+            serde_json::from_str(text).map_err(|e| DecodeError::Json(e.to_string()))?;
+        read_header(&value)
     }
 
     /// Parses a header from an already-parsed JSON value.
-    pub fn from_value(value: serde_json::Value) -> Result<Self, DecodeError> {
-        serde_json::from_value(value).map_err(|e| DecodeError::Json(e.to_string()))
+    pub fn from_value(value: Value) -> Result<Self, DecodeError> {
+        read_header(&value)
     }
 
     /// The block hash: keccak256 of the header's RLP.
@@ -106,4 +104,111 @@ impl TempoHeader {
             .saturating_mul(1000)
             .saturating_add(self.timestamp_millis_part)
     }
+}
+
+// Reading the JSON form. The rules are those of the serde derive on alloy's `Header`
+// flattened into Tempo's header (see `crate::json`); `tests/header_json.rs` compares the two.
+
+/// One of two names for a field (alloy's serde aliases): both present is an error, as a
+/// duplicate field is for the derive.
+fn aliased<'a>(object: &'a Object, name: &str, alias: &str) -> Result<&'a Value, DecodeError> {
+    match (object.get(name), object.get(alias)) {
+        (Some(_), Some(_)) => Err(DecodeError::Json(alloc::format!(
+            "{name}: given twice (also as {alias})"
+        ))),
+        (Some(v), None) | (None, Some(v)) => Ok(v),
+        (None, None) => json::required(object, name),
+    }
+}
+
+fn quantity(object: &Object, field: &str) -> Result<u64, DecodeError> {
+    json::quantity(field, json::required(object, field)?)
+}
+
+fn optional_quantity(object: &Object, field: &str) -> Result<Option<u64>, DecodeError> {
+    json::optional(object, field)
+        .map(|v| json::quantity(field, v))
+        .transpose()
+}
+
+fn word(object: &Object, field: &str) -> Result<B256, DecodeError> {
+    json::fixed(field, json::required(object, field)?)
+}
+
+fn optional_word(object: &Object, field: &str) -> Result<Option<B256>, DecodeError> {
+    json::optional(object, field)
+        .map(|v| json::fixed(field, v))
+        .transpose()
+}
+
+pub(crate) fn read_header(value: &Value) -> Result<TempoHeader, DecodeError> {
+    let o = value
+        .as_object()
+        .ok_or_else(|| DecodeError::Json("header: expected an object".into()))?;
+    let inner = Header {
+        parent_hash: word(o, "parentHash")?,
+        ommers_hash: json::fixed("sha3Uncles", aliased(o, "sha3Uncles", "ommersHash")?)?,
+        beneficiary: json::fixed("miner", aliased(o, "miner", "beneficiary")?)?.into(),
+        state_root: word(o, "stateRoot")?,
+        transactions_root: word(o, "transactionsRoot")?,
+        receipts_root: word(o, "receiptsRoot")?,
+        logs_bloom: Bloom(json::fixed("logsBloom", json::required(o, "logsBloom")?)?),
+        difficulty: json::uint("difficulty", json::required(o, "difficulty")?)?,
+        number: quantity(o, "number")?,
+        gas_limit: quantity(o, "gasLimit")?,
+        gas_used: quantity(o, "gasUsed")?,
+        timestamp: quantity(o, "timestamp")?,
+        extra_data: json::bytes("extraData", json::required(o, "extraData")?)?,
+        mix_hash: word(o, "mixHash")?,
+        nonce: json::fixed("nonce", json::required(o, "nonce")?)?,
+        base_fee_per_gas: optional_quantity(o, "baseFeePerGas")?,
+        withdrawals_root: optional_word(o, "withdrawalsRoot")?,
+        blob_gas_used: optional_quantity(o, "blobGasUsed")?,
+        excess_blob_gas: optional_quantity(o, "excessBlobGas")?,
+        parent_beacon_block_root: optional_word(o, "parentBeaconBlockRoot")?,
+        requests_hash: optional_word(o, "requestsHash")?,
+        block_access_list_hash: optional_word(o, "blockAccessListHash")?,
+        slot_number: optional_quantity(o, "slotNumber")?,
+    };
+    Ok(TempoHeader {
+        general_gas_limit: quantity(o, "mainBlockGeneralGasLimit")?,
+        shared_gas_limit: quantity(o, "sharedGasLimit")?,
+        timestamp_millis_part: quantity(o, "timestampMillisPart")?,
+        inner,
+        consensus_context: json::optional(o, "consensusContext")
+            .map(read_context)
+            .transpose()?,
+    })
+}
+
+/// `consensusContext`: an object, or (as serde's derive also accepts for a struct) an
+/// array of its four fields in order.
+fn read_context(value: &Value) -> Result<ConsensusContext, DecodeError> {
+    const FIELD: &str = "consensusContext";
+    let (epoch, view, parent_view, proposer) = match value {
+        Value::Object(o) => (
+            json::required(o, "epoch")?,
+            json::required(o, "view")?,
+            json::required(o, "parentView")?,
+            json::required(o, "proposer")?,
+        ),
+        Value::Array(items) if items.len() == 4 => (&items[0], &items[1], &items[2], &items[3]),
+        _ => {
+            return Err(DecodeError::Json(
+                "consensusContext: expected an object".into(),
+            ))
+        }
+    };
+    let proposer: B256 = json::fixed("proposer", proposer)?;
+    ed25519_consensus::VerificationKey::try_from(proposer.0).map_err(|_| {
+        DecodeError::Json(alloc::format!(
+            "{FIELD}: proposer is not a valid ed25519 public key"
+        ))
+    })?;
+    Ok(ConsensusContext {
+        epoch: json::plain_u64("epoch", epoch)?,
+        view: json::plain_u64("view", view)?,
+        parent_view: json::plain_u64("parentView", parent_view)?,
+        proposer,
+    })
 }

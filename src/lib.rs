@@ -64,6 +64,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod json;
 pub mod rpc;
 
 pub mod certificate;

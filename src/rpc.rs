@@ -6,10 +6,14 @@
 //! kept for display, and verification recomputes all of them from the certificate and
 //! the header. `block.body` is optional and ignored.
 
-use crate::{certificate::Certificate, error::DecodeError, header::TempoHeader};
-use alloc::string::{String, ToString};
+use crate::{
+    certificate::Certificate,
+    error::DecodeError,
+    header::TempoHeader,
+    json::{self, Object},
+};
+use alloc::string::ToString;
 use alloy_primitives::B256;
-use serde::Deserialize;
 use serde_json::Value;
 
 /// A certificate and the header it claims to finalize, as an RPC returned them.
@@ -36,28 +40,41 @@ pub struct Claimed {
     pub seen: Option<u64>,
 }
 
-#[derive(Deserialize)]
-struct BlockJson {
-    header: Value,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct CertifiedBlockJson {
-    #[serde(default)]
-    epoch: Option<u64>,
-    #[serde(default)]
-    view: Option<u64>,
-    #[serde(default)]
-    digest: Option<B256>,
-    #[serde(default)]
-    seen: Option<u64>,
-    certificate: String,
-    block: BlockJson,
-}
-
 fn json_err(e: serde_json::Error) -> DecodeError {
     DecodeError::Json(e.to_string())
+}
+
+/// An optional plain integer of the envelope (`epoch`, `view`, `seen`).
+fn optional_u64(object: &Object, field: &str) -> Result<Option<u64>, DecodeError> {
+    json::optional(object, field)
+        .map(|v| json::plain_u64(field, v))
+        .transpose()
+}
+
+/// `{epoch?, view?, digest?, seen?, certificate, block: {header, body?}}`. `block` may also
+/// be a one-element array (serde's sequence form of a struct, accepted before as now).
+fn read_certified_block(object: &Object) -> Result<CertifiedBlock, DecodeError> {
+    let claimed = Claimed {
+        epoch: optional_u64(object, "epoch")?,
+        view: optional_u64(object, "view")?,
+        digest: json::optional(object, "digest")
+            .map(|v| json::fixed("digest", v))
+            .transpose()?,
+        seen: optional_u64(object, "seen")?,
+    };
+    let certificate = json::required(object, "certificate")?
+        .as_str()
+        .ok_or_else(|| DecodeError::Json("certificate: expected a hex string".into()))?;
+    let header = match json::required(object, "block")? {
+        Value::Object(block) => json::required(block, "header")?,
+        Value::Array(items) if items.len() == 1 => &items[0],
+        _ => return Err(DecodeError::Json("block: expected an object".into())),
+    };
+    Ok(CertifiedBlock {
+        certificate: Certificate::from_hex(certificate)?,
+        header: crate::header::read_header(header)?,
+        claimed,
+    })
 }
 
 impl CertifiedBlock {
@@ -90,20 +107,8 @@ impl CertifiedBlock {
                 "no finalized block in the response (null)".into(),
             ));
         }
-        if value.get("block").is_some() {
-            let parsed: CertifiedBlockJson = serde_json::from_value(value).map_err(json_err)?;
-            let certificate = Certificate::from_hex(&parsed.certificate)?;
-            let header = TempoHeader::from_value(parsed.block.header)?;
-            return Ok(Self {
-                certificate,
-                header,
-                claimed: Claimed {
-                    epoch: parsed.epoch,
-                    view: parsed.view,
-                    digest: parsed.digest,
-                    seen: parsed.seen,
-                },
-            });
+        if let Some(object) = value.as_object().filter(|o| o.contains_key("block")) {
+            return read_certified_block(object);
         }
         // A header beside a certificate.
         let certificate = match value.get("certificate").and_then(Value::as_str) {

@@ -11,9 +11,14 @@ use crate::{
     error::{ClientError, VerifyError},
     network::{AnchoredIdentity, Network},
 };
+use crate::{
+    error::DecodeError,
+    json::{self, Object},
+};
 use alloc::{collections::VecDeque, format, string::String, vec::Vec};
 use alloy_primitives::B256;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 /// Version of the saved-state format.
 pub const STATE_VERSION: u32 = 1;
@@ -78,7 +83,8 @@ pub struct Announcement {
     pub next_full_dkg: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 #[serde(rename_all = "camelCase")]
 struct NetworkState {
     name: String,
@@ -100,7 +106,8 @@ pub struct TrustState {
     pub(crate) frozen: Option<Equivocation>,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct Saved {
     version: u32,
@@ -239,8 +246,14 @@ impl TrustState {
 
     /// Restores from [`Self::to_json`]'s output, checking it is well-formed and coherent.
     pub fn from_json(text: &str) -> Result<Self, ClientError> {
-        let saved: Saved =
+        let value: Value =
             serde_json::from_str(text).map_err(|e| ClientError::State(format!("{e}")))?;
+        let saved = read_saved(&value).map_err(|e| ClientError::State(format!("{e}")))?;
+        Self::restore(saved)
+    }
+
+    /// Checks a read state for coherence and builds the trust state from it.
+    fn restore(saved: Saved) -> Result<Self, ClientError> {
         if saved.version != STATE_VERSION {
             return Err(ClientError::State(format!(
                 "unsupported state version {}",
@@ -297,5 +310,305 @@ impl TrustState {
             recent: saved.recent.into_iter().collect(),
             frozen: saved.frozen,
         })
+    }
+}
+
+// Reading a saved state. The rules are those of the serde derive on the types above
+// (unknown fields refused at the top level and ignored inside, a missing or `null` `Option`
+// is `None`), written out so that the wasm module carries no derive-generated deserializer;
+// a test below compares the two on altered states.
+
+fn invalid(field: &str, what: &str) -> DecodeError {
+    DecodeError::Json(format!("{field}: {what}"))
+}
+
+fn object<'a>(field: &str, value: &'a Value) -> Result<&'a Object, DecodeError> {
+    value
+        .as_object()
+        .ok_or_else(|| invalid(field, "expected an object"))
+}
+
+fn array<'a>(field: &str, value: &'a Value) -> Result<&'a [Value], DecodeError> {
+    value
+        .as_array()
+        .map(Vec::as_slice)
+        .ok_or_else(|| invalid(field, "expected an array"))
+}
+
+fn number(o: &Object, field: &str) -> Result<u64, DecodeError> {
+    json::plain_u64(field, json::required(o, field)?)
+}
+
+fn optional_number(o: &Object, field: &str) -> Result<Option<u64>, DecodeError> {
+    json::optional(o, field)
+        .map(|v| json::plain_u64(field, v))
+        .transpose()
+}
+
+fn hash(o: &Object, field: &str) -> Result<B256, DecodeError> {
+    json::fixed(field, json::required(o, field)?)
+}
+
+fn text(o: &Object, field: &str) -> Result<String, DecodeError> {
+    json::required(o, field)?
+        .as_str()
+        .map(String::from)
+        .ok_or_else(|| invalid(field, "expected a string"))
+}
+
+fn read_run(value: &Value) -> Result<IdentityRun, DecodeError> {
+    let o = object("identity run", value)?;
+    let identity = json::required(o, "identity")?
+        .as_str()
+        .ok_or_else(|| invalid("identity", "expected a hex string"))?;
+    let bytes =
+        alloy_primitives::hex::decode(identity).map_err(|_| invalid("identity", "not hex"))?;
+    Ok(IdentityRun {
+        from_epoch: number(o, "fromEpoch")?,
+        identity: PublicKey::from_slice(&bytes)
+            .map_err(|e| invalid("identity", &format!("invalid identity: {e}")))?,
+    })
+}
+
+fn read_runs(field: &str, value: &Value) -> Result<Vec<IdentityRun>, DecodeError> {
+    array(field, value)?.iter().map(read_run).collect()
+}
+
+fn read_head(value: &Value) -> Result<Head, DecodeError> {
+    let o = object("head", value)?;
+    Ok(Head {
+        height: number(o, "height")?,
+        hash: hash(o, "hash")?,
+        epoch: number(o, "epoch")?,
+        state_root: json::optional(o, "stateRoot")
+            .map(|v| json::fixed("stateRoot", v))
+            .transpose()?,
+    })
+}
+
+fn read_announcement(value: &Value) -> Result<Announcement, DecodeError> {
+    let o = object("announced", value)?;
+    Ok(Announcement {
+        epoch: number(o, "epoch")?,
+        next_full_dkg: json::required(o, "nextFullDkg")?
+            .as_bool()
+            .ok_or_else(|| invalid("nextFullDkg", "expected a boolean"))?,
+    })
+}
+
+fn read_equivocation(value: &Value) -> Result<Equivocation, DecodeError> {
+    let o = object("frozen", value)?;
+    Ok(Equivocation {
+        height: number(o, "height")?,
+        epoch: number(o, "epoch")?,
+        known_hash: hash(o, "knownHash")?,
+        conflicting_hash: hash(o, "conflictingHash")?,
+        conflicting_certificate: text(o, "conflictingCertificate")?,
+    })
+}
+
+fn read_recent(value: &Value) -> Result<Vec<(u64, B256)>, DecodeError> {
+    array("recent", value)?
+        .iter()
+        .map(|pair| match pair.as_array().map(Vec::as_slice) {
+            Some([height, hash]) => Ok((
+                json::plain_u64("recent height", height)?,
+                json::fixed("recent hash", hash)?,
+            )),
+            _ => Err(invalid("recent", "expected [height, hash] pairs")),
+        })
+        .collect()
+}
+
+const SAVED_FIELDS: [&str; 8] = [
+    "version",
+    "network",
+    "identities",
+    "registeredThrough",
+    "announced",
+    "head",
+    "recent",
+    "frozen",
+];
+
+fn read_saved(value: &Value) -> Result<Saved, DecodeError> {
+    let o = object("state", value)?;
+    if let Some(unknown) = o.keys().find(|k| !SAVED_FIELDS.contains(&k.as_str())) {
+        return Err(invalid(unknown, "unknown field"));
+    }
+    let version =
+        u32::try_from(number(o, "version")?).map_err(|_| invalid("version", "out of range"))?;
+    let n = object("network", json::required(o, "network")?)?;
+    Ok(Saved {
+        version,
+        network: NetworkState {
+            name: text(n, "name")?,
+            chain_id: number(n, "chainId")?,
+            epoch_length: number(n, "epochLength")?,
+            builtin: read_runs("builtin", json::required(n, "builtin")?)?,
+        },
+        identities: read_runs("identities", json::required(o, "identities")?)?,
+        registered_through: optional_number(o, "registeredThrough")?,
+        announced: json::optional(o, "announced")
+            .map(read_announcement)
+            .transpose()?,
+        head: json::optional(o, "head").map(read_head).transpose()?,
+        recent: read_recent(json::required(o, "recent")?)?,
+        frozen: json::optional(o, "frozen")
+            .map(read_equivocation)
+            .transpose()?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+    use serde_json::json;
+
+    fn rich_state() -> TrustState {
+        let network = Network::mainnet();
+        let identity = network.identities[0].identity;
+        let word = |b: u8| B256::repeat_byte(b);
+        TrustState {
+            runs: alloc::vec![IdentityRun {
+                from_epoch: 3,
+                identity,
+            }],
+            registered_through: Some(4),
+            announced: Some(Announcement {
+                epoch: 4,
+                next_full_dkg: true,
+            }),
+            head: Some(Head {
+                height: 5 * network.epoch_length,
+                hash: word(1),
+                epoch: 5,
+                state_root: Some(word(2)),
+            }),
+            recent: [(7, word(3)), (9, word(4))].into_iter().collect(),
+            frozen: Some(Equivocation {
+                height: 9,
+                epoch: 0,
+                known_hash: word(4),
+                conflicting_hash: word(5),
+                conflicting_certificate: "0x00".into(),
+            }),
+            network,
+        }
+    }
+
+    fn replacements() -> Vec<Value> {
+        let hex64 = alloc::format!("0x{}", "ab".repeat(32));
+        alloc::vec![
+            Value::Null,
+            json!(true),
+            json!(false),
+            json!(0),
+            json!(1),
+            json!(-1),
+            json!(1.5),
+            json!(u64::MAX),
+            json!(u64::from(u32::MAX) + 1),
+            json!(""),
+            json!("0x"),
+            json!("mainnet"),
+            json!(hex64),
+            json!([]),
+            json!([[1, hex64]]),
+            json!([[1, hex64], [1, hex64]]),
+            json!([[1]]),
+            json!([{"fromEpoch": 1, "identity": "0x00"}]),
+            json!({}),
+            json!({"epoch": 1}),
+        ]
+    }
+
+    /// Every path to a field in the saved document (nested objects and arrays included).
+    fn paths(value: &Value, prefix: &mut Vec<Value>, out: &mut Vec<Vec<Value>>) {
+        match value {
+            Value::Object(o) => {
+                for (k, v) in o {
+                    prefix.push(json!(k));
+                    out.push(prefix.clone());
+                    paths(v, prefix, out);
+                    prefix.pop();
+                }
+            }
+            Value::Array(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    prefix.push(json!(i));
+                    out.push(prefix.clone());
+                    paths(v, prefix, out);
+                    prefix.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn at<'a>(root: &'a mut Value, path: &[Value]) -> &'a mut Value {
+        path.iter().fold(root, |v, step| match step {
+            Value::String(k) => &mut v[k.as_str()],
+            _ => {
+                &mut v[step
+                    .as_u64()
+                    .and_then(|i| usize::try_from(i).ok())
+                    .unwrap_or(0)]
+            }
+        })
+    }
+
+    #[test]
+    fn state_reader_decides_as_the_serde_derive() -> Result<(), serde_json::Error> {
+        let original: Value = serde_json::from_str(&rich_state().to_json())?;
+        let mut all = Vec::new();
+        paths(&original, &mut Vec::new(), &mut all);
+        let mut cases = alloc::vec![original.clone()];
+        for path in &all {
+            let Some((last, parent)) = path.split_last() else {
+                continue;
+            };
+            if let (Value::String(key), Some(Value::Object(o))) =
+                (last, Some(at(&mut original.clone(), parent).clone()))
+            {
+                let mut removed = original.clone();
+                let mut without = o.clone();
+                without.remove(key);
+                *at(&mut removed, parent) = Value::Object(without);
+                cases.push(removed);
+                let mut unknown = original.clone();
+                at(&mut unknown, parent)["somethingNew"] = json!(1);
+                cases.push(unknown);
+            }
+            for replacement in replacements() {
+                let mut changed = original.clone();
+                *at(&mut changed, path) = replacement;
+                cases.push(changed);
+            }
+        }
+        let (mut accepted, mut rejected, mut mismatches) = (0, 0, Vec::new());
+        for case in &cases {
+            let text = case.to_string();
+            let ours = TrustState::from_json(&text);
+            let reference = serde_json::from_str::<Saved>(&text)
+                .map_err(|e| ClientError::State(format!("{e}")))
+                .and_then(TrustState::restore);
+            match (&ours, &reference) {
+                (Ok(a), Ok(b)) => {
+                    assert_eq!(a, b, "{text}");
+                    accepted += 1;
+                }
+                (Err(_), Err(_)) => rejected += 1,
+                _ => mismatches.push(format!("reader {ours:?} vs derive {reference:?} on {text}")),
+            }
+        }
+        assert!(mismatches.is_empty(), "{mismatches:#?}");
+        std::println!(
+            "differential: saved state: compared {} cases ({accepted} accepted, {rejected} rejected) with the serde derive, 0 mismatches",
+            cases.len()
+        );
+        assert!(accepted > 10 && rejected > 100, "{accepted} {rejected}");
+        Ok(())
     }
 }
