@@ -66,6 +66,7 @@ cargo test --locked --doc
 log "differential tests against the reference (commonware, alloy's serde), with how many cases each compared"
 cargo test --locked --test reference_differential -- --nocapture 2>&1 | grep -E "^differential:|test result|panicked|differ"
 cargo test --locked --test header_json -- --nocapture 2>&1 | grep -E "^differential:|test result|panicked"
+cargo test --locked --test ed25519_keys -- --nocapture 2>&1 | grep -E "^differential:|test result|panicked"
 cargo test --locked --lib state_reader -- --nocapture 2>&1 | grep -E "^differential:|test result|panicked"
 
 log "state proofs: how many proofs and tamperings were checked"

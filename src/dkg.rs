@@ -205,7 +205,7 @@ fn read_set(
     let mut keys: Vec<[u8; 32]> = Vec::with_capacity(count as usize);
     for index in 0..count as usize {
         let key = r.array::<32>(field)?;
-        if ed25519_consensus::VerificationKey::try_from(key).is_err() {
+        if !crate::ed25519::is_valid_key(&key) {
             return Err(DecodeError::InvalidEd25519Key { field, index });
         }
         if keys.last().is_some_and(|prev| *prev >= key) {

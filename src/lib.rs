@@ -69,6 +69,7 @@ pub mod rpc;
 
 pub mod certificate;
 pub mod dkg;
+pub mod ed25519;
 pub mod header;
 
 pub mod bls;

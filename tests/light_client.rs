@@ -161,7 +161,7 @@ fn every_header_mode_yields_each_header_once_in_order() {
     let heights: Vec<u64> = events
         .iter()
         .flat_map(|e| match e {
-            Event::Headers(run) => run.iter().map(|h| h.number()).collect(),
+            Event::Headers(run) => run.iter().map(|h| h.header.number()).collect(),
             _ => vec![],
         })
         .collect();

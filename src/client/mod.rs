@@ -69,6 +69,16 @@ pub enum Request {
     },
 }
 
+/// A header whose place in the chain is proven (linked by parent hashes to a final block),
+/// with its hash, computed once.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuthenticatedHeader {
+    /// The header.
+    pub header: TempoHeader,
+    /// Its hash.
+    pub hash: B256,
+}
+
 /// What an accepted answer changed, for the caller to show or act on.
 // Events are few (a handful per block); boxing the keys would only complicate matching.
 #[allow(clippy::large_enum_variant)]
@@ -91,7 +101,7 @@ pub enum Event {
     },
     /// Authenticated headers between the previous head and the new one, ascending
     /// (every-header mode only).
-    Headers(Vec<TempoHeader>),
+    Headers(Vec<AuthenticatedHeader>),
     /// A verified boundary registered the next epoch's identity.
     EpochTransition {
         /// The epoch that begins.
@@ -155,9 +165,9 @@ impl serde::Serialize for Event {
                 let summaries: Vec<HeaderSummary> = run
                     .iter()
                     .map(|h| HeaderSummary {
-                        height: h.number(),
-                        hash: h.hash(),
-                        state_root: h.state_root(),
+                        height: h.header.number(),
+                        hash: h.hash,
+                        state_root: h.header.state_root(),
                     })
                     .collect();
                 map.serialize_entry("headers", &summaries)?;
@@ -220,7 +230,7 @@ enum Sync {
         target: VerifiedBlock,
         resume: Option<CertifiedBlock>,
         /// Runs received so far, highest first; each ends at the parent of the one before.
-        chunks: Vec<Vec<TempoHeader>>,
+        chunks: Vec<Vec<AuthenticatedHeader>>,
     },
 }
 
@@ -379,7 +389,7 @@ impl LightClient {
                 let to = chunks
                     .last()
                     .and_then(|c| c.first())
-                    .map_or(target.height, |h| h.number().saturating_sub(1));
+                    .map_or(target.height, |h| h.header.number().saturating_sub(1));
                 let floor = self.state.head.map_or(0, |h| h.height + 1);
                 let from = to.saturating_sub(MAX_HEADERS_PER_REQUEST - 1).max(floor);
                 Request::Headers { from, to }
@@ -397,9 +407,42 @@ impl LightClient {
     }
 
     /// Accepts headers `from..=to` answering [`Request::Headers`], ascending.
+    ///
+    /// All-or-nothing without copying what was received before: a chunk that does not reach
+    /// the head is checked and then appended (which cannot fail); the chunk that completes
+    /// the run is applied to a copy of the trust state, since registering a boundary inside
+    /// the run can still fail.
     pub fn on_headers(&mut self, headers: Vec<TempoHeader>) -> Result<Vec<Event>, ClientError> {
-        let mut next = self.clone();
-        let events = next.headers(headers)?;
+        let (done, hashes) = self.check_headers(&headers)?;
+        let headers: Vec<AuthenticatedHeader> = headers
+            .into_iter()
+            .zip(hashes)
+            .map(|(header, hash)| AuthenticatedHeader { header, hash })
+            .collect();
+        let Sync::Filling {
+            target,
+            resume,
+            chunks,
+        } = &mut self.sync
+        else {
+            return Err(ClientError::Unexpected("no headers were requested"));
+        };
+        if !done {
+            chunks.push(headers);
+            return Ok(Vec::new());
+        }
+        // Ascending: this chunk, then the earlier ones (received highest first).
+        let run: Vec<AuthenticatedHeader> = headers
+            .into_iter()
+            .chain(chunks.iter().rev().flatten().cloned())
+            .collect();
+        let (target, resume) = (target.clone(), resume.clone());
+        let mut next = Self {
+            state: self.state.clone(),
+            every_header: self.every_header,
+            sync: Sync::Idle,
+        };
+        let events = next.complete_run(run, target, resume)?;
         *self = next;
         Ok(events)
     }
@@ -703,47 +746,46 @@ impl LightClient {
         Ok(events)
     }
 
-    fn headers(&mut self, headers: Vec<TempoHeader>) -> Result<Vec<Event>, ClientError> {
+    /// Checks a chunk of headers against the request it answers; returns whether it
+    /// completes the run (reaches down to the head), and the headers' hashes. Changes nothing.
+    fn check_headers(&self, headers: &[TempoHeader]) -> Result<(bool, Vec<B256>), ClientError> {
         self.frozen_error()?;
         let Some(Request::Headers { from, to }) = self.next_request() else {
             return Err(ClientError::Unexpected("no headers were requested"));
         };
-        let Sync::Filling {
-            target,
-            resume,
-            mut chunks,
-        } = self.sync.clone()
-        else {
+        let Sync::Filling { target, chunks, .. } = &self.sync else {
             return Err(ClientError::Unexpected("no headers were requested"));
         };
         let expected_tip = chunks
             .last()
             .and_then(|c| c.first())
-            .map_or(target.hash, |h| h.parent_hash());
-        authenticate_run(&headers, from, to, expected_tip)?;
+            .map_or(target.hash, |h| h.header.parent_hash());
+        let hashes = authenticate_run(headers, from, to, expected_tip)?;
         let head = self.state.head.ok_or(ClientError::Unexpected("no head"))?;
         let done = from == head.height + 1;
-        if done && headers[0].parent_hash() != head.hash {
-            return Err(ClientError::BrokenParentLink {
-                height: from,
-                expected: head.hash,
-                actual: headers[0].parent_hash(),
-            });
+        if let (true, Some(first)) = (done, headers.first()) {
+            if first.parent_hash() != head.hash {
+                return Err(ClientError::BrokenParentLink {
+                    height: from,
+                    expected: head.hash,
+                    actual: first.parent_hash(),
+                });
+            }
         }
-        chunks.push(headers);
-        if !done {
-            self.sync = Sync::Filling {
-                target,
-                resume,
-                chunks,
-            };
-            return Ok(Vec::new());
-        }
-        // The whole run is authenticated: register boundaries inside it, then yield it.
-        let run: Vec<TempoHeader> = chunks.into_iter().rev().flatten().collect();
+        Ok((done, hashes))
+    }
+
+    /// Registers the boundaries inside a whole authenticated run (ascending), yields it, and
+    /// moves the head to the run's target.
+    fn complete_run(
+        &mut self,
+        run: Vec<AuthenticatedHeader>,
+        target: VerifiedBlock,
+        resume: Option<CertifiedBlock>,
+    ) -> Result<Vec<Event>, ClientError> {
         let mut events = Vec::new();
         let length = self.state.network.epoch_length;
-        for header in &run {
+        for AuthenticatedHeader { header, .. } in &run {
             let h = header.number();
             let e = epoch::epoch_of(length, h)?;
             if epoch::is_boundary(length, h)
@@ -827,13 +869,14 @@ fn register_outcome(
 }
 
 /// Checks that `headers` are exactly heights `from..=to`, each the parent of the next, and
-/// that the last one hashes to `tip`. Authenticates the whole run if `tip` is trusted.
+/// that the last one hashes to `tip`. Authenticates the whole run if `tip` is trusted;
+/// returns the headers' hashes, each computed once.
 pub fn authenticate_run(
     headers: &[TempoHeader],
     from: u64,
     to: u64,
     tip: B256,
-) -> Result<(), ClientError> {
+) -> Result<Vec<B256>, ClientError> {
     let count = to
         .checked_sub(from)
         .and_then(|d| d.checked_add(1))
@@ -845,7 +888,7 @@ pub fn authenticate_run(
             actual: from.saturating_add(headers.len() as u64).saturating_sub(1),
         });
     }
-    let mut parent: Option<B256> = None;
+    let mut hashes: Vec<B256> = Vec::with_capacity(headers.len());
     for (offset, header) in headers.iter().enumerate() {
         let expected = from + offset as u64;
         if header.number() != expected {
@@ -854,8 +897,7 @@ pub fn authenticate_run(
                 actual: header.number(),
             });
         }
-        let hash = header.hash();
-        if let Some(parent) = parent {
+        if let Some(&parent) = hashes.last() {
             if header.parent_hash() != parent {
                 return Err(ClientError::BrokenParentLink {
                     height: expected,
@@ -864,16 +906,18 @@ pub fn authenticate_run(
                 });
             }
         }
-        parent = Some(hash);
+        hashes.push(header.hash());
     }
-    let last = parent.ok_or(ClientError::Unexpected("empty range"))?;
+    let last = *hashes
+        .last()
+        .ok_or(ClientError::Unexpected("empty range"))?;
     if last != tip {
         return Err(ClientError::TipHashMismatch {
             expected: tip,
             actual: last,
         });
     }
-    Ok(())
+    Ok(hashes)
 }
 
 /// The latest boundary at or before `height` (genesis, 0, if there is none).

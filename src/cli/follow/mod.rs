@@ -589,7 +589,7 @@ pub fn event_line(event: &Event) -> String {
             format!("final   #{height}  {hash:#x}  epoch {epoch}  view {view}  ({since} ms ago)")
         }
         Event::Headers(run) => {
-            let (first, last) = (run.first().map_or(0, |h| h.number()), run.last().map_or(0, |h| h.number()));
+            let (first, last) = (run.first().map_or(0, |h| h.header.number()), run.last().map_or(0, |h| h.header.number()));
             format!("headers #{first}..#{last} authenticated ({} headers)", run.len())
         }
         Event::EpochTransition { epoch, identity, rotated, next_full_dkg, players } => format!(
