@@ -231,9 +231,7 @@ pub(crate) fn verify_same_signer(public: &PublicKey, entries: &[Entry<'_>]) -> b
         .collect();
     let mut hash_sum = blst_p1::default();
     let mut signature_sum = blst_p1::default();
-    // In wasm the Pippenger code costs more bytes than it saves time at the sizes a browser
-    // verifies, so the direct path serves every batch there.
-    if entries.len() <= 4 || cfg!(target_arch = "wasm32") {
+    if entries.len() <= 4 {
         // Few terms: direct (the first scalar is 1, so the first term needs no multiplication).
         for (i, (entry, hashed)) in entries.iter().zip(&hashes).enumerate() {
             let mut signature = blst_p1::default();
