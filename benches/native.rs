@@ -259,7 +259,8 @@ fn main() {
             while let Some(tempo_light::client::Request::Headers { from, to }) =
                 client.next_request()
             {
-                let chunk: Vec<TempoHeader> = run_json[(from - 2) as usize..=(to - 2) as usize]
+                let index = |h: u64| usize::try_from(h - 2).unwrap();
+                let chunk: Vec<TempoHeader> = run_json[index(from)..=index(to)]
                     .iter()
                     .map(|v| TempoHeader::from_value(v.clone()).unwrap())
                     .collect();
