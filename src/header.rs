@@ -121,70 +121,47 @@ fn aliased<'a>(object: &'a Object, name: &str, alias: &str) -> Result<&'a Value,
     }
 }
 
-fn quantity(object: &Object, field: &str) -> Result<u64, DecodeError> {
-    json::quantity(field, json::required(object, field)?)
-}
-
-fn optional_quantity(object: &Object, field: &str) -> Result<Option<u64>, DecodeError> {
-    json::optional(object, field)
-        .map(|v| json::quantity(field, v))
-        .transpose()
-}
-
-fn word(object: &Object, field: &str) -> Result<B256, DecodeError> {
-    json::fixed(field, json::required(object, field)?)
-}
-
-fn optional_word(object: &Object, field: &str) -> Result<Option<B256>, DecodeError> {
-    json::optional(object, field)
-        .map(|v| json::fixed(field, v))
-        .transpose()
-}
-
 pub(crate) fn read_header(value: &Value) -> Result<TempoHeader, DecodeError> {
     let o = value
         .as_object()
         .ok_or_else(|| DecodeError::Json("header: expected an object".into()))?;
     let inner = Header {
-        parent_hash: word(o, "parentHash")?,
+        parent_hash: json::member(o, "parentHash", json::fixed)?,
         ommers_hash: json::fixed("sha3Uncles", aliased(o, "sha3Uncles", "ommersHash")?)?,
         beneficiary: json::fixed("miner", aliased(o, "miner", "beneficiary")?)?.into(),
-        state_root: word(o, "stateRoot")?,
-        transactions_root: word(o, "transactionsRoot")?,
-        receipts_root: word(o, "receiptsRoot")?,
-        logs_bloom: Bloom(json::fixed("logsBloom", json::required(o, "logsBloom")?)?),
-        difficulty: json::uint("difficulty", json::required(o, "difficulty")?)?,
-        number: quantity(o, "number")?,
-        gas_limit: quantity(o, "gasLimit")?,
-        gas_used: quantity(o, "gasUsed")?,
-        timestamp: quantity(o, "timestamp")?,
-        extra_data: json::bytes("extraData", json::required(o, "extraData")?)?,
-        mix_hash: word(o, "mixHash")?,
-        nonce: json::fixed("nonce", json::required(o, "nonce")?)?,
-        base_fee_per_gas: optional_quantity(o, "baseFeePerGas")?,
-        withdrawals_root: optional_word(o, "withdrawalsRoot")?,
-        blob_gas_used: optional_quantity(o, "blobGasUsed")?,
-        excess_blob_gas: optional_quantity(o, "excessBlobGas")?,
-        parent_beacon_block_root: optional_word(o, "parentBeaconBlockRoot")?,
-        requests_hash: optional_word(o, "requestsHash")?,
-        block_access_list_hash: optional_word(o, "blockAccessListHash")?,
-        slot_number: optional_quantity(o, "slotNumber")?,
+        state_root: json::member(o, "stateRoot", json::fixed)?,
+        transactions_root: json::member(o, "transactionsRoot", json::fixed)?,
+        receipts_root: json::member(o, "receiptsRoot", json::fixed)?,
+        logs_bloom: Bloom(json::member(o, "logsBloom", json::fixed)?),
+        difficulty: json::member(o, "difficulty", json::uint)?,
+        number: json::member(o, "number", json::quantity)?,
+        gas_limit: json::member(o, "gasLimit", json::quantity)?,
+        gas_used: json::member(o, "gasUsed", json::quantity)?,
+        timestamp: json::member(o, "timestamp", json::quantity)?,
+        extra_data: json::member(o, "extraData", json::bytes)?,
+        mix_hash: json::member(o, "mixHash", json::fixed)?,
+        nonce: json::member(o, "nonce", json::fixed)?,
+        base_fee_per_gas: json::optional_member(o, "baseFeePerGas", json::quantity)?,
+        withdrawals_root: json::optional_member(o, "withdrawalsRoot", json::fixed)?,
+        blob_gas_used: json::optional_member(o, "blobGasUsed", json::quantity)?,
+        excess_blob_gas: json::optional_member(o, "excessBlobGas", json::quantity)?,
+        parent_beacon_block_root: json::optional_member(o, "parentBeaconBlockRoot", json::fixed)?,
+        requests_hash: json::optional_member(o, "requestsHash", json::fixed)?,
+        block_access_list_hash: json::optional_member(o, "blockAccessListHash", json::fixed)?,
+        slot_number: json::optional_member(o, "slotNumber", json::quantity)?,
     };
     Ok(TempoHeader {
-        general_gas_limit: quantity(o, "mainBlockGeneralGasLimit")?,
-        shared_gas_limit: quantity(o, "sharedGasLimit")?,
-        timestamp_millis_part: quantity(o, "timestampMillisPart")?,
+        general_gas_limit: json::member(o, "mainBlockGeneralGasLimit", json::quantity)?,
+        shared_gas_limit: json::member(o, "sharedGasLimit", json::quantity)?,
+        timestamp_millis_part: json::member(o, "timestampMillisPart", json::quantity)?,
         inner,
-        consensus_context: json::optional(o, "consensusContext")
-            .map(read_context)
-            .transpose()?,
+        consensus_context: json::optional_member(o, "consensusContext", read_context)?,
     })
 }
 
 /// `consensusContext`: an object, or (as serde's derive also accepts for a struct) an
 /// array of its four fields in order.
-fn read_context(value: &Value) -> Result<ConsensusContext, DecodeError> {
-    const FIELD: &str = "consensusContext";
+fn read_context(field: &str, value: &Value) -> Result<ConsensusContext, DecodeError> {
     let (epoch, view, parent_view, proposer) = match value {
         Value::Object(o) => (
             json::required(o, "epoch")?,
@@ -194,15 +171,15 @@ fn read_context(value: &Value) -> Result<ConsensusContext, DecodeError> {
         ),
         Value::Array(items) if items.len() == 4 => (&items[0], &items[1], &items[2], &items[3]),
         _ => {
-            return Err(DecodeError::Json(
-                "consensusContext: expected an object".into(),
-            ))
+            return Err(DecodeError::Json(alloc::format!(
+                "{field}: expected an object"
+            )))
         }
     };
     let proposer: B256 = json::fixed("proposer", proposer)?;
     if !crate::ed25519::is_valid_key(&proposer.0) {
         return Err(DecodeError::Json(alloc::format!(
-            "{FIELD}: proposer is not a valid ed25519 public key"
+            "{field}: proposer is not a valid ed25519 public key"
         )));
     }
     Ok(ConsensusContext {

@@ -41,6 +41,31 @@ pub fn optional<'a>(object: &'a Object, field: &str) -> Option<&'a Value> {
     object.get(field).filter(|v| !v.is_null())
 }
 
+/// The required member `field` of `object`, read with `read`.
+pub fn member<'a, T>(
+    object: &'a Object,
+    field: &str,
+    read: impl FnOnce(&str, &'a Value) -> Result<T, DecodeError>,
+) -> Result<T, DecodeError> {
+    read(field, required(object, field)?)
+}
+
+/// The optional member `field` of `object` (absent or `null`: `None`), read with `read`.
+pub fn optional_member<'a, T>(
+    object: &'a Object,
+    field: &str,
+    read: impl FnOnce(&str, &'a Value) -> Result<T, DecodeError>,
+) -> Result<Option<T>, DecodeError> {
+    optional(object, field).map(|v| read(field, v)).transpose()
+}
+
+/// A string.
+pub fn string<'a>(field: &str, value: &'a Value) -> Result<&'a str, DecodeError> {
+    value
+        .as_str()
+        .ok_or_else(|| invalid(field, "expected a string"))
+}
+
 /// A byte of a byte array: an integer in 0..=255 (not a float).
 fn byte(value: &Value) -> Option<u8> {
     match value {

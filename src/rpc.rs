@@ -44,27 +44,16 @@ fn json_err(e: serde_json::Error) -> DecodeError {
     DecodeError::Json(e.to_string())
 }
 
-/// An optional plain integer of the envelope (`epoch`, `view`, `seen`).
-fn optional_u64(object: &Object, field: &str) -> Result<Option<u64>, DecodeError> {
-    json::optional(object, field)
-        .map(|v| json::plain_u64(field, v))
-        .transpose()
-}
-
 /// `{epoch?, view?, digest?, seen?, certificate, block: {header, body?}}`. `block` may also
 /// be a one-element array (serde's sequence form of a struct, accepted before as now).
 fn read_certified_block(object: &Object) -> Result<CertifiedBlock, DecodeError> {
     let claimed = Claimed {
-        epoch: optional_u64(object, "epoch")?,
-        view: optional_u64(object, "view")?,
-        digest: json::optional(object, "digest")
-            .map(|v| json::fixed("digest", v))
-            .transpose()?,
-        seen: optional_u64(object, "seen")?,
+        epoch: json::optional_member(object, "epoch", json::plain_u64)?,
+        view: json::optional_member(object, "view", json::plain_u64)?,
+        digest: json::optional_member(object, "digest", json::fixed)?,
+        seen: json::optional_member(object, "seen", json::plain_u64)?,
     };
-    let certificate = json::required(object, "certificate")?
-        .as_str()
-        .ok_or_else(|| DecodeError::Json("certificate: expected a hex string".into()))?;
+    let certificate = json::member(object, "certificate", json::string)?;
     let header = match json::required(object, "block")? {
         Value::Object(block) => json::required(block, "header")?,
         Value::Array(items) if items.len() == 1 => &items[0],

@@ -335,36 +335,13 @@ fn array<'a>(field: &str, value: &'a Value) -> Result<&'a [Value], DecodeError> 
         .ok_or_else(|| invalid(field, "expected an array"))
 }
 
-fn number(o: &Object, field: &str) -> Result<u64, DecodeError> {
-    json::plain_u64(field, json::required(o, field)?)
-}
-
-fn optional_number(o: &Object, field: &str) -> Result<Option<u64>, DecodeError> {
-    json::optional(o, field)
-        .map(|v| json::plain_u64(field, v))
-        .transpose()
-}
-
-fn hash(o: &Object, field: &str) -> Result<B256, DecodeError> {
-    json::fixed(field, json::required(o, field)?)
-}
-
-fn text(o: &Object, field: &str) -> Result<String, DecodeError> {
-    json::required(o, field)?
-        .as_str()
-        .map(String::from)
-        .ok_or_else(|| invalid(field, "expected a string"))
-}
-
 fn read_run(value: &Value) -> Result<IdentityRun, DecodeError> {
     let o = object("identity run", value)?;
-    let identity = json::required(o, "identity")?
-        .as_str()
-        .ok_or_else(|| invalid("identity", "expected a hex string"))?;
+    let identity = json::member(o, "identity", json::string)?;
     let bytes =
         alloy_primitives::hex::decode(identity).map_err(|_| invalid("identity", "not hex"))?;
     Ok(IdentityRun {
-        from_epoch: number(o, "fromEpoch")?,
+        from_epoch: json::member(o, "fromEpoch", json::plain_u64)?,
         identity: PublicKey::from_slice(&bytes)
             .map_err(|e| invalid("identity", &format!("invalid identity: {e}")))?,
     })
@@ -374,48 +351,46 @@ fn read_runs(field: &str, value: &Value) -> Result<Vec<IdentityRun>, DecodeError
     array(field, value)?.iter().map(read_run).collect()
 }
 
-fn read_head(value: &Value) -> Result<Head, DecodeError> {
-    let o = object("head", value)?;
+fn read_head(field: &str, value: &Value) -> Result<Head, DecodeError> {
+    let o = object(field, value)?;
     Ok(Head {
-        height: number(o, "height")?,
-        hash: hash(o, "hash")?,
-        epoch: number(o, "epoch")?,
-        state_root: json::optional(o, "stateRoot")
-            .map(|v| json::fixed("stateRoot", v))
-            .transpose()?,
+        height: json::member(o, "height", json::plain_u64)?,
+        hash: json::member(o, "hash", json::fixed)?,
+        epoch: json::member(o, "epoch", json::plain_u64)?,
+        state_root: json::optional_member(o, "stateRoot", json::fixed)?,
     })
 }
 
-fn read_announcement(value: &Value) -> Result<Announcement, DecodeError> {
-    let o = object("announced", value)?;
+fn read_announcement(field: &str, value: &Value) -> Result<Announcement, DecodeError> {
+    let o = object(field, value)?;
     Ok(Announcement {
-        epoch: number(o, "epoch")?,
+        epoch: json::member(o, "epoch", json::plain_u64)?,
         next_full_dkg: json::required(o, "nextFullDkg")?
             .as_bool()
             .ok_or_else(|| invalid("nextFullDkg", "expected a boolean"))?,
     })
 }
 
-fn read_equivocation(value: &Value) -> Result<Equivocation, DecodeError> {
-    let o = object("frozen", value)?;
+fn read_equivocation(field: &str, value: &Value) -> Result<Equivocation, DecodeError> {
+    let o = object(field, value)?;
     Ok(Equivocation {
-        height: number(o, "height")?,
-        epoch: number(o, "epoch")?,
-        known_hash: hash(o, "knownHash")?,
-        conflicting_hash: hash(o, "conflictingHash")?,
-        conflicting_certificate: text(o, "conflictingCertificate")?,
+        height: json::member(o, "height", json::plain_u64)?,
+        epoch: json::member(o, "epoch", json::plain_u64)?,
+        known_hash: json::member(o, "knownHash", json::fixed)?,
+        conflicting_hash: json::member(o, "conflictingHash", json::fixed)?,
+        conflicting_certificate: json::member(o, "conflictingCertificate", json::string)?.into(),
     })
 }
 
-fn read_recent(value: &Value) -> Result<Vec<(u64, B256)>, DecodeError> {
-    array("recent", value)?
+fn read_recent(field: &str, value: &Value) -> Result<Vec<(u64, B256)>, DecodeError> {
+    array(field, value)?
         .iter()
         .map(|pair| match pair.as_array().map(Vec::as_slice) {
             Some([height, hash]) => Ok((
                 json::plain_u64("recent height", height)?,
                 json::fixed("recent hash", hash)?,
             )),
-            _ => Err(invalid("recent", "expected [height, hash] pairs")),
+            _ => Err(invalid(field, "expected [height, hash] pairs")),
         })
         .collect()
 }
@@ -436,27 +411,23 @@ fn read_saved(value: &Value) -> Result<Saved, DecodeError> {
     if let Some(unknown) = o.keys().find(|k| !SAVED_FIELDS.contains(&k.as_str())) {
         return Err(invalid(unknown, "unknown field"));
     }
-    let version =
-        u32::try_from(number(o, "version")?).map_err(|_| invalid("version", "out of range"))?;
-    let n = object("network", json::required(o, "network")?)?;
+    let version = u32::try_from(json::member(o, "version", json::plain_u64)?)
+        .map_err(|_| invalid("version", "out of range"))?;
+    let n = json::member(o, "network", object)?;
     Ok(Saved {
         version,
         network: NetworkState {
-            name: text(n, "name")?,
-            chain_id: number(n, "chainId")?,
-            epoch_length: number(n, "epochLength")?,
-            builtin: read_runs("builtin", json::required(n, "builtin")?)?,
+            name: json::member(n, "name", json::string)?.into(),
+            chain_id: json::member(n, "chainId", json::plain_u64)?,
+            epoch_length: json::member(n, "epochLength", json::plain_u64)?,
+            builtin: json::member(n, "builtin", read_runs)?,
         },
-        identities: read_runs("identities", json::required(o, "identities")?)?,
-        registered_through: optional_number(o, "registeredThrough")?,
-        announced: json::optional(o, "announced")
-            .map(read_announcement)
-            .transpose()?,
-        head: json::optional(o, "head").map(read_head).transpose()?,
-        recent: read_recent(json::required(o, "recent")?)?,
-        frozen: json::optional(o, "frozen")
-            .map(read_equivocation)
-            .transpose()?,
+        identities: json::member(o, "identities", read_runs)?,
+        registered_through: json::optional_member(o, "registeredThrough", json::plain_u64)?,
+        announced: json::optional_member(o, "announced", read_announcement)?,
+        head: json::optional_member(o, "head", read_head)?,
+        recent: json::member(o, "recent", read_recent)?,
+        frozen: json::optional_member(o, "frozen", read_equivocation)?,
     })
 }
 
