@@ -113,18 +113,17 @@ impl TempoHeader {
 /// duplicate field is for the derive.
 fn aliased<'a>(object: &'a Object, name: &str, alias: &str) -> Result<&'a Value, DecodeError> {
     match (object.get(name), object.get(alias)) {
-        (Some(_), Some(_)) => Err(DecodeError::Json(alloc::format!(
-            "{name}: given twice (also as {alias})"
-        ))),
+        (Some(_), Some(_)) => Err(json::invalid(
+            name,
+            &alloc::format!("given twice (also as {alias})"),
+        )),
         (Some(v), None) | (None, Some(v)) => Ok(v),
         (None, None) => json::required(object, name),
     }
 }
 
 pub(crate) fn read_header(value: &Value) -> Result<TempoHeader, DecodeError> {
-    let o = value
-        .as_object()
-        .ok_or_else(|| DecodeError::Json("header: expected an object".into()))?;
+    let o = json::object("header", value)?;
     let inner = Header {
         parent_hash: json::member(o, "parentHash", json::fixed)?,
         ommers_hash: json::fixed("sha3Uncles", aliased(o, "sha3Uncles", "ommersHash")?)?,
@@ -170,17 +169,14 @@ fn read_context(field: &str, value: &Value) -> Result<ConsensusContext, DecodeEr
             json::required(o, "proposer")?,
         ),
         Value::Array(items) if items.len() == 4 => (&items[0], &items[1], &items[2], &items[3]),
-        _ => {
-            return Err(DecodeError::Json(alloc::format!(
-                "{field}: expected an object"
-            )))
-        }
+        _ => return Err(json::invalid(field, "expected an object")),
     };
     let proposer: B256 = json::fixed("proposer", proposer)?;
     if !crate::ed25519::is_valid_key(&proposer.0) {
-        return Err(DecodeError::Json(alloc::format!(
-            "{field}: proposer is not a valid ed25519 public key"
-        )));
+        return Err(json::invalid(
+            field,
+            "proposer is not a valid ed25519 public key",
+        ));
     }
     Ok(ConsensusContext {
         epoch: json::plain_u64("epoch", epoch)?,

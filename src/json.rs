@@ -25,8 +25,24 @@ use serde_json::{Map, Value};
 /// A JSON object.
 pub type Object = Map<alloc::string::String, Value>;
 
-fn invalid(field: &str, what: &str) -> DecodeError {
+/// A [`DecodeError::Json`] naming the field and what was wrong with it.
+pub fn invalid(field: &str, what: &str) -> DecodeError {
     DecodeError::Json(format!("{field}: {what}"))
+}
+
+/// An object.
+pub fn object<'a>(field: &str, value: &'a Value) -> Result<&'a Object, DecodeError> {
+    value
+        .as_object()
+        .ok_or_else(|| invalid(field, "expected an object"))
+}
+
+/// An array.
+pub fn array<'a>(field: &str, value: &'a Value) -> Result<&'a [Value], DecodeError> {
+    value
+        .as_array()
+        .map(Vec::as_slice)
+        .ok_or_else(|| invalid(field, "expected an array"))
 }
 
 /// A required member of `object`.

@@ -57,7 +57,7 @@ fn read_certified_block(object: &Object) -> Result<CertifiedBlock, DecodeError> 
     let header = match json::required(object, "block")? {
         Value::Object(block) => json::required(block, "header")?,
         Value::Array(items) if items.len() == 1 => &items[0],
-        _ => return Err(DecodeError::Json("block: expected an object".into())),
+        _ => return Err(json::invalid("block", "expected an object")),
     };
     Ok(CertifiedBlock {
         certificate: Certificate::from_hex(certificate)?,

@@ -13,7 +13,7 @@ use crate::{
 };
 use crate::{
     error::DecodeError,
-    json::{self, Object},
+    json::{self, array, invalid, object},
 };
 use alloc::{collections::VecDeque, format, string::String, vec::Vec};
 use alloy_primitives::B256;
@@ -317,23 +317,6 @@ impl TrustState {
 // (unknown fields refused at the top level and ignored inside, a missing or `null` `Option`
 // is `None`), written out so that the wasm module carries no derive-generated deserializer;
 // a test below compares the two on altered states.
-
-fn invalid(field: &str, what: &str) -> DecodeError {
-    DecodeError::Json(format!("{field}: {what}"))
-}
-
-fn object<'a>(field: &str, value: &'a Value) -> Result<&'a Object, DecodeError> {
-    value
-        .as_object()
-        .ok_or_else(|| invalid(field, "expected an object"))
-}
-
-fn array<'a>(field: &str, value: &'a Value) -> Result<&'a [Value], DecodeError> {
-    value
-        .as_array()
-        .map(Vec::as_slice)
-        .ok_or_else(|| invalid(field, "expected an array"))
-}
 
 fn read_run(value: &Value) -> Result<IdentityRun, DecodeError> {
     let o = object("identity run", value)?;
