@@ -17,24 +17,55 @@ use tempo_light::{
 
 type RefFinalization = Finalization<Scheme<ed25519::PublicKey, MinSig>, sha256::Digest>;
 
+/// Median, 10th and 90th percentile of per-iteration times in µs.
+fn stats(mut times: Vec<f64>) -> (f64, f64, f64) {
+    times.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let at = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize];
+    (at(0.5), at(0.1), at(0.9))
+}
+
+/// One sample: `iters` runs of `f`, in µs per run.
+fn sample(iters: usize, f: &mut impl FnMut()) -> f64 {
+    let start = Instant::now();
+    for _ in 0..iters {
+        f();
+    }
+    start.elapsed().as_secs_f64() * 1e6 / iters as f64
+}
+
 /// Runs `f` `iters` times per sample, `samples` times; returns per-iteration (median, p10, p90) in µs.
 fn measure(samples: usize, iters: usize, mut f: impl FnMut()) -> (f64, f64, f64) {
     for _ in 0..iters.min(3) {
         f();
     }
-    let mut times: Vec<f64> = (0..samples)
-        .map(|_| {
-            let start = Instant::now();
-            for _ in 0..iters {
-                f();
-            }
-            start.elapsed().as_secs_f64() * 1e6 / iters as f64
-        })
-        .collect();
-    times.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    let at = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize];
-    (at(0.5), at(0.1), at(0.9))
+    stats((0..samples).map(|_| sample(iters, &mut f)).collect())
+}
+
+/// Measures tempo-light (`ours`) and the reference (`theirs`) in alternating samples, each
+/// first in every other one, so that the machine's drift during the run falls on both
+/// sides of a ratio alike.
+fn measure_pair(
+    samples: usize,
+    iters: usize,
+    mut ours: impl FnMut(),
+    mut theirs: impl FnMut(),
+) -> ((f64, f64, f64), (f64, f64, f64)) {
+    for _ in 0..iters.min(3) {
+        ours();
+        theirs();
+    }
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for i in 0..samples {
+        if i % 2 == 0 {
+            a.push(sample(iters, &mut ours));
+            b.push(sample(iters, &mut theirs));
+        } else {
+            b.push(sample(iters, &mut theirs));
+            a.push(sample(iters, &mut ours));
+        }
+    }
+    (stats(a), stats(b))
 }
 
 fn row(name: &str, (median, p10, p90): (f64, f64, f64), unit_div: f64, note: &str) -> f64 {
@@ -68,7 +99,7 @@ fn main() {
     let ref_scheme =
         Scheme::<ed25519::PublicKey, MinSig>::certificate_verifier(b"TEMPO", ref_identity);
 
-    println!("tempo-light native benchmarks (real mainnet certificate; medians of 30 samples)\n");
+    println!("tempo-light native benchmarks (real mainnet certificate; medians, with tempo-light and the reference in alternating samples)\n");
     let ours_decode = row(
         "decode certificate (tempo-light)",
         measure(30, 2000, || {
@@ -94,22 +125,28 @@ fn main() {
         "",
     );
 
-    let ours_one = row(
-        "decode + verify one certificate (tempo-light)",
-        measure(30, 20, || {
+    let mut rng = rand::rng();
+    let (ours_one, ref_one) = measure_pair(
+        40,
+        20,
+        || {
             let c = Certificate::decode(black_box(&certificate_bytes)).unwrap();
             c.verify(&identity).unwrap();
-        }),
+        },
+        || {
+            let f = RefFinalization::decode(black_box(certificate_bytes.as_slice())).unwrap();
+            assert!(f.verify(&mut rng, &ref_scheme, &Sequential));
+        },
+    );
+    let ours_one = row(
+        "decode + verify one certificate (tempo-light)",
+        ours_one,
         1.0,
         "",
     );
-    let mut rng = rand::rng();
     let ref_one = row(
         "decode + verify one certificate (reference)",
-        measure(30, 20, || {
-            let f = RefFinalization::decode(black_box(certificate_bytes.as_slice())).unwrap();
-            assert!(f.verify(&mut rng, &ref_scheme, &Sequential));
-        }),
+        ref_one,
         1.0,
         "",
     );
@@ -152,26 +189,22 @@ fn main() {
     let mut batch_rows = Vec::new();
     for n in [10usize, 100, 1000] {
         let set = &certificates[..n];
-        let samples = if n == 1000 { 5 } else { 15 };
+        let samples = if n == 1000 { 7 } else { 15 };
         let encoded_ours: Vec<Vec<u8>> = set.iter().map(|c| c.encode()).collect();
-        let ours = row(
-            &format!("verify batch of {n}, per certificate (tempo-light)"),
-            measure(samples, 1, || {
+        // Both sides start from bytes: the reference decodes its signatures lazily and caches
+        // them, so it decodes afresh in each sample, as tempo-light does.
+        let encoded: Vec<Vec<u8>> = set.iter().map(|c| c.encode()).collect();
+        let (ours, theirs) = measure_pair(
+            samples,
+            1,
+            || {
                 let decoded: Vec<Certificate> = encoded_ours
                     .iter()
                     .map(|b| Certificate::decode(b).unwrap())
                     .collect();
                 verify_batch(&devnet_identity, black_box(&decoded)).unwrap();
-            }),
-            n as f64,
-            "",
-        );
-        // Both sides start from bytes: the reference decodes its signatures lazily and caches
-        // them, so it decodes afresh in each sample, as tempo-light does.
-        let encoded: Vec<Vec<u8>> = set.iter().map(|c| c.encode()).collect();
-        let theirs = row(
-            &format!("verify batch of {n}, per certificate (reference)"),
-            measure(samples, 1, || {
+            },
+            || {
                 let decoded: Vec<RefFinalization> = encoded
                     .iter()
                     .map(|b| RefFinalization::decode(b.as_slice()).unwrap())
@@ -187,7 +220,17 @@ fn main() {
                         )),
                         &Sequential,
                     ));
-            }),
+            },
+        );
+        let ours = row(
+            &format!("verify batch of {n}, per certificate (tempo-light)"),
+            ours,
+            n as f64,
+            "",
+        );
+        let theirs = row(
+            &format!("verify batch of {n}, per certificate (reference)"),
+            theirs,
             n as f64,
             "",
         );

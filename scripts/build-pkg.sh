@@ -5,7 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-export CC_wasm32_unknown_unknown="${CC_wasm32_unknown_unknown:-clang}"
+. scripts/c-toolchain.sh
+command -v "$CC_wasm32_unknown_unknown" >/dev/null || {
+  echo "build-pkg: $CC_wasm32_unknown_unknown not found: apt install clang-19 llvm-19 (./scripts/test-all.sh installs it)" >&2
+  exit 1
+}
 [ -x node_modules/.bin/wasm-opt ] || npm ci --no-audit --no-fund
 
 rm -rf pkg

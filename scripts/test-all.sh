@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of tempo-light. On a fresh machine it first installs what the tests
-# need (and skips whatever is already there): the Rust targets, clang (blst's C for wasm32
+# need (and skips whatever is already there): the Rust targets, clang 19 (blst's C for wasm32
 # and bare-metal builds), Node, Chromium and its driver, wasm-pack, and the npm tooling
 # pinned in package-lock.json (wasm-opt from binaryen, playwright-core, typescript).
 set -euo pipefail
@@ -26,7 +26,8 @@ rust_target() {
 }
 
 # ---- prerequisites -------------------------------------------------------------------
-apt_install clang clang
+apt_install clang-19 clang-19
+apt_install llvm-ar-19 llvm-19
 apt_install node nodejs
 apt_install chromium chromium
 apt_install chromedriver chromium-driver
@@ -38,8 +39,7 @@ if ! have wasm-pack; then
   log "installing wasm-pack"
   cargo install wasm-pack --locked
 fi
-export CC_wasm32_unknown_unknown=clang
-export CC_thumbv7em_none_eabihf=clang
+. scripts/c-toolchain.sh
 
 # ---- checks ---------------------------------------------------------------------------
 log "format"

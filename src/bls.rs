@@ -5,6 +5,12 @@
 //! namespaced message to G1, and the same-signer batch check that verifies many
 //! signatures of one key with a single shared Miller loop.
 //!
+//! Both G2 points of that check are fixed per identity (the key and the generator), so the
+//! G2 half of the Miller loop, its 68 lines, is computed once per key (blst's
+//! `precompute_lines`) and kept with it; each verification then runs only the G1 half,
+//! one accumulator shared by both pairs. A unit test holds the result to blst's own
+//! `miller_loop_n`, equal as field elements.
+//!
 //! The batch check multiplies each signature by a 128-bit scalar before summing. The
 //! reference draws these from an RNG and is only as strong as that RNG (an all-zero RNG
 //! accepts forgeries). Here the scalars are derived by hashing the whole batch (key,
@@ -12,15 +18,16 @@
 //! batch, need no RNG in `no_std`, and cannot be steered by the caller.
 
 use crate::error::PointError;
-use alloc::vec::Vec;
+use alloc::{boxed::Box, sync::Arc, vec::Vec};
 use alloy_primitives::keccak256;
 use blst::{
-    blst_final_exp, blst_fp12, blst_fp12_is_one, blst_hash_to_g1, blst_miller_loop_n, blst_p1,
+    blst_final_exp, blst_fp, blst_fp12, blst_fp12_is_one, blst_fp6, blst_hash_to_g1, blst_p1,
     blst_p1_add_or_double, blst_p1_affine, blst_p1_affine_compress, blst_p1_affine_in_g1,
     blst_p1_affine_is_inf, blst_p1_is_inf, blst_p1_mult, blst_p1_uncompress, blst_p2_affine,
     blst_p2_affine_compress, blst_p2_affine_generator, blst_p2_affine_in_g2, blst_p2_affine_is_inf,
     blst_p2_deserialize, blst_p2_uncompress, BLST_ERROR,
 };
+use once_cell::race::OnceBox;
 
 /// Domain separation tag for hashing messages to G1 (commonware's `MinSig::MESSAGE`).
 pub const DST_G1: &[u8] = b"BLS_SIG_BLS12381G1_XMD:SHA-256_SSWU_RO_POP_";
@@ -44,10 +51,33 @@ fn blst_error(e: BLST_ERROR) -> PointError {
 
 /// A validated G2 public key (the network identity of an epoch): on the curve, in the
 /// subgroup, and not the point at infinity.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+///
+/// A key that verifies keeps its Miller-loop lines (computed at its first verification,
+/// shared by its clones), so later verifications skip the G2 half of the pairing.
+#[derive(Clone)]
 pub struct PublicKey {
     point: blst_p2_affine,
     bytes: [u8; PUBLIC_KEY_LENGTH],
+    lines: Arc<OnceBox<Lines>>,
+}
+
+impl PartialEq for PublicKey {
+    fn eq(&self, other: &Self) -> bool {
+        // The canonical encoding: equal keys have equal bytes.
+        self.bytes == other.bytes
+    }
+}
+
+impl Eq for PublicKey {}
+
+impl core::fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("PublicKey(0x")?;
+        for byte in self.bytes {
+            write!(f, "{byte:02x}")?;
+        }
+        f.write_str(")")
+    }
 }
 
 impl PublicKey {
@@ -74,6 +104,7 @@ impl PublicKey {
         Ok(Self {
             point,
             bytes: canonical,
+            lines: Arc::default(),
         })
     }
 
@@ -89,9 +120,10 @@ impl PublicKey {
         let mut point = blst_p2_affine::default();
         // SAFETY: `uncompressed` is 192 readable bytes, `point` a valid out-pointer.
         let rc = unsafe { blst_p2_deserialize(&mut point, uncompressed.as_ptr()) };
-        (rc == BLST_ERROR::BLST_SUCCESS).then_some(Self {
+        (rc == BLST_ERROR::BLST_SUCCESS).then(|| Self {
             point,
             bytes: *compressed,
+            lines: Arc::default(),
         })
     }
 
@@ -106,6 +138,105 @@ impl PublicKey {
     pub fn to_bytes(&self) -> [u8; PUBLIC_KEY_LENGTH] {
         self.bytes
     }
+
+    /// The key's Miller-loop lines, computed once.
+    fn lines(&self) -> &Lines {
+        self.lines.get_or_init(|| Lines::of(&self.point))
+    }
+}
+
+/// The 68 Miller-loop lines of a G2 point, in the order of `blst_precompute_lines`: the
+/// G2 half of every pairing with that point, independent of the G1 side. A shared Miller
+/// loop over such lines (`miller_loop`) costs only the G1-dependent half.
+struct Lines([blst_fp6; LINE_COUNT]);
+
+/// Lines per G2 point: one per doubling and addition of the loop over |x| = 0xd201000000010000.
+const LINE_COUNT: usize = 68;
+
+/// The loop over |x| after its first doubling (line 0), as blst lays the lines out: each
+/// segment is an addition line at `start` followed by `doublings` doubling lines, every
+/// doubling preceded by a squaring of the accumulator.
+const SEGMENTS: [(usize, usize); 5] = [(1, 2), (4, 3), (8, 9), (18, 32), (51, 16)];
+
+impl Lines {
+    fn of(point: &blst_p2_affine) -> Box<Self> {
+        let mut lines = Box::new(Self([blst_fp6::default(); LINE_COUNT]));
+        // SAFETY: `lines.0` is LINE_COUNT (68) writable fp6 values, as blst requires.
+        unsafe { blst::blst_precompute_lines(lines.0.as_mut_ptr(), point) };
+        lines
+    }
+}
+
+/// Lines of the G2 generator, computed at the first verification.
+static GENERATOR_LINES: OnceBox<Lines> = OnceBox::new();
+
+fn generator_lines() -> &'static Lines {
+    // SAFETY: blst returns a pointer to its static generator.
+    GENERATOR_LINES.get_or_init(|| Lines::of(unsafe { &*blst_p2_affine_generator() }))
+}
+
+/// One line evaluated at a G1 point: the line's `y` and `z` coefficients scaled by the
+/// point's `−2x` and `2y` (blst's `post_line_by_Px2`).
+fn line_at(line: &blst_fp6, px2: &(blst_fp, blst_fp)) -> blst_fp6 {
+    let mut out = *line;
+    // SAFETY: every pointer is to a live, initialised field element; blst allows aliasing.
+    unsafe {
+        for c in 0..2 {
+            blst::blst_fp_mul(&mut out.fp2[1].fp[c], &line.fp2[1].fp[c], &px2.0);
+            blst::blst_fp_mul(&mut out.fp2[2].fp[c], &line.fp2[2].fp[c], &px2.1);
+        }
+    }
+    out
+}
+
+/// The product of the Miller loops of several (lines, G1 point) pairs, sharing one
+/// accumulator and its squarings; the same value as `blst_miller_loop_n` on the points
+/// the lines came from. Every G1 point is affine and not infinity; `pairs` is not empty.
+fn miller_loop(pairs: &[(&Lines, &blst_p1_affine)]) -> blst_fp12 {
+    // −2x and 2y of each G1 point, the factors every line is scaled by.
+    let px2: Vec<(blst_fp, blst_fp)> = pairs
+        .iter()
+        .map(|(_, p)| {
+            let (mut x, mut y) = (blst_fp::default(), blst_fp::default());
+            // SAFETY: live, initialised field elements; blst allows aliasing.
+            unsafe {
+                blst::blst_fp_add(&mut x, &p.x, &p.x);
+                blst::blst_fp_cneg(&mut x, &x, true);
+                blst::blst_fp_add(&mut y, &p.y, &p.y);
+            }
+            (x, y)
+        })
+        .collect();
+    // The first doubling: 1² · line is the line itself, placed as blst places it; the
+    // other pairs' first lines multiply in below.
+    let mut acc = blst_fp12::default();
+    if let (Some((lines, _)), Some(first)) = (pairs.first(), px2.first()) {
+        let line = line_at(&lines.0[0], first);
+        acc.fp6[0].fp2[0] = line.fp2[0];
+        acc.fp6[0].fp2[1] = line.fp2[1];
+        acc.fp6[1].fp2[1] = line.fp2[2];
+    }
+    let acc_ptr: *mut blst_fp12 = &mut acc;
+    let multiply_lines = |index: usize, skip: usize| {
+        for ((lines, _), px2) in pairs.iter().zip(&px2).skip(skip) {
+            let line = line_at(&lines.0[index], px2);
+            // SAFETY: `acc_ptr` points to the live accumulator; blst allows ret == a.
+            unsafe { blst::blst_fp12_mul_by_xy00z0(acc_ptr, acc_ptr, &line) };
+        }
+    };
+    multiply_lines(0, 1);
+    for (start, doublings) in SEGMENTS {
+        multiply_lines(start, 0);
+        for index in start + 1..=start + doublings {
+            // SAFETY: as above; blst allows ret == a.
+            unsafe { blst::blst_fp12_sqr(acc_ptr, acc_ptr) };
+            multiply_lines(index, 0);
+        }
+    }
+    // x is negative.
+    // SAFETY: as above.
+    unsafe { blst::blst_fp12_conjugate(acc_ptr) };
+    acc
 }
 
 /// A validated G1 signature: on the curve, in the subgroup, and not infinity.
@@ -294,9 +425,8 @@ fn pairing_check(public: &PublicKey, hashes: &blst_p1, signatures: &blst_p1) -> 
         return hashes_inf && signatures_inf;
     }
     let mut affine = [blst_p1_affine::default(); 2];
-    let mut ml = blst_fp12::default();
     let mut gt = blst_fp12::default();
-    // SAFETY: all pointers refer to live, initialised values; the arrays hold n = 2 pointers.
+    // SAFETY: all pointers refer to live, initialised values; the array holds 2 pointers.
     unsafe {
         // Negate the signature sum instead of g2: e(H, pk) · e(−S, g2) = 1.
         let mut neg_s = *signatures;
@@ -304,10 +434,13 @@ fn pairing_check(public: &PublicKey, hashes: &blst_p1, signatures: &blst_p1) -> 
         // Both to affine with one field inversion.
         let projective: [*const blst_p1; 2] = [hashes, &neg_s];
         blst::blst_p1s_to_affine(affine.as_mut_ptr(), projective.as_ptr(), 2);
-        let g2: *const blst_p2_affine = blst_p2_affine_generator();
-        let qs: [*const blst_p2_affine; 2] = [&public.point, g2];
-        let ps: [*const blst_p1_affine; 2] = [&affine[0], &affine[1]];
-        blst_miller_loop_n(&mut ml, qs.as_ptr(), ps.as_ptr(), 2);
+    }
+    let ml = miller_loop(&[
+        (public.lines(), &affine[0]),
+        (generator_lines(), &affine[1]),
+    ]);
+    // SAFETY: initialised field elements.
+    unsafe {
         blst_final_exp(&mut gt, &ml);
         blst_fp12_is_one(&gt)
     }
@@ -343,6 +476,7 @@ impl SecretKey {
         PublicKey {
             point: affine,
             bytes,
+            lines: Arc::default(),
         }
     }
 
@@ -373,5 +507,82 @@ impl<'de> serde::Deserialize<'de> for PublicKey {
             .map_err(|_| serde::de::Error::custom("identity is not hex"))?;
         Self::from_slice(&bytes)
             .map_err(|e| serde::de::Error::custom(alloc::format!("invalid identity: {e}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn g1(seed: u32) -> blst_p1_affine {
+        let mut affine = blst_p1_affine::default();
+        let point = hash_namespaced(b"g1", &seed.to_be_bytes());
+        // SAFETY: initialised point, valid out-pointer.
+        unsafe { blst::blst_p1_to_affine(&mut affine, &point) };
+        affine
+    }
+
+    fn g2(seed: u32) -> blst_p2_affine {
+        let (mut point, mut affine) = (blst::blst_p2::default(), blst_p2_affine::default());
+        let message = seed.to_be_bytes();
+        // SAFETY: live slices of the stated lengths, valid out-pointers.
+        unsafe {
+            blst::blst_hash_to_g2(
+                &mut point,
+                message.as_ptr(),
+                message.len(),
+                DST_G1.as_ptr(),
+                DST_G1.len(),
+                core::ptr::null(),
+                0,
+            );
+            blst::blst_p2_to_affine(&mut affine, &point);
+        }
+        affine
+    }
+
+    /// The shared loop over precomputed lines gives blst's own `miller_loop_n` value, for
+    /// one to five pairs (the same line formulas, so the same field element before the
+    /// final exponentiation, not only after).
+    #[test]
+    fn miller_loop_over_lines_equals_blst_miller_loop_n() {
+        let mut compared = 0;
+        for n in 1..=5u32 {
+            for round in 0..4u32 {
+                let ps: Vec<blst_p1_affine> = (0..n).map(|i| g1(100 * round + i)).collect();
+                let qs: Vec<blst_p2_affine> = (0..n).map(|i| g2(100 * round + i)).collect();
+                let lines: Vec<Box<Lines>> = qs.iter().map(Lines::of).collect();
+                let pairs: Vec<(&Lines, &blst_p1_affine)> =
+                    lines.iter().map(|l| &**l).zip(&ps).collect();
+                let ours = miller_loop(&pairs);
+                let mut theirs = blst_fp12::default();
+                let q_ptrs: Vec<*const blst_p2_affine> = qs.iter().map(|q| q as *const _).collect();
+                let p_ptrs: Vec<*const blst_p1_affine> = ps.iter().map(|p| p as *const _).collect();
+                // SAFETY: n live points on each side.
+                unsafe {
+                    blst::blst_miller_loop_n(
+                        &mut theirs,
+                        q_ptrs.as_ptr(),
+                        p_ptrs.as_ptr(),
+                        n as usize,
+                    )
+                };
+                // SAFETY: initialised field elements.
+                assert!(
+                    unsafe { blst::blst_fp12_is_equal(&ours, &theirs) },
+                    "{n} pairs, round {round}"
+                );
+                compared += 1;
+            }
+        }
+        assert_eq!(compared, 20);
+    }
+
+    /// The generator's cached lines are the generator's.
+    #[test]
+    fn generator_lines_are_the_generators() {
+        // SAFETY: blst's static generator.
+        let fresh = Lines::of(unsafe { &*blst_p2_affine_generator() });
+        assert!(fresh.0 == generator_lines().0);
     }
 }

@@ -9,7 +9,7 @@ use alloc::{vec, vec::Vec};
 use alloy_primitives::hex;
 
 /// A network identity and the first epoch it signs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AnchoredIdentity {
     /// First epoch whose certificates this identity signs.
     pub from_epoch: u64,

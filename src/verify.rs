@@ -83,7 +83,7 @@ pub fn verify_block(
     epoch_length: u64,
     block: &CertifiedBlock,
 ) -> Result<VerifiedBlock, Error> {
-    verify_inner(epoch_length, block, |_| Ok(*identity), true)
+    verify_inner(epoch_length, block, |_| Ok(identity.clone()), true)
 }
 
 /// Verifies a certified block against a network's built-in identities (no epoch tracking:
@@ -95,7 +95,7 @@ pub fn verify_with_network(
     verify_inner(
         network.epoch_length,
         block,
-        |epoch| network.builtin_identity(epoch).map(|a| a.identity),
+        |epoch| network.builtin_identity(epoch).map(|a| a.identity.clone()),
         true,
     )
 }

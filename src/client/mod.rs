@@ -679,7 +679,7 @@ impl LightClient {
                 .registered_through
                 .is_none_or(|k| k < verified.epoch + 1)
             {
-                let previous = Some((verified.epoch, verified.identity));
+                let previous = Some((verified.epoch, verified.identity.clone()));
                 register_outcome(&mut self.state, outcome, previous, &mut registered)?;
             }
         }
@@ -834,8 +834,8 @@ fn register_outcome(
     previous: Option<(u64, PublicKey)>,
     events: &mut Vec<Event>,
 ) -> Result<(), ClientError> {
-    let identity = *outcome.identity();
-    let rotated = previous.is_some_and(|(_, id)| id != identity);
+    let identity = outcome.identity().clone();
+    let rotated = previous.as_ref().is_some_and(|(_, id)| *id != identity);
     if rotated {
         // Enforce the announcement when the previous epoch's outcome is known.
         if let (Some((prev_epoch, _)), Some(announced)) = (previous, state.announced) {
@@ -847,17 +847,17 @@ fn register_outcome(
         }
     }
     // Warn once per identity that differs from the preset (not at every reshare of it).
-    let known = state.runs.last().map(|r| r.identity) == Some(identity);
+    let known = state.runs.last().is_some_and(|r| r.identity == identity);
     if let Ok(preset) = state.network.builtin_identity(outcome.epoch) {
         if preset.identity != identity && !known {
             events.push(Event::PresetIdentityDiffers {
                 epoch: outcome.epoch,
-                preset: preset.identity,
-                onchain: identity,
+                preset: preset.identity.clone(),
+                onchain: identity.clone(),
             });
         }
     }
-    state.register(outcome.epoch, identity, outcome.is_next_full_dkg);
+    state.register(outcome.epoch, identity.clone(), outcome.is_next_full_dkg);
     events.push(Event::EpochTransition {
         epoch: outcome.epoch,
         identity,
@@ -963,7 +963,7 @@ fn verify_batch_with(
         for i in members {
             results[i] = Some(if good[i] {
                 // The signature is proven by the batch; the rest is cheap and deterministic.
-                verify::verify_inner(length, &blocks[i], |_| Ok(identity), false)
+                verify::verify_inner(length, &blocks[i], |_| Ok(identity.clone()), false)
             } else {
                 verify::verify_block(&identity, length, &blocks[i])
             });

@@ -64,7 +64,7 @@ pub struct Equivocation {
 }
 
 /// An identity learnt from a verified boundary, serving from `from_epoch` on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct IdentityRun {
     /// First epoch of the run.
@@ -167,10 +167,12 @@ impl TrustState {
             .is_some_and(|through| epoch <= through)
         {
             if let Some(run) = self.runs.iter().rev().find(|r| r.from_epoch <= epoch) {
-                return Ok(run.identity);
+                return Ok(run.identity.clone());
             }
         }
-        self.network.builtin_identity(epoch).map(|a| a.identity)
+        self.network
+            .builtin_identity(epoch)
+            .map(|a| a.identity.clone())
     }
 
     /// Records that `epoch` is signed by `identity` (learnt from the previous boundary).
@@ -229,7 +231,7 @@ impl TrustState {
                     .iter()
                     .map(|a| IdentityRun {
                         from_epoch: a.from_epoch,
-                        identity: a.identity,
+                        identity: a.identity.clone(),
                     })
                     .collect(),
             },
@@ -299,7 +301,7 @@ impl TrustState {
                     .iter()
                     .map(|r| AnchoredIdentity {
                         from_epoch: r.from_epoch,
-                        identity: r.identity,
+                        identity: r.identity.clone(),
                     })
                     .collect(),
             },
@@ -423,7 +425,7 @@ mod tests {
 
     fn rich_state() -> TrustState {
         let network = Network::mainnet();
-        let identity = network.identities[0].identity;
+        let identity = network.identities[0].identity.clone();
         let word = |b: u8| B256::repeat_byte(b);
         TrustState {
             runs: alloc::vec![IdentityRun {

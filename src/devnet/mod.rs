@@ -489,12 +489,12 @@ impl Chain {
 
     /// The network identity of epoch `e`, if `e` has been reached.
     pub fn identity(&self, e: u64) -> Option<PublicKey> {
-        self.outcome(e).map(|o| *o.identity())
+        self.outcome(e).map(|o| o.identity().clone())
     }
 
     /// The genesis identity (epoch 0's).
     pub fn genesis_identity(&self) -> PublicKey {
-        *self.committees[&0].outcome.identity()
+        self.committees[&0].outcome.identity().clone()
     }
 }
 
