@@ -238,7 +238,7 @@ export interface FollowOptions {
   /** Or a caller-supplied EIP-1193 `request` function. */
   request?: Eip1193Request;
   transport?: 'http' | 'websocket';
-  /** Aborting stops following; `follow` then resolves. */
+  /** Aborting stops following; `follow` then resolves, and nothing in flight is applied. */
   signal?: AbortSignal;
   onFinalized?: (event: FinalizedEvent) => void;
   onEpoch?: (event: EpochEvent) => void;
@@ -290,7 +290,11 @@ export declare class TempoLightClient {
   identityFor(epoch: number | bigint): Hex;
   /** Compact JSON of everything the client trusts; store it and pass it to `fromState`. */
   toState(): string;
-  /** Drives the client over JSON-RPC until `signal` aborts or a proof fails. */
+  /**
+   * Drives the client over JSON-RPC until `signal` aborts or a proof fails. An answer still
+   * in flight when `signal` aborts is dropped: the state does not change and no callback
+   * runs after the abort.
+   */
   follow(options: FollowOptions): Promise<void>;
   /** Checks an `eth_getProof` answer against `header` (default: the verified head). Pure. */
   verifyProof(proof: AccountProofJson | string, header?: { stateRoot: Hex }): VerifiedAccount;

@@ -196,6 +196,8 @@ Object.defineProperty(TempoLightClient.prototype, 'status', {
 /**
  * Follows the chain: answers the client's requests until `signal` aborts or a proof fails.
  * Resolves when stopped by the signal; rejects with the error that stopped it otherwise.
+ * Once the signal aborts, an answer still in flight is dropped: the client's state does not
+ * change and no callback runs after the abort.
  */
 TempoLightClient.prototype.follow = async function follow(options = {}) {
   const {
@@ -260,6 +262,7 @@ TempoLightClient.prototype.follow = async function follow(options = {}) {
           }
           if (signal?.aborted) break;
           block ??= await calls.call('consensus_getFinalization', ['latest']);
+          if (signal?.aborted) break;
           try {
             dispatch(timed(() => this.onFinalization(block)));
           } catch (e) {
@@ -269,6 +272,7 @@ TempoLightClient.prototype.follow = async function follow(options = {}) {
           }
         } else if (next.type === 'finalization') {
           const block = await calls.call('consensus_getFinalization', [{ height: Number(next.height) }]);
+          if (signal?.aborted) break;
           dispatch(timed(() => this.onFinalization(block)));
         } else {
           const heights = [];
@@ -282,11 +286,13 @@ TempoLightClient.prototype.follow = async function follow(options = {}) {
               headers.push(header);
             }
           }
+          if (signal?.aborted) break;
           dispatch(this.onHeaders(headers));
         }
         STATUS.set(this, this.idle && next.type === 'latest' ? 'synced' : 'syncing');
         failures = 0;
       } catch (e) {
+        if (signal?.aborted) break;
         if (e?.retryable && failures < maxRetries) {
           failures += 1;
           STATUS.set(this, 'stalled');

@@ -139,8 +139,11 @@ $('balance-form').addEventListener('submit', (e) => {
   proveBalance();
 });
 
+// Set by "Forget" until the page reloads: nothing may write the state back.
+let forgetting = false;
+
 function save(config) {
-  if (client) localStorage.setItem(stateKey(config), client.toState());
+  if (client && !forgetting) localStorage.setItem(stateKey(config), client.toState());
 }
 
 async function start(config) {
@@ -195,6 +198,7 @@ $('stop').addEventListener('click', () => {
   localStorage.setItem(CONFIG_KEY, JSON.stringify({ ...config, running: false }));
 });
 $('forget').addEventListener('click', () => {
+  forgetting = true;
   stop();
   const config = readConfig();
   localStorage.removeItem(stateKey(config));

@@ -73,6 +73,19 @@ test('the page follows a devnet, shows rotations and rejections, and resumes aft
       await Promise.all([page.waitForEvent('load'), page.click('#forget')]);
       await ready();
     };
+    // Waits for #balance-proof to match; on a timeout, says what the page showed instead.
+    const balanceProof = async (pattern) => {
+      try {
+        await page.waitForFunction((source) => new RegExp(source).test(document.getElementById('balance-proof').textContent), pattern.source, { timeout: 20000 });
+      } catch (e) {
+        const shown = await page.evaluate(() => ({
+          proof: document.getElementById('balance-proof').textContent,
+          head: document.getElementById('head-height').textContent,
+          rejections: [...document.querySelectorAll('#rejections li')].map((li) => li.textContent),
+        }));
+        throw new Error(`#balance-proof never matched ${pattern}: ${JSON.stringify(shown)} (${e.message})`);
+      }
+    };
     await ready();
     await page.selectOption('#network', 'custom');
     await page.fill('#rpc', honest.rpc);
@@ -106,7 +119,7 @@ test('the page follows a devnet, shows rotations and rejections, and resumes aft
     // equal to the devnet's pathUSD balance of that holder at exactly that final block.
     await page.fill('#account', honest.holders[1]);
     await page.click('#check-balance');
-    await page.waitForFunction(() => /verified/.test(document.getElementById('balance-proof').textContent), null, { timeout: 20000 });
+    await balanceProof(/verified/);
     const shown = await page.evaluate(() => ({ ...document.getElementById('balance-card').dataset }));
     const provenAt = BigInt(shown.height);
     assert.equal(BigInt(shown.balance), 2n * 1_000_000_000n + ((provenAt * 1_000_003n * 2n) % 1_000_000_000n));
@@ -126,7 +139,7 @@ test('the page follows a devnet, shows rotations and rejections, and resumes aft
     await page.waitForFunction(() => /^#\d+$/.test(document.getElementById('head-height').textContent), null, { timeout: 30000 });
     await page.fill('#account', forger.holders[1]);
     await page.click('#check-balance');
-    await page.waitForFunction(() => /ProofValueMismatch/.test(document.getElementById('balance-proof').textContent), null, { timeout: 20000 });
+    await balanceProof(/ProofValueMismatch/);
     assert.equal(await page.evaluate(() => document.getElementById('balance-card').dataset.balance), undefined);
 
     // A lying devnet: its certificates are corrupt. The page shows the rejection and why.

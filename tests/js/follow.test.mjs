@@ -55,3 +55,50 @@ test('a lying devnet stops follow with a typed error', { timeout: 60000 }, async
   assert.equal(client.head, null, 'nothing was accepted');
   assert.equal(errors.at(-1).code, 'DigestMismatch');
 });
+
+// "Stop" and the page's "Forget" abort follow while an answer may be on its way. That answer
+// must not land: a late onFinalized would save the state that Forget just removed.
+test('an answer in flight when follow is aborted changes nothing and calls nothing back', { timeout: 60000 }, async () => {
+  const { port, identity } = await devnet([]);
+  const http = `http://127.0.0.1:${port}`;
+  let abortOnAnswer = null;
+  const request = async ({ method, params }) => {
+    const r = await fetch(http, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+    const body = await r.json();
+    if (body.error) throw Object.assign(new Error(body.error.message), { code: body.error.code });
+    // The answer has arrived; the caller aborts before follow sees it.
+    if (abortOnAnswer && method === 'consensus_getFinalization') abortOnAnswer.abort();
+    return body.result;
+  };
+  // Wait for the devnet's first finalization, so that the only thing to happen is the abort.
+  for (;;) {
+    try { if (await request({ method: 'consensus_getFinalization', params: ['latest'] })) break; } catch {}
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const client = TempoLightClient.custom({ identity, epochLength: 5 });
+  const calls = [];
+  const callbacks = {
+    onEvent: (e) => calls.push(e.type),
+    onFinalized: () => calls.push('onFinalized'),
+    onEpoch: () => calls.push('onEpoch'),
+    onError: (e) => calls.push(`onError ${e.code}`),
+  };
+
+  // On a fresh client: the first answer is dropped, the client stays without a head.
+  abortOnAnswer = new AbortController();
+  await client.follow({ request, signal: abortOnAnswer.signal, pollMs: 30, ...callbacks });
+  assert.deepEqual(calls, []);
+  assert.equal(client.head, null);
+
+  // With a head: follow a while, then abort as the next answer arrives.
+  const { finalized } = await followUntil(client, { request }, 12n);
+  const head = client.head;
+  const state = client.toState();
+  abortOnAnswer = new AbortController();
+  await client.follow({ request, signal: abortOnAnswer.signal, pollMs: 30, ...callbacks });
+  assert.deepEqual(calls, []);
+  assert.equal(client.head.height, head.height);
+  assert.equal(client.toState(), state);
+  assert.ok(finalized.length > 0);
+  client.free();
+});
