@@ -20,6 +20,16 @@ async function followUntil(client, options, height) {
   return { finalized, epochs };
 }
 
+// An EIP-1193 `request` function over the devnet's HTTP endpoint; `onAnswer(method)` runs
+// when an answer has arrived, before it is returned.
+const eip1193 = (http, onAnswer) => async ({ method, params }) => {
+  const r = await fetch(http, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+  const body = await r.json();
+  if (body.error) throw Object.assign(new Error(body.error.message), { code: body.error.code });
+  onAnswer?.(method);
+  return body.result;
+};
+
 for (const transport of ['http', 'websocket', 'eip1193']) {
   test(`follows across rotations over ${transport}`, { timeout: 60000 }, async () => {
     const { port, identity } = await devnet([]);
@@ -27,12 +37,7 @@ for (const transport of ['http', 'websocket', 'eip1193']) {
     const http = `http://127.0.0.1:${port}`;
     const options = transport === 'http' ? { rpc: http }
       : transport === 'websocket' ? { rpc: `ws://127.0.0.1:${port}` }
-      : { request: async ({ method, params }) => {
-          const r = await fetch(http, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
-          const body = await r.json();
-          if (body.error) throw Object.assign(new Error(body.error.message), { code: body.error.code });
-          return body.result;
-        } };
+      : { request: eip1193(http) };
     const { finalized, epochs } = await followUntil(client, options, 30n);
     assert.ok(finalized.at(-1).height >= 30n);
     assert.ok(finalized.every((e, i) => i === 0 || e.height > finalized[i - 1].height), 'ascending');
@@ -62,14 +67,10 @@ test('an answer in flight when follow is aborted changes nothing and calls nothi
   const { port, identity } = await devnet([]);
   const http = `http://127.0.0.1:${port}`;
   let abortOnAnswer = null;
-  const request = async ({ method, params }) => {
-    const r = await fetch(http, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
-    const body = await r.json();
-    if (body.error) throw Object.assign(new Error(body.error.message), { code: body.error.code });
-    // The answer has arrived; the caller aborts before follow sees it.
+  // When an answer has arrived, the caller aborts before follow sees it.
+  const request = eip1193(http, (method) => {
     if (abortOnAnswer && method === 'consensus_getFinalization') abortOnAnswer.abort();
-    return body.result;
-  };
+  });
   // Wait for the devnet's first finalization, so that the only thing to happen is the abort.
   for (;;) {
     try { if (await request({ method: 'consensus_getFinalization', params: ['latest'] })) break; } catch {}
