@@ -139,11 +139,8 @@ $('balance-form').addEventListener('submit', (e) => {
   proveBalance();
 });
 
-// Set by "Forget" until the page reloads: nothing may write the state back.
-let forgetting = false;
-
 function save(config) {
-  if (client && !forgetting) localStorage.setItem(stateKey(config), client.toState());
+  if (client) localStorage.setItem(stateKey(config), client.toState());
 }
 
 async function start(config) {
@@ -198,7 +195,6 @@ $('stop').addEventListener('click', () => {
   localStorage.setItem(CONFIG_KEY, JSON.stringify({ ...config, running: false }));
 });
 $('forget').addEventListener('click', () => {
-  forgetting = true;
   stop();
   const config = readConfig();
   localStorage.removeItem(stateKey(config));
