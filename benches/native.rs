@@ -11,9 +11,9 @@ use std::{hint::black_box, time::Instant};
 use tempo_light::{
     certificate::{verify_batch, Certificate},
     client::authenticate_run,
-    devnet::{Chain, DevnetConfig},
     CertifiedBlock, PublicKey, TempoHeader,
 };
+use tempo_light_devnet::{Chain, DevnetConfig};
 
 type RefFinalization = Finalization<Scheme<ed25519::PublicKey, MinSig>, sha256::Digest>;
 
@@ -85,7 +85,7 @@ fn main() {
         return;
     }
     let fixture: serde_json::Value = serde_json::from_str(include_str!(
-        "../../shared/fixtures/mainnet-block-32724390.json"
+        "../tests/fixtures/mainnet-block-32724390.json"
     ))
     .unwrap();
     let certificate_hex = fixture["finalization"]["certificate"].as_str().unwrap();
@@ -318,9 +318,9 @@ fn main() {
 
     // A TIP-20 balance from an eth_getProof answer (the devnet's real state trie): decode the
     // JSON, check the account proof and five storage proofs against the state root.
-    let world = tempo_light::devnet::state::World::at(1_000);
+    let world = tempo_light_devnet::state::World::at(1_000);
     let root = world.root();
-    let holder = tempo_light::devnet::state::holder(0);
+    let holder = tempo_light_devnet::state::holder(0);
     let answer = world
         .proof(
             tempo_light::tip20::PATH_USD,

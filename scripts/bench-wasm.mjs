@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { bls12_381 as bls } from '@noble/curves/bls12-381.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const fixturePath = `${root}/../shared/fixtures/mainnet-block-32724390.json`;
+const fixturePath = `${root}/tests/fixtures/mainnet-block-32724390.json`;
 const fixture = JSON.parse(readFileSync(fixturePath, 'utf8'));
 
 // Cold start: a fresh Node process that imports the package and verifies one certificate.

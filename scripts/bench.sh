@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x node_modules/.bin/wasm-opt ] || npm ci --no-audit --no-fund
 mkdir -p target
-cargo bench --locked --bench native | tee target/bench-native.txt
+cargo bench --locked -p tempo-light --bench native | tee target/bench-native.txt
 native_us=$(sed -n 's/^decode + verify one certificate (tempo-light) *\([0-9.]*\) µs.*/\1/p' target/bench-native.txt)
 ./scripts/build-pkg.sh
 NATIVE_VERIFY_US="$native_us" node scripts/bench-wasm.mjs

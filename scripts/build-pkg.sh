@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the npm package `tempo-light` into pkg/: the wasm core (wasm-pack, size profile),
+# Builds the npm package `tempo-light` into pkg/: the wasm exports of crates/wasm (wasm-pack,
+# size profile),
 # optimized with binaryen's wasm-opt from npm (Debian's v108 produces modules that crash at
 # load), plus the hand-written entry point, types and README from js/.
 set -euo pipefail
@@ -13,8 +14,8 @@ command -v "$CC_wasm32_unknown_unknown" >/dev/null || {
 [ -x node_modules/.bin/wasm-opt ] || npm ci --no-audit --no-fund
 
 rm -rf pkg
-wasm-pack build --profile wasm-release --no-opt --target web --out-dir pkg --out-name tempo_light \
-  --no-pack -- --no-default-features --features wasm
+wasm-pack build crates/wasm --profile wasm-release --no-opt --target web --out-dir ../../pkg \
+  --out-name tempo_light --no-pack
 node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
   pkg/tempo_light_bg.wasm -o pkg/tempo_light_bg.wasm
 

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 seconds=${SOAK_SECONDS:-120}
 max_growth=${SOAK_MAX_GROWTH_KB:-4096}
 bin=${TEMPO_LIGHT_BIN:-target/release/tempo-light}
-[ -x "$bin" ] || cargo build --release --locked
+[ -x "$bin" ] || cargo build --release --locked -p tempo-light-cli
 
 out=$(mktemp -d)
 trap 'kill $devnet $follower 2>/dev/null || true; rm -rf "$out"' EXIT

@@ -45,38 +45,40 @@ fi
 log "format"
 cargo fmt --all -- --check
 
-log "lints (clippy -D warnings)"
-cargo clippy --locked --all-targets -- -D warnings
-cargo clippy --locked --all-targets --features wasm -- -D warnings
+log "lints (clippy -D warnings, every crate of the workspace)"
+cargo clippy --locked --workspace --all-targets -- -D warnings
 
 log "docs (every public item documented)"
-RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps
+RUSTDOCFLAGS="-D warnings" cargo doc --locked --workspace --no-deps
 
-log "no_std proof: the core on a bare-metal 32-bit target with no std at all"
-RUSTFLAGS="-D warnings" cargo rustc --locked --lib --crate-type rlib --no-default-features --target thumbv7em-none-eabihf
+log "no_std proof: the core alone, plain cargo build, on a bare-metal 32-bit target with no std at all"
+RUSTFLAGS="-D warnings" cargo build --locked -p tempo-light --no-default-features --target thumbv7em-none-eabihf
 
 log "the core and the wasm exports for wasm32-unknown-unknown, without warnings"
-RUSTFLAGS="-D warnings" cargo rustc --locked --lib --crate-type rlib --no-default-features --target wasm32-unknown-unknown
-RUSTFLAGS="-D warnings" cargo build --locked --no-default-features --features wasm --target wasm32-unknown-unknown
+RUSTFLAGS="-D warnings" cargo build --locked -p tempo-light --no-default-features --target wasm32-unknown-unknown
+RUSTFLAGS="-D warnings" cargo build --locked -p tempo-light-wasm --target wasm32-unknown-unknown
+
+log "the core as a library user gets it: its dependency tree, and cargo publish --dry-run"
+./scripts/check-core.sh
 
 log "tests (unit, integration, differential against commonware 2026.7.1, doc)"
-cargo test --locked --all-targets
-cargo test --locked --doc
+cargo test --locked --workspace --exclude tempo-light-wasm --all-targets
+cargo test --locked --workspace --exclude tempo-light-wasm --doc
 
 log "differential tests against the reference (commonware, alloy's serde), with how many cases each compared"
-cargo test --locked --test reference_differential -- --nocapture 2>&1 | grep -E "^differential:|test result|panicked|differ"
-cargo test --locked --test header_json -- --nocapture 2>&1 | grep -E "^differential:|test result|panicked"
-cargo test --locked --test ed25519_keys -- --nocapture 2>&1 | grep -E "^differential:|test result|panicked"
-cargo test --locked --lib state_reader -- --nocapture 2>&1 | grep -E "^differential:|test result|panicked"
+cargo test --locked -p tempo-light --test reference_differential -- --nocapture 2>&1 | grep -E "^differential:|test result|panicked|differ"
+cargo test --locked -p tempo-light --test header_json -- --nocapture 2>&1 | grep -E "^differential:|test result|panicked"
+cargo test --locked -p tempo-light --test ed25519_keys -- --nocapture 2>&1 | grep -E "^differential:|test result|panicked"
+cargo test --locked -p tempo-light --lib state_reader -- --nocapture 2>&1 | grep -E "^differential:|test result|panicked"
 
 log "state proofs: how many proofs and tamperings were checked"
-cargo test --locked --test proofs -- --nocapture 2>&1 | grep -E "proofs verified|mutations|test result|panicked"
+cargo test --locked -p tempo-light --test proofs -- --nocapture 2>&1 | grep -E "proofs verified|mutations|test result|panicked"
 
 log "wasm tests in Node (the same core, 32-bit)"
-wasm-pack test --node --no-default-features --features wasm,devnet --test wasm_node
+wasm-pack test --node crates/wasm --locked --test wasm_node
 
 log "wasm tests in headless Chromium"
-wasm-pack test --headless --chrome --no-default-features --features wasm,devnet --test wasm_browser
+wasm-pack test --headless --chrome crates/wasm --locked --test wasm_browser
 
 log "npm tooling (wasm-opt from binaryen, playwright-core, typescript), from the lockfile"
 npm ci --no-audit --no-fund
@@ -86,7 +88,7 @@ log "the npm package: build pkg/, then test it as a user installs it (Node tests
 ./scripts/test-js.sh
 
 log "the web page in headless Chromium against the devnet (Playwright)"
-cargo build --locked
+cargo build --locked -p tempo-light-cli
 node --test tests/e2e/
 
 log "soak: following a fast devnet with flat memory (${SOAK_SECONDS:=60} s)"

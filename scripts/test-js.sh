@@ -19,8 +19,8 @@ ws_flag=""
 if node --experimental-websocket -e "typeof WebSocket === 'function' || process.exit(1)" 2>/dev/null; then
   ws_flag="--experimental-websocket"
 fi
-[ -x "$root/target/debug/tempo-light" ] || (cd "$root" && cargo build --locked)
-TEMPO_FIXTURE="$root/../shared/fixtures/mainnet-block-32724390.json" \
+[ -x "$root/target/debug/tempo-light" ] || (cd "$root" && cargo build --locked -p tempo-light-cli)
+TEMPO_FIXTURE="$root/tests/fixtures/mainnet-block-32724390.json" \
 TEMPO_LIGHT_BIN="$root/target/debug/tempo-light" \
   node $ws_flag --test package.test.mjs follow.test.mjs balance.test.mjs
 "$root/node_modules/.bin/tsc" --noEmit --strict --target es2022 --module nodenext --moduleResolution nodenext typecheck.ts

@@ -444,54 +444,6 @@ fn pairing_check(public: &PublicKey, hashes: &blst_p1, signatures: &blst_p1) -> 
     }
 }
 
-/// A BLS12-381 secret scalar, for the devnet's signers (never used by verification).
-#[cfg(feature = "devnet")]
-#[derive(Clone)]
-pub struct SecretKey(blst::blst_scalar);
-
-#[cfg(feature = "devnet")]
-impl SecretKey {
-    /// Derives a secret uniformly (64 bytes reduced modulo the group order). Returns `None`
-    /// only for the negligible case of zero.
-    pub fn from_entropy(entropy: &[u8; 64]) -> Option<Self> {
-        let mut scalar = blst::blst_scalar::default();
-        // SAFETY: `entropy` is 64 readable bytes.
-        let nonzero = unsafe { blst::blst_scalar_from_be_bytes(&mut scalar, entropy.as_ptr(), 64) };
-        nonzero.then_some(Self(scalar))
-    }
-
-    /// The public key `secret · g2`.
-    pub fn public_key(&self) -> PublicKey {
-        let mut point = blst::blst_p2::default();
-        let mut affine = blst_p2_affine::default();
-        let mut bytes = [0u8; PUBLIC_KEY_LENGTH];
-        // SAFETY: all pointers refer to live, initialised values; `bytes` is 96 writable bytes.
-        unsafe {
-            blst::blst_sk_to_pk_in_g2(&mut point, &self.0);
-            blst::blst_p2_to_affine(&mut affine, &point);
-            blst_p2_affine_compress(bytes.as_mut_ptr(), &affine);
-        }
-        PublicKey {
-            point: affine,
-            bytes,
-            lines: Arc::default(),
-        }
-    }
-
-    /// Signs `union_unique(namespace, message)`, as a recovered threshold signature would be.
-    pub fn sign(&self, namespace: &[u8], message: &[u8]) -> Signature {
-        let hashed = hash_namespaced(namespace, message);
-        let mut signature = blst_p1::default();
-        let mut point = blst_p1_affine::default();
-        // SAFETY: all pointers refer to live, initialised values.
-        unsafe {
-            blst::blst_sign_pk_in_g2(&mut signature, &hashed, &self.0);
-            blst::blst_p1_to_affine(&mut point, &signature);
-        }
-        Signature { point }
-    }
-}
-
 impl serde::Serialize for PublicKey {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&alloy_primitives::hex::encode_prefixed(self.bytes))

@@ -7,7 +7,7 @@
 //!
 //! ```
 //! # fn main() -> Result<(), tempo_light::Error> {
-//! # let json = include_str!("../../shared/fixtures/mainnet-block-32724390.json");
+//! # let json = include_str!("../tests/fixtures/mainnet-block-32724390.json");
 //! use tempo_light::{CertifiedBlock, Network, verify_with_network};
 //! // `json` is what `consensus_getFinalization` returned (with or without the JSON-RPC envelope).
 //! let block = CertifiedBlock::from_json(json)?;
@@ -83,12 +83,6 @@ pub mod tip20;
 pub mod client;
 
 pub mod error;
-
-#[cfg(feature = "devnet")]
-pub mod devnet;
-
-#[cfg(feature = "wasm")]
-pub mod wasm;
 
 pub(crate) mod codec;
 

@@ -7,12 +7,10 @@
 use alloy_primitives::B256;
 use serde::{Deserialize, Deserializer};
 use serde_json::{json, Value};
-use tempo_light::{
-    devnet::{Chain, DevnetConfig},
-    header::{ConsensusContext, TempoHeader},
-};
+use tempo_light::header::{ConsensusContext, TempoHeader};
+use tempo_light_devnet::{Chain, DevnetConfig};
 
-const BLOCK: &str = include_str!("../../shared/fixtures/mainnet-block-32724390.json");
+const BLOCK: &str = include_str!("fixtures/mainnet-block-32724390.json");
 
 /// The reference: the serde derive with the attributes of Tempo's header type.
 #[derive(Deserialize)]

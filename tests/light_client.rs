@@ -3,13 +3,13 @@
 //! state exactly as it was.
 #![cfg(not(target_arch = "wasm32"))]
 
-mod common;
+use tempo_light_testkit as common;
 
 use tempo_light::{
     client::{Head, LightClient, Request},
-    devnet::{Chain, ChainFaults, DevBlock, DevnetConfig},
     CertifiedBlock, ClientError, Error, Event, Network, TempoHeader, VerifyError,
 };
+use tempo_light_devnet::{Chain, ChainFaults, DevBlock, DevnetConfig};
 
 const L: u64 = 10;
 

@@ -5,8 +5,8 @@ use tempo_light::{
     certificate::Certificate, CertifiedBlock, DkgOutcome, Error, Network, VerifyError,
 };
 
-const BLOCK: &str = include_str!("../../shared/fixtures/mainnet-block-32724390.json");
-const GENESIS: &str = include_str!("../../shared/fixtures/mainnet-genesis-dkg-outcome.json");
+const BLOCK: &str = include_str!("fixtures/mainnet-block-32724390.json");
+const GENESIS: &str = include_str!("fixtures/mainnet-genesis-dkg-outcome.json");
 
 fn fixture(text: &str) -> serde_json::Value {
     serde_json::from_str(text).expect("fixture is JSON")

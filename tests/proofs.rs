@@ -4,10 +4,10 @@
 
 use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
 use tempo_light::{
-    devnet::state::{self, World},
     proof::{verify_account_proof, AccountProof, ProofError, ProofTarget, MAX_PROOF_NODES},
     tip20, DecodeError,
 };
+use tempo_light_devnet::state::{self, World};
 
 fn all_slots(account: Address) -> Vec<B256> {
     tip20::balance_query_slots(account).to_vec()

@@ -12,7 +12,7 @@
 //! Each test prints how many cases it compared.
 #![cfg(not(target_arch = "wasm32"))]
 
-mod common;
+use tempo_light_testkit as common;
 
 use common::reference;
 use commonware_codec::{DecodeExt, Encode, Write};

@@ -1,7 +1,7 @@
 //! Every malformed-input class and every failed rule gets its own typed error.
 #![cfg(not(target_arch = "wasm32"))]
 
-mod common;
+use tempo_light_testkit as common;
 
 use common::{fixture, header_at, mainnet_certified_block, Signer};
 use serde_json::json;

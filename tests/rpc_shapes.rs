@@ -1,7 +1,7 @@
 //! Every JSON shape a Tempo RPC answers with carries the same verifiable block.
 #![cfg(not(target_arch = "wasm32"))]
 
-mod common;
+use tempo_light_testkit as common;
 
 use common::{fixture, mainnet_certified_block};
 use serde_json::json;

@@ -447,6 +447,18 @@ impl LightClient {
         Ok(events)
     }
 
+    /// Verifies one certified block against the identity the client trusts for its epoch.
+    /// Pure: the state does not change.
+    pub fn verify(&self, block: &CertifiedBlock) -> Result<VerifiedBlock, Error> {
+        let state = &self.state;
+        verify::verify_inner(
+            state.network().epoch_length,
+            block,
+            |epoch| state.identity_for(epoch),
+            true,
+        )
+    }
+
     /// Verifies many certified blocks against the identities the client knows, with one
     /// multi-pairing per identity; when a batch fails it bisects to find the bad ones. Pure:
     /// the state does not change.

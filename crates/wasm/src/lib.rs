@@ -5,8 +5,20 @@
 //! here unwraps JS input: a wrong argument is a thrown `TypeError`-like error, never a trap.
 //! Numbers that can exceed 2^53 (heights, epochs, views, timestamps) are `bigint`, hashes and
 //! keys `0x`-prefixed hex, as viem does.
+//!
+//! `scripts/build-pkg.sh` builds this crate with wasm-pack into `pkg/`, the npm package
+//! `tempo-light` (its hand-written entry point and types are in `js/`).
+#![no_std]
 
-use crate::{
+extern crate alloc;
+
+use alloc::{
+    format,
+    string::{String, ToString},
+    vec::Vec,
+};
+use js_sys::{Array, BigInt, Object, Reflect};
+use tempo_light::{
     client::{Head, LightClient, Request},
     error::{ClientError, Error as CoreError},
     proof::{verify_account_proof, AccountProof, ProofError, VerifiedAccount},
@@ -15,12 +27,6 @@ use crate::{
     verify::{verify_with_network, VerifiedBlock},
     Event, Network, PublicKey, TempoHeader,
 };
-use alloc::{
-    format,
-    string::{String, ToString},
-    vec::Vec,
-};
-use js_sys::{Array, BigInt, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
 fn set(object: &Object, key: &str, value: impl Into<JsValue>) {
@@ -76,7 +82,8 @@ fn proof_error(e: &ProofError) -> JsValue {
 
 /// Arbitrary-size integers (balances) as `bigint`.
 fn big_u256(n: alloy_primitives::U256) -> JsValue {
-    BigInt::new(&JsValue::from_str(&crate::tip20::decimal(n))).map_or(JsValue::NULL, Into::into)
+    BigInt::new(&JsValue::from_str(&tempo_light::tip20::decimal(n)))
+        .map_or(JsValue::NULL, Into::into)
 }
 
 /// A `0x` hex string of a fixed-size value (an address, a hash).
@@ -111,7 +118,11 @@ fn balance_js(b: &FinalBalance) -> JsValue {
     set(&o, "token", hex(t.token));
     set(&o, "account", hex(t.account));
     set(&o, "balance", big_u256(t.balance));
-    set(&o, "formatted", crate::tip20::format_amount(t.balance));
+    set(
+        &o,
+        "formatted",
+        tempo_light::tip20::format_amount(t.balance),
+    );
     set(&o, "totalSupply", big_u256(t.total_supply));
     set(&o, "decimals", t.decimals);
     set(&o, "name", t.name.as_str());
@@ -331,14 +342,10 @@ impl WasmClient {
     /// trusts for its epoch. Pure: the client's state does not change.
     pub fn verify(&self, block: JsValue) -> Result<JsValue, JsValue> {
         let block = certified_block(&block)?;
-        let state = self.inner.state();
-        let result = crate::verify::verify_inner(
-            state.network().epoch_length,
-            &block,
-            |epoch| state.identity_for(epoch),
-            true,
-        );
-        result.map(|v| verified_js(&v)).map_err(|e| core_error(&e))
+        self.inner
+            .verify(&block)
+            .map(|v| verified_js(&v))
+            .map_err(|e| core_error(&e))
     }
 
     /// Verifies many CertifiedBlocks in one multi-pairing per identity. Returns one entry per

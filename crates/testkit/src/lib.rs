@@ -1,8 +1,7 @@
-//! Shared test helpers: the real mainnet fixture, and certificates signed with real BLS keys
+//! Test helpers shared by tempo-light's crates: the real mainnet fixtures (kept in
+//! `tests/fixtures/`, copied from Tempo mainnet), and certificates signed with real BLS keys
 //! by the reference crates (commonware 2026.7.1) over headers we choose.
-#![allow(dead_code)]
 
-pub mod devnet;
 pub mod reference;
 
 use commonware_codec::Encode;
@@ -16,12 +15,12 @@ use serde_json::{json, Value};
 use tempo_light::{certificate::Certificate, PublicKey, TempoHeader};
 
 /// The real mainnet block fixture, as JSON.
-pub const MAINNET_BLOCK: &str =
-    include_str!("../../../shared/fixtures/mainnet-block-32724390.json");
+pub const MAINNET_BLOCK: &str = include_str!("../../../tests/fixtures/mainnet-block-32724390.json");
 /// The real mainnet genesis DKG outcome fixture, as JSON.
 pub const MAINNET_GENESIS: &str =
-    include_str!("../../../shared/fixtures/mainnet-genesis-dkg-outcome.json");
+    include_str!("../../../tests/fixtures/mainnet-genesis-dkg-outcome.json");
 
+/// The real mainnet block fixture, parsed.
 pub fn fixture() -> Value {
     serde_json::from_str(MAINNET_BLOCK).unwrap()
 }
@@ -46,16 +45,19 @@ pub struct Signer {
 }
 
 impl Signer {
+    /// A group key drawn from `seed`.
     pub fn new(seed: u64) -> Self {
         let mut rng = StdRng::seed_from_u64(seed);
         let (private, public) = keypair::<_, MinSig>(&mut rng);
         Self { private, public }
     }
 
+    /// The group public key, as the core reads it.
     pub fn identity(&self) -> PublicKey {
         PublicKey::from_slice(&self.public.encode()).unwrap()
     }
 
+    /// The group public key as `0x` hex.
     pub fn identity_hex(&self) -> String {
         alloy_primitives::hex::encode_prefixed(self.public.encode())
     }

@@ -1,7 +1,7 @@
 //! The `tempo-light verify` command, run as a user runs it.
 #![cfg(not(target_arch = "wasm32"))]
 
-mod common;
+use tempo_light_testkit as common;
 
 use common::{header_at, mainnet_certified_block, Signer, MAINNET_BLOCK, MAINNET_GENESIS};
 use serde_json::{json, Value};

@@ -2,6 +2,7 @@
 //! (`crates/node/src/rpc/consensus` upstream), and the faults applied to what is served.
 
 use super::faults::{FaultKind, Faults};
+use crate::{state::World, Chain};
 use serde_json::{json, Value};
 use std::{
     collections::BTreeMap,
@@ -12,11 +13,7 @@ use std::{
     },
     time::{SystemTime, UNIX_EPOCH},
 };
-use tempo_light::{
-    certificate::Certificate,
-    devnet::{state::World, Chain},
-    epoch, TempoHeader,
-};
+use tempo_light::{certificate::Certificate, epoch, TempoHeader};
 
 /// JSON-RPC error codes.
 pub const NOT_READY: i64 = 204;

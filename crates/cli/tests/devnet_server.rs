@@ -3,11 +3,12 @@
 //! and the reference, and every fault mode shown to be present in what is served.
 #![cfg(not(target_arch = "wasm32"))]
 
-mod common;
+mod support;
+use tempo_light_testkit as common;
 
-use common::devnet::{post_raw, Devnet};
 use serde_json::{json, Value};
 use std::{collections::BTreeSet, time::Duration};
+use support::{post_raw, Devnet};
 use tempo_light::{
     verify_block, verify_with_network, CertifiedBlock, DkgOutcome, Error, Network, PublicKey,
     TempoHeader, VerifyError,

@@ -2,15 +2,13 @@
 //! epochs, reshares and rotations follow the schedule it promises.
 #![cfg(not(target_arch = "wasm32"))]
 
-mod common;
+use tempo_light_testkit as common;
 
 use common::reference;
-use tempo_light::{
-    devnet::{Chain, ChainFaults, DevnetConfig},
-    epoch, verify_block, CertifiedBlock, DkgOutcome,
-};
+use tempo_light::{epoch, verify_block, CertifiedBlock, DkgOutcome};
+use tempo_light_devnet::{Chain, ChainFaults, DevnetConfig};
 
-fn certified(block: &tempo_light::devnet::DevBlock) -> CertifiedBlock {
+fn certified(block: &tempo_light_devnet::DevBlock) -> CertifiedBlock {
     block.certified().expect("not genesis")
 }
 

@@ -3,11 +3,11 @@
 //! its own error and exit code with the state file untouched.
 #![cfg(not(target_arch = "wasm32"))]
 
-mod common;
+mod support;
 
-use common::devnet::{json_lines, run, Devnet};
 use serde_json::Value;
 use std::{path::PathBuf, time::Duration};
+use support::{json_lines, run, Devnet};
 
 const LONG: Duration = Duration::from_secs(60);
 
@@ -368,7 +368,7 @@ fn demo_follows_an_embedded_devnet_across_a_rotation_then_proves_a_balance() {
     let height = balance["height"].as_u64().unwrap();
     assert_eq!(
         balance["balance"],
-        tempo_light::devnet::state::balance(0, 0, height).to_string()
+        tempo_light_devnet::state::balance(0, 0, height).to_string()
     );
 }
 

@@ -1,4 +1,5 @@
-//! Argument parsing and dispatch for the `tempo-light` binary.
+//! `tempo-light`: the native command line. A thin shell over the `no_std` core: it reads
+//! files and sockets, parses arguments and prints; every decision is the library's.
 //!
 //! Exit codes: 0 success; 1 the input does not prove finality (a [`tempo_light::VerifyError`]);
 //! 2 the input is malformed (a [`tempo_light::DecodeError`]); 3 usage or I/O error.
@@ -53,7 +54,7 @@ pub fn stop_flag() -> &'static std::sync::atomic::AtomicBool {
     &STOP
 }
 
-pub fn run() -> ExitCode {
+fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

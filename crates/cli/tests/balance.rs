@@ -2,12 +2,13 @@
 //! balance proven at the newest final block, each proof fault refused with its own error.
 #![cfg(not(target_arch = "wasm32"))]
 
-mod common;
+mod support;
 
-use common::devnet::{json_lines, run, Devnet};
 use serde_json::{json, Value};
 use std::time::Duration;
-use tempo_light::{devnet::state, proof::AccountProof, tip20};
+use support::{json_lines, run, Devnet};
+use tempo_light::{proof::AccountProof, tip20};
+use tempo_light_devnet::state;
 
 const LONG: Duration = Duration::from_secs(60);
 

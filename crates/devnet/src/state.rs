@@ -2,21 +2,21 @@
 //! `stateRoot`, and the `eth_getProof` answers for it.
 //!
 //! A few holder accounts and two TIP-20 tokens at `0x20c0…` addresses, laid out as Tempo lays
-//! them out (see [`crate::tip20`]): name, symbol, currency, the packed transfer policy, total
+//! them out (see [`tempo_light::tip20`]): name, symbol, currency, the packed transfer policy, total
 //! supply, balances and supply cap. Balances move with every block, so every block has its
 //! own state root. The state at a height is a pure function of the height, so any retained
 //! block's state can be rebuilt and proven without storing history.
 //!
 //! Roots and proofs come from `alloy-trie`'s `HashBuilder` with a proof retainer (what reth's
-//! `eth_getProof` uses), independent of the verifier's code in [`crate::proof`].
+//! `eth_getProof` uses), independent of the verifier's code in [`tempo_light::proof`].
 
-use crate::{
-    proof::{AccountProof, StorageProof},
-    tip20::{self, slot},
-};
 use alloc::{vec, vec::Vec};
 use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
 use alloy_trie::{proof::ProofRetainer, HashBuilder, Nibbles, TrieAccount, EMPTY_ROOT_HASH};
+use tempo_light::{
+    proof::{AccountProof, StorageProof},
+    tip20::{self, slot},
+};
 
 /// How many holder accounts the devnet has. The last holds no tokens at all (its balance
 /// slots are empty), so absence proofs have a subject.

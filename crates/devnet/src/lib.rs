@@ -19,19 +19,28 @@
 //!
 //! Everything is deterministic given the seed; memory is bounded by `retain` (genesis and
 //! boundary blocks are always kept, as a client needs them to cross epochs).
+//!
+//! [`server`] (feature `server`, on by default) serves a chain over JSON-RPC on loopback
+//! with the shapes of a Tempo node.
 
+extern crate alloc;
+
+pub mod keys;
+#[cfg(feature = "server")]
+pub mod server;
 pub mod state;
 
-use crate::{
-    bls::{PublicKey, SecretKey},
+use alloc::{collections::BTreeMap, vec::Vec};
+use alloy_consensus::Header;
+use alloy_primitives::{b256, keccak256, Address, Bytes, B256, B64, U256};
+use keys::SecretKey;
+use tempo_light::{
     certificate::{Certificate, FINALIZE_NAMESPACE, SEED_NAMESPACE},
     dkg::{DkgOutcome, Sharing, SharingMode},
     epoch,
     header::{ConsensusContext, TempoHeader},
+    PublicKey,
 };
-use alloc::{collections::BTreeMap, vec::Vec};
-use alloy_consensus::Header;
-use alloy_primitives::{b256, keccak256, Address, Bytes, B256, B64, U256};
 
 /// Root of an empty trie (no transactions, receipts, withdrawals, accounts).
 pub const EMPTY_ROOT: B256 =
@@ -110,8 +119,8 @@ impl DevBlock {
     }
 
     /// The block as an RPC would serve it to a client (`None` for genesis, never certified).
-    pub fn certified(&self) -> Option<crate::CertifiedBlock> {
-        Some(crate::CertifiedBlock {
+    pub fn certified(&self) -> Option<tempo_light::CertifiedBlock> {
+        Some(tempo_light::CertifiedBlock {
             certificate: self.certificate.clone()?,
             header: self.header.clone(),
             claimed: Default::default(),
@@ -357,12 +366,8 @@ impl Chain {
             vote_signature: [0; 48],
             seed_signature: [0; 48],
         };
-        certificate.vote_signature = secret
-            .sign(FINALIZE_NAMESPACE, &certificate.proposal_bytes())
-            .to_bytes();
-        certificate.seed_signature = secret
-            .sign(SEED_NAMESPACE, &certificate.round_bytes())
-            .to_bytes();
+        certificate.vote_signature = secret.sign(FINALIZE_NAMESPACE, &certificate.proposal_bytes());
+        certificate.seed_signature = secret.sign(SEED_NAMESPACE, &certificate.round_bytes());
         certificate
     }
 

@@ -1,5 +1,6 @@
 //! Running `tempo-light devnet` (and other commands) as child processes, and talking to the
 //! devnet over real HTTP and WebSocket.
+#![allow(dead_code)] // each test file uses a different part
 
 use serde_json::{json, Value};
 use std::{

@@ -262,7 +262,7 @@ fn websocket(mut stream: TcpStream, key: &str, shared: &Shared, stop: &AtomicBoo
                         Reply::Malformed(text) => socket.send(Message::text(text))?,
                         Reply::Drop => return Ok(()),
                         Reply::Stall => {
-                            let until = Instant::now() + super::server::STALL;
+                            let until = Instant::now() + STALL;
                             while Instant::now() < until && !stop.load(Ordering::Relaxed) {
                                 std::thread::sleep(Duration::from_millis(50));
                             }

@@ -3,7 +3,7 @@
 //! and identity rotations, printing each verified block; then it proves a TIP-20 balance
 //! against the state root of the newest final block, and exits 0.
 
-use super::{balance, devnet, follow, trust::TrustArgs};
+use super::{balance, follow, trust::TrustArgs};
 use std::{process::ExitCode, sync::atomic::AtomicBool};
 
 /// Arguments of `tempo-light demo`.
@@ -19,9 +19,9 @@ pub struct Args {
 
 /// Runs the demo.
 pub fn run(args: Args, stop: &AtomicBool) -> ExitCode {
-    let mut devnet_args = devnet::Args::quick(5, 60);
+    let mut devnet_args = tempo_light_devnet::server::Config::quick(5, 60);
     devnet_args.full_dkg_every = 2;
-    let handle = match devnet::start(&devnet_args) {
+    let handle = match tempo_light_devnet::server::start(&devnet_args) {
         Ok(handle) => handle,
         Err(e) => {
             eprintln!("error: cannot start the devnet on loopback: {e}");
@@ -67,7 +67,7 @@ pub fn run(args: Args, stop: &AtomicBool) -> ExitCode {
             trust,
             rpc: Some(handle.http_url()),
             token: format!("{:#x}", tempo_light::tip20::PATH_USD),
-            account: format!("{:#x}", tempo_light::devnet::state::holder(0)),
+            account: format!("{:#x}", tempo_light_devnet::state::holder(0)),
             state: None,
             json: args.json,
             timeout_ms: 5_000,

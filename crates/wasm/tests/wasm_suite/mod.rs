@@ -4,13 +4,13 @@
 
 use tempo_light::{
     client::{LightClient, Request},
-    devnet::{Chain, DevnetConfig},
     CertifiedBlock, ClientError, Error, Network, VerifyError,
 };
+use tempo_light_devnet::{Chain, DevnetConfig};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::wasm_bindgen_test;
 
-const MAINNET_BLOCK: &str = include_str!("../../../shared/fixtures/mainnet-block-32724390.json");
+const MAINNET_BLOCK: &str = include_str!("../../../../tests/fixtures/mainnet-block-32724390.json");
 
 #[wasm_bindgen_test]
 fn real_mainnet_block_verifies_in_wasm() {
@@ -36,7 +36,7 @@ fn usize_is_32_bits_here_and_lengths_still_check() {
     assert!(tempo_light::DkgOutcome::decode(&bytes).is_err());
 }
 
-fn certified(block: &tempo_light::devnet::DevBlock) -> CertifiedBlock {
+fn certified(block: &tempo_light_devnet::DevBlock) -> CertifiedBlock {
     block.certified().expect("not genesis")
 }
 
@@ -93,7 +93,7 @@ fn follows_a_generated_chain_across_rotations_in_wasm() {
 
 #[wasm_bindgen_test]
 fn js_class_verifies_and_throws_typed_errors() {
-    use tempo_light::wasm::WasmClient;
+    use tempo_light_wasm::WasmClient;
     let client = WasmClient::mainnet();
     let block = js_sys::JSON::parse(MAINNET_BLOCK).unwrap();
     let verified = client.verify(block.clone()).unwrap();

@@ -1,18 +1,18 @@
-//! `tempo-light devnet`: a simulated Tempo chain served over JSON-RPC on loopback, with
-//! the RPC shapes of a Tempo node, real BLS certificates, real DKG outcomes, and faults on
-//! demand. The chain itself is `tempo_light::devnet`; this module serves it.
+//! The devnet's JSON-RPC server: a simulated Tempo chain served on loopback, with the RPC
+//! shapes of a Tempo node, real BLS certificates, real DKG outcomes, and faults on demand.
+//! The chain itself is [`crate::Chain`]; this module produces its blocks on a clock and
+//! serves them (`tempo-light devnet` is a thin command over [`start`]).
 
+mod connection;
 pub mod faults;
 mod rpc;
-mod server;
 
-use faults::{FaultKind, Faults};
+use crate::{Chain, ChainFaults, DevnetConfig};
+pub use faults::{Fault, FaultKind, Faults};
 use rpc::{now_ms, Shared};
 use std::{
     collections::BTreeMap,
-    io::Write,
     net::{SocketAddr, TcpListener},
-    process::ExitCode,
     sync::{
         atomic::{AtomicBool, AtomicU64, Ordering},
         Arc, Mutex,
@@ -20,52 +20,37 @@ use std::{
     thread::JoinHandle,
     time::{Duration, Instant},
 };
-use tempo_light::{
-    devnet::{Chain, ChainFaults, DevnetConfig},
-    PublicKey,
-};
+use tempo_light::PublicKey;
 
-/// Arguments of `tempo-light devnet`.
-#[derive(clap::Args, Clone, Debug)]
-pub struct Args {
+/// How a devnet is set up: its chain, its port and its faults.
+#[derive(Clone, Debug)]
+pub struct Config {
     /// Port on 127.0.0.1 (0 picks a free one).
-    #[arg(long, default_value_t = 8545)]
     pub port: u16,
     /// Blocks per epoch.
-    #[arg(long, default_value_t = 20)]
     pub epoch_length: u64,
     /// Milliseconds between blocks.
-    #[arg(long, default_value_t = 200)]
     pub block_time_ms: u64,
     /// Seed of every key and choice (same seed, same chain).
-    #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// A full DKG (new network identity) every K epochs; 0 for never.
-    #[arg(long, default_value_t = 3)]
     pub full_dkg_every: u64,
     /// Validators per committee.
-    #[arg(long, default_value_t = 4)]
     pub validators: usize,
     /// Most blocks kept (older ones answer 503; boundaries are always kept).
-    #[arg(long, default_value_t = 100_000)]
     pub retain: usize,
     /// Chain id.
-    #[arg(long, default_value_t = 1337)]
     pub chain_id: u64,
     /// Genesis timestamp in ms since the Unix epoch (default: now; fix it for byte-identical chains).
-    #[arg(long)]
     pub genesis_timestamp_ms: Option<u64>,
-    /// Inject a fault: KIND[@N], repeatable. Block faults (corrupt-certificate,
-    /// certificate-for-another-block, header-mismatch, wrong-epoch, withhold-boundary) apply to
-    /// block N or, without @N, to every block. Chain faults: unannounced-rotation@EPOCH,
-    /// equivocation@HEIGHT. Connection faults (stall, drop, malformed-json) apply to consensus
-    /// requests for height N or, without @N, to all of them. Proof faults (forged-balance,
-    /// proof-wrong-root) apply to `eth_getProof` at block N or, without @N, at every block.
-    #[arg(long = "fault", value_name = "KIND[@N]")]
-    pub faults: Vec<faults::Fault>,
+    /// Faults to inject (see [`FaultKind`]): block faults apply to block N or, without a
+    /// height, to every block; chain faults at the epoch or height given; connection faults
+    /// to consensus requests for height N or all of them; proof faults to `eth_getProof` at
+    /// block N or at every block.
+    pub faults: Vec<Fault>,
 }
 
-impl Args {
+impl Config {
     /// Defaults for an in-process devnet (the demo, tests).
     pub fn quick(epoch_length: u64, block_time_ms: u64) -> Self {
         Self {
@@ -113,7 +98,7 @@ impl Handle {
 }
 
 /// Binds, then starts the producer and the server.
-pub fn start(args: &Args) -> std::io::Result<Handle> {
+pub fn start(args: &Config) -> std::io::Result<Handle> {
     let listener = TcpListener::bind(("127.0.0.1", args.port))?;
     let addr = listener.local_addr()?;
     let f = Faults(args.faults.clone());
@@ -152,7 +137,7 @@ pub fn start(args: &Args) -> std::io::Result<Handle> {
     };
     let server = {
         let (shared, stop) = (shared.clone(), stop.clone());
-        std::thread::spawn(move || server::serve(listener, shared, stop))
+        std::thread::spawn(move || connection::serve(listener, shared, stop))
     };
     Ok(Handle {
         addr,
@@ -211,52 +196,4 @@ fn produce(shared: &Shared, stop: &AtomicBool, block_time: Duration) {
             shared.broadcast(event);
         }
     }
-}
-
-/// `tempo-light devnet`.
-pub fn run(args: Args, stop: &AtomicBool) -> ExitCode {
-    let handle = match start(&args) {
-        Ok(handle) => handle,
-        Err(e) => {
-            eprintln!("error: cannot listen on 127.0.0.1:{}: {e}", args.port);
-            return ExitCode::from(3);
-        }
-    };
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(
-        out,
-        "tempo-light devnet listening on http://{0} (ws://{0})",
-        handle.addr
-    );
-    let _ = writeln!(out, "chain id: {}", handle.chain_id);
-    let _ = writeln!(out, "epoch length: {}", handle.epoch_length);
-    let _ = writeln!(
-        out,
-        "genesis identity: {}",
-        alloy_primitives::hex::encode_prefixed(handle.genesis_identity.to_bytes())
-    );
-    {
-        use tempo_light::devnet::state;
-        let _ = writeln!(
-            out,
-            "TIP-20 tokens: {} (pathUSD), {} (AlphaUSD)",
-            state::TOKENS[0],
-            state::TOKENS[1]
-        );
-        let holders: Vec<String> = (0..state::HOLDERS)
-            .map(|i| state::holder(i).to_string())
-            .collect();
-        let _ = writeln!(out, "token holders: {}", holders.join(" "));
-    }
-    for fault in &args.faults {
-        let _ = writeln!(out, "fault: {fault:?}");
-    }
-    let _ = out.flush();
-    drop(out);
-    while !stop.load(Ordering::Relaxed) {
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    handle.stop();
-    println!("devnet stopped");
-    ExitCode::SUCCESS
 }
