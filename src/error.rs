@@ -157,6 +157,17 @@ pub enum VerifyError {
         /// The hash of the header.
         header: alloy_primitives::B256,
     },
+    /// The certificate finalizes a different block than the header given, and the header
+    /// carries fields this version does not know: the network has probably upgraded (a fork
+    /// that adds a hashed header field), and this version cannot compute its block hash.
+    #[error(
+        "the header carries fields this version of tempo-light does not know ({}) and its hash does not match the certificate: the network may have upgraded; update tempo-light",
+        fields.join(", ")
+    )]
+    UnsupportedHeader {
+        /// The unknown header fields, by their JSON names.
+        fields: alloc::vec::Vec<alloc::string::String>,
+    },
     /// The certificate's epoch is not the epoch containing the block's height.
     #[error("block {height} is in epoch {expected}, but the certificate is for epoch {actual}")]
     EpochMismatch {
@@ -183,14 +194,16 @@ pub enum VerifyError {
     },
 }
 
-/// Any failure of the one-call entry points.
+/// Any failure of the one-call entry points. Its message is the inner error's alone: which
+/// of the two it is (malformed, or not proven final) is the variant, and a caller that shows
+/// it to people says so once (the CLI prints `malformed: ...` or `not verified: ...`).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
     /// The input is malformed.
-    #[error("malformed input: {0}")]
+    #[error(transparent)]
     Decode(#[from] DecodeError),
     /// The input is well-formed but does not prove finality.
-    #[error("not verified: {0}")]
+    #[error(transparent)]
     Verify(#[from] VerifyError),
 }
 
@@ -231,6 +244,7 @@ impl VerifyError {
             Self::SignaturePoint { .. } => "SignaturePoint",
             Self::BadSignature { .. } => "BadSignature",
             Self::DigestMismatch { .. } => "DigestMismatch",
+            Self::UnsupportedHeader { .. } => "UnsupportedHeader",
             Self::EpochMismatch { .. } => "EpochMismatch",
             Self::HeightOutOfRange { .. } => "HeightOutOfRange",
             Self::IdentityUnavailable { .. } => "IdentityUnavailable",

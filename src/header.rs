@@ -158,6 +158,67 @@ pub(crate) fn read_header(value: &Value) -> Result<TempoHeader, DecodeError> {
     })
 }
 
+/// Header fields this version reads (and hashes), by their JSON names.
+const HASHED_FIELDS: [&str; 29] = [
+    "parentHash",
+    "sha3Uncles",
+    "ommersHash",
+    "miner",
+    "beneficiary",
+    "stateRoot",
+    "transactionsRoot",
+    "receiptsRoot",
+    "logsBloom",
+    "difficulty",
+    "number",
+    "gasLimit",
+    "gasUsed",
+    "timestamp",
+    "extraData",
+    "mixHash",
+    "nonce",
+    "baseFeePerGas",
+    "withdrawalsRoot",
+    "blobGasUsed",
+    "excessBlobGas",
+    "parentBeaconBlockRoot",
+    "requestsHash",
+    "blockAccessListHash",
+    "slotNumber",
+    "mainBlockGeneralGasLimit",
+    "sharedGasLimit",
+    "timestampMillisPart",
+    "consensusContext",
+];
+
+/// Fields nodes send beside a header that are not part of it (derived values, or the body
+/// of an `eth_getBlockBy*` answer): known, and never hashed.
+const DERIVED_FIELDS: [&str; 8] = [
+    "hash",
+    "size",
+    "timestampMillis",
+    "totalDifficulty",
+    "transactions",
+    "uncles",
+    "withdrawals",
+    "sealFields",
+];
+
+/// The names of a header object's fields that this version does not know: neither hashed
+/// nor known to be derived. Empty for every header of the forks this version implements; a
+/// header from a later fork that adds a hashed field names it here (and its hash cannot
+/// match, see [`crate::VerifyError::UnsupportedHeader`]).
+pub(crate) fn unknown_fields(value: &Value) -> alloc::vec::Vec<alloc::string::String> {
+    let Some(object) = value.as_object() else {
+        return alloc::vec::Vec::new();
+    };
+    object
+        .keys()
+        .filter(|k| !HASHED_FIELDS.contains(&k.as_str()) && !DERIVED_FIELDS.contains(&k.as_str()))
+        .cloned()
+        .collect()
+}
+
 /// `consensusContext`: an object, or (as serde's derive also accepts for a struct) an
 /// array of its four fields in order.
 fn read_context(field: &str, value: &Value) -> Result<ConsensusContext, DecodeError> {

@@ -94,5 +94,5 @@ pub use error::ClientError;
 pub use error::{DecodeError, Error, PointError, VerifyError};
 pub use header::TempoHeader;
 pub use network::{AnchoredIdentity, Network};
-pub use rpc::CertifiedBlock;
-pub use verify::{verify_block, verify_with_network, VerifiedBlock};
+pub use rpc::{CertifiedBlock, Discrepancy};
+pub use verify::{provenance, verify_block, verify_with_network, Provenance, VerifiedBlock};

@@ -12,7 +12,10 @@ use crate::{
     header::TempoHeader,
     json::{self, Object},
 };
-use alloc::string::ToString;
+use alloc::{
+    string::{String, ToString},
+    vec::Vec,
+};
 use alloy_primitives::B256;
 use serde_json::Value;
 
@@ -36,8 +39,91 @@ pub struct Claimed {
     pub view: Option<u64>,
     /// The response's `digest`.
     pub digest: Option<B256>,
+    /// The response's `height` (the fixture shape `{header, finalization: {height, ...}}`).
+    pub height: Option<u64>,
+    /// The header's `hash` field.
+    pub hash: Option<B256>,
     /// `seen` (ms since the Unix epoch) of a subscription event.
     pub seen: Option<u64>,
+    /// Header fields this version does not know (see [`crate::header`]): named in the
+    /// refusal if the header's hash does not match, since the network may have upgraded.
+    pub unknown_header_fields: Vec<String>,
+}
+
+/// A field a server sent beside the signed data whose value contradicts it. Verification
+/// never reads these fields; a discrepancy does not make a block less final, but an RPC that
+/// sends one is worth knowing about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Discrepancy {
+    /// `epoch` differs from the certificate's.
+    Epoch {
+        /// What the server said.
+        claimed: u64,
+        /// What the certificate signs.
+        signed: u64,
+    },
+    /// `view` differs from the certificate's.
+    View {
+        /// What the server said.
+        claimed: u64,
+        /// What the certificate signs.
+        signed: u64,
+    },
+    /// `digest` differs from the certificate's.
+    Digest {
+        /// What the server said.
+        claimed: B256,
+        /// What the certificate signs.
+        signed: B256,
+    },
+    /// `height` differs from the header's number.
+    Height {
+        /// What the server said.
+        claimed: u64,
+        /// The header's number.
+        header: u64,
+    },
+    /// The header's `hash` field differs from its computed hash.
+    HeaderHash {
+        /// What the server said.
+        claimed: B256,
+        /// keccak256 of the header's RLP.
+        computed: B256,
+    },
+}
+
+impl Discrepancy {
+    /// The JSON name of the field.
+    pub fn field(&self) -> &'static str {
+        match self {
+            Self::Epoch { .. } => "epoch",
+            Self::View { .. } => "view",
+            Self::Digest { .. } => "digest",
+            Self::Height { .. } => "height",
+            Self::HeaderHash { .. } => "header.hash",
+        }
+    }
+
+    /// The value the server sent, as text.
+    pub fn claimed(&self) -> String {
+        match self {
+            Self::Epoch { claimed, .. } | Self::View { claimed, .. } => claimed.to_string(),
+            Self::Height { claimed, .. } => claimed.to_string(),
+            Self::Digest { claimed, .. } | Self::HeaderHash { claimed, .. } => {
+                alloc::format!("{claimed:#x}")
+            }
+        }
+    }
+
+    /// The value that was signed (or computed), as text.
+    pub fn actual(&self) -> String {
+        match self {
+            Self::Epoch { signed, .. } | Self::View { signed, .. } => signed.to_string(),
+            Self::Height { header, .. } => header.to_string(),
+            Self::Digest { signed, .. } => alloc::format!("{signed:#x}"),
+            Self::HeaderHash { computed, .. } => alloc::format!("{computed:#x}"),
+        }
+    }
 }
 
 fn json_err(e: serde_json::Error) -> DecodeError {
@@ -47,12 +133,6 @@ fn json_err(e: serde_json::Error) -> DecodeError {
 /// `{epoch?, view?, digest?, seen?, certificate, block: {header, body?}}`. `block` may also
 /// be a one-element array (serde's sequence form of a struct, accepted before as now).
 fn read_certified_block(object: &Object) -> Result<CertifiedBlock, DecodeError> {
-    let claimed = Claimed {
-        epoch: json::optional_member(object, "epoch", json::plain_u64)?,
-        view: json::optional_member(object, "view", json::plain_u64)?,
-        digest: json::optional_member(object, "digest", json::fixed)?,
-        seen: json::optional_member(object, "seen", json::plain_u64)?,
-    };
     let certificate = json::member(object, "certificate", json::string)?;
     let header = match json::required(object, "block")? {
         Value::Object(block) => json::required(block, "header")?,
@@ -62,7 +142,23 @@ fn read_certified_block(object: &Object) -> Result<CertifiedBlock, DecodeError> 
     Ok(CertifiedBlock {
         certificate: Certificate::from_hex(certificate)?,
         header: crate::header::read_header(header)?,
-        claimed,
+        claimed: read_claimed(object, header)?,
+    })
+}
+
+/// The unauthenticated fields beside the certificate (`fields`) and in the header.
+fn read_claimed(fields: &Object, header: &Value) -> Result<Claimed, DecodeError> {
+    Ok(Claimed {
+        epoch: json::optional_member(fields, "epoch", json::plain_u64)?,
+        view: json::optional_member(fields, "view", json::plain_u64)?,
+        digest: json::optional_member(fields, "digest", json::fixed)?,
+        height: json::optional_member(fields, "height", json::plain_u64)?,
+        hash: match header.as_object() {
+            Some(h) => json::optional_member(h, "hash", json::fixed)?,
+            None => None,
+        },
+        seen: json::optional_member(fields, "seen", json::plain_u64)?,
+        unknown_header_fields: crate::header::unknown_fields(header),
     })
 }
 
@@ -74,7 +170,9 @@ impl CertifiedBlock {
     /// - any of these inside a JSON-RPC response `{jsonrpc, id, result}` (an `error` member
     ///   becomes [`DecodeError::Rpc`]);
     /// - a header beside a certificate: `{header, certificate}` or
-    ///   `{header, finalization: {certificate}}` (the shape of `../shared/fixtures`).
+    ///   `{header, finalization: {certificate}}` (the shape of `tests/fixtures`);
+    /// - a whole `consensus_event` notification `{jsonrpc, method, params: {subscription,
+    ///   result}}` (the event is `params.result`).
     pub fn from_json(text: &str) -> Result<Self, DecodeError> {
         let value: Value = serde_json::from_str(text).map_err(json_err)?;
         Self::from_value(value)
@@ -85,7 +183,11 @@ impl CertifiedBlock {
         if let Some(error) = rpc_error(&value) {
             return Err(error);
         }
-        if value.get("jsonrpc").is_some() || value.get("result").is_some() {
+        if value.get("method").is_some() && value.get("params").is_some() {
+            // A subscription notification: the event is `params.result`.
+            let mut params = take(&mut value, "params");
+            value = take(&mut params, "result");
+        } else if value.get("jsonrpc").is_some() || value.get("result").is_some() {
             value = take(&mut value, "result");
         }
         if value.get("finalized").is_some() && value.get("certificate").is_none() {
@@ -99,27 +201,69 @@ impl CertifiedBlock {
         if let Some(object) = value.as_object().filter(|o| o.contains_key("block")) {
             return read_certified_block(object);
         }
-        // A header beside a certificate.
-        let certificate = match value.get("certificate").and_then(Value::as_str) {
-            Some(hex) => hex.to_string(),
-            None => value
-                .get("finalization")
-                .and_then(|f| f.get("certificate"))
-                .and_then(Value::as_str)
-                .ok_or_else(|| DecodeError::Json("missing field `certificate`".into()))?
-                .to_string(),
-        };
+        // A header beside a certificate, or beside a finalization holding it.
         let header = take(&mut value, "header");
         if header.is_null() {
             return Err(DecodeError::Json(
                 "missing field `block` or `header`".into(),
             ));
         }
+        let fields = match value.get("certificate") {
+            Some(_) => value.as_object(),
+            None => value.get("finalization").and_then(Value::as_object),
+        }
+        .ok_or_else(|| DecodeError::Json("missing field `certificate`".into()))?;
+        let certificate = json::member(fields, "certificate", json::string)?;
         Ok(Self {
-            certificate: Certificate::from_hex(&certificate)?,
-            header: TempoHeader::from_value(header)?,
-            claimed: Claimed::default(),
+            certificate: Certificate::from_hex(certificate)?,
+            header: crate::header::read_header(&header)?,
+            claimed: read_claimed(fields, &header)?,
         })
+    }
+}
+
+impl CertifiedBlock {
+    /// The fields the server sent beside the signed data that contradict it (empty for an
+    /// honest server). Verification never uses them; see [`Discrepancy`].
+    pub fn discrepancies(&self) -> Vec<Discrepancy> {
+        let c = &self.certificate;
+        let mut found = Vec::new();
+        let claimed = &self.claimed;
+        if let Some(epoch) = claimed.epoch.filter(|e| *e != c.epoch) {
+            found.push(Discrepancy::Epoch {
+                claimed: epoch,
+                signed: c.epoch,
+            });
+        }
+        if let Some(view) = claimed.view.filter(|v| *v != c.view) {
+            found.push(Discrepancy::View {
+                claimed: view,
+                signed: c.view,
+            });
+        }
+        if let Some(digest) = claimed.digest.filter(|d| *d != c.digest) {
+            found.push(Discrepancy::Digest {
+                claimed: digest,
+                signed: c.digest,
+            });
+        }
+        let number = self.header.number();
+        if let Some(height) = claimed.height.filter(|h| *h != number) {
+            found.push(Discrepancy::Height {
+                claimed: height,
+                header: number,
+            });
+        }
+        if let Some(hash) = claimed.hash {
+            let computed = self.header.hash();
+            if hash != computed {
+                found.push(Discrepancy::HeaderHash {
+                    claimed: hash,
+                    computed,
+                });
+            }
+        }
+        found
     }
 }
 

@@ -100,6 +100,45 @@ pub fn verify_with_network(
     )
 }
 
+/// Where a block that `network` refused looks like it comes from: a hint for people who
+/// passed the wrong network. Never a verdict: the block stays refused under `network`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Provenance {
+    /// The block verifies under another built-in network's identity (its name).
+    Preset(&'static str),
+    /// The certificate's epoch for this height contradicts `network`'s epoch length: the
+    /// chain's epoch length lies in `min..=max` (a custom network, such as a devnet).
+    EpochLength {
+        /// Smallest epoch length that puts the height in the certificate's epoch.
+        min: u64,
+        /// Largest such epoch length.
+        max: u64,
+    },
+}
+
+/// Explains a refusal by `network` of `block` when the network, not the block, is the likely
+/// culprit: a certificate whose epoch cannot be this network's for its height, or a block
+/// that verifies under another preset. `None` when nothing points elsewhere (a forged or
+/// corrupt block stays unexplained). Costs one verification per other preset.
+pub fn provenance(network: &Network, block: &CertifiedBlock) -> Option<Provenance> {
+    let height = block.header.number();
+    let epoch = block.certificate.epoch;
+    if height / network.epoch_length != epoch {
+        // floor(height / L) == epoch  <=>  height / (epoch + 1) < L <= height / epoch.
+        let min = height / epoch.checked_add(1)? + 1;
+        let max = match epoch {
+            0 => u64::MAX,
+            _ => height / epoch,
+        };
+        return (min <= max).then_some(Provenance::EpochLength { min, max });
+    }
+    [Network::mainnet(), Network::testnet()]
+        .into_iter()
+        .filter(|preset| preset.name != network.name || network.identities != preset.identities)
+        .find(|preset| verify_with_network(preset, block).is_ok())
+        .map(|preset| Provenance::Preset(preset.name))
+}
+
 /// The rules in order; `identity_for` answers rule 3 for the epoch rule 2 established.
 /// `check_signature` is false only where a batch multi-pairing already proved rule 4.
 pub(crate) fn verify_inner(
@@ -109,7 +148,15 @@ pub(crate) fn verify_inner(
     check_signature: bool,
 ) -> Result<VerifiedBlock, Error> {
     let hash = block.header.hash();
-    check_digest(&block.certificate, hash)?;
+    check_digest(&block.certificate, hash).map_err(|e| {
+        if block.claimed.unknown_header_fields.is_empty() {
+            e
+        } else {
+            VerifyError::UnsupportedHeader {
+                fields: block.claimed.unknown_header_fields.clone(),
+            }
+        }
+    })?;
     let height = block.header.number();
     let epoch = check_epoch(epoch_length, &block.certificate, height)?;
     let identity = identity_for(epoch)?;

@@ -2,7 +2,9 @@
 //! files and sockets, parses arguments and prints; every decision is the library's.
 //!
 //! Exit codes: 0 success; 1 the input does not prove finality (a [`tempo_light::VerifyError`]);
-//! 2 the input is malformed (a [`tempo_light::DecodeError`]); 3 usage or I/O error.
+//! 2 the input is malformed (a [`tempo_light::DecodeError`]); 3 usage or I/O error; 4 an
+//! equivocation (`follow`); 5 the RPC stayed unavailable; 6 a header this version cannot
+//! hash (the network may have upgraded).
 
 mod balance;
 mod demo;
@@ -47,6 +49,8 @@ pub const EXIT_NOT_VERIFIED: u8 = 1;
 pub const EXIT_MALFORMED: u8 = 2;
 /// Exit code: usage or I/O error.
 pub const EXIT_USAGE: u8 = 3;
+/// Exit code: a header this version cannot hash (the network may have upgraded).
+pub const EXIT_UNSUPPORTED_HEADER: u8 = 6;
 
 /// The process-wide stop flag, set by Ctrl-C (SIGINT) and SIGTERM.
 pub fn stop_flag() -> &'static std::sync::atomic::AtomicBool {
@@ -54,7 +58,21 @@ pub fn stop_flag() -> &'static std::sync::atomic::AtomicBool {
     &STOP
 }
 
+/// A closed standard output (`tempo-light follow | head -1`) ends the program as it ends any
+/// Unix tool: by SIGPIPE, quietly. Rust ignores SIGPIPE by default, which turns the next
+/// `println!` into a panic (exit 101) and makes `follow`, which ignores write errors to keep
+/// following, run forever. Sockets are unaffected: std writes to them with `MSG_NOSIGNAL`.
+#[cfg(unix)]
+fn end_quietly_on_closed_stdout() {
+    // SAFETY: restoring a signal's default disposition, before any other thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn main() -> ExitCode {
+    #[cfg(unix)]
+    end_quietly_on_closed_stdout();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -1,10 +1,13 @@
 //! `tempo-light verify`: one CertifiedBlock in, one verdict out.
 
 use super::trust::TrustArgs;
-use super::{EXIT_MALFORMED, EXIT_NOT_VERIFIED, EXIT_USAGE};
+use super::{EXIT_MALFORMED, EXIT_NOT_VERIFIED, EXIT_UNSUPPORTED_HEADER, EXIT_USAGE};
 use serde_json::{json, Value};
 use std::{io::Read, process::ExitCode};
-use tempo_light::{verify_with_network, CertifiedBlock, Error, Network, VerifiedBlock};
+use tempo_light::{
+    provenance, verify_with_network, CertifiedBlock, DecodeError, Discrepancy, Error, Network,
+    Provenance, VerifiedBlock, VerifyError,
+};
 
 /// Arguments of `tempo-light verify`.
 #[derive(clap::Args)]
@@ -18,14 +21,85 @@ pub struct Args {
     file: String,
 }
 
-fn read_input(file: &str) -> std::io::Result<String> {
+fn read_input(file: &str) -> std::io::Result<Vec<u8>> {
     if file == "-" {
-        let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text)?;
-        Ok(text)
+        let mut bytes = Vec::new();
+        std::io::stdin().read_to_end(&mut bytes)?;
+        Ok(bytes)
     } else {
-        std::fs::read_to_string(file)
+        std::fs::read(file)
     }
+}
+
+/// The input as text; bytes that are not UTF-8 are malformed input, not a usage error.
+fn decode_text(bytes: Vec<u8>) -> Result<String, DecodeError> {
+    String::from_utf8(bytes).map_err(|e| {
+        DecodeError::Json(format!(
+            "input is not UTF-8 (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })
+}
+
+/// The one line that says why, with one prefix naming the kind of failure.
+pub fn refusal_line(error: &Error) -> String {
+    match error {
+        Error::Decode(e) => format!("malformed: {e}"),
+        Error::Verify(e) => format!("not verified: {e}"),
+    }
+}
+
+/// The exit code for a refusal.
+pub fn refusal_exit_code(error: &Error) -> u8 {
+    match error {
+        Error::Decode(_) => EXIT_MALFORMED,
+        Error::Verify(VerifyError::UnsupportedHeader { .. }) => EXIT_UNSUPPORTED_HEADER,
+        Error::Verify(_) => EXIT_NOT_VERIFIED,
+    }
+}
+
+/// A hint when the network given, not the block, is the likely culprit.
+pub fn network_hint(network: &Network, block: &CertifiedBlock) -> Option<String> {
+    Some(match provenance(network, block)? {
+        Provenance::Preset(name) => {
+            format!("this block verifies under the {name} identity: pass --network {name}")
+        }
+        Provenance::EpochLength { min, max } => {
+            let length = if min == max {
+                format!("an epoch length of {min}")
+            } else if max == u64::MAX {
+                format!("an epoch length above {}", min - 1)
+            } else {
+                format!("an epoch length between {min} and {max}")
+            };
+            format!(
+                "certificate epoch {} at block {} means {length}, not {}'s {}: this block is not from {}; for a devnet or another custom network pass --identity <its identity> --epoch-length <its epoch length>",
+                block.certificate.epoch,
+                block.header.number(),
+                network.name,
+                network.epoch_length,
+                network.name
+            )
+        }
+    })
+}
+
+/// A warning for a field the RPC sent that contradicts the signed data (never trusted).
+pub fn discrepancy_line(d: &Discrepancy) -> String {
+    format!(
+        "warning: the RPC's `{}` field says {}, but the signed data says {} (ignored: only signed values are trusted)",
+        d.field(),
+        d.claimed(),
+        d.actual()
+    )
+}
+
+/// Discrepancies as JSON.
+pub fn discrepancies_json(found: &[Discrepancy]) -> Value {
+    found
+        .iter()
+        .map(|d| json!({"field": d.field(), "claimed": d.claimed(), "actual": d.actual()}))
+        .collect()
 }
 
 fn usage_error(json: bool, message: String) -> ExitCode {
@@ -45,38 +119,58 @@ pub fn run(args: Args) -> ExitCode {
         Ok(network) => network,
         Err(message) => return usage_error(args.json, message),
     };
-    let text = match read_input(&args.file) {
-        Ok(text) => text,
+    let bytes = match read_input(&args.file) {
+        Ok(bytes) => bytes,
         Err(e) => return usage_error(args.json, format!("cannot read {}: {e}", args.file)),
     };
-    let result = CertifiedBlock::from_json(&text)
-        .map_err(Error::from)
-        .and_then(|block| verify_with_network(&network, &block));
-    match result {
+    let block = match decode_text(bytes).and_then(|text| CertifiedBlock::from_json(&text)) {
+        Ok(block) => block,
+        Err(e) => return refuse(args.json, &Error::Decode(e), None, &[]),
+    };
+    let discrepancies = block.discrepancies();
+    match verify_with_network(&network, &block) {
         Ok(verified) => {
             if args.json {
-                println!("{}", verified_json(&network, &verified));
+                let mut out = verified_json(&network, &verified);
+                if !discrepancies.is_empty() {
+                    out["inconsistentFields"] = discrepancies_json(&discrepancies);
+                }
+                println!("{out}");
             } else {
                 print_verified(&network, &verified);
+                for d in &discrepancies {
+                    eprintln!("{}", discrepancy_line(d));
+                }
             }
             ExitCode::SUCCESS
         }
         Err(error) => {
-            let code = match error {
-                Error::Decode(_) => EXIT_MALFORMED,
-                Error::Verify(_) => EXIT_NOT_VERIFIED,
-            };
-            if args.json {
-                println!(
-                    "{}",
-                    json!({"verified": false, "code": error.code(), "error": error.to_string()})
-                );
-            } else {
-                eprintln!("not verified: {error}");
-            }
-            ExitCode::from(code)
+            let hint = network_hint(&network, &block);
+            refuse(args.json, &error, hint, &discrepancies)
         }
     }
+}
+
+fn refuse(json: bool, error: &Error, hint: Option<String>, found: &[Discrepancy]) -> ExitCode {
+    if json {
+        let mut out = json!({"verified": false, "code": error.code(), "error": error.to_string()});
+        if let Some(hint) = &hint {
+            out["hint"] = json!(hint);
+        }
+        if !found.is_empty() {
+            out["inconsistentFields"] = discrepancies_json(found);
+        }
+        println!("{out}");
+    } else {
+        eprintln!("{}", refusal_line(error));
+        if let Some(hint) = &hint {
+            eprintln!("hint: {hint}");
+        }
+        for d in found {
+            eprintln!("{}", discrepancy_line(d));
+        }
+    }
+    ExitCode::from(refusal_exit_code(error))
 }
 
 pub fn hex(bytes: impl AsRef<[u8]>) -> String {

@@ -105,7 +105,7 @@ impl FollowError {
 impl std::fmt::Display for FollowError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::Rejected(e) => write!(f, "rejected: {e}"),
+            Self::Rejected(e) => write!(f, "not verified: {e}"),
             Self::Malformed(e) => write!(f, "malformed answer: {e}"),
             Self::Usage(e) => write!(f, "{e}"),
             Self::Equivocation(e) => write!(
@@ -463,6 +463,8 @@ impl<'a> Follower<'a> {
         let block =
             CertifiedBlock::from_value(value).map_err(|e| FollowError::Malformed(e.to_string()))?;
         let started = Instant::now();
+        let network = self.client.state().network().clone();
+        let kept = block.clone();
         match self.client.on_finalization(block) {
             Ok(events) => {
                 self.stats.verify_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -471,7 +473,14 @@ impl<'a> Follower<'a> {
             }
             Err(ClientError::NotNewer { .. }) => Ok(false),
             Err(ClientError::Block(Error::Decode(e))) => Err(FollowError::Malformed(e.to_string())),
-            Err(e) => Err(FollowError::Rejected(e)),
+            Err(e) => {
+                if let ClientError::Block(Error::Verify(_)) = e {
+                    if let Some(hint) = super::verify::network_hint(&network, &kept) {
+                        (self.sink)(&Output::Note(format!("hint: {hint}")));
+                    }
+                }
+                Err(FollowError::Rejected(e))
+            }
         }
     }
 
@@ -691,8 +700,11 @@ fn fail(json: bool, error: &FollowError) -> ExitCode {
             "{}",
             json!({"type": "error", "code": error.code(), "error": error.to_string()})
         );
-    } else {
+    } else if let FollowError::Usage(_) = error {
         eprintln!("error: {error}");
+    } else {
+        // The message names the kind of failure itself (not verified, malformed, ...).
+        eprintln!("{error}");
     }
     ExitCode::from(error.exit_code())
 }
