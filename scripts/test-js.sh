@@ -20,7 +20,7 @@ if node --experimental-websocket -e "typeof WebSocket === 'function' || process.
   ws_flag="--experimental-websocket"
 fi
 [ -x "$root/target/debug/tempo-light" ] || (cd "$root" && cargo build --locked)
-TEMPO_FIXTURE="$root/../shared/fixtures/mainnet-block-32724390.json" \
+TEMPO_FIXTURE="${TEMPO_FIXTURE:-$root/../shared/fixtures/mainnet-block-32724390.json}" \
 TEMPO_LIGHT_BIN="$root/target/debug/tempo-light" \
   node $ws_flag --test package.test.mjs follow.test.mjs balance.test.mjs hostile.test.mjs
 "$root/node_modules/.bin/tsc" --noEmit --strict --target es2022 --module nodenext --moduleResolution nodenext typecheck.ts

@@ -22,7 +22,7 @@ const WS_FLAG = spawnSync(process.execPath, ['--experimental-websocket', '-e', "
 async function run(kind, spec) {
   const server = await startHostile(kind);
   try {
-    const child = spawn(process.execPath, [...WS_FLAG, '--no-warnings', CLIENT, JSON.stringify({ url: server.url, ...spec })], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...WS_FLAG, '--no-warnings', '--expose-gc', CLIENT, JSON.stringify({ url: server.url, ...spec })], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d) => { out += d; });
     const code = await new Promise((resolve) => child.on('exit', resolve));
@@ -37,7 +37,7 @@ async function run(kind, spec) {
 function report(name, r) {
   const how = r.settled === 'resolved' ? 'resolved' : r.code;
   const stop = r.sinceStopMs === null ? '' : ` (${r.sinceStopMs} ms after the stop)`;
-  console.log(`hostile: ${name} ended in ${r.ms} ms${stop} with ${how}, peak rss ${r.peakMB} MB (+${r.overBaselineMB} MB over baseline ${r.baselineMB} MB)`);
+  console.log(`hostile: ${name} ended in ${r.ms} ms${stop} with ${how}, peak rss ${r.peakMB} MB (+${r.overBaselineMB} MB over baseline ${r.baselineMB} MB; process lifetime max ${r.lifetimeMaxRssMB} MB)`);
 }
 
 /** The checks every bounded case shares. */
