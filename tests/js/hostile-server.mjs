@@ -167,6 +167,12 @@ export function startHostile(kind) {
     server = createHttpServer((req, res) => {
       req.resume();
       res.on('error', () => {});
+      // Pages on another loopback port may call it (the Chromium test): allow CORS.
+      res.setHeader('access-control-allow-origin', '*');
+      if (req.method === 'OPTIONS') {
+        res.writeHead(204, { 'access-control-allow-headers': 'content-type', 'access-control-allow-methods': 'POST' }).end();
+        return;
+      }
       HTTP[kind](req, res);
     });
   } else if (WS[kind]) {
