@@ -220,7 +220,11 @@ function wsTransport(url, limits) {
   let opened = null;
   let id = 0;
   const pending = new Map();
+  // Subscription events not yet consumed, with their sizes: at most 1024 of them and
+  // `maxResponseBytes` in all (the oldest are dropped; follow() only needs the newest).
   const events = [];
+  const sizes = [];
+  let queued = 0;
   let wake = null;
   let subscription = null;
 
@@ -281,7 +285,12 @@ function wsTransport(url, limits) {
           if (body.error) fail(serverError(body.error)); else done(body.result);
         } else if (body?.method && body.params?.subscription === subscription) {
           events.push(body.params.result);
-          if (events.length > 1024) events.shift();
+          sizes.push(size);
+          queued += size;
+          while (events.length > 1 && (events.length > 1024 || queued > maxResponseBytes)) {
+            events.shift();
+            queued -= sizes.shift();
+          }
           wake?.();
         }
       };
@@ -325,6 +334,7 @@ function wsTransport(url, limits) {
       for (;;) {
         while (events.length) {
           const event = events.shift();
+          queued -= sizes.shift();
           if (event?.type === 'finalized') return event;
         }
         const left = deadline - Date.now();
