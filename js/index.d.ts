@@ -211,7 +211,13 @@ export type ErrorCode =
   | 'InvalidInput' | 'RpcUnavailable' | 'SubscriptionRefused'
   | 'ProofRootMismatch' | 'ProofNodeMismatch' | 'ProofIncomplete' | 'ProofValueMismatch'
   | 'ProofMalformedNode' | 'ProofAddressMismatch' | 'ProofMissingSlot' | 'NoStateRoot'
-  | 'NotTip20' | 'NoSuchToken' | 'StringNotInline';
+  | 'NotTip20' | 'NoSuchToken' | 'StringNotInline'
+  /** No complete answer within `timeoutMs` (retryable). */
+  | 'Timeout'
+  /** An HTTP body or WebSocket message over `maxResponseBytes` (retryable). */
+  | 'ResponseTooLarge'
+  /** The call was cancelled by its `signal` or by the client's `free()`/`destroy()`. */
+  | 'Aborted';
 
 /** Every error this package throws. */
 export interface TempoLightError extends Error {
@@ -238,7 +244,10 @@ export interface FollowOptions {
   /** Or a caller-supplied EIP-1193 `request` function. */
   request?: Eip1193Request;
   transport?: 'http' | 'websocket';
-  /** Aborting stops following; `follow` then resolves, and nothing in flight is applied. */
+  /**
+   * Aborting stops following at once (a call in flight is cancelled); `follow` then
+   * resolves, and nothing in flight is applied. `free()`/`destroy()` do the same.
+   */
   signal?: AbortSignal;
   onFinalized?: (event: FinalizedEvent) => void;
   onEpoch?: (event: EpochEvent) => void;
@@ -247,9 +256,33 @@ export interface FollowOptions {
   /** Every error, including retried ones; the one that stops following is also thrown. */
   onError?: (error: TempoLightError) => void;
   pollMs?: number;
+  /**
+   * Per call, in ms (default 10000): the whole answer, body included, must arrive in time,
+   * or the call fails with a retryable `Timeout`.
+   */
   timeoutMs?: number;
+  /**
+   * The largest answer accepted, in bytes (default 16 MB): an HTTP body (checked against
+   * content-length, then counted while streaming) or a WebSocket message. Over it, the
+   * answer is abandoned and the call fails with a retryable `ResponseTooLarge`.
+   */
+  maxResponseBytes?: number;
+  /** Retries of a retryable error (unavailability, `Timeout`, `ResponseTooLarge`) in a row. */
   maxRetries?: number;
   concurrency?: number;
+}
+
+export interface BalanceOptions {
+  token: Hex;
+  account: Hex;
+  rpc?: string;
+  request?: Eip1193Request;
+  /** Aborting cancels the call at once; it rejects with `Aborted`. */
+  signal?: AbortSignal;
+  /** For the whole answer, in ms (default 10000); then a retryable `Timeout`. */
+  timeoutMs?: number;
+  /** The largest answer accepted, in bytes (default 16 MB); over it, `ResponseTooLarge`. */
+  maxResponseBytes?: number;
 }
 
 export type Status = 'syncing' | 'synced' | 'stalled' | 'stopped' | 'frozen';
@@ -304,13 +337,16 @@ export declare class TempoLightClient {
    * `account`'s balance of the TIP-20 `token`, proven at the verified head with `eth_getProof`
    * (over `rpc`/`request`, or the endpoint `follow()` uses).
    */
-  getVerifiedBalance(options: { token: Hex; account: Hex; rpc?: string; request?: Eip1193Request; timeoutMs?: number }): Promise<VerifiedBalance>;
+  getVerifiedBalance(options: BalanceOptions): Promise<VerifiedBalance>;
   readonly head: Head | null;
   readonly status: Status;
   readonly frozen: boolean;
   readonly idle: boolean;
   readonly network: { name: 'mainnet' | 'testnet' | 'custom'; chainId: bigint; epochLength: bigint };
-  /** Releases the wasm memory; safe to call twice. */
+  /**
+   * Releases the wasm memory; safe to call twice. Cancels the client's calls in flight: a
+   * `follow()` resolves, a `getVerifiedBalance()` rejects with `Aborted`.
+   */
   free(): void;
   /** Same as `free()`. */
   destroy(): void;

@@ -22,6 +22,6 @@ fi
 [ -x "$root/target/debug/tempo-light" ] || (cd "$root" && cargo build --locked -p tempo-light-cli)
 TEMPO_FIXTURE="$root/tests/fixtures/mainnet-block-32724390.json" \
 TEMPO_LIGHT_BIN="$root/target/debug/tempo-light" \
-  node $ws_flag --test package.test.mjs follow.test.mjs balance.test.mjs
+  node $ws_flag --test package.test.mjs follow.test.mjs balance.test.mjs hostile.test.mjs
 "$root/node_modules/.bin/tsc" --noEmit --strict --target es2022 --module nodenext --moduleResolution nodenext typecheck.ts
 echo "typecheck: examples/typecheck.ts compiles against the package's declarations"

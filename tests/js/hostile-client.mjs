@@ -1,0 +1,96 @@
+// The client side of tests/js/hostile.test.mjs, run in its own process so that its memory is
+// measured alone: `node hostile-client.mjs '<json case>'`. Starts a mainnet client at the
+// real block in TEMPO_FIXTURE, runs `follow()` or `getVerifiedBalance()` against the case's
+// server (optionally aborting or destroying the client after `stopAfterMs`), and prints one
+// line `RESULT {json}`: how it ended, when, the peak RSS and whether the state changed.
+// Run with --expose-gc, so that the baseline is taken after a collection.
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { TempoLightClient } from 'tempo-light';
+
+const PATH_USD = '0x20c0000000000000000000000000000000000000';
+const MB = 1024 * 1024;
+const spec = JSON.parse(process.argv[2]);
+const fixture = JSON.parse(readFileSync(process.env.TEMPO_FIXTURE, 'utf8'));
+
+const client = TempoLightClient.mainnet();
+client.onFinalization(fixture);
+const state = client.toState();
+const head = client.head;
+
+// An EIP-1193 request function that never answers.
+const request = spec.request === 'never' ? () => new Promise(() => {}) : undefined;
+
+// Warm up the runtime's fetch, web streams and WebSocket (Node compiles them on first use,
+// some 30 MB) on a benign server, so that the baseline includes them and the bound measures
+// what the hostile answer costs.
+{
+  const warm = createServer((req, res) => { req.resume(); res.end('{"jsonrpc":"2.0","id":1,"result":null}'); });
+  await new Promise((resolve) => warm.listen(0, '127.0.0.1', resolve));
+  const url = `127.0.0.1:${warm.address().port}`;
+  const reader = (await fetch(`http://${url}`, { method: 'POST', body: '{}' })).body.getReader();
+  while (!(await reader.read()).done);
+  if (typeof WebSocket === 'function') {
+    await new Promise((resolve) => { const ws = new WebSocket(`ws://${url}`); ws.onerror = ws.onclose = resolve; });
+  }
+  warm.closeAllConnections?.();
+  await new Promise((resolve) => warm.close(resolve));
+}
+
+globalThis.gc?.();
+const baseline = process.memoryUsage().rss;
+let sampled = baseline;
+const sampler = setInterval(() => { sampled = Math.max(sampled, process.memoryUsage().rss); }, 5);
+
+const controller = new AbortController();
+const errors = [];
+const options = {
+  rpc: request ? undefined : spec.url,
+  request,
+  signal: controller.signal,
+  timeoutMs: spec.timeoutMs,
+  maxResponseBytes: spec.maxResponseBytes,
+};
+let stoppedAt = null;
+if (spec.stop) {
+  setTimeout(() => {
+    stoppedAt = performance.now();
+    if (spec.stop === 'abort') controller.abort(); else client.destroy();
+  }, spec.stopAfterMs);
+}
+
+const started = performance.now();
+let outcome;
+try {
+  if (spec.mode === 'balance') {
+    await client.getVerifiedBalance({ token: PATH_USD, account: '0x00000000000000000000000000000000000000aa', ...options });
+  } else {
+    await client.follow({ ...options, maxRetries: spec.maxRetries ?? 0, pollMs: 50, onError: (e) => errors.push(e.code) });
+  }
+  outcome = { settled: 'resolved' };
+} catch (e) {
+  outcome = { settled: 'rejected', code: e?.code, retryable: e?.retryable, name: e?.name, message: String(e?.message).slice(0, 200) };
+}
+const ended = performance.now();
+clearInterval(sampler);
+sampled = Math.max(sampled, process.memoryUsage().rss);
+// The process's lifetime peak (resourceUsage().maxRSS) also counts the start (compiling the
+// wasm, verifying the fixture); it is reported, but the bound is on the samples taken from the
+// baseline on (every 5 ms, and at the end).
+const lifetimeMaxRss = process.resourceUsage().maxRSS * 1024;
+const alive = !!client.__wbg_ptr;
+
+console.log(`RESULT ${JSON.stringify({
+  ...outcome,
+  ms: Math.round(ended - started),
+  sinceStopMs: stoppedAt === null ? null : Math.round(ended - stoppedAt),
+  errors,
+  baselineMB: +(baseline / MB).toFixed(1),
+  peakMB: +(sampled / MB).toFixed(1),
+  overBaselineMB: +((sampled - baseline) / MB).toFixed(1),
+  lifetimeMaxRssMB: +(lifetimeMaxRss / MB).toFixed(1),
+  stateUnchanged: alive ? client.toState() === state : null,
+  headUnchanged: alive ? client.head?.hash === head.hash && client.head?.height === head.height : null,
+  status: client.status,
+})}`);
+process.exit(0);

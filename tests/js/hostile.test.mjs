@@ -1,0 +1,147 @@
+// The installed package against hostile JSON-RPC servers on 127.0.0.1 (issue 20): answers
+// that never end, drip, are huge or never come, over HTTP and WebSocket, and an EIP-1193
+// function that never answers. Each case runs the client in its own process
+// (hostile-client.mjs) to measure its memory alone, and checks: the call ends within
+// timeoutMs + 1 s with the typed, retryable error; the peak RSS stays under the cap + 50 MB
+// over the baseline; the state is unchanged; an abort or destroy() ends it within 100 ms.
+// Prints `hostile: <case> ended in N ms with CODE, peak rss M MB (+D MB)` for RELIABILITY.md.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { startHostile, MB } from './hostile-server.mjs';
+
+const CLIENT = fileURLToPath(new URL('./hostile-client.mjs', import.meta.url));
+const CAP = 16 * MB;
+const TIMEOUT_MS = 3000;
+// Node 20 has WebSocket behind a flag; newer Nodes have it built in.
+const WS_FLAG = spawnSync(process.execPath, ['--experimental-websocket', '-e', "typeof WebSocket === 'function' || process.exit(1)"]).status === 0
+  ? ['--experimental-websocket'] : [];
+
+/** Runs hostile-client.mjs with `spec` against a fresh `kind` server; resolves its RESULT. */
+async function run(kind, spec) {
+  const server = await startHostile(kind);
+  try {
+    const child = spawn(process.execPath, [...WS_FLAG, '--no-warnings', '--expose-gc', CLIENT, JSON.stringify({ url: server.url, ...spec })], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; });
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+    assert.ok(line, `the client process printed no result (exit ${code}): ${out}`);
+    return { ...JSON.parse(line.slice(7)), connections: server.connections() };
+  } finally {
+    await server.close();
+  }
+}
+
+function report(name, r) {
+  const how = r.settled === 'resolved' ? 'resolved' : r.code;
+  const stop = r.sinceStopMs === null ? '' : ` (${r.sinceStopMs} ms after the stop)`;
+  console.log(`hostile: ${name} ended in ${r.ms} ms${stop} with ${how}, peak rss ${r.peakMB} MB (+${r.overBaselineMB} MB over baseline ${r.baselineMB} MB; process lifetime max ${r.lifetimeMaxRssMB} MB)`);
+}
+
+/** The checks every bounded case shares. */
+function bounded(r, { code, timeoutMs = TIMEOUT_MS, cap = CAP, retries = 0 }) {
+  assert.equal(r.settled, 'rejected', `rejects (${JSON.stringify(r)})`);
+  assert.equal(r.name, 'TempoLightError');
+  assert.equal(r.code, code, r.message);
+  assert.equal(r.retryable, true, 'retryable, like other unavailability');
+  // Each try is bounded by the timeout; between tries follow() backs off 500 ms, 1 s, ...
+  const backoff = Array.from({ length: retries }, (_, i) => Math.min(250 * 2 ** (i + 1), 8000)).reduce((a, b) => a + b, 0);
+  assert.ok(r.ms < (retries + 1) * timeoutMs + backoff + 1000, `ended in ${r.ms} ms`);
+  assert.ok(r.overBaselineMB < cap / MB + 50, `peak rss ${r.peakMB} MB is ${r.overBaselineMB} MB over the baseline`);
+  assert.equal(r.stateUnchanged, true, 'the state did not change');
+  assert.equal(r.headUnchanged, true, 'the head did not change');
+}
+
+const CASES = [
+  // [name, server kind, client spec, expected code]
+  ['http endless chunked body', 'endless-chunked', {}, 'ResponseTooLarge'],
+  ['http one byte per second (content-length 1000, default 10 s timeout)', 'drip', { timeoutMs: undefined }, 'Timeout'],
+  ['http 200 MB body with content-length', 'huge-200mb', {}, 'ResponseTooLarge'],
+  ['http 200 MB chunked body', 'huge-200mb-chunked', {}, 'ResponseTooLarge'],
+  ['http headers then silence', 'headers-only', {}, 'Timeout'],
+  ['http server accepts and never answers', 'silent', {}, 'Timeout'],
+  ['http endless chunked body, maxResponseBytes 1 MB', 'endless-chunked', { maxResponseBytes: MB }, 'ResponseTooLarge'],
+  ['ws message that never ends (continuation frames forever)', 'ws-endless-message', {}, 'ResponseTooLarge'],
+  ['ws 20 MB message', 'ws-20mb-message', {}, 'ResponseTooLarge'],
+  ['ws 20 MB message, maxResponseBytes 1 MB', 'ws-20mb-message', { maxResponseBytes: MB }, 'ResponseTooLarge'],
+  ['ws server accepts and never answers a call', 'ws-silent', {}, 'Timeout'],
+];
+
+for (const [name, kind, spec, code] of CASES) {
+  test(`follow: ${name} ends with ${code}`, { timeout: 60000 }, async () => {
+    const timeoutMs = 'timeoutMs' in spec ? spec.timeoutMs : TIMEOUT_MS;
+    const r = await run(kind, { mode: 'follow', timeoutMs, ...spec });
+    report(`follow, ${name}`, r);
+    bounded(r, { code, timeoutMs: timeoutMs ?? 10000, cap: spec.maxResponseBytes ?? CAP });
+    assert.deepEqual(r.errors, [code], 'onError saw the error once');
+    assert.equal(r.status, 'stopped');
+  });
+}
+
+// A frame header claiming 2^63 bytes: the runtime itself refuses it (Node's undici: "payload
+// length > 2^31 bytes") and closes the connection before the package sees a message.
+for (const kind of ['ws-2pow63-header', 'ws-2pow63-header-msb']) {
+  test(`follow: ${kind} ends at once, connection refused by the runtime`, { timeout: 60000 }, async () => {
+    const r = await run(kind, { mode: 'follow', timeoutMs: TIMEOUT_MS });
+    report(`follow, ws frame header claiming ${kind.endsWith('msb') ? '2^63' : '2^63 - 1'} bytes`, r);
+    assert.ok(['RpcUnavailable', 'ResponseTooLarge'].includes(r.code), `a typed unavailability: ${JSON.stringify(r)}`);
+    bounded(r, { code: r.code });
+  });
+}
+
+test('follow retries a timeout like other unavailability (maxRetries 1)', { timeout: 60000 }, async () => {
+  const r = await run('silent', { mode: 'follow', timeoutMs: 1000, maxRetries: 1 });
+  report('follow, http never answers, maxRetries 1', r);
+  bounded(r, { code: 'Timeout', timeoutMs: 1000, retries: 1 });
+  assert.deepEqual(r.errors, ['Timeout', 'Timeout']);
+  assert.equal(r.connections, 2, 'asked twice');
+});
+
+test('follow over an EIP-1193 request that never answers ends with Timeout', { timeout: 60000 }, async () => {
+  const r = await run('silent', { mode: 'follow', request: 'never', timeoutMs: TIMEOUT_MS });
+  report('follow, EIP-1193 request never answers', r);
+  bounded(r, { code: 'Timeout' });
+});
+
+for (const [name, kind, code] of [['one byte per second', 'drip', 'Timeout'], ['endless chunked body', 'endless-chunked', 'ResponseTooLarge'], ['200 MB body', 'huge-200mb', 'ResponseTooLarge']]) {
+  test(`getVerifiedBalance: ${name} ends with ${code}`, { timeout: 60000 }, async () => {
+    const r = await run(kind, { mode: 'balance', timeoutMs: TIMEOUT_MS });
+    report(`getVerifiedBalance, ${name}`, r);
+    bounded(r, { code });
+  });
+}
+
+// Abort and destroy() cancel a call in flight at once. The bound is 100 ms from the stop.
+const STOPS = [
+  ['follow', 'drip', {}, 'http answer dripping'],
+  ['follow', 'silent', {}, 'http server never answering'],
+  ['follow', 'ws-silent', {}, 'ws server never answering'],
+  ['follow', 'silent', { request: 'never' }, 'EIP-1193 request never answering'],
+  ['balance', 'drip', {}, 'http answer dripping'],
+];
+for (const stop of ['abort', 'destroy']) {
+  for (const [mode, kind, spec, name] of STOPS) {
+    test(`${mode}: ${stop} during an ${name} ends it within 100 ms`, { timeout: 60000 }, async () => {
+      const r = await run(kind, { mode, timeoutMs: 10000, stop, stopAfterMs: 1000, ...spec });
+      report(`${mode === 'balance' ? 'getVerifiedBalance' : 'follow'}, ${stop} during ${name}`, r);
+      if (mode === 'follow') {
+        assert.equal(r.settled, 'resolved', `follow resolves when stopped: ${JSON.stringify(r)}`);
+        assert.deepEqual(r.errors, [], 'no callback after the stop');
+      } else {
+        assert.equal(r.settled, 'rejected');
+        assert.equal(r.code, 'Aborted');
+        assert.equal(r.retryable, false);
+      }
+      assert.ok(r.sinceStopMs < 100, `ended ${r.sinceStopMs} ms after the ${stop}`);
+      if (stop === 'abort') {
+        assert.equal(r.stateUnchanged, true);
+        assert.equal(r.headUnchanged, true);
+      } else {
+        assert.equal(r.stateUnchanged, null, 'destroyed');
+      }
+      assert.ok(r.overBaselineMB < CAP / MB + 50);
+    });
+  }
+}
