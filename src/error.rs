@@ -323,7 +323,43 @@ pub enum ClientError {
     },
     /// Saved state could not be restored.
     #[error("invalid saved state: {0}")]
-    State(String),
+    State(#[from] StateError),
+}
+
+/// Why saved state was refused (it is then left untouched: nothing is restored from it).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum StateError {
+    /// Not JSON, or JSON that is not a saved state (a missing, unknown or ill-typed field).
+    #[error("{0}")]
+    Malformed(DecodeError),
+    /// Saved by a version of tempo-light whose format this one does not read.
+    #[error("unsupported state version {0}")]
+    UnsupportedVersion(u32),
+    /// The network's epoch length is zero.
+    #[error("epoch length is zero")]
+    ZeroEpochLength,
+    /// Identities are not listed by ascending first epoch.
+    #[error("identities are not in epoch order")]
+    IdentitiesOutOfOrder,
+    /// More identities than a client ever keeps.
+    #[error("too many identities ({count}; at most {max})")]
+    TooManyIdentities {
+        /// How many the state lists.
+        count: usize,
+        /// The most a client keeps.
+        max: usize,
+    },
+    /// The window of recent block hashes is not ascending or too long.
+    #[error("recent window is malformed")]
+    MalformedRecentWindow,
+    /// The head's epoch is not the epoch of its height.
+    #[error("head epoch {epoch} does not match its height {height}")]
+    HeadEpochMismatch {
+        /// The head's height.
+        height: u64,
+        /// The epoch the state gives it.
+        epoch: u64,
+    },
 }
 
 impl ClientError {

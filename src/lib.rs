@@ -64,12 +64,12 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
-pub mod json;
+pub(crate) mod json;
 pub mod rpc;
 
 pub mod certificate;
 pub mod dkg;
-pub mod ed25519;
+pub(crate) mod ed25519;
 pub mod header;
 
 pub mod bls;
@@ -90,7 +90,7 @@ pub use bls::PublicKey;
 pub use certificate::Certificate;
 pub use client::{Event, LightClient, Request};
 pub use dkg::DkgOutcome;
-pub use error::ClientError;
+pub use error::{ClientError, StateError};
 pub use error::{DecodeError, Error, PointError, VerifyError};
 pub use header::TempoHeader;
 pub use network::{AnchoredIdentity, Network};

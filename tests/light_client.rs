@@ -639,3 +639,50 @@ fn the_head_state_root_survives_a_restart_and_old_state_asks_to_move_on() {
         Err(tempo_light::proof::ProofError::NoStateRoot(_))
     ));
 }
+
+#[test]
+fn bridges_forward_from_its_anchor_when_the_key_rotated_beyond_walking_back() {
+    // A new identity every 2 epochs for 100 epochs: the genesis identity last signed epoch 1,
+    // far more than MAX_PROBE_EPOCHS before the tip, so walking back cannot reach it.
+    let config = DevnetConfig {
+        epoch_length: 5,
+        full_dkg_every: 2,
+        seed: 7,
+        ..Default::default()
+    };
+    let mut chain = Chain::new(config);
+    for _ in 0..500 {
+        chain.produce();
+    }
+    let tip_epoch = chain.tip().certificate.as_ref().unwrap().epoch;
+    assert!(tip_epoch > tempo_light::client::MAX_PROBE_EPOCHS + 2);
+    let network = Network::custom(chain.config().chain_id, 5, chain.genesis_identity(), 0).unwrap();
+    let mut client = LightClient::new(network);
+    let mut events = Vec::new();
+    let mut requests = 0;
+    while let Some(request) = client.next_request() {
+        let answer = match request {
+            Request::LatestFinalization if client.head().is_some() => break,
+            Request::LatestFinalization => certified(chain.tip()),
+            Request::Finalization { height } => certified(chain.block(height).unwrap()),
+            Request::Headers { .. } => unreachable!("headers are asked only in every-header mode"),
+        };
+        events.extend(client.on_finalization(answer).unwrap());
+        requests += 1;
+        assert!(requests < 1_000, "no progress");
+    }
+    assert_eq!(client.head().unwrap().height, chain.tip().height());
+    // Every boundary from the anchor's was verified: one epoch transition per epoch, and a
+    // rotation every second one.
+    let learnt = transitions(&events);
+    assert_eq!(learnt.len() as u64, tip_epoch);
+    assert_eq!(
+        learnt.iter().filter(|(_, rotated)| *rotated).count() as u64,
+        tip_epoch / 2
+    );
+    assert_eq!(
+        client.state().identity_for(tip_epoch).unwrap(),
+        chain.identity(tip_epoch).unwrap(),
+        "the identity learnt for the tip's epoch is the chain's"
+    );
+}

@@ -529,6 +529,11 @@ impl LightClient {
                         Err(ClientError::Block(Error::Verify(VerifyError::BadSignature {
                             ..
                         }))) if !confirm && can_go_back => walk_back(self),
+                        Err(
+                            refusal @ ClientError::Block(Error::Verify(VerifyError::BadSignature {
+                                ..
+                            })),
+                        ) if !confirm => self.bridge_from_anchor(tip, refusal),
                         other => other,
                     }
                 }
@@ -579,8 +584,35 @@ impl LightClient {
                 };
                 Ok(Vec::new())
             }
+            Err(refusal @ Error::Verify(VerifyError::BadSignature { .. })) => {
+                self.bridge_from_anchor(block, refusal.into())
+            }
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// A fresh client whose anchor identity does not sign the tip, and no boundary within
+    /// reach walking back does either (the key rotated more than [`MAX_PROBE_EPOCHS`] epochs
+    /// ago, as on a chain that rotates often): bridge forward from the anchor instead. The
+    /// boundary of the anchor's first epoch is verified under the anchor identity, and every
+    /// later one under the identity learnt from the boundary before it, up to the tip, as
+    /// if the client had followed the chain from there. Anything else keeps `refusal`.
+    fn bridge_from_anchor(
+        &mut self,
+        tip: CertifiedBlock,
+        refusal: ClientError,
+    ) -> Result<Vec<Event>, ClientError> {
+        let tip_epoch = tip.certificate.epoch;
+        let fresh = self.state.head.is_none() && self.state.registered_through.is_none();
+        let Ok(anchor) = self.state.network.builtin_identity(tip_epoch).cloned() else {
+            return Err(refusal);
+        };
+        if !fresh || anchor.from_epoch >= tip_epoch {
+            return Err(refusal);
+        }
+        self.state.anchor(anchor.from_epoch, anchor.identity);
+        self.sync = Sync::Idle;
+        self.continue_to(tip)
     }
 
     /// The last epoch whose identity the client has bridged to, if any. A client anchored by
@@ -696,10 +728,19 @@ impl LightClient {
             }
         }
         let events = if self.state.head.is_none_or(|h| h.height < verified.height) {
+            let block_epoch = verified.epoch;
             let mut advanced = self.advance(verified, resume, seen_ms)?;
-            // The boundary block's own finality first, then the epoch it opens.
+            // Epochs up to the block's own (learnt on the way to it) come before its
+            // finality; the epoch a boundary block opens comes right after it.
+            let (earlier, opened): (Vec<Event>, Vec<Event>) =
+                registered.into_iter().partition(|event| match event {
+                    Event::EpochTransition { epoch, .. }
+                    | Event::PresetIdentityDiffers { epoch, .. } => *epoch <= block_epoch,
+                    _ => false,
+                });
             let at = usize::from(matches!(advanced.first(), Some(Event::Finalized { .. })));
-            advanced.splice(at..at, registered);
+            advanced.splice(at..at, opened);
+            advanced.splice(0..0, earlier);
             advanced
         } else if let Some(tip) = resume {
             let mut events = registered;
@@ -883,7 +924,7 @@ fn register_outcome(
 /// Checks that `headers` are exactly heights `from..=to`, each the parent of the next, and
 /// that the last one hashes to `tip`. Authenticates the whole run if `tip` is trusted;
 /// returns the headers' hashes, each computed once.
-pub fn authenticate_run(
+pub(crate) fn authenticate_run(
     headers: &[TempoHeader],
     from: u64,
     to: u64,

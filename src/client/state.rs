@@ -8,14 +8,19 @@
 
 use crate::{
     bls::PublicKey,
-    error::{ClientError, VerifyError},
+    error::{ClientError, StateError, VerifyError},
     network::{AnchoredIdentity, Network},
 };
 use crate::{
     error::DecodeError,
     json::{self, array, invalid, object},
 };
-use alloc::{collections::VecDeque, format, string::String, vec::Vec};
+use alloc::{
+    collections::VecDeque,
+    format,
+    string::{String, ToString},
+    vec::Vec,
+};
 use alloy_primitives::B256;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -193,6 +198,22 @@ impl TrustState {
         });
     }
 
+    /// Trusts `identity` for `epoch` as the anchor to bridge forward from: the epoch counts
+    /// as registered, with no announcement yet (the first outcome learnt from its boundary
+    /// is part of the anchor, as for a client anchored at a boundary).
+    pub(crate) fn anchor(&mut self, epoch: u64, identity: PublicKey) {
+        if self.runs.last().is_none_or(|r| r.identity != identity) {
+            self.runs.push(IdentityRun {
+                from_epoch: epoch,
+                identity,
+            });
+            if self.runs.len() > MAX_IDENTITY_RUNS {
+                self.runs.remove(0);
+            }
+        }
+        self.registered_through = Some(epoch);
+    }
+
     /// Records a finalized block (for the head and the equivocation window).
     pub(crate) fn remember(&mut self, height: u64, hash: B256) {
         if self.recent.iter().any(|(h, _)| *h == height) {
@@ -248,42 +269,43 @@ impl TrustState {
 
     /// Restores from [`Self::to_json`]'s output, checking it is well-formed and coherent.
     pub fn from_json(text: &str) -> Result<Self, ClientError> {
-        let value: Value =
-            serde_json::from_str(text).map_err(|e| ClientError::State(format!("{e}")))?;
-        let saved = read_saved(&value).map_err(|e| ClientError::State(format!("{e}")))?;
+        let value: Value = serde_json::from_str(text)
+            .map_err(|e| StateError::Malformed(DecodeError::Json(e.to_string())))?;
+        let saved = read_saved(&value).map_err(StateError::Malformed)?;
         Self::restore(saved)
     }
 
     /// Checks a read state for coherence and builds the trust state from it.
     fn restore(saved: Saved) -> Result<Self, ClientError> {
         if saved.version != STATE_VERSION {
-            return Err(ClientError::State(format!(
-                "unsupported state version {}",
-                saved.version
-            )));
+            return Err(StateError::UnsupportedVersion(saved.version).into());
         }
         let n = saved.network;
         if n.epoch_length == 0 {
-            return Err(ClientError::State("epoch length is zero".into()));
+            return Err(StateError::ZeroEpochLength.into());
         }
         let ascending =
             |runs: &[IdentityRun]| runs.windows(2).all(|w| w[0].from_epoch < w[1].from_epoch);
         if !ascending(&n.builtin) || !ascending(&saved.identities) {
-            return Err(ClientError::State(
-                "identities are not in epoch order".into(),
-            ));
+            return Err(StateError::IdentitiesOutOfOrder.into());
         }
         if saved.identities.len() > MAX_IDENTITY_RUNS {
-            return Err(ClientError::State("too many identities".into()));
+            return Err(StateError::TooManyIdentities {
+                count: saved.identities.len(),
+                max: MAX_IDENTITY_RUNS,
+            }
+            .into());
         }
         if saved.recent.windows(2).any(|w| w[0].0 >= w[1].0) || saved.recent.len() > RECENT_WINDOW {
-            return Err(ClientError::State("recent window is malformed".into()));
+            return Err(StateError::MalformedRecentWindow.into());
         }
         if let Some(head) = saved.head {
             if crate::epoch::epoch_of(n.epoch_length, head.height) != Ok(head.epoch) {
-                return Err(ClientError::State(
-                    "head epoch does not match its height".into(),
-                ));
+                return Err(StateError::HeadEpochMismatch {
+                    height: head.height,
+                    epoch: head.epoch,
+                }
+                .into());
             }
         }
         let name = match n.name.as_str() {
@@ -549,7 +571,9 @@ mod tests {
             let text = case.to_string();
             let ours = TrustState::from_json(&text);
             let reference = serde_json::from_str::<Saved>(&text)
-                .map_err(|e| ClientError::State(format!("{e}")))
+                .map_err(|e| {
+                    ClientError::from(StateError::Malformed(DecodeError::Json(e.to_string())))
+                })
                 .and_then(TrustState::restore);
             match (&ours, &reference) {
                 (Ok(a), Ok(b)) => {

@@ -632,12 +632,48 @@ pub fn event_json(event: &Event) -> Value {
     serde_json::to_value(event).unwrap_or(Value::Null)
 }
 
+/// What a `follow` run verified, for a summary.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Tally {
+    /// Blocks proven final (each by its own certificate).
+    pub blocks: u64,
+    /// The first and the last of them.
+    pub heights: Option<(u64, u64)>,
+    /// Epochs entered (each learnt from a boundary block verified under the previous one).
+    pub epochs: u64,
+    /// Of those, the ones with a new network identity.
+    pub rotations: u64,
+}
+
+impl Tally {
+    fn count(&mut self, event: &Event) {
+        match event {
+            Event::Finalized { height, .. } => {
+                self.blocks += 1;
+                let first = self.heights.map_or(*height, |(first, _)| first);
+                self.heights = Some((first, *height));
+            }
+            Event::EpochTransition { rotated, .. } => {
+                self.epochs += 1;
+                self.rotations += u64::from(*rotated);
+            }
+            _ => {}
+        }
+    }
+}
+
 /// `tempo-light follow`.
 pub fn run(args: Args, stop: &AtomicBool) -> ExitCode {
+    run_tallied(args, stop).0
+}
+
+/// `tempo-light follow`, and what it verified.
+pub fn run_tallied(args: Args, stop: &AtomicBool) -> (ExitCode, Tally) {
     let json = args.json;
+    let mut tally = Tally::default();
     let network = match args.trust.network() {
         Ok(network) => network,
-        Err(message) => return fail(json, &FollowError::Usage(message)),
+        Err(message) => return (fail(json, &FollowError::Usage(message)), tally),
     };
     let terminal = !json && std::io::stdout().is_terminal();
     let custom = network.name == "custom";
@@ -645,6 +681,7 @@ pub fn run(args: Args, stop: &AtomicBool) -> ExitCode {
         let mut stdout = std::io::stdout().lock();
         match output {
             Output::Event(event, stats) => {
+                tally.count(event);
                 // A custom network's "preset" is the identity the user gave: rotations away from
                 // it are expected, not a stale build.
                 if !json && custom && matches!(event, Event::PresetIdentityDiffers { .. }) {
@@ -688,10 +725,11 @@ pub fn run(args: Args, stop: &AtomicBool) -> ExitCode {
     if terminal {
         println!();
     }
-    match result {
+    let code = match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(json, &e),
-    }
+    };
+    (code, tally)
 }
 
 fn fail(json: bool, error: &FollowError) -> ExitCode {
