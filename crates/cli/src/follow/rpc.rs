@@ -27,13 +27,16 @@ pub enum RpcError {
     },
     /// The answer is not JSON-RPC at all (a broken or lying server).
     Malformed(String),
+    /// The answer is `null` where a block was asked for: a node that has published the
+    /// block's finalization but not executed it yet. Try again later.
+    NotThereYet(String),
 }
 
 impl RpcError {
     /// Whether the same call may succeed later.
     pub fn retryable(&self) -> bool {
         match self {
-            Self::Transport(_) => true,
+            Self::Transport(_) | Self::NotThereYet(_) => true,
             Self::Server { code, .. } => *code == 204 || *code == 503,
             Self::Malformed(_) => false,
         }
@@ -46,6 +49,7 @@ impl std::fmt::Display for RpcError {
             Self::Transport(e) => write!(f, "transport error: {e}"),
             Self::Server { code, message } => write!(f, "RPC error {code}: {message}"),
             Self::Malformed(e) => write!(f, "malformed answer: {e}"),
+            Self::NotThereYet(e) => write!(f, "not there yet: {e}"),
         }
     }
 }
@@ -221,6 +225,58 @@ impl Ws {
                 return response_result(value);
             }
         }
+    }
+
+    /// Calls `method` once per entry of `params`, pipelined: every request is sent before the
+    /// answers are read, so a run of calls costs one round trip rather than one each. The
+    /// answers come back in the order of `params`; a transport failure fails them all.
+    pub fn call_many(
+        &mut self,
+        method: &str,
+        params: &[Value],
+    ) -> Result<Vec<Result<Value, RpcError>>, RpcError> {
+        let first = self.next_id;
+        self.next_id += params.len() as u64;
+        for (i, p) in params.iter().enumerate() {
+            let request =
+                json!({"jsonrpc": "2.0", "id": first + i as u64, "method": method, "params": p});
+            self.socket
+                .write(Message::text(request.to_string()))
+                .map_err(ws_error)?;
+        }
+        self.socket.flush().map_err(ws_error)?;
+        let mut answers: Vec<Option<Result<Value, RpcError>>> = vec![None; params.len()];
+        let mut missing = params.len();
+        let deadline = Instant::now() + self.timeout;
+        while missing > 0 {
+            let Some(value) = self.read(deadline)? else {
+                return Err(RpcError::Transport(format!(
+                    "{missing} of {} answers to {method} did not come in time",
+                    params.len()
+                )));
+            };
+            if self.is_notification(&value) {
+                if self.events.len() >= MAX_QUEUED_EVENTS {
+                    self.events.pop_front();
+                }
+                self.events.push_back(value);
+                continue;
+            }
+            let slot = value
+                .get("id")
+                .and_then(Value::as_u64)
+                .and_then(|id| id.checked_sub(first))
+                .and_then(|i| usize::try_from(i).ok())
+                .and_then(|i| answers.get_mut(i));
+            if let Some(slot @ None) = slot {
+                *slot = Some(response_result(value));
+                missing -= 1;
+            }
+        }
+        Ok(answers
+            .into_iter()
+            .map(|a| a.unwrap_or_else(|| Err(RpcError::Transport("no answer".into()))))
+            .collect())
     }
 
     /// Subscribes to consensus events; an error means the endpoint refused.
