@@ -32,7 +32,10 @@ fn follower_node() -> Devnet {
         "--execution-lag-ms",
         "300",
     ]);
-    assert!(devnet.ws_port.is_some(), "the devnet names its WebSocket port");
+    assert!(
+        devnet.ws_port.is_some(),
+        "the devnet names its WebSocket port"
+    );
     devnet
 }
 
@@ -159,7 +162,11 @@ fn follows_every_header_over_the_websocket_only_port() {
     let devnet = follower_node();
     devnet.wait_for(8);
     // Every call (finalizations, header runs) must go over the WebSocket: the port refuses HTTP.
-    let out = follow(&devnet, &devnet.ws_url(), &["--every-header", "--until", "30"]);
+    let out = follow(
+        &devnet,
+        &devnet.ws_url(),
+        &["--every-header", "--until", "30"],
+    );
     assert_success(&out);
     let lines = json_lines(&out);
     let heights = proven_heights(&lines);

@@ -79,6 +79,7 @@ type Rule = dyn Fn(&str, u64) -> Option<Value> + Send + Sync;
 struct NodeProxy {
     port: u16,
     stop: Arc<AtomicBool>,
+    calls: Arc<Mutex<HashMap<String, u64>>>,
 }
 
 impl Drop for NodeProxy {
@@ -96,18 +97,24 @@ impl NodeProxy {
         let rule: Arc<Rule> = Arc::from(rule);
         let calls = Arc::new(Mutex::new(HashMap::<String, u64>::new()));
         let flag = stop.clone();
+        let counts = calls.clone();
         std::thread::spawn(move || {
             while !flag.load(Ordering::Relaxed) {
                 match listener.accept() {
                     Ok((stream, _)) => {
-                        let (rule, calls, flag) = (rule.clone(), calls.clone(), flag.clone());
+                        let (rule, calls, flag) = (rule.clone(), counts.clone(), flag.clone());
                         std::thread::spawn(move || serve(stream, upstream, &*rule, &calls, &flag));
                     }
                     Err(_) => std::thread::sleep(Duration::from_millis(5)),
                 }
             }
         });
-        Self { port, stop }
+        Self { port, stop, calls }
+    }
+
+    /// How many calls of `method` it has received.
+    fn calls(&self, method: &str) -> u64 {
+        self.calls.lock().unwrap().get(method).copied().unwrap_or(0)
     }
 
     fn url(&self) -> String {
@@ -185,7 +192,8 @@ fn serve(
             "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
             answer.len()
         );
-        if stream.write_all(head.as_bytes()).is_err() || stream.write_all(answer.as_bytes()).is_err()
+        if stream.write_all(head.as_bytes()).is_err()
+            || stream.write_all(answer.as_bytes()).is_err()
         {
             return;
         }
@@ -213,7 +221,12 @@ fn follow(devnet: &Devnet, rpc: &str, extra: &[&str]) -> std::process::Output {
 }
 
 fn balance(devnet: &Devnet, rpc: &str, extra: &[&str]) -> std::process::Output {
-    let mut args: Vec<String> = vec!["balance".into(), "--json".into(), "--rpc".into(), rpc.into()];
+    let mut args: Vec<String> = vec![
+        "balance".into(),
+        "--json".into(),
+        "--rpc".into(),
+        rpc.into(),
+    ];
     args.extend(devnet.trust_args());
     args.extend(extra.iter().map(|s| s.to_string()));
     args.extend([
@@ -279,9 +292,13 @@ fn devnet_block_headers_carry_the_node_fields_beside_the_hashed_ones() {
     let parsed = tempo_light::TempoHeader::from_value(header.clone()).unwrap();
     assert_eq!(format!("{:#x}", parsed.hash()), header["hash"]);
     // By hash: the same header; an unknown hash: null.
-    let by_hash = devnet.call("eth_getBlockByHash", json!([header["hash"], false]))["result"].clone();
+    let by_hash =
+        devnet.call("eth_getBlockByHash", json!([header["hash"], false]))["result"].clone();
     assert_eq!(by_hash, header);
-    let unknown = devnet.call("eth_getBlockByHash", json!([format!("0x{}", "ab".repeat(32)), false]));
+    let unknown = devnet.call(
+        "eth_getBlockByHash",
+        json!([format!("0x{}", "ab".repeat(32)), false]),
+    );
     assert!(unknown["result"].is_null());
 }
 
@@ -344,24 +361,36 @@ fn consensus_missing_503_with_data_is_retried() {
 #[test]
 fn a_null_header_is_retried_until_the_block_is_executed() {
     let devnet = devnet();
-    let proxy = NodeProxy::start(
-        devnet.port,
-        Box::new(|method, nth| (method == "eth_getBlockByNumber" && nth < 3).then(null)),
-    );
-    let out = follow(&devnet, &proxy.url(), &["--every-header", "--until", "16"]);
-    assert_success(&out);
-    assert!(notes(&out).contains("null"), "{}", notes(&out));
-    // And by hash (--from-block), the first answer null.
+    // --from-block fetches its anchor by hash, then the headers from its epoch's boundary
+    // up by number: the first answers to both are null.
     let hash = devnet.call("eth_getBlockByNumber", json!(["0x8", false]))["result"]["hash"]
         .as_str()
         .unwrap()
         .to_string();
     let proxy = NodeProxy::start(
         devnet.port,
-        Box::new(|method, nth| (method == "eth_getBlockByHash" && nth < 1).then(null)),
+        Box::new(|method, nth| {
+            let first = match method {
+                "eth_getBlockByHash" => 1,
+                "eth_getBlockByNumber" => 3,
+                _ => 0,
+            };
+            (nth < first).then(null)
+        }),
     );
-    let out = follow(&devnet, &proxy.url(), &["--from-block", &hash, "--until", "16"]);
+    let out = follow(
+        &devnet,
+        &proxy.url(),
+        &["--from-block", &hash, "--every-header", "--until", "16"],
+    );
     assert_success(&out);
+    let notes = notes(&out);
+    assert!(
+        notes.contains("eth_getBlockByHash answered null"),
+        "{notes}"
+    );
+    // Three null header answers, then the run of headers 5..=7 and the anchor's successors.
+    assert!(proxy.calls("eth_getBlockByNumber") >= 3 + 3, "{notes}");
 }
 
 #[test]
@@ -376,7 +405,10 @@ fn a_header_that_stays_null_ends_as_unavailable_after_the_retries() {
     let lines = json_lines(&out);
     let error = lines.iter().find(|l| l["type"] == "error").unwrap();
     assert!(
-        error["error"].as_str().unwrap().contains("gave up after 3 attempts"),
+        error["error"]
+            .as_str()
+            .unwrap()
+            .contains("gave up after 3 attempts"),
         "{error}"
     );
 }
