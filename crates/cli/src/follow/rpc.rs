@@ -141,10 +141,50 @@ fn ws_error(e: tungstenite::Error) -> RpcError {
     RpcError::Transport(e.to_string())
 }
 
+/// A TCP connection to a `ws(s)://` URL's host, with a connect timeout (tungstenite's own
+/// `connect` has none).
+fn tcp_connect(url: &str, timeout: Duration) -> Result<TcpStream, RpcError> {
+    use std::net::ToSocketAddrs;
+    let uri: tungstenite::http::Uri = url
+        .parse()
+        .map_err(|e| RpcError::Transport(format!("bad URL {url}: {e}")))?;
+    let host = uri
+        .host()
+        .ok_or_else(|| RpcError::Transport(format!("no host in {url}")))?
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    let port = uri
+        .port_u16()
+        .unwrap_or(if uri.scheme_str() == Some("wss") {
+            443
+        } else {
+            80
+        });
+    let addrs = (host, port)
+        .to_socket_addrs()
+        .map_err(|e| RpcError::Transport(format!("cannot resolve {host}: {e}")))?;
+    let mut last = None;
+    for addr in addrs.take(8) {
+        match TcpStream::connect_timeout(&addr, timeout.max(Duration::from_millis(1))) {
+            Ok(stream) => return Ok(stream),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(RpcError::Transport(match last {
+        Some(e) => format!("cannot connect to {url}: {e}"),
+        None => format!("{host} has no address"),
+    }))
+}
+
 impl Ws {
-    /// Connects to a `ws://` or `wss://` URL.
+    /// Connects to a `ws://` or `wss://` URL; the TCP connection, the TLS and WebSocket
+    /// handshakes each time out after `timeout`.
     pub fn connect(url: &str, timeout: Duration) -> Result<Self, RpcError> {
-        let (mut socket, _) = tungstenite::connect(url).map_err(ws_error)?;
+        let stream = tcp_connect(url, timeout)?;
+        let _ = stream.set_read_timeout(Some(timeout.max(Duration::from_millis(1))));
+        let _ = stream.set_write_timeout(Some(timeout.max(Duration::from_millis(1))));
+        let (mut socket, _) = tungstenite::client_tls(url, stream)
+            .map_err(|e| RpcError::Transport(format!("WebSocket handshake with {url}: {e}")))?;
         set_read_timeout(&mut socket, timeout);
         if let MaybeTlsStream::Plain(s) = socket.get_mut() {
             let _ = s.set_write_timeout(Some(timeout));
