@@ -52,6 +52,7 @@ pub fn run(args: Args, stop: &AtomicBool) -> ExitCode {
             chain_id: handle.chain_id,
         },
         rpc: Some(handle.http_url()),
+        http: None,
         from_block: None,
         state: None,
         every_header: false,
@@ -70,6 +71,8 @@ pub fn run(args: Args, stop: &AtomicBool) -> ExitCode {
         let balance_args = balance::Args {
             trust,
             rpc: Some(handle.http_url()),
+            http: None,
+            retries: 8,
             token: format!("{:#x}", tempo_light::tip20::PATH_USD),
             account: format!("{:#x}", tempo_light_devnet::state::holder(0)),
             state: None,

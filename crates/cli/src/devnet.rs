@@ -39,6 +39,21 @@ pub struct Args {
     /// Genesis timestamp in ms since the Unix epoch (default: now; fix it for byte-identical chains).
     #[arg(long)]
     pub genesis_timestamp_ms: Option<u64>,
+    /// Follower-node mode: serve WebSocket on this port of its own, as reth does (0 picks a
+    /// free one). Then --port serves HTTP only and refuses WebSocket upgrades, and this port
+    /// refuses plain HTTP.
+    #[arg(long, value_name = "P")]
+    pub ws_port: Option<u16>,
+    /// Follower-node mode: eth_getProof refuses blocks more than N behind the execution head
+    /// with reth's -32602 "distance to target block exceeds maximum proof window" (0 is reth's
+    /// default --rpc.eth-proof-window: the execution head only). Default: any block.
+    #[arg(long, value_name = "N")]
+    pub proof_window: Option<u64>,
+    /// Follower-node mode: publish each finalization M ms before its block is executed; until
+    /// then eth_getBlockByNumber/eth_getBlockByHash answer null for it, eth_getProof at it
+    /// answers -32001 "header not found", and eth_blockNumber (the execution head) trails.
+    #[arg(long, value_name = "M", default_value_t = 0)]
+    pub execution_lag_ms: u64,
     /// Inject a fault: KIND[@N], repeatable. Block faults (corrupt-certificate,
     /// certificate-for-another-block, header-mismatch, wrong-epoch, withhold-boundary) apply to
     /// block N or, without @N, to every block. Chain faults: unannounced-rotation@EPOCH,
@@ -62,6 +77,9 @@ impl Args {
             retain: self.retain,
             chain_id: self.chain_id,
             genesis_timestamp_ms: self.genesis_timestamp_ms,
+            ws_port: self.ws_port,
+            proof_window: self.proof_window,
+            execution_lag_ms: self.execution_lag_ms,
             faults: self.faults.clone(),
         }
     }
@@ -82,11 +100,35 @@ pub fn run(args: Args, stop: &AtomicBool) -> ExitCode {
         }
     };
     let mut out = std::io::stdout().lock();
-    let _ = writeln!(
-        out,
-        "tempo-light devnet listening on http://{0} (ws://{0})",
-        handle.addr
-    );
+    match handle.ws_addr {
+        Some(ws) => {
+            let _ = writeln!(
+                out,
+                "tempo-light devnet listening on http://{} (HTTP only; WebSocket on ws://{ws})",
+                handle.addr
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "tempo-light devnet listening on http://{0} (ws://{0})",
+                handle.addr
+            );
+        }
+    }
+    if let Some(window) = args.proof_window {
+        let _ = writeln!(
+            out,
+            "eth_getProof window: {window} blocks behind the execution head"
+        );
+    }
+    if args.execution_lag_ms > 0 {
+        let _ = writeln!(
+            out,
+            "execution lag: {} ms after each finalization",
+            args.execution_lag_ms
+        );
+    }
     let _ = writeln!(out, "chain id: {}", handle.chain_id);
     let _ = writeln!(out, "epoch length: {}", handle.epoch_length);
     let _ = writeln!(

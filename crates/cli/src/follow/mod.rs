@@ -28,9 +28,15 @@ use tempo_light::{
 pub struct Args {
     #[command(flatten)]
     pub trust: TrustArgs,
-    /// JSON-RPC endpoint: `http(s)://` to poll, `ws(s)://` to subscribe (defaults to the network's public endpoint).
+    /// JSON-RPC endpoint: `http(s)://` to poll, `ws(s)://` to subscribe and make every call
+    /// over that WebSocket (defaults to the network's public endpoint).
     #[arg(long)]
     pub rpc: Option<String>,
+    /// With a `ws(s)://` --rpc: an HTTP endpoint of the same node for the calls (headers,
+    /// finalizations, proofs), the WebSocket then only carrying the subscription. A node
+    /// serves HTTP and WebSocket on separate ports, so this is never guessed from --rpc.
+    #[arg(long, value_name = "URL")]
+    pub http: Option<String>,
     /// Start from this trusted block hash (its epoch's boundary is fetched and authenticated).
     #[arg(long)]
     pub from_block: Option<String>,
@@ -49,7 +55,9 @@ pub struct Args {
     /// Timeout of each RPC call, in milliseconds.
     #[arg(long, default_value_t = 10_000)]
     pub timeout_ms: u64,
-    /// Retries of an unavailable answer (204, 503, timeouts, lost connections) before giving up.
+    /// Retries of an unavailable answer (204, 503, `null` for a block not executed yet,
+    /// timeouts, lost connections) before giving up; backoff from 100 ms doubling to 1 s, so
+    /// the default 8 gives up on a dead endpoint in about 6 s.
     #[arg(long, default_value_t = 8)]
     pub retries: u32,
     /// Polling interval when no new block is final yet, in milliseconds.
@@ -118,6 +126,11 @@ impl std::fmt::Display for FollowError {
     }
 }
 
+/// The error after the last of `attempts` attempts failed with `e`.
+fn gave_up(e: &RpcError, attempts: u32) -> FollowError {
+    FollowError::Unavailable(format!("{e} (gave up after {attempts} attempts)"))
+}
+
 fn classify(e: RpcError) -> FollowError {
     match e {
         RpcError::Malformed(m) => FollowError::Malformed(m),
@@ -140,14 +153,28 @@ fn now_ms() -> u64 {
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
-/// The connection: HTTP, or a WebSocket (with an HTTP endpoint beside it for header runs).
+/// The connection: HTTP, or a WebSocket (with, if the user gave one, an HTTP endpoint beside
+/// it for the calls).
 enum Conn {
     Http(Http),
     Ws {
         ws: Option<Box<Ws>>,
         url: String,
-        http: Http,
+        http: Option<Http>,
     },
+}
+
+/// The pause before retry number `attempt` (1-based): 100 ms doubling to at most 1 s.
+pub fn backoff(attempt: u32) -> Duration {
+    Duration::from_millis((100u64 << attempt.saturating_sub(1).min(4)).min(1_000))
+}
+
+/// A transient `null`: a node that has published a block's finalization but not executed it
+/// yet answers `null` for its header.
+fn not_there_yet(method: &str) -> RpcError {
+    RpcError::NotThereYet(format!(
+        "{method} answered null (the block is not executed yet)"
+    ))
 }
 
 /// Follows a chain, printing (or handing to `sink`) what is proven.
@@ -197,17 +224,31 @@ impl<'a> Follower<'a> {
                 .to_string(),
         };
         let timeout = Duration::from_millis(args.timeout_ms.max(1));
+        let is_http = |u: &str| u.starts_with("http://") || u.starts_with("https://");
         let (conn, subscribe) = if url.starts_with("ws://") || url.starts_with("wss://") {
-            let http_url = url.replacen("ws", "http", 1);
+            let http = match &args.http {
+                Some(h) if is_http(h) => Some(Http::new(h, timeout)),
+                Some(h) => {
+                    return Err(FollowError::Usage(format!(
+                        "--http must be an http(s):// URL, not {h}"
+                    )))
+                }
+                None => None,
+            };
             (
                 Conn::Ws {
                     ws: None,
                     url: url.clone(),
-                    http: Http::new(&http_url, timeout),
+                    http,
                 },
                 true,
             )
-        } else if url.starts_with("http://") || url.starts_with("https://") {
+        } else if is_http(&url) {
+            if args.http.is_some() {
+                return Err(FollowError::Usage(
+                    "--http goes with a ws(s):// --rpc (the calls already go over HTTP)".into(),
+                ));
+            }
             (Conn::Http(Http::new(&url, timeout)), false)
         } else {
             return Err(FollowError::Usage(format!(
@@ -271,7 +312,7 @@ impl<'a> Follower<'a> {
         let trusted: alloy_primitives::B256 = hash.parse().map_err(|_| {
             FollowError::Usage(format!("--from-block {hash} is not a 32-byte hash"))
         })?;
-        let value = self.call(
+        let value = self.call_present(
             "eth_getBlockByHash",
             json!([format!("{trusted:#x}"), false]),
         )?;
@@ -300,38 +341,65 @@ impl<'a> Follower<'a> {
 
     /// One call, retried with backoff while the answer is merely unavailable.
     pub fn call(&mut self, method: &str, params: Value) -> Result<Value, FollowError> {
+        self.call_retrying(method, params, false)
+    }
+
+    /// As [`Self::call`], but a `null` answer (a block the node has not executed yet) is
+    /// retried like 204/503 too.
+    pub fn call_present(&mut self, method: &str, params: Value) -> Result<Value, FollowError> {
+        self.call_retrying(method, params, true)
+    }
+
+    /// One attempt of a call over the connection (connecting the WebSocket if needed).
+    pub fn call_once(&mut self, method: &str, params: Value) -> Result<Value, RpcError> {
+        let timeout = Duration::from_millis(self.args.timeout_ms.max(1));
+        match &mut self.conn {
+            Conn::Http(http)
+            | Conn::Ws {
+                http: Some(http), ..
+            } => http.call(method, params),
+            Conn::Ws { ws, url, .. } => {
+                if ws.is_none() {
+                    *ws = Some(Box::new(Ws::connect(url, timeout)?));
+                }
+                let result = ws.as_mut().map_or_else(
+                    || Err(RpcError::Transport("not connected".into())),
+                    |ws| ws.call(method, params),
+                );
+                if matches!(result, Err(RpcError::Transport(_))) {
+                    *ws = None; // reconnect (and resubscribe) next time
+                }
+                result
+            }
+        }
+    }
+
+    fn call_retrying(
+        &mut self,
+        method: &str,
+        params: Value,
+        null_is_transient: bool,
+    ) -> Result<Value, FollowError> {
         let mut attempt = 0;
         loop {
-            let result = match &mut self.conn {
-                Conn::Http(http) => http.call(method, params.clone()),
-                Conn::Ws { ws, url, .. } => {
-                    if ws.is_none() {
-                        let timeout = Duration::from_millis(self.args.timeout_ms.max(1));
-                        *ws = Some(Box::new(Ws::connect(url, timeout).map_err(classify)?));
-                    }
-                    let result = ws.as_mut().map_or_else(
-                        || Err(RpcError::Transport("not connected".into())),
-                        |ws| ws.call(method, params.clone()),
-                    );
-                    if matches!(result, Err(RpcError::Transport(_))) {
-                        *ws = None; // reconnect (and resubscribe) next time
-                    }
-                    result
-                }
+            let result = match self.call_once(method, params.clone()) {
+                Ok(Value::Null) if null_is_transient => Err(not_there_yet(method)),
+                other => other,
             };
             match result {
                 Ok(value) => return Ok(value),
                 Err(e) if e.retryable() && attempt < self.args.retries => {
                     attempt += 1;
-                    let backoff = Duration::from_millis((250u64 << attempt.min(5)).min(8_000));
+                    let pause = backoff(attempt);
                     (self.sink)(&Output::Note(format!(
                         "{e}; retry {attempt} in {} ms",
-                        backoff.as_millis()
+                        pause.as_millis()
                     )));
-                    if self.sleep(backoff) {
+                    if self.sleep(pause) {
                         return Err(FollowError::Unavailable("stopped".into()));
                     }
                 }
+                Err(e) if e.retryable() => return Err(gave_up(&e, attempt + 1)),
                 Err(e) => return Err(classify(e)),
             }
         }
@@ -351,15 +419,21 @@ impl<'a> Follower<'a> {
         self.stop.load(Ordering::Relaxed)
     }
 
-    /// Headers `from..=to`, fetched concurrently (bounded), ascending.
+    /// Headers `from..=to`, ascending: fetched concurrently (bounded) over HTTP, or pipelined
+    /// over the WebSocket when there is no HTTP endpoint.
     fn fetch_headers(&mut self, from: u64, to: u64) -> Result<Vec<TempoHeader>, FollowError> {
         let http = match &self.conn {
-            Conn::Http(http) | Conn::Ws { http, .. } => http.clone(),
+            Conn::Http(http)
+            | Conn::Ws {
+                http: Some(http), ..
+            } => http.clone(),
+            Conn::Ws { http: None, .. } => return self.fetch_headers_ws(from, to),
         };
         let heights: Vec<u64> = (from..=to).collect();
         let workers = self.args.concurrency.clamp(1, 64);
         let per = heights.len().div_ceil(workers).max(1);
         let retries = self.args.retries;
+        let stop = self.stop;
         let results: Vec<Result<Vec<TempoHeader>, FollowError>> = std::thread::scope(|scope| {
             let handles: Vec<_> = heights
                 .chunks(per)
@@ -371,16 +445,25 @@ impl<'a> Follower<'a> {
                             .map(|h| {
                                 let mut attempt = 0;
                                 loop {
-                                    match http.call(
-                                        "eth_getBlockByNumber",
-                                        json!([format!("{h:#x}"), false]),
-                                    ) {
+                                    let method = "eth_getBlockByNumber";
+                                    let params = json!([format!("{h:#x}"), false]);
+                                    let result = match http.call(method, params) {
+                                        Ok(Value::Null) => Err(not_there_yet(method)),
+                                        other => other,
+                                    };
+                                    match result {
                                         Ok(v) => return parse_header(v),
                                         Err(e) if e.retryable() && attempt < retries => {
                                             attempt += 1;
-                                            std::thread::sleep(Duration::from_millis(
-                                                250u64 << attempt.min(5),
-                                            ));
+                                            if stop.load(Ordering::Relaxed) {
+                                                return Err(FollowError::Unavailable(
+                                                    "stopped".into(),
+                                                ));
+                                            }
+                                            std::thread::sleep(backoff(attempt));
+                                        }
+                                        Err(e) if e.retryable() => {
+                                            return Err(gave_up(&e, attempt + 1))
                                         }
                                         Err(e) => return Err(classify(e)),
                                     }
@@ -406,13 +489,114 @@ impl<'a> Follower<'a> {
         Ok(headers)
     }
 
+    /// Headers `from..=to` over the WebSocket, `--concurrency` requests in flight at a time;
+    /// what is not there yet (`null`, 204, 503, a lost connection) is asked again with backoff.
+    fn fetch_headers_ws(&mut self, from: u64, to: u64) -> Result<Vec<TempoHeader>, FollowError> {
+        let window = u64::try_from(self.args.concurrency.clamp(1, 64)).unwrap_or(8);
+        let timeout = Duration::from_millis(self.args.timeout_ms.max(1));
+        let method = "eth_getBlockByNumber";
+        let mut headers = Vec::new();
+        let mut next = from;
+        while next <= to {
+            let last = to.min(next.saturating_add(window - 1));
+            let mut pending: Vec<u64> = (next..=last).collect();
+            let mut got: Vec<(u64, TempoHeader)> = Vec::with_capacity(pending.len());
+            let mut attempt = 0;
+            while !pending.is_empty() {
+                let params: Vec<Value> = pending
+                    .iter()
+                    .map(|h| json!([format!("{h:#x}"), false]))
+                    .collect();
+                let outcome = match &mut self.conn {
+                    Conn::Ws { ws, url, .. } => {
+                        let mut refused = None;
+                        if ws.is_none() {
+                            match Ws::connect(url, timeout) {
+                                Ok(socket) => *ws = Some(Box::new(socket)),
+                                Err(e) => refused = Some(e),
+                            }
+                        }
+                        let result = match (ws.as_mut(), refused) {
+                            (Some(socket), _) => socket.call_many(method, &params),
+                            (None, Some(e)) => Err(e),
+                            (None, None) => Err(RpcError::Transport("not connected".into())),
+                        };
+                        if result.is_err() {
+                            *ws = None;
+                        }
+                        result
+                    }
+                    Conn::Http(_) => Err(RpcError::Transport("not a WebSocket".into())),
+                };
+                let answers = match outcome {
+                    Ok(answers) => answers,
+                    Err(e) if e.retryable() => {
+                        self.retry_or_fail(&e, &mut attempt)?;
+                        continue;
+                    }
+                    Err(e) => return Err(classify(e)),
+                };
+                let mut still = Vec::new();
+                let mut transient = None;
+                for (height, answer) in pending.iter().zip(answers) {
+                    match answer {
+                        Ok(Value::Null) => {
+                            still.push(*height);
+                            transient = Some(not_there_yet(method));
+                        }
+                        Ok(v) => got.push((*height, parse_header(v)?)),
+                        Err(e) if e.retryable() => {
+                            still.push(*height);
+                            transient = Some(e);
+                        }
+                        Err(e) => return Err(classify(e)),
+                    }
+                }
+                pending = still;
+                if let Some(e) = transient {
+                    self.retry_or_fail(&e, &mut attempt)?;
+                }
+            }
+            got.sort_by_key(|(h, _)| *h);
+            headers.extend(got.into_iter().map(|(_, header)| header));
+            next = last.saturating_add(1);
+            if last == u64::MAX {
+                break;
+            }
+        }
+        Ok(headers)
+    }
+
+    /// After a retryable failure: sleeps and counts the attempt, or gives up once the
+    /// retries are spent.
+    fn retry_or_fail(&mut self, e: &RpcError, attempt: &mut u32) -> Result<(), FollowError> {
+        if *attempt >= self.args.retries {
+            return Err(gave_up(e, *attempt + 1));
+        }
+        *attempt += 1;
+        let pause = backoff(*attempt);
+        (self.sink)(&Output::Note(format!(
+            "{e}; retry {attempt} in {} ms",
+            pause.as_millis()
+        )));
+        if self.sleep(pause) {
+            return Err(FollowError::Unavailable("stopped".into()));
+        }
+        Ok(())
+    }
+
     /// The next finalization for [`Request::LatestFinalization`]: a subscription event, or a poll.
     fn latest(&mut self) -> Result<Option<Value>, FollowError> {
         if self.subscribe {
             if let Conn::Ws { ws, url, .. } = &mut self.conn {
                 if ws.is_none() {
                     let timeout = Duration::from_millis(self.args.timeout_ms.max(1));
-                    *ws = Some(Box::new(Ws::connect(url, timeout).map_err(classify)?));
+                    match Ws::connect(url, timeout) {
+                        Ok(socket) => *ws = Some(Box::new(socket)),
+                        // Polling retries (and reconnects) with backoff.
+                        Err(RpcError::Malformed(m)) => return Err(FollowError::Malformed(m)),
+                        Err(_) => return self.poll_latest().map(Some),
+                    }
                 }
                 if let Some(socket) = ws.as_mut() {
                     if !socket.subscribed() {
@@ -425,9 +609,10 @@ impl<'a> Follower<'a> {
                                 )));
                                 return self.poll_latest().map(Some);
                             }
-                            Err(e) => {
+                            Err(RpcError::Malformed(m)) => return Err(FollowError::Malformed(m)),
+                            Err(_) => {
                                 *ws = None;
-                                return Err(classify(e));
+                                return self.poll_latest().map(Some);
                             }
                         }
                     }

@@ -27,13 +27,16 @@ pub enum RpcError {
     },
     /// The answer is not JSON-RPC at all (a broken or lying server).
     Malformed(String),
+    /// The answer is `null` where a block was asked for: a node that has published the
+    /// block's finalization but not executed it yet. Try again later.
+    NotThereYet(String),
 }
 
 impl RpcError {
     /// Whether the same call may succeed later.
     pub fn retryable(&self) -> bool {
         match self {
-            Self::Transport(_) => true,
+            Self::Transport(_) | Self::NotThereYet(_) => true,
             Self::Server { code, .. } => *code == 204 || *code == 503,
             Self::Malformed(_) => false,
         }
@@ -46,6 +49,7 @@ impl std::fmt::Display for RpcError {
             Self::Transport(e) => write!(f, "transport error: {e}"),
             Self::Server { code, message } => write!(f, "RPC error {code}: {message}"),
             Self::Malformed(e) => write!(f, "malformed answer: {e}"),
+            Self::NotThereYet(e) => write!(f, "not there yet: {e}"),
         }
     }
 }
@@ -137,10 +141,50 @@ fn ws_error(e: tungstenite::Error) -> RpcError {
     RpcError::Transport(e.to_string())
 }
 
+/// A TCP connection to a `ws(s)://` URL's host, with a connect timeout (tungstenite's own
+/// `connect` has none).
+fn tcp_connect(url: &str, timeout: Duration) -> Result<TcpStream, RpcError> {
+    use std::net::ToSocketAddrs;
+    let uri: tungstenite::http::Uri = url
+        .parse()
+        .map_err(|e| RpcError::Transport(format!("bad URL {url}: {e}")))?;
+    let host = uri
+        .host()
+        .ok_or_else(|| RpcError::Transport(format!("no host in {url}")))?
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    let port = uri
+        .port_u16()
+        .unwrap_or(if uri.scheme_str() == Some("wss") {
+            443
+        } else {
+            80
+        });
+    let addrs = (host, port)
+        .to_socket_addrs()
+        .map_err(|e| RpcError::Transport(format!("cannot resolve {host}: {e}")))?;
+    let mut last = None;
+    for addr in addrs.take(8) {
+        match TcpStream::connect_timeout(&addr, timeout.max(Duration::from_millis(1))) {
+            Ok(stream) => return Ok(stream),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(RpcError::Transport(match last {
+        Some(e) => format!("cannot connect to {url}: {e}"),
+        None => format!("{host} has no address"),
+    }))
+}
+
 impl Ws {
-    /// Connects to a `ws://` or `wss://` URL.
+    /// Connects to a `ws://` or `wss://` URL; the TCP connection, the TLS and WebSocket
+    /// handshakes each time out after `timeout`.
     pub fn connect(url: &str, timeout: Duration) -> Result<Self, RpcError> {
-        let (mut socket, _) = tungstenite::connect(url).map_err(ws_error)?;
+        let stream = tcp_connect(url, timeout)?;
+        let _ = stream.set_read_timeout(Some(timeout.max(Duration::from_millis(1))));
+        let _ = stream.set_write_timeout(Some(timeout.max(Duration::from_millis(1))));
+        let (mut socket, _) = tungstenite::client_tls(url, stream)
+            .map_err(|e| RpcError::Transport(format!("WebSocket handshake with {url}: {e}")))?;
         set_read_timeout(&mut socket, timeout);
         if let MaybeTlsStream::Plain(s) = socket.get_mut() {
             let _ = s.set_write_timeout(Some(timeout));
@@ -221,6 +265,58 @@ impl Ws {
                 return response_result(value);
             }
         }
+    }
+
+    /// Calls `method` once per entry of `params`, pipelined: every request is sent before the
+    /// answers are read, so a run of calls costs one round trip rather than one each. The
+    /// answers come back in the order of `params`; a transport failure fails them all.
+    pub fn call_many(
+        &mut self,
+        method: &str,
+        params: &[Value],
+    ) -> Result<Vec<Result<Value, RpcError>>, RpcError> {
+        let first = self.next_id;
+        self.next_id += params.len() as u64;
+        for (i, p) in params.iter().enumerate() {
+            let request =
+                json!({"jsonrpc": "2.0", "id": first + i as u64, "method": method, "params": p});
+            self.socket
+                .write(Message::text(request.to_string()))
+                .map_err(ws_error)?;
+        }
+        self.socket.flush().map_err(ws_error)?;
+        let mut answers: Vec<Option<Result<Value, RpcError>>> = vec![None; params.len()];
+        let mut missing = params.len();
+        let deadline = Instant::now() + self.timeout;
+        while missing > 0 {
+            let Some(value) = self.read(deadline)? else {
+                return Err(RpcError::Transport(format!(
+                    "{missing} of {} answers to {method} did not come in time",
+                    params.len()
+                )));
+            };
+            if self.is_notification(&value) {
+                if self.events.len() >= MAX_QUEUED_EVENTS {
+                    self.events.pop_front();
+                }
+                self.events.push_back(value);
+                continue;
+            }
+            let slot = value
+                .get("id")
+                .and_then(Value::as_u64)
+                .and_then(|id| id.checked_sub(first))
+                .and_then(|i| usize::try_from(i).ok())
+                .and_then(|i| answers.get_mut(i));
+            if let Some(slot @ None) = slot {
+                *slot = Some(response_result(value));
+                missing -= 1;
+            }
+        }
+        Ok(answers
+            .into_iter()
+            .map(|a| a.unwrap_or_else(|| Err(RpcError::Transport("no answer".into()))))
+            .collect())
     }
 
     /// Subscribes to consensus events; an error means the endpoint refused.

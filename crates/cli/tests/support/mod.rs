@@ -16,6 +16,8 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_tempo-light");
 pub struct Devnet {
     pub child: Child,
     pub port: u16,
+    /// The WebSocket port, when the devnet serves WebSocket on a port of its own (`--ws-port`).
+    pub ws_port: Option<u16>,
     pub identity: String,
     pub epoch_length: u64,
 }
@@ -38,6 +40,7 @@ impl Devnet {
             .expect("devnet starts");
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let mut port = 0;
+        let mut ws_port = None;
         let mut identity = String::new();
         let mut epoch_length = 0;
         for line in lines.by_ref() {
@@ -46,6 +49,9 @@ impl Devnet {
                 line.strip_prefix("tempo-light devnet listening on http://127.0.0.1:")
             {
                 port = rest.split_whitespace().next().unwrap().parse().unwrap();
+                ws_port = rest
+                    .split_once("WebSocket on ws://127.0.0.1:")
+                    .map(|(_, p)| p.trim_end_matches(')').parse().unwrap());
             } else if let Some(rest) = line.strip_prefix("epoch length: ") {
                 epoch_length = rest.parse().unwrap();
             } else if let Some(rest) = line.strip_prefix("genesis identity: ") {
@@ -59,6 +65,7 @@ impl Devnet {
         Self {
             child,
             port,
+            ws_port,
             identity,
             epoch_length,
         }
@@ -69,7 +76,7 @@ impl Devnet {
     }
 
     pub fn ws_url(&self) -> String {
-        format!("ws://127.0.0.1:{}", self.port)
+        format!("ws://127.0.0.1:{}", self.ws_port.unwrap_or(self.port))
     }
 
     /// A JSON-RPC call; returns the whole response object.

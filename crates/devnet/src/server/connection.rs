@@ -1,4 +1,5 @@
-//! The devnet's HTTP and WebSocket server on one loopback port: std threads, `httparse` for
+//! The devnet's HTTP and WebSocket server on one loopback port (or, as reth serves them, on
+//! two: see [`Mode`]): std threads, `httparse` for
 //! requests, `tungstenite` for WebSocket frames. Every socket has timeouts; the number of
 //! connections is bounded; nothing a client sends can panic it.
 
@@ -22,8 +23,19 @@ const MAX_BODY: usize = 1024 * 1024;
 const IDLE: Duration = Duration::from_secs(30);
 const STALL: Duration = Duration::from_secs(60);
 
+/// Which protocols a port serves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// HTTP and WebSocket upgrades on one port.
+    Both,
+    /// HTTP only: upgrade requests are refused (as reth's HTTP port does).
+    HttpOnly,
+    /// WebSocket only: plain HTTP requests are refused (as reth's WS port does).
+    WsOnly,
+}
+
 /// Accepts connections until `stop` is set.
-pub fn serve(listener: TcpListener, shared: Arc<Shared>, stop: Arc<AtomicBool>) {
+pub fn serve(listener: TcpListener, mode: Mode, shared: Arc<Shared>, stop: Arc<AtomicBool>) {
     let active = Arc::new(AtomicUsize::new(0));
     let _ = listener.set_nonblocking(true);
     while !stop.load(Ordering::Relaxed) {
@@ -39,7 +51,7 @@ pub fn serve(listener: TcpListener, shared: Arc<Shared>, stop: Arc<AtomicBool>) 
                 let active = active.clone();
                 std::thread::spawn(move || {
                     let _ = stream.set_nonblocking(false);
-                    connection(stream, &shared, &stop);
+                    connection(stream, mode, &shared, &stop);
                     active.fetch_sub(1, Ordering::Relaxed);
                 });
             }
@@ -127,6 +139,18 @@ fn respond(stream: &mut TcpStream, status: &str, body: &str) -> std::io::Result<
     stream.flush()
 }
 
+/// Refuses the other protocol with a plain-text 400 (not JSON-RPC: a client must not
+/// mistake it for an answer).
+fn refuse(stream: &mut TcpStream, why: &str) -> std::io::Result<()> {
+    let head = format!(
+        "HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        why.len()
+    );
+    stream.write_all(head.as_bytes())?;
+    stream.write_all(why.as_bytes())?;
+    stream.flush()
+}
+
 /// Answers a request body (one JSON-RPC object or a batch).
 fn answer(shared: &Shared, body: &[u8]) -> Reply {
     let Ok(value) = serde_json::from_slice::<Value>(body) else {
@@ -160,7 +184,7 @@ fn stall(stream: TcpStream, stop: &AtomicBool) {
     drop(stream);
 }
 
-fn connection(mut stream: TcpStream, shared: &Shared, stop: &AtomicBool) {
+fn connection(mut stream: TcpStream, mode: Mode, shared: &Shared, stop: &AtomicBool) {
     let _ = stream.set_read_timeout(Some(IDLE));
     let _ = stream.set_write_timeout(Some(IDLE));
     let _ = stream.set_nodelay(true);
@@ -178,6 +202,17 @@ fn connection(mut stream: TcpStream, shared: &Shared, stop: &AtomicBool) {
             }
             Some(Ok(r)) => r,
         };
+        match (mode, request.upgrade) {
+            (Mode::HttpOnly, true) => {
+                let _ = refuse(&mut stream, "WebSocket is served on another port");
+                return;
+            }
+            (Mode::WsOnly, false) if request.method != "OPTIONS" => {
+                let _ = refuse(&mut stream, "only WebSocket connections are served here");
+                return;
+            }
+            _ => {}
+        }
         if request.upgrade {
             if let Some(key) = request.ws_key {
                 websocket(stream, &key, shared, stop);

@@ -43,6 +43,18 @@ pub struct Config {
     pub chain_id: u64,
     /// Genesis timestamp in ms since the Unix epoch (default: now; fix it for byte-identical chains).
     pub genesis_timestamp_ms: Option<u64>,
+    /// A separate WebSocket port, as reth serves one (0 picks a free one): then the main port
+    /// serves HTTP only and refuses upgrades, and this one refuses plain HTTP. `None`: both
+    /// on the main port.
+    pub ws_port: Option<u16>,
+    /// `eth_getProof` refuses blocks more than this many behind the execution head with
+    /// reth's -32602 "distance to target block exceeds maximum proof window" (`Some(0)` is
+    /// reth's default `--rpc.eth-proof-window`: the head only). `None`: any block.
+    pub proof_window: Option<u64>,
+    /// A finalization is published this many ms before its block is executed: until then
+    /// `eth_getBlockBy*` answer `null` for it and `eth_getProof` at it answers -32001, as on a
+    /// follower node. 0: executed at once.
+    pub execution_lag_ms: u64,
     /// Faults to inject (see [`FaultKind`]): block faults apply to block N or, without a
     /// height, to every block; chain faults at the epoch or height given; connection faults
     /// to consensus requests for height N or all of them; proof faults to `eth_getProof` at
@@ -63,6 +75,9 @@ impl Config {
             retain: 100_000,
             chain_id: 1337,
             genesis_timestamp_ms: None,
+            ws_port: None,
+            proof_window: None,
+            execution_lag_ms: 0,
             faults: Vec::new(),
         }
     }
@@ -70,8 +85,10 @@ impl Config {
 
 /// A running devnet.
 pub struct Handle {
-    /// Where it listens.
+    /// Where it listens (HTTP, and WebSocket unless `ws_addr` is set).
     pub addr: SocketAddr,
+    /// Where it serves WebSocket, when on its own port.
+    pub ws_addr: Option<SocketAddr>,
     /// The chain id.
     pub chain_id: u64,
     /// Blocks per epoch.
@@ -88,6 +105,11 @@ impl Handle {
         format!("http://{}", self.addr)
     }
 
+    /// The WebSocket URL (its own port, or the main one).
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}", self.ws_addr.unwrap_or(self.addr))
+    }
+
     /// Stops serving and producing, and waits for the threads.
     pub fn stop(mut self) {
         self.stop.store(true, Ordering::Relaxed);
@@ -101,6 +123,14 @@ impl Handle {
 pub fn start(args: &Config) -> std::io::Result<Handle> {
     let listener = TcpListener::bind(("127.0.0.1", args.port))?;
     let addr = listener.local_addr()?;
+    let ws_listener = match args.ws_port {
+        Some(port) => Some(TcpListener::bind(("127.0.0.1", port))?),
+        None => None,
+    };
+    let ws_addr = match &ws_listener {
+        Some(l) => Some(l.local_addr()?),
+        None => None,
+    };
     let f = Faults(args.faults.clone());
     let config = DevnetConfig {
         chain_id: args.chain_id,
@@ -129,30 +159,44 @@ pub fn start(args: &Config) -> std::io::Result<Handle> {
         seen: Mutex::new(BTreeMap::new()),
         alternate: AtomicU64::new(0),
         next_subscription: AtomicU64::new(0),
+        execution_lag_ms: args.execution_lag_ms,
+        proof_window: args.proof_window,
     });
     let stop = Arc::new(AtomicBool::new(false));
     let producer = {
         let (shared, stop) = (shared.clone(), stop.clone());
         std::thread::spawn(move || produce(&shared, &stop, block_time))
     };
+    let main_mode = if ws_listener.is_some() {
+        connection::Mode::HttpOnly
+    } else {
+        connection::Mode::Both
+    };
     let server = {
         let (shared, stop) = (shared.clone(), stop.clone());
-        std::thread::spawn(move || connection::serve(listener, shared, stop))
+        std::thread::spawn(move || connection::serve(listener, main_mode, shared, stop))
     };
+    let mut threads = vec![producer, server];
+    if let Some(listener) = ws_listener {
+        let (shared, stop) = (shared.clone(), stop.clone());
+        threads.push(std::thread::spawn(move || {
+            connection::serve(listener, connection::Mode::WsOnly, shared, stop)
+        }));
+    }
     Ok(Handle {
         addr,
+        ws_addr,
         chain_id,
         epoch_length,
         genesis_identity,
         stop,
-        threads: vec![producer, server],
+        threads,
     })
 }
 
 /// Finalizes a block every `block_time` and tells the subscribers.
 fn produce(shared: &Shared, stop: &AtomicBool, block_time: Duration) {
     let mut next = Instant::now() + block_time;
-    let mut last_nullified: Option<(u64, u64)> = None;
     while !stop.load(Ordering::Relaxed) {
         let now = Instant::now();
         if now < next {
@@ -170,20 +214,11 @@ fn produce(shared: &Shared, stop: &AtomicBool, block_time: Duration) {
                 seen.pop_first();
             }
         }
+        // A node's feed emits only `"type": "finalized"` events
+        // (`crates/node/src/rpc/consensus/mod.rs`).
         let mut events = Vec::new();
-        // Views that timed out since the last report (the chain keeps a bounded list).
-        let nullified = chain.nullified();
-        let fresh_from = last_nullified
-            .and_then(|last| nullified.iter().position(|n| *n == last))
-            .map_or(0, |i| i + 1);
-        for (epoch, view) in &nullified[fresh_from..] {
-            events.push(serde_json::json!({"type": "nullified", "epoch": epoch, "view": view, "seen": now_ms()}));
-        }
-        last_nullified = nullified.last().copied().or(last_nullified);
-        for kind in ["notarized", "finalized"] {
-            if let Some(event) = shared.event(&chain, height, kind) {
-                events.push(event);
-            }
+        if let Some(event) = shared.event(&chain, height, "finalized") {
+            events.push(event);
         }
         if chain.equivocation(height).is_some() {
             // Serve the twin too (lookup alternates between the two).

@@ -37,7 +37,18 @@ pub struct Shared {
     pub alternate: AtomicU64,
     /// Next subscription id.
     pub next_subscription: AtomicU64,
+    /// How long after its finalization is published a block counts as executed (ms).
+    pub execution_lag_ms: u64,
+    /// Most blocks behind the execution head `eth_getProof` serves (`None`: any).
+    pub proof_window: Option<u64>,
 }
+
+/// reth's `EthApiError::HeaderNotFound` code (`crates/rpc/rpc-eth-types/src/error/mod.rs`).
+pub const HEADER_NOT_FOUND: i64 = -32001;
+/// JSON-RPC "invalid params", which reth uses for `ExceedsMaxProofWindow`.
+pub const INVALID_PARAMS: i64 = -32602;
+/// reth's message for `EthApiError::ExceedsMaxProofWindow`.
+pub const PROOF_WINDOW_MSG: &str = "distance to target block exceeds maximum proof window";
 
 /// What to do with a request.
 pub enum Reply {
@@ -142,7 +153,8 @@ impl Shared {
             "epoch": c.epoch,
             "view": c.view,
             "digest": format!("{:#x}", c.digest),
-            "certificate": alloy_primitives::hex::encode_prefixed(c.encode()),
+            // A node sends `hex::encode`: no `0x`.
+            "certificate": alloy_primitives::hex::encode(c.encode()),
             "block": {
                 "header": served.header,
                 "body": {"ommers": [], "transactions": [], "withdrawals": null},
@@ -180,6 +192,28 @@ impl Shared {
             tip
         };
         (h > 0).then_some(h)
+    }
+
+    /// The execution head: the newest block whose finalization was published at least
+    /// `execution_lag_ms` ago (a follower node's execution layer trails its consensus feed).
+    pub fn execution_head(&self, chain: &Chain) -> u64 {
+        let tip = chain.tip().height();
+        if self.execution_lag_ms == 0 {
+            return tip;
+        }
+        let Ok(seen) = self.seen.lock() else {
+            return tip;
+        };
+        let now = now_ms();
+        // Newest first; a height no longer in `seen` was published long ago.
+        let mut height = tip;
+        for (&h, &at) in seen.range(..=tip).rev() {
+            if h != height || at.saturating_add(self.execution_lag_ms) <= now {
+                break;
+            }
+            height = h.saturating_sub(1);
+        }
+        height
     }
 
     /// Header JSON as `eth_getBlockByNumber` returns it.
@@ -276,18 +310,20 @@ impl Shared {
                         });
                 ok(&id, json!({"finalized": finalized, "notarized": null}))
             }
-            "eth_blockNumber" => ok(&id, json!(format!("{:#x}", chain.tip().height()))),
+            "eth_blockNumber" => ok(&id, json!(format!("{:#x}", self.execution_head(&chain)))),
             "eth_chainId" => ok(&id, json!(format!("{:#x}", chain.config().chain_id))),
             "net_version" => ok(&id, json!(chain.config().chain_id.to_string())),
-            "eth_getBlockByNumber" => match block_number(&chain, params.get(0)) {
-                None => error(
-                    &id,
-                    -32602,
-                    "invalid params: block number or tag expected",
-                    None,
-                ),
-                Some(h) => ok(&id, self.header_json(&chain, h)),
-            },
+            "eth_getBlockByNumber" => {
+                match block_number(self.execution_head(&chain), params.get(0)) {
+                    None => error(
+                        &id,
+                        -32602,
+                        "invalid params: block number or tag expected",
+                        None,
+                    ),
+                    Some(h) => ok(&id, self.header_json(&chain, h)),
+                }
+            }
             "eth_getBlockByHash" => {
                 let hash = params
                     .get(0)
@@ -296,7 +332,12 @@ impl Shared {
                 match hash {
                     None => error(&id, -32602, "invalid params: 32-byte hash expected", None),
                     Some(hash) => {
-                        let height = chain.block_by_hash(&hash).map(|b| b.height());
+                        let executed = self.execution_head(&chain);
+                        // A block not executed yet: reth answers `null`.
+                        let height = chain
+                            .block_by_hash(&hash)
+                            .map(|b| b.height())
+                            .filter(|h| *h <= executed);
                         ok(
                             &id,
                             height.map_or(Value::Null, |h| self.header_json(&chain, h)),
@@ -317,6 +358,7 @@ impl Shared {
 
     /// `eth_getProof(address, slots, block)`: the proof from the block's real state trie.
     fn get_proof(&self, chain: &Chain, id: &Value, params: &Value) -> Value {
+        let executed = self.execution_head(chain);
         let invalid = |what: &str| error(id, -32602, &format!("invalid params: {what}"), None);
         let Some(address) = params
             .get(0)
@@ -350,11 +392,20 @@ impl Shared {
                 .and_then(|h| h.parse::<alloy_primitives::B256>().ok())
                 .and_then(|hash| chain.block_by_hash(&hash))
                 .map(|b| b.height()),
-            other => block_number(chain, other),
+            other => block_number(executed, other),
         };
-        let Some(height) = height.filter(|h| chain.block(*h).is_some()) else {
-            return error(id, -32001, "header not found", None);
+        // reth: `block_number_for_id` → `EthApiError::HeaderNotFound` (-32001) for a block it
+        // has not executed; then `best_number - block > max_proof_window` → -32602
+        // (`crates/rpc/rpc-eth-api/src/helpers/state.rs`).
+        let Some(height) = height.filter(|h| *h <= executed && chain.block(*h).is_some()) else {
+            return error(id, HEADER_NOT_FOUND, "header not found", None);
         };
+        if self
+            .proof_window
+            .is_some_and(|window| executed.saturating_sub(height) > window)
+        {
+            return error(id, INVALID_PARAMS, PROOF_WINDOW_MSG, None);
+        }
         let f = &self.faults;
         let served_height = if f.hits(FaultKind::ProofWrongRoot, height) {
             height.saturating_sub(1)
@@ -371,7 +422,7 @@ impl Shared {
     }
 
     fn header_json(&self, chain: &Chain, height: u64) -> Value {
-        if self.withheld(chain, height) {
+        if self.withheld(chain, height) || height > self.execution_head(chain) {
             return Value::Null;
         }
         match self.lookup(chain, height) {
@@ -417,9 +468,10 @@ impl Shared {
 }
 
 /// A block number or tag (`latest`, `finalized`, `safe`, `earliest`) as a height.
-fn block_number(chain: &Chain, param: Option<&Value>) -> Option<u64> {
+/// The tags name the execution head, as on a node.
+fn block_number(executed: u64, param: Option<&Value>) -> Option<u64> {
     match param.and_then(Value::as_str).unwrap_or("") {
-        "latest" | "finalized" | "safe" => Some(chain.tip().height()),
+        "latest" | "finalized" | "safe" => Some(executed),
         "earliest" => Some(0),
         hex => hex
             .strip_prefix("0x")

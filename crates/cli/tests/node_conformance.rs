@@ -1,0 +1,461 @@
+//! Node conformance: for every method the CLI uses, the answers a real Tempo node (Tempo's
+//! consensus RPC over reth) gives, success and each error, and how the client must take them.
+//!
+//! Two halves. The devnet's own answers are checked against the node's shapes (certificate
+//! hex without `0x`, header JSON with `hash`/`timestampMillis`/`size`, `consensusContext`
+//! numbers as JSON numbers, `consensus_event` notifications tagged `"finalized"` with `seen`).
+//! Then a small test server on a real socket sits in front of a devnet and answers chosen
+//! calls with canned node-shaped errors (204, 503 with `data`, -32602, -32001, `null`),
+//! forwarding the rest, while `follow` and `balance` run against it. Every canned answer
+//! cites the source it mirrors.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+
+use serde_json::{json, Value};
+use std::{
+    collections::HashMap,
+    io::{Read, Write},
+    net::{TcpListener, TcpStream},
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc, Mutex,
+    },
+    time::Duration,
+};
+use support::{json_lines, run, Devnet};
+use tempo_light::CertifiedBlock;
+use tempo_light_devnet::state;
+
+const LONG: Duration = Duration::from_secs(60);
+const PATH_USD: &str = "0x20c0000000000000000000000000000000000000";
+
+// ---- The node's answers -------------------------------------------------------------------
+
+/// Tempo `crates/node/src/rpc/consensus/mod.rs`: `ErrorCode::NoContent = 204`, message
+/// "the requested content was not available", no data (`Response::NotReady`).
+fn not_ready() -> Value {
+    json!({"error": {"code": 204, "message": "the requested content was not available"}})
+}
+
+/// Tempo `crates/node/src/rpc/consensus/mod.rs`: `ErrorCode::ServiceUnavailable = 503`, its
+/// message, and the reason as `data` (`Response::Missing(msg)`).
+fn missing(why: &str) -> Value {
+    json!({"error": {
+        "code": 503,
+        "message": "the consensus subservice was not available, but the request can be retried later",
+        "data": why,
+    }})
+}
+
+/// reth `crates/rpc/rpc-eth-api/src/helpers/state.rs` (`get_proof`): a block more than
+/// `--rpc.eth-proof-window` (default 0) behind the best block is refused with
+/// `EthApiError::ExceedsMaxProofWindow`, an invalid-params error (-32602) with this message.
+fn outside_proof_window() -> Value {
+    json!({"error": {"code": -32602, "message": "distance to target block exceeds maximum proof window"}})
+}
+
+/// reth `crates/rpc/rpc-eth-types/src/error/mod.rs`: `EthApiError::HeaderNotFound` is
+/// -32001 ("header not found"), what `eth_getProof` answers for a block not executed yet.
+fn header_not_found() -> Value {
+    json!({"error": {"code": -32001, "message": "header not found"}})
+}
+
+/// reth `eth_getBlockByNumber`/`eth_getBlockByHash` (`crates/rpc/rpc-eth-api/src/core.rs`:
+/// `RpcResult<Option<Block>>`): a block the node does not have (on a follower node: not
+/// executed yet, although its finalization is published) is `null`.
+fn null() -> Value {
+    json!({"result": null})
+}
+
+// ---- A node-shaped test server --------------------------------------------------------------
+
+/// Decides a canned answer (`{"result": ..}` or `{"error": ..}`) for the `nth` (0-based) call of
+/// `method`, or `None` to forward the call to the devnet.
+type Rule = dyn Fn(&str, u64) -> Option<Value> + Send + Sync;
+
+/// A JSON-RPC-over-HTTP server on a real socket that answers some calls itself and forwards
+/// the rest to a devnet.
+struct NodeProxy {
+    port: u16,
+    stop: Arc<AtomicBool>,
+    calls: Arc<Mutex<HashMap<String, u64>>>,
+}
+
+impl Drop for NodeProxy {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+impl NodeProxy {
+    fn start(upstream: u16, rule: Box<Rule>) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        listener.set_nonblocking(true).unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let rule: Arc<Rule> = Arc::from(rule);
+        let calls = Arc::new(Mutex::new(HashMap::<String, u64>::new()));
+        let flag = stop.clone();
+        let counts = calls.clone();
+        std::thread::spawn(move || {
+            while !flag.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        let (rule, calls, flag) = (rule.clone(), counts.clone(), flag.clone());
+                        std::thread::spawn(move || serve(stream, upstream, &*rule, &calls, &flag));
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
+            }
+        });
+        Self { port, stop, calls }
+    }
+
+    /// How many calls of `method` it has received.
+    fn calls(&self, method: &str) -> u64 {
+        self.calls.lock().unwrap().get(method).copied().unwrap_or(0)
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+/// Reads one HTTP request body (keep-alive: several per connection); `None` when closed.
+fn read_body(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> Option<Vec<u8>> {
+    let mut chunk = [0u8; 8192];
+    loop {
+        if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buffer[..end]).to_ascii_lowercase();
+            let length: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(0);
+            if length > 1 << 20 {
+                return None;
+            }
+            while buffer.len() < end + 4 + length {
+                let n = stream.read(&mut chunk).ok().filter(|n| *n > 0)?;
+                buffer.extend_from_slice(&chunk[..n]);
+            }
+            let body = buffer[end + 4..end + 4 + length].to_vec();
+            buffer.drain(..end + 4 + length);
+            return Some(body);
+        }
+        if buffer.len() > 64 * 1024 {
+            return None;
+        }
+        let n = stream.read(&mut chunk).ok().filter(|n| *n > 0)?;
+        buffer.extend_from_slice(&chunk[..n]);
+    }
+}
+
+fn serve(
+    mut stream: TcpStream,
+    upstream: u16,
+    rule: &Rule,
+    calls: &Mutex<HashMap<String, u64>>,
+    stop: &AtomicBool,
+) {
+    let _ = stream.set_nonblocking(false);
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let mut buffer = Vec::new();
+    while !stop.load(Ordering::Relaxed) {
+        let Some(body) = read_body(&mut stream, &mut buffer) else {
+            return;
+        };
+        let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        let method = request["method"].as_str().unwrap_or("").to_string();
+        let nth = {
+            let mut calls = calls.lock().unwrap();
+            let n = calls.entry(method.clone()).or_insert(0);
+            *n += 1;
+            *n - 1
+        };
+        let answer = match rule(&method, nth) {
+            Some(mut canned) => {
+                canned["jsonrpc"] = json!("2.0");
+                canned["id"] = request["id"].clone();
+                canned.to_string()
+            }
+            None => {
+                let body = String::from_utf8_lossy(&body);
+                match support::post_raw(upstream, &body, Duration::from_secs(10)) {
+                    Some(answer) => answer,
+                    None => return,
+                }
+            }
+        };
+        let head = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+            answer.len()
+        );
+        if stream.write_all(head.as_bytes()).is_err()
+            || stream.write_all(answer.as_bytes()).is_err()
+        {
+            return;
+        }
+    }
+}
+
+fn devnet() -> Devnet {
+    let devnet = Devnet::start(&["--epoch-length", "6", "--block-time-ms", "50"]);
+    devnet.wait_for(8);
+    devnet
+}
+
+fn follow(devnet: &Devnet, rpc: &str, extra: &[&str]) -> std::process::Output {
+    let mut args: Vec<String> = vec![
+        "follow".into(),
+        "--json".into(),
+        "--rpc".into(),
+        rpc.into(),
+        "--poll-ms".into(),
+        "20".into(),
+    ];
+    args.extend(devnet.trust_args());
+    args.extend(extra.iter().map(|s| s.to_string()));
+    run(&args, LONG)
+}
+
+fn balance(devnet: &Devnet, rpc: &str, extra: &[&str]) -> std::process::Output {
+    let mut args: Vec<String> = vec![
+        "balance".into(),
+        "--json".into(),
+        "--rpc".into(),
+        rpc.into(),
+    ];
+    args.extend(devnet.trust_args());
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args.extend([
+        "--token".into(),
+        PATH_USD.into(),
+        format!("{:#x}", state::holder(3)),
+    ]);
+    run(&args, LONG)
+}
+
+fn notes(out: &std::process::Output) -> String {
+    // follow --json prints notes as JSON lines; balance prints them on stderr.
+    let mut text = String::from_utf8_lossy(&out.stderr).into_owned();
+    for line in json_lines(out).iter().filter(|l| l["type"] == "note") {
+        text.push_str(line["message"].as_str().unwrap_or(""));
+        text.push('\n');
+    }
+    text
+}
+
+fn assert_success(out: &std::process::Output) {
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+// ---- The devnet answers as a node does ---------------------------------------------------------
+
+#[test]
+fn devnet_certified_blocks_have_the_node_shape() {
+    let devnet = devnet();
+    let answer = devnet.call("consensus_getFinalization", json!([{"height": 7}]))["result"].clone();
+    // Tempo `crates/node/src/rpc/consensus/types.rs`: `certificate` is `hex::encode` (no 0x).
+    let certificate = answer["certificate"].as_str().unwrap();
+    assert!(!certificate.starts_with("0x"), "{certificate}");
+    assert!(certificate.bytes().all(|b| b.is_ascii_hexdigit()));
+    assert!(answer["epoch"].is_u64() && answer["view"].is_u64());
+    assert!(answer["digest"].as_str().unwrap().starts_with("0x"));
+    // The header is TempoHeader's serde JSON: `consensusContext` numbers are JSON numbers.
+    let header = &answer["block"]["header"];
+    if let Some(context) = header.get("consensusContext") {
+        for field in ["epoch", "view", "parentView"] {
+            assert!(context[field].is_u64(), "{field}: {context}");
+        }
+    }
+    // The client takes it as it is.
+    let block = CertifiedBlock::from_value(answer.clone()).unwrap();
+    assert_eq!(block.header.number(), 7);
+}
+
+#[test]
+fn devnet_block_headers_carry_the_node_fields_beside_the_hashed_ones() {
+    let devnet = devnet();
+    let header = devnet.call("eth_getBlockByNumber", json!(["0x7", false]))["result"].clone();
+    // reth's RPC block: `hash`, `size`, and Tempo's `timestampMillis` beside the header fields.
+    for field in ["hash", "timestampMillis", "size", "stateRoot", "number"] {
+        assert!(header[field].is_string(), "{field}: {header}");
+    }
+    let parsed = tempo_light::TempoHeader::from_value(header.clone()).unwrap();
+    assert_eq!(format!("{:#x}", parsed.hash()), header["hash"]);
+    // By hash: the same header; an unknown hash: null.
+    let by_hash =
+        devnet.call("eth_getBlockByHash", json!([header["hash"], false]))["result"].clone();
+    assert_eq!(by_hash, header);
+    let unknown = devnet.call(
+        "eth_getBlockByHash",
+        json!([format!("0x{}", "ab".repeat(32)), false]),
+    );
+    assert!(unknown["result"].is_null());
+}
+
+#[test]
+fn devnet_subscription_notifications_are_consensus_events_tagged_finalized() {
+    let devnet = devnet();
+    let (mut socket, _) = tungstenite::connect(devnet.ws_url()).unwrap();
+    socket
+        .send(tungstenite::Message::text(
+            json!({"jsonrpc": "2.0", "id": 1, "method": "consensus_subscribe", "params": []})
+                .to_string(),
+        ))
+        .unwrap();
+    let answer: Value = serde_json::from_str(socket.read().unwrap().to_text().unwrap()).unwrap();
+    let subscription = answer["result"].clone();
+    for _ in 0..5 {
+        let message: Value =
+            serde_json::from_str(socket.read().unwrap().to_text().unwrap()).unwrap();
+        // Tempo `crates/node/src/rpc/consensus/mod.rs`: `#[subscription(name = "subscribe" =>
+        // "event")]` → method `consensus_event`, the event in `params.result`; `types.rs`:
+        // `Event` is tagged by `type` with the CertifiedBlock flattened and `seen` in ms.
+        assert_eq!(message["method"], "consensus_event");
+        assert_eq!(message["params"]["subscription"], subscription);
+        let event = &message["params"]["result"];
+        assert_eq!(event["type"], "finalized");
+        assert!(event["seen"].is_u64());
+        assert!(!event["certificate"].as_str().unwrap().starts_with("0x"));
+        CertifiedBlock::from_value(event.clone()).unwrap();
+    }
+}
+
+// ---- The client takes each node answer as it should -------------------------------------------
+
+#[test]
+fn consensus_not_ready_204_is_retried() {
+    let devnet = devnet();
+    let proxy = NodeProxy::start(
+        devnet.port,
+        Box::new(|method, nth| (method == "consensus_getFinalization" && nth < 2).then(not_ready)),
+    );
+    let out = follow(&devnet, &proxy.url(), &["--until", "12"]);
+    assert_success(&out);
+    assert!(notes(&out).contains("RPC error 204"), "{}", notes(&out));
+}
+
+#[test]
+fn consensus_missing_503_with_data_is_retried() {
+    let devnet = devnet();
+    let proxy = NodeProxy::start(
+        devnet.port,
+        Box::new(|method, nth| {
+            (method == "consensus_getFinalization" && nth < 2).then(|| missing("block pruned"))
+        }),
+    );
+    let out = follow(&devnet, &proxy.url(), &["--until", "12"]);
+    assert_success(&out);
+    assert!(notes(&out).contains("RPC error 503"), "{}", notes(&out));
+}
+
+#[test]
+fn a_null_header_is_retried_until_the_block_is_executed() {
+    let devnet = devnet();
+    // --from-block fetches its anchor by hash, then the headers from its epoch's boundary
+    // up by number: the first answers to both are null.
+    let hash = devnet.call("eth_getBlockByNumber", json!(["0x8", false]))["result"]["hash"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let proxy = NodeProxy::start(
+        devnet.port,
+        Box::new(|method, nth| {
+            let first = match method {
+                "eth_getBlockByHash" => 1,
+                "eth_getBlockByNumber" => 3,
+                _ => 0,
+            };
+            (nth < first).then(null)
+        }),
+    );
+    let out = follow(
+        &devnet,
+        &proxy.url(),
+        &["--from-block", &hash, "--every-header", "--until", "16"],
+    );
+    assert_success(&out);
+    let notes = notes(&out);
+    assert!(
+        notes.contains("eth_getBlockByHash answered null"),
+        "{notes}"
+    );
+    // Three null header answers, then the run of headers 5..=7 and the anchor's successors.
+    assert!(proxy.calls("eth_getBlockByNumber") >= 3 + 3, "{notes}");
+}
+
+#[test]
+fn a_header_that_stays_null_ends_as_unavailable_after_the_retries() {
+    let devnet = devnet();
+    let proxy = NodeProxy::start(
+        devnet.port,
+        Box::new(|method, _| (method == "eth_getBlockByNumber").then(null)),
+    );
+    let out = follow(&devnet, &proxy.url(), &["--every-header", "--retries", "2"]);
+    assert_eq!(out.status.code(), Some(5), "{}", notes(&out));
+    let lines = json_lines(&out);
+    let error = lines.iter().find(|l| l["type"] == "error").unwrap();
+    assert!(
+        error["error"]
+            .as_str()
+            .unwrap()
+            .contains("gave up after 3 attempts"),
+        "{error}"
+    );
+}
+
+fn balance_survives(first_answers: fn() -> Value, expect: &str) {
+    let devnet = devnet();
+    let proxy = NodeProxy::start(
+        devnet.port,
+        Box::new(move |method, nth| (method == "eth_getProof" && nth < 2).then(first_answers)),
+    );
+    let out = balance(&devnet, &proxy.url(), &[]);
+    assert_success(&out);
+    let answer = &json_lines(&out)[0];
+    let height = answer["height"].as_u64().unwrap();
+    assert_eq!(answer["balance"], state::balance(0, 3, height).to_string());
+    let notes = notes(&out);
+    assert!(notes.contains(expect), "{notes}");
+    assert!(notes.contains("retry 2 at a fresh final block"), "{notes}");
+}
+
+#[test]
+fn a_proof_outside_the_proof_window_is_asked_again_at_a_fresh_final_block() {
+    balance_survives(outside_proof_window, "-32602");
+}
+
+#[test]
+fn a_proof_of_a_block_not_executed_yet_is_asked_again_at_a_fresh_final_block() {
+    balance_survives(header_not_found, "-32001");
+}
+
+#[test]
+fn a_null_proof_is_asked_again_at_a_fresh_final_block() {
+    balance_survives(null, "null");
+}
+
+#[test]
+fn a_proof_refused_every_time_ends_with_exit_5_after_the_retries() {
+    let devnet = devnet();
+    let proxy = NodeProxy::start(
+        devnet.port,
+        Box::new(|method, _| (method == "eth_getProof").then(outside_proof_window)),
+    );
+    let out = balance(&devnet, &proxy.url(), &["--retries", "2"]);
+    assert_eq!(out.status.code(), Some(5));
+    let answer = &json_lines(&out)[0];
+    assert_eq!(answer["code"], "Unavailable");
+    let error = answer["error"].as_str().unwrap();
+    assert!(error.contains("gave up after 3 attempts"), "{error}");
+    assert!(error.contains("-32602"), "{error}");
+}
