@@ -292,7 +292,7 @@ pub enum ClientError {
     },
     /// The answer is not for what was asked (another height, or no request pending).
     #[error("unexpected answer: {0}")]
-    Unexpected(&'static str),
+    Unexpected(Unexpected),
     /// A header run is not the requested range.
     #[error("header run: expected block {expected}, got {actual}")]
     HeaderNumberMismatch {
@@ -324,6 +324,33 @@ pub enum ClientError {
     /// Saved state could not be restored.
     #[error("invalid saved state: {0}")]
     State(#[from] StateError),
+}
+
+/// How an answer did not fit the request the client had made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Unexpected {
+    /// A header run with no headers.
+    #[error("no headers")]
+    NoHeaders,
+    /// Headers when none were asked for.
+    #[error("no headers were requested")]
+    HeadersNotRequested,
+    /// Headers while a finalization was asked for.
+    #[error("headers were requested")]
+    FinalizationNotRequested,
+    /// A finalization of another height than the one asked for.
+    #[error("finalization for another height")]
+    AnotherHeight,
+    /// A block that is not the last of its epoch where a boundary was asked for.
+    #[error("not a boundary block")]
+    NotABoundary,
+    /// A header run for a range that ends before it starts.
+    #[error("empty range")]
+    EmptyRange,
+    /// Headers with no head to link them to. Cannot happen through the client's own
+    /// requests: it asks for header runs only above a head it has.
+    #[error("no head to link headers to")]
+    NoHead,
 }
 
 /// Why saved state was refused (it is then left untouched: nothing is restored from it).

@@ -20,6 +20,7 @@ use crate::{
     network::Network,
     rpc::CertifiedBlock,
 };
+use alloc::vec::Vec;
 use alloy_primitives::B256;
 
 /// What a successful verification proves.
@@ -147,7 +148,23 @@ pub(crate) fn verify_inner(
     identity_for: impl FnOnce(u64) -> Result<PublicKey, VerifyError>,
     check_signature: bool,
 ) -> Result<VerifiedBlock, Error> {
-    let hash = block.header.hash();
+    verify_hashed(
+        epoch_length,
+        block,
+        block.header.hash(),
+        identity_for,
+        check_signature,
+    )
+}
+
+/// [`verify_inner`] with the header's hash already computed (a batch hashes each header once).
+fn verify_hashed(
+    epoch_length: u64,
+    block: &CertifiedBlock,
+    hash: B256,
+    identity_for: impl FnOnce(u64) -> Result<PublicKey, VerifyError>,
+    check_signature: bool,
+) -> Result<VerifiedBlock, Error> {
     check_digest(&block.certificate, hash).map_err(|e| {
         if block.claimed.unknown_header_fields.is_empty() {
             e
@@ -178,4 +195,84 @@ pub(crate) fn verify_inner(
         header: block.header.clone(),
         next_epoch,
     })
+}
+
+/// Verifies many certified blocks with one multi-pairing per identity (`identity_for` gives
+/// each block's epoch its identity); when a batch fails it is split in halves until the bad
+/// certificates are found. Each result is exactly what verifying that block alone gives.
+pub fn verify_batch(
+    epoch_length: u64,
+    blocks: &[CertifiedBlock],
+    identity_for: impl Fn(u64) -> Result<PublicKey, VerifyError>,
+) -> Vec<Result<VerifiedBlock, Error>> {
+    /// A block after the cheap rules: refused already, or waiting for its group's pairing.
+    enum Checked {
+        Refused(Error),
+        Grouped { group: usize, hash: B256 },
+    }
+    let mut groups: Vec<(PublicKey, Vec<usize>)> = Vec::new();
+    let checked: Vec<Checked> = blocks
+        .iter()
+        .enumerate()
+        .map(|(i, block)| {
+            let hash = block.header.hash();
+            let identity = check_digest(&block.certificate, hash)
+                .and_then(|()| check_epoch(epoch_length, &block.certificate, block.header.number()))
+                .and_then(&identity_for);
+            match identity {
+                Err(e) => Checked::Refused(e.into()),
+                Ok(identity) => {
+                    let group = match groups.iter().position(|(id, _)| *id == identity) {
+                        Some(group) => group,
+                        None => {
+                            groups.push((identity, Vec::new()));
+                            groups.len() - 1
+                        }
+                    };
+                    groups[group].1.push(i);
+                    Checked::Grouped { group, hash }
+                }
+            }
+        })
+        .collect();
+    let mut good = alloc::vec![false; blocks.len()];
+    for (identity, members) in &groups {
+        bisect(identity, blocks, members, &mut good);
+    }
+    checked
+        .into_iter()
+        .enumerate()
+        .map(|(i, checked)| match checked {
+            Checked::Refused(e) => Err(e),
+            Checked::Grouped { group, hash } => {
+                let identity = groups[group].0.clone();
+                // A certificate the batch proved needs no pairing of its own; one it did not
+                // is verified alone, so its refusal is exactly the single-block refusal.
+                verify_hashed(epoch_length, &blocks[i], hash, |_| Ok(identity), !good[i])
+            }
+        })
+        .collect()
+}
+
+/// Marks in `good` the members whose certificates verify, splitting failed batches in halves.
+fn bisect(identity: &PublicKey, blocks: &[CertifiedBlock], members: &[usize], good: &mut [bool]) {
+    if members.is_empty() {
+        return;
+    }
+    let certificates: Vec<Certificate> = members
+        .iter()
+        .map(|&i| blocks[i].certificate.clone())
+        .collect();
+    if crate::certificate::verify_batch(identity, &certificates).is_ok() {
+        for &i in members {
+            good[i] = true;
+        }
+        return;
+    }
+    if members.len() == 1 {
+        return;
+    }
+    let (left, right) = members.split_at(members.len() / 2);
+    bisect(identity, blocks, left, good);
+    bisect(identity, blocks, right, good);
 }

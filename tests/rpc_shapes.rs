@@ -69,3 +69,67 @@ fn claimed_fields_are_kept_for_display_only() {
     assert_eq!(block.claimed.epoch, Some(1515));
     assert_eq!(block.claimed.view, Some(391));
 }
+
+#[test]
+fn accepts_a_whole_consensus_event_notification() {
+    // What a node pushes over WebSocket for `consensus_subscribe` (Tempo's
+    // `crates/node/src/rpc/consensus/mod.rs`: method `consensus_event`, the event in
+    // `params.result`, tagged `finalized`, with the certificate as hex without `0x`).
+    let mut event = mainnet_certified_block();
+    event["type"] = json!("finalized");
+    event["seen"] = json!(1_785_582_411_000u64);
+    let hex = event["certificate"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("0x")
+        .to_string();
+    event["certificate"] = json!(hex);
+    let notification = json!({
+        "jsonrpc": "2.0",
+        "method": "consensus_event",
+        "params": {"subscription": "0x5b1d6e3c7f6a2b10", "result": event},
+    });
+    let block = CertifiedBlock::from_value(notification.clone()).unwrap();
+    assert_eq!(block.claimed.seen, Some(1_785_582_411_000));
+    verifies(notification);
+}
+
+#[test]
+fn an_unknown_header_field_that_is_not_hashed_leaves_a_valid_block_valid() {
+    let mut v = mainnet_certified_block();
+    v["block"]["header"]["totallyNewInformationalField"] = json!("0x1234");
+    v["block"]["header"]["size"] = json!("0x2a1");
+    let block = CertifiedBlock::from_value(v.clone()).unwrap();
+    assert_eq!(
+        block.claimed.unknown_header_fields,
+        ["totallyNewInformationalField"],
+        "size is a field nodes send and is known not to be hashed"
+    );
+    verifies(v);
+}
+
+#[test]
+fn an_unknown_header_field_with_a_mismatched_hash_names_the_field_and_the_upgrade() {
+    // A later fork adds a hashed field: this version cannot include it in the hash, so the
+    // digest cannot match. Here the field is new and another field changed to make the hash
+    // differ, as the new field would.
+    let mut v = mainnet_certified_block();
+    v["block"]["header"]["futureForkRoot"] = json!(format!("0x{}", "ab".repeat(32)));
+    v["block"]["header"]["gasUsed"] = json!("0x1");
+    let block = CertifiedBlock::from_value(v).unwrap();
+    let err = verify_with_network(&Network::mainnet(), &block).unwrap_err();
+    assert_eq!(err.code(), "UnsupportedHeader");
+    let message = err.to_string();
+    assert!(message.contains("futureForkRoot"), "{message}");
+    assert!(
+        message.contains("the network may have upgraded"),
+        "{message}"
+    );
+
+    // Without an unknown field the same mismatch is a plain DigestMismatch (a lying server).
+    let mut v = mainnet_certified_block();
+    v["block"]["header"]["gasUsed"] = json!("0x1");
+    let block = CertifiedBlock::from_value(v).unwrap();
+    let err = verify_with_network(&Network::mainnet(), &block).unwrap_err();
+    assert_eq!(err.code(), "DigestMismatch");
+}

@@ -31,9 +31,8 @@ pub mod state;
 pub use state::{Announcement, Equivocation, Head, IdentityRun, TrustState};
 
 use crate::{
-    certificate::{self, Certificate},
     epoch,
-    error::{ClientError, Error, VerifyError},
+    error::{ClientError, Error, Unexpected, VerifyError},
     header::TempoHeader,
     network::Network,
     proof::ProofError,
@@ -275,10 +274,10 @@ impl LightClient {
         let mut state = TrustState::new(network);
         let first = headers
             .first()
-            .ok_or(ClientError::Unexpected("no headers"))?;
+            .ok_or(ClientError::Unexpected(Unexpected::NoHeaders))?;
         let last = headers
             .last()
-            .ok_or(ClientError::Unexpected("no headers"))?;
+            .ok_or(ClientError::Unexpected(Unexpected::NoHeaders))?;
         authenticate_run(headers, first.number(), last.number(), trusted)?;
         let top = last.number();
         let boundary = latest_boundary_at_or_before(length, top)?;
@@ -425,7 +424,7 @@ impl LightClient {
             chunks,
         } = &mut self.sync
         else {
-            return Err(ClientError::Unexpected("no headers were requested"));
+            return Err(ClientError::Unexpected(Unexpected::HeadersNotRequested));
         };
         if !done {
             chunks.push(headers);
@@ -463,7 +462,10 @@ impl LightClient {
     /// multi-pairing per identity; when a batch fails it bisects to find the bad ones. Pure:
     /// the state does not change.
     pub fn verify_batch(&self, blocks: &[CertifiedBlock]) -> Vec<Result<VerifiedBlock, Error>> {
-        verify_batch_with(&self.state, blocks)
+        let state = &self.state;
+        verify::verify_batch(state.network.epoch_length, blocks, |epoch| {
+            state.identity_for(epoch)
+        })
     }
 
     fn frozen_error(&self) -> Result<(), ClientError> {
@@ -485,7 +487,7 @@ impl LightClient {
             Sync::Idle => self.new_tip(block, hash, tip_epoch),
             Sync::Bridging { tip } => {
                 if Some(Request::Finalization { height }) != self.next_request() {
-                    return Err(ClientError::Unexpected("finalization for another height"));
+                    return Err(ClientError::Unexpected(Unexpected::AnotherHeight));
                 }
                 self.accept_boundary(&block, tip)
             }
@@ -495,7 +497,7 @@ impl LightClient {
                 confirm,
             } => {
                 if Some(Request::Finalization { height }) != self.next_request() {
-                    return Err(ClientError::Unexpected("finalization for another height"));
+                    return Err(ClientError::Unexpected(Unexpected::AnotherHeight));
                 }
                 let tip_epoch = tip.certificate.epoch;
                 let can_go_back = probe > 0 && self.can_probe(probe - 1, tip_epoch);
@@ -538,7 +540,9 @@ impl LightClient {
                     }
                 }
             }
-            Sync::Filling { .. } => Err(ClientError::Unexpected("headers were requested")),
+            Sync::Filling { .. } => Err(ClientError::Unexpected(
+                Unexpected::FinalizationNotRequested,
+            )),
         }
     }
 
@@ -685,7 +689,7 @@ impl LightClient {
         let height = block.header.number();
         let epoch = verify::check_epoch(length, &block.certificate, height)?;
         if !epoch::is_boundary(length, height) {
-            return Err(ClientError::Unexpected("not a boundary block"));
+            return Err(ClientError::Unexpected(Unexpected::NotABoundary));
         }
         let identity = self.state.identity_for(epoch)?;
         Ok(verify::verify_block(&identity, length, block)?)
@@ -804,17 +808,20 @@ impl LightClient {
     fn check_headers(&self, headers: &[TempoHeader]) -> Result<(bool, Vec<B256>), ClientError> {
         self.frozen_error()?;
         let Some(Request::Headers { from, to }) = self.next_request() else {
-            return Err(ClientError::Unexpected("no headers were requested"));
+            return Err(ClientError::Unexpected(Unexpected::HeadersNotRequested));
         };
         let Sync::Filling { target, chunks, .. } = &self.sync else {
-            return Err(ClientError::Unexpected("no headers were requested"));
+            return Err(ClientError::Unexpected(Unexpected::HeadersNotRequested));
         };
         let expected_tip = chunks
             .last()
             .and_then(|c| c.first())
             .map_or(target.hash, |h| h.header.parent_hash());
         let hashes = authenticate_run(headers, from, to, expected_tip)?;
-        let head = self.state.head.ok_or(ClientError::Unexpected("no head"))?;
+        let head = self
+            .state
+            .head
+            .ok_or(ClientError::Unexpected(Unexpected::NoHead))?;
         let done = from == head.height + 1;
         if let (true, Some(first)) = (done, headers.first()) {
             if first.parent_hash() != head.hash {
@@ -933,7 +940,7 @@ pub(crate) fn authenticate_run(
     let count = to
         .checked_sub(from)
         .and_then(|d| d.checked_add(1))
-        .ok_or(ClientError::Unexpected("empty range"))?;
+        .ok_or(ClientError::Unexpected(Unexpected::EmptyRange))?;
     if headers.len() as u64 != count {
         // The run must end at `to`; report where it actually ends.
         return Err(ClientError::HeaderNumberMismatch {
@@ -963,7 +970,7 @@ pub(crate) fn authenticate_run(
     }
     let last = *hashes
         .last()
-        .ok_or(ClientError::Unexpected("empty range"))?;
+        .ok_or(ClientError::Unexpected(Unexpected::EmptyRange))?;
     if last != tip {
         return Err(ClientError::TipHashMismatch {
             expected: tip,
@@ -983,70 +990,4 @@ pub fn latest_boundary_at_or_before(length: u64, height: u64) -> Result<u64, Ver
         Some(previous) => epoch::boundary_of(length, previous).unwrap_or(0),
         None => 0,
     })
-}
-
-fn verify_batch_with(
-    state: &TrustState,
-    blocks: &[CertifiedBlock],
-) -> Vec<Result<VerifiedBlock, Error>> {
-    let length = state.network.epoch_length;
-    // Pre-checks per block: digest, epoch, identity.
-    let mut results: Vec<Option<Result<VerifiedBlock, Error>>> = Vec::with_capacity(blocks.len());
-    let mut groups: Vec<(PublicKey, Vec<usize>)> = Vec::new();
-    for (i, block) in blocks.iter().enumerate() {
-        let pre = (|| -> Result<PublicKey, Error> {
-            verify::check_digest(&block.certificate, block.header.hash())?;
-            let e = verify::check_epoch(length, &block.certificate, block.header.number())?;
-            Ok(state.identity_for(e)?)
-        })();
-        match pre {
-            Ok(identity) => {
-                results.push(None);
-                match groups.iter_mut().find(|(id, _)| *id == identity) {
-                    Some((_, members)) => members.push(i),
-                    None => groups.push((identity, vec![i])),
-                }
-            }
-            Err(e) => results.push(Some(Err(e))),
-        }
-    }
-    for (identity, members) in groups {
-        let mut good = vec![false; blocks.len()];
-        bisect(&identity, blocks, &members, &mut good);
-        for i in members {
-            results[i] = Some(if good[i] {
-                // The signature is proven by the batch; the rest is cheap and deterministic.
-                verify::verify_inner(length, &blocks[i], |_| Ok(identity.clone()), false)
-            } else {
-                verify::verify_block(&identity, length, &blocks[i])
-            });
-        }
-    }
-    results
-        .into_iter()
-        .map(|r| r.unwrap_or(Err(Error::Verify(VerifyError::BadSignature { epoch: 0 }))))
-        .collect()
-}
-
-/// Marks in `good` the members whose certificates verify, splitting failed batches in halves.
-fn bisect(identity: &PublicKey, blocks: &[CertifiedBlock], members: &[usize], good: &mut [bool]) {
-    if members.is_empty() {
-        return;
-    }
-    let certificates: Vec<Certificate> = members
-        .iter()
-        .map(|&i| blocks[i].certificate.clone())
-        .collect();
-    if certificate::verify_batch(identity, &certificates).is_ok() {
-        for &i in members {
-            good[i] = true;
-        }
-        return;
-    }
-    if members.len() == 1 {
-        return;
-    }
-    let (left, right) = members.split_at(members.len() / 2);
-    bisect(identity, blocks, left, good);
-    bisect(identity, blocks, right, good);
 }

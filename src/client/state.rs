@@ -263,8 +263,10 @@ impl TrustState {
             recent: self.recent.iter().copied().collect(),
             frozen: self.frozen.clone(),
         };
-        // Serializing plain data to a string cannot fail.
-        serde_json::to_string(&saved).unwrap_or_default()
+        // `Saved` holds only numbers, strings, booleans and arrays of them, with string keys:
+        // serde_json fails only on non-string map keys or a failing custom `Serialize`, and
+        // there are neither. (No fallback: an empty string would save an empty state.)
+        serde_json::to_string(&saved).expect("serializing the plain `Saved` data cannot fail")
     }
 
     /// Restores from [`Self::to_json`]'s output, checking it is well-formed and coherent.

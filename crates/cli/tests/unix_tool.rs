@@ -299,3 +299,24 @@ fn the_readme_sample_is_what_verify_prints() {
     assert!(o.status.success());
     assert_eq!(String::from_utf8_lossy(&o.stdout), sample);
 }
+
+#[test]
+fn a_header_from_a_later_fork_exits_6_naming_its_field() {
+    let mut v: Value = serde_json::from_str(MAINNET_BLOCK).unwrap();
+    v["header"]["futureForkRoot"] = json!(format!("0x{}", "ab".repeat(32)));
+    v["header"]["gasUsed"] = json!("0x1");
+    let o = run_with_input(&["verify", "-"], v.to_string().as_bytes());
+    assert_eq!(o.status.code(), Some(6));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.starts_with("not verified: the header carries fields"),
+        "{err}"
+    );
+    assert!(
+        err.contains("futureForkRoot") && err.contains("update tempo-light"),
+        "{err}"
+    );
+    let o = run_with_input(&["verify", "--json", "-"], v.to_string().as_bytes());
+    let out: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(out["code"], "UnsupportedHeader");
+}
