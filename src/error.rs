@@ -365,6 +365,9 @@ pub enum StateError {
     /// The network's epoch length is zero.
     #[error("epoch length is zero")]
     ZeroEpochLength,
+    /// The network lists no identity to start from.
+    #[error("the network has no identity")]
+    NoIdentity,
     /// Identities are not listed by ascending first epoch.
     #[error("identities are not in epoch order")]
     IdentitiesOutOfOrder,

@@ -93,6 +93,6 @@ pub use dkg::DkgOutcome;
 pub use error::{ClientError, StateError, Unexpected};
 pub use error::{DecodeError, Error, PointError, VerifyError};
 pub use header::TempoHeader;
-pub use network::{AnchoredIdentity, Network};
+pub use network::{AnchoredIdentity, Network, NetworkKind};
 pub use rpc::{CertifiedBlock, Discrepancy};
 pub use verify::{provenance, verify_block, verify_with_network, Provenance, VerifiedBlock};

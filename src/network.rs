@@ -7,6 +7,7 @@
 use crate::{bls::PublicKey, error::VerifyError};
 use alloc::{vec, vec::Vec};
 use alloy_primitives::hex;
+use core::num::NonZeroU64;
 
 /// A network identity and the first epoch it signs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -17,17 +18,46 @@ pub struct AnchoredIdentity {
     pub identity: PublicKey,
 }
 
-/// What a light client needs to know about a network before it trusts anything.
+/// Which network a [`Network`] describes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum NetworkKind {
+    /// Tempo mainnet ("presto").
+    Mainnet,
+    /// Tempo testnet ("moderato").
+    Testnet,
+    /// A network with an identity the user supplied (a devnet, or a key learnt out of band).
+    Custom,
+}
+
+impl NetworkKind {
+    /// The name shown to people and saved with the state: `mainnet`, `testnet`, `custom`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Mainnet => "mainnet",
+            Self::Testnet => "testnet",
+            Self::Custom => "custom",
+        }
+    }
+
+    /// The kind a saved name stands for (any other name is a custom network).
+    pub fn from_name(name: &str) -> Self {
+        match name {
+            "mainnet" => Self::Mainnet,
+            "testnet" => Self::Testnet,
+            _ => Self::Custom,
+        }
+    }
+}
+
+/// What a light client needs to know about a network before it trusts anything. Built only
+/// by its constructors, so it always has a positive epoch length and at least one identity,
+/// sorted by first epoch.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Network {
-    /// Name shown to people (`mainnet`, `testnet`, `custom`).
-    pub name: &'static str,
-    /// EIP-155 chain id.
-    pub chain_id: u64,
-    /// Blocks per epoch.
-    pub epoch_length: u64,
-    /// Built-in identities, sorted by `from_epoch`.
-    pub identities: Vec<AnchoredIdentity>,
+    kind: NetworkKind,
+    chain_id: u64,
+    epoch_length: NonZeroU64,
+    identities: Vec<AnchoredIdentity>,
 }
 
 /// Mainnet ("presto") identity, valid from epoch 0.
@@ -79,6 +109,10 @@ const TESTNET_POINT_1747: [u8; 192] = hex!(
 
 /// Tempo's epoch length on mainnet and testnet.
 pub const EPOCH_LENGTH: u64 = 21_600;
+const PRESET_EPOCH_LENGTH: NonZeroU64 = match NonZeroU64::new(EPOCH_LENGTH) {
+    Some(length) => length,
+    None => panic!("21,600 is not zero"),
+};
 
 fn builtin(point: &[u8; 192], compressed: &[u8; 96]) -> PublicKey {
     // Each pair is the same valid G2 point; `builtin_identities_are_their_constants` below
@@ -91,9 +125,9 @@ impl Network {
     /// Tempo mainnet (chain 4217).
     pub fn mainnet() -> Self {
         Self {
-            name: "mainnet",
+            kind: NetworkKind::Mainnet,
             chain_id: 4217,
-            epoch_length: EPOCH_LENGTH,
+            epoch_length: PRESET_EPOCH_LENGTH,
             identities: vec![AnchoredIdentity {
                 from_epoch: 0,
                 identity: builtin(&MAINNET_POINT, &MAINNET_IDENTITY),
@@ -104,9 +138,9 @@ impl Network {
     /// Tempo testnet, moderato (chain 42431).
     pub fn testnet() -> Self {
         Self {
-            name: "testnet",
+            kind: NetworkKind::Testnet,
             chain_id: 42431,
-            epoch_length: EPOCH_LENGTH,
+            epoch_length: PRESET_EPOCH_LENGTH,
             identities: vec![
                 AnchoredIdentity {
                     from_epoch: 51,
@@ -137,10 +171,10 @@ impl Network {
         identity: PublicKey,
         from_epoch: u64,
     ) -> Option<Self> {
-        (epoch_length > 0).then(|| Self {
-            name: "custom",
+        Some(Self {
+            kind: NetworkKind::Custom,
             chain_id,
-            epoch_length,
+            epoch_length: NonZeroU64::new(epoch_length)?,
             identities: vec![AnchoredIdentity {
                 from_epoch,
                 identity,
@@ -148,10 +182,54 @@ impl Network {
         })
     }
 
+    /// A network restored from saved state: `None` unless `identities` is non-empty and
+    /// strictly ascending by first epoch.
+    pub(crate) fn restore(
+        kind: NetworkKind,
+        chain_id: u64,
+        epoch_length: NonZeroU64,
+        identities: Vec<AnchoredIdentity>,
+    ) -> Option<Self> {
+        let ascending = identities
+            .windows(2)
+            .all(|w| w[0].from_epoch < w[1].from_epoch);
+        (ascending && !identities.is_empty()).then_some(Self {
+            kind,
+            chain_id,
+            epoch_length,
+            identities,
+        })
+    }
+
+    /// Which network this is.
+    pub fn kind(&self) -> NetworkKind {
+        self.kind
+    }
+
+    /// Its name: `mainnet`, `testnet` or `custom`.
+    pub fn name(&self) -> &'static str {
+        self.kind.name()
+    }
+
+    /// The EIP-155 chain id (informational for a custom network).
+    pub fn chain_id(&self) -> u64 {
+        self.chain_id
+    }
+
+    /// Blocks per epoch.
+    pub fn epoch_length(&self) -> NonZeroU64 {
+        self.epoch_length
+    }
+
+    /// The identities it starts from, by ascending first epoch.
+    pub fn identities(&self) -> &[AnchoredIdentity] {
+        &self.identities
+    }
+
     /// The epoch containing `height`; an error if that epoch's last block would overflow `u64`
     /// (the reference's epoch strategy has no answer there either).
     pub fn epoch_of(&self, height: u64) -> Result<u64, VerifyError> {
-        crate::epoch::epoch_of(self.epoch_length, height)
+        crate::epoch::epoch_of(self.epoch_length.get(), height)
     }
 
     /// The built-in identity serving `epoch`: the one with the largest `from_epoch <= epoch`.

@@ -94,7 +94,7 @@ pub fn verify_with_network(
     block: &CertifiedBlock,
 ) -> Result<VerifiedBlock, Error> {
     verify_inner(
-        network.epoch_length,
+        network.epoch_length().get(),
         block,
         |epoch| network.builtin_identity(epoch).map(|a| a.identity.clone()),
         true,
@@ -124,7 +124,7 @@ pub enum Provenance {
 pub fn provenance(network: &Network, block: &CertifiedBlock) -> Option<Provenance> {
     let height = block.header.number();
     let epoch = block.certificate.epoch;
-    if height / network.epoch_length != epoch {
+    if height / network.epoch_length().get() != epoch {
         // floor(height / L) == epoch  <=>  height / (epoch + 1) < L <= height / epoch.
         let min = height / epoch.checked_add(1)? + 1;
         let max = match epoch {
@@ -135,9 +135,9 @@ pub fn provenance(network: &Network, block: &CertifiedBlock) -> Option<Provenanc
     }
     [Network::mainnet(), Network::testnet()]
         .into_iter()
-        .filter(|preset| preset.name != network.name || network.identities != preset.identities)
+        .filter(|preset| preset != network)
         .find(|preset| verify_with_network(preset, block).is_ok())
-        .map(|preset| Provenance::Preset(preset.name))
+        .map(|preset| Provenance::Preset(preset.name()))
 }
 
 /// The rules in order; `identity_for` answers rule 3 for the epoch rule 2 established.

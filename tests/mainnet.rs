@@ -72,7 +72,7 @@ fn real_genesis_extra_data_decodes_to_the_mainnet_identity() {
     );
     assert_eq!(
         outcome.identity(),
-        &Network::mainnet().identities[0].identity
+        &Network::mainnet().identities()[0].identity
     );
     // What was decoded re-encodes to the same bytes.
     assert_eq!(
@@ -84,7 +84,7 @@ fn real_genesis_extra_data_decodes_to_the_mainnet_identity() {
 #[test]
 fn presets_decode() {
     for network in [Network::mainnet(), Network::testnet()] {
-        assert!(!network.identities.is_empty());
-        assert_eq!(network.epoch_length, 21_600);
+        assert!(!network.identities().is_empty());
+        assert_eq!(network.epoch_length().get(), 21_600);
     }
 }

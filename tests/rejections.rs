@@ -536,7 +536,7 @@ fn forged_certificate_fails_under_every_code_path() {
         let block = block_with_certificate(&forged);
         let expected = Error::Verify(VerifyError::BadSignature { epoch: 1515 });
         assert_eq!(verify_mainnet(&block).unwrap_err(), expected);
-        let identity = Network::mainnet().identities[0].identity.clone();
+        let identity = Network::mainnet().identities()[0].identity.clone();
         assert!(tempo_light::certificate::verify_batch(
             &identity,
             std::slice::from_ref(&block.certificate)

@@ -270,7 +270,7 @@ impl LightClient {
         trusted: B256,
         headers: &[TempoHeader],
     ) -> Result<(Self, Vec<Event>), ClientError> {
-        let length = network.epoch_length;
+        let length = network.epoch_length().get();
         let mut state = TrustState::new(network);
         let first = headers
             .first()
@@ -374,7 +374,7 @@ impl LightClient {
         if self.state.frozen.is_some() {
             return None;
         }
-        let length = self.state.network.epoch_length;
+        let length = self.state.network.epoch_length().get();
         Some(match &self.sync {
             Sync::Idle => Request::LatestFinalization,
             Sync::Bridging { .. } => Request::Finalization {
@@ -451,7 +451,7 @@ impl LightClient {
     pub fn verify(&self, block: &CertifiedBlock) -> Result<VerifiedBlock, Error> {
         let state = &self.state;
         verify::verify_inner(
-            state.network().epoch_length,
+            state.network().epoch_length().get(),
             block,
             |epoch| state.identity_for(epoch),
             true,
@@ -463,7 +463,7 @@ impl LightClient {
     /// the state does not change.
     pub fn verify_batch(&self, blocks: &[CertifiedBlock]) -> Vec<Result<VerifiedBlock, Error>> {
         let state = &self.state;
-        verify::verify_batch(state.network.epoch_length, blocks, |epoch| {
+        verify::verify_batch(state.network.epoch_length().get(), blocks, |epoch| {
             state.identity_for(epoch)
         })
     }
@@ -477,7 +477,7 @@ impl LightClient {
 
     fn finalization(&mut self, block: CertifiedBlock) -> Result<Vec<Event>, ClientError> {
         self.frozen_error()?;
-        let length = self.state.network.epoch_length;
+        let length = self.state.network.epoch_length().get();
         // Rules that need no identity come first, so a lying answer is named as such.
         let hash = block.header.hash();
         verify::check_digest(&block.certificate, hash)?;
@@ -548,7 +548,7 @@ impl LightClient {
 
     /// Whether a fresh client may probe the boundary of `epoch` (walking back from `tip_epoch`).
     fn can_probe(&self, epoch: u64, tip_epoch: u64) -> bool {
-        let length = self.state.network.epoch_length;
+        let length = self.state.network.epoch_length().get();
         tip_epoch.saturating_sub(epoch) <= MAX_PROBE_EPOCHS
             && self.state.identity_for(epoch).is_ok()
             && self
@@ -576,7 +576,7 @@ impl LightClient {
         // A fresh client: try the built-in identity for the tip's epoch first; if it does not
         // verify, the key may have rotated since the preset was made: walk back.
         let identity = self.state.identity_for(tip_epoch)?;
-        match verify::verify_block(&identity, self.state.network.epoch_length, &block) {
+        match verify::verify_block(&identity, self.state.network.epoch_length().get(), &block) {
             Ok(verified) => self.apply_verified(verified, None, block.claimed.seen),
             Err(Error::Verify(VerifyError::BadSignature { .. }))
                 if tip_epoch > 0 && self.can_probe(tip_epoch - 1, tip_epoch) =>
@@ -645,7 +645,7 @@ impl LightClient {
             Some(known) if known != hash => {
                 let epoch = block.certificate.epoch;
                 let identity = self.state.identity_for(epoch)?;
-                verify::verify_block(&identity, self.state.network.epoch_length, block)?;
+                verify::verify_block(&identity, self.state.network.epoch_length().get(), block)?;
                 let evidence = Equivocation {
                     height,
                     epoch,
@@ -679,13 +679,14 @@ impl LightClient {
             return Ok(Vec::new());
         }
         let identity = self.state.identity_for(tip_epoch)?;
-        let verified = verify::verify_block(&identity, self.state.network.epoch_length, &tip)?;
+        let verified =
+            verify::verify_block(&identity, self.state.network.epoch_length().get(), &tip)?;
         self.apply_verified(verified, None, tip.claimed.seen)
     }
 
     /// Verifies a boundary certificate under the identity already trusted for its epoch.
     fn verify_boundary(&self, block: &CertifiedBlock) -> Result<VerifiedBlock, ClientError> {
-        let length = self.state.network.epoch_length;
+        let length = self.state.network.epoch_length().get();
         let height = block.header.number();
         let epoch = verify::check_epoch(length, &block.certificate, height)?;
         if !epoch::is_boundary(length, height) {
@@ -844,7 +845,7 @@ impl LightClient {
         resume: Option<CertifiedBlock>,
     ) -> Result<Vec<Event>, ClientError> {
         let mut events = Vec::new();
-        let length = self.state.network.epoch_length;
+        let length = self.state.network.epoch_length().get();
         for AuthenticatedHeader { header, .. } in &run {
             let h = header.number();
             let e = epoch::epoch_of(length, h)?;

@@ -9,7 +9,7 @@
 use crate::{
     bls::PublicKey,
     error::{ClientError, StateError, VerifyError},
-    network::{AnchoredIdentity, Network},
+    network::{AnchoredIdentity, Network, NetworkKind},
 };
 use crate::{
     error::DecodeError,
@@ -22,6 +22,7 @@ use alloc::{
     vec::Vec,
 };
 use alloy_primitives::B256;
+use core::num::NonZeroU64;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -243,12 +244,12 @@ impl TrustState {
         let saved = Saved {
             version: STATE_VERSION,
             network: NetworkState {
-                name: String::from(self.network.name),
-                chain_id: self.network.chain_id,
-                epoch_length: self.network.epoch_length,
+                name: String::from(self.network.name()),
+                chain_id: self.network.chain_id(),
+                epoch_length: self.network.epoch_length().get(),
                 builtin: self
                     .network
-                    .identities
+                    .identities()
                     .iter()
                     .map(|a| IdentityRun {
                         from_epoch: a.from_epoch,
@@ -283,9 +284,9 @@ impl TrustState {
             return Err(StateError::UnsupportedVersion(saved.version).into());
         }
         let n = saved.network;
-        if n.epoch_length == 0 {
+        let Some(epoch_length) = NonZeroU64::new(n.epoch_length) else {
             return Err(StateError::ZeroEpochLength.into());
-        }
+        };
         let ascending =
             |runs: &[IdentityRun]| runs.windows(2).all(|w| w[0].from_epoch < w[1].from_epoch);
         if !ascending(&n.builtin) || !ascending(&saved.identities) {
@@ -302,7 +303,7 @@ impl TrustState {
             return Err(StateError::MalformedRecentWindow.into());
         }
         if let Some(head) = saved.head {
-            if crate::epoch::epoch_of(n.epoch_length, head.height) != Ok(head.epoch) {
+            if crate::epoch::epoch_of(epoch_length.get(), head.height) != Ok(head.epoch) {
                 return Err(StateError::HeadEpochMismatch {
                     height: head.height,
                     epoch: head.epoch,
@@ -310,25 +311,24 @@ impl TrustState {
                 .into());
             }
         }
-        let name = match n.name.as_str() {
-            "mainnet" => "mainnet",
-            "testnet" => "testnet",
-            _ => "custom",
-        };
+        let builtin = n
+            .builtin
+            .iter()
+            .map(|r| AnchoredIdentity {
+                from_epoch: r.from_epoch,
+                identity: r.identity.clone(),
+            })
+            .collect();
+        // Ascending was checked above; an empty list is the one way left to be invalid.
+        let network = Network::restore(
+            NetworkKind::from_name(&n.name),
+            n.chain_id,
+            epoch_length,
+            builtin,
+        )
+        .ok_or(StateError::NoIdentity)?;
         Ok(Self {
-            network: Network {
-                name,
-                chain_id: n.chain_id,
-                epoch_length: n.epoch_length,
-                identities: n
-                    .builtin
-                    .iter()
-                    .map(|r| AnchoredIdentity {
-                        from_epoch: r.from_epoch,
-                        identity: r.identity.clone(),
-                    })
-                    .collect(),
-            },
+            network,
             runs: saved.identities,
             registered_through: saved.registered_through,
             announced: saved.announced,
@@ -449,7 +449,7 @@ mod tests {
 
     fn rich_state() -> TrustState {
         let network = Network::mainnet();
-        let identity = network.identities[0].identity.clone();
+        let identity = network.identities()[0].identity.clone();
         let word = |b: u8| B256::repeat_byte(b);
         TrustState {
             runs: alloc::vec![IdentityRun {
@@ -462,7 +462,7 @@ mod tests {
                 next_full_dkg: true,
             }),
             head: Some(Head {
-                height: 5 * network.epoch_length,
+                height: 5 * network.epoch_length().get(),
                 hash: word(1),
                 epoch: 5,
                 state_root: Some(word(2)),

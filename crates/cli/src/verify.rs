@@ -76,9 +76,9 @@ pub fn network_hint(network: &Network, block: &CertifiedBlock) -> Option<String>
                 "certificate epoch {} at block {} means {length}, not {}'s {}: this block is not from {}; for a devnet or another custom network pass --identity <its identity> --epoch-length <its epoch length>",
                 block.certificate.epoch,
                 block.header.number(),
-                network.name,
-                network.epoch_length,
-                network.name
+                network.name(),
+                network.epoch_length().get(),
+                network.name()
             )
         }
     })
@@ -180,7 +180,7 @@ pub fn hex(bytes: impl AsRef<[u8]>) -> String {
 fn verified_json(network: &Network, v: &VerifiedBlock) -> Value {
     let mut out = json!({
         "verified": true,
-        "network": network.name,
+        "network": network.name(),
         "height": v.height,
         "hash": format!("{:#x}", v.hash),
         "epoch": v.epoch,
@@ -205,7 +205,7 @@ fn verified_json(network: &Network, v: &VerifiedBlock) -> Value {
 }
 
 fn print_verified(network: &Network, v: &VerifiedBlock) {
-    println!("verified: {} block {} is final", network.name, v.height);
+    println!("verified: {} block {} is final", network.name(), v.height);
     println!("  hash         {:#x}", v.hash);
     println!(
         "  epoch        {} (view {}, parent view {})",

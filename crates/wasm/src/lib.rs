@@ -465,9 +465,9 @@ impl WasmClient {
     pub fn network(&self) -> JsValue {
         let n = self.inner.state().network();
         let o = Object::new();
-        set(&o, "name", n.name);
-        set(&o, "chainId", big(n.chain_id));
-        set(&o, "epochLength", big(n.epoch_length));
+        set(&o, "name", n.name());
+        set(&o, "chainId", big(n.chain_id()));
+        set(&o, "epochLength", big(n.epoch_length().get()));
         o.into()
     }
 

@@ -20,7 +20,7 @@ use std::{
 };
 use tempo_light::{
     client::{Equivocation, LightClient, Request},
-    CertifiedBlock, ClientError, Error, Event, Network, TempoHeader,
+    CertifiedBlock, ClientError, Error, Event, Network, NetworkKind, TempoHeader,
 };
 
 /// Arguments of `tempo-light follow`.
@@ -140,10 +140,10 @@ fn classify(e: RpcError) -> FollowError {
 
 /// The network's public endpoint.
 pub fn default_rpc(network: &Network) -> Option<&'static str> {
-    match network.name {
-        "mainnet" => Some("https://rpc.presto.tempo.xyz"),
-        "testnet" => Some("https://rpc.moderato.tempo.xyz"),
-        _ => None,
+    match network.kind() {
+        NetworkKind::Mainnet => Some("https://rpc.presto.tempo.xyz"),
+        NetworkKind::Testnet => Some("https://rpc.moderato.tempo.xyz"),
+        NetworkKind::Custom => None,
     }
 }
 
@@ -279,17 +279,17 @@ impl<'a> Follower<'a> {
                     FollowError::Usage(format!("state file {} is corrupt: {e}", path.display()))
                 })?;
                 let saved = client.state().network();
-                if saved.chain_id != network.chain_id
-                    || saved.epoch_length != network.epoch_length
-                    || saved.identities != network.identities
+                if saved.chain_id() != network.chain_id()
+                    || saved.epoch_length().get() != network.epoch_length().get()
+                    || saved.identities() != network.identities()
                 {
                     return Err(FollowError::Usage(format!(
                         "state file {} belongs to another network ({} chain {}), not {} chain {}",
                         path.display(),
-                        saved.name,
-                        saved.chain_id,
-                        network.name,
-                        network.chain_id
+                        saved.name(),
+                        saved.chain_id(),
+                        network.name(),
+                        network.chain_id()
                     )));
                 }
                 if let Some(e) = client.state().frozen() {
@@ -317,9 +317,11 @@ impl<'a> Follower<'a> {
             json!([format!("{trusted:#x}"), false]),
         )?;
         let top = parse_header(value)?;
-        let boundary =
-            tempo_light::client::latest_boundary_at_or_before(network.epoch_length, top.number())
-                .map_err(|e| FollowError::Rejected(ClientError::from(e)))?;
+        let boundary = tempo_light::client::latest_boundary_at_or_before(
+            network.epoch_length().get(),
+            top.number(),
+        )
+        .map_err(|e| FollowError::Rejected(ClientError::from(e)))?;
         let mut headers = if top.number() > boundary {
             self.fetch_headers(boundary, top.number() - 1)?
         } else {
@@ -861,7 +863,7 @@ pub fn run_tallied(args: Args, stop: &AtomicBool) -> (ExitCode, Tally) {
         Err(message) => return (fail(json, &FollowError::Usage(message)), tally),
     };
     let terminal = !json && std::io::stdout().is_terminal();
-    let custom = network.name == "custom";
+    let custom = network.kind() == NetworkKind::Custom;
     let mut sink = |output: &Output| {
         let mut stdout = std::io::stdout().lock();
         match output {
