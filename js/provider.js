@@ -2,7 +2,7 @@
 // `custom(provider)` takes it), refuses the rest (`policy: 'strict'`) or passes it through
 // marked unverified (`policy: 'passthrough'`). Every answer is at a final block: the verified
 // head, or an older block whose own finalization certificate verifies.
-import { keccak_256 } from '@noble/hashes/sha3.js';
+import { keccak_256 } from './keccak.js';
 import { TempoLightClient, _internals, verifyBalance, verifyProof } from './client.js';
 import { ProviderRpcError, TempoLightError, VerificationError, MalformedInputError, toTyped, typed } from './errors.js';
 import { DEFAULT_TIMEOUT_MS, MAX_RESPONSE_BYTES, eip1193Transport, httpTransport, toHttpUrl } from './transport.js';

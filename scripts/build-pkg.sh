@@ -30,6 +30,10 @@ fi
 cp js/index.js js/index.node.js js/client.js js/errors.js js/transport.js js/provider.js \
   js/storage.js js/worker.js js/index.d.ts js/worker.d.ts js/README.md LICENSE pkg/
 cp js/index.d.ts pkg/index.d.cts
+# keccak-256 (for eth_getCode's codeHash) from @noble/hashes, bundled in: no runtime dependency.
+node_modules/.bin/esbuild js/keccak.src.js --bundle --format=esm --minify --log-level=warning \
+  --banner:js="// keccak-256 from @noble/hashes $(node -p "require('./node_modules/@noble/hashes/package.json').version") (MIT License, Copyright (c) 2022 Paul Miller, https://paulmillr.com), bundled by scripts/build-pkg.sh" \
+  --outfile=pkg/keccak.js
 node_modules/.bin/esbuild pkg/index.node.js --bundle --platform=node --format=cjs --target=node18 \
   --define:import.meta.url=__tempo_light_url --log-level=warning \
   --banner:js="const __tempo_light_url = require('node:url').pathToFileURL(__filename).href;" \
