@@ -13,7 +13,12 @@ tarball=$(cd pkg && npm pack --silent --pack-destination "$scratch" | tail -n 1)
 cd "$scratch"
 echo '{"name":"scratch","private":true,"type":"module"}' > package.json
 npm install --no-audit --no-fund --offline "./$tarball" >/dev/null
-cp "$root"/tests/js/*.mjs "$root/examples/typecheck.ts" .
+cp "$root"/tests/js/*.mjs "$root"/tests/js/*.cjs "$root/examples/typecheck.ts" .
+# viem (the provider's tests use it as a dapp would), from the workspace's lockfile.
+ln -s "$root/node_modules/viem" node_modules/viem
+# The test files to run: the arguments (e.g. `provider.test.mjs`), or all of tests/js.
+tests=("$@")
+[ ${#tests[@]} -gt 0 ] || tests=(*.test.mjs *.test.cjs)
 # Node 20 has WebSocket behind a flag; newer Nodes have it built in.
 ws_flag=""
 if node --experimental-websocket -e "typeof WebSocket === 'function' || process.exit(1)" 2>/dev/null; then
@@ -22,6 +27,6 @@ fi
 [ -x "$root/target/debug/tempo-light" ] || (cd "$root" && cargo build --locked -p tempo-light-cli)
 TEMPO_FIXTURE="$root/tests/fixtures/mainnet-block-32724390.json" \
 TEMPO_LIGHT_BIN="$root/target/debug/tempo-light" \
-  node $ws_flag --test package.test.mjs follow.test.mjs balance.test.mjs hostile.test.mjs
+  node $ws_flag --test "${tests[@]}"
 "$root/node_modules/.bin/tsc" --noEmit --strict --target es2022 --module nodenext --moduleResolution nodenext typecheck.ts
 echo "typecheck: examples/typecheck.ts compiles against the package's declarations"
