@@ -13,7 +13,7 @@ tarball=$(cd pkg && npm pack --silent --pack-destination "$scratch" | tail -n 1)
 cd "$scratch"
 echo '{"name":"scratch","private":true,"type":"module"}' > package.json
 npm install --no-audit --no-fund --offline "./$tarball" >/dev/null
-cp "$root"/tests/js/*.mjs "$root"/tests/js/*.cjs "$root/examples/typecheck.ts" .
+cp "$root"/tests/js/*.mjs "$root"/tests/js/*.cjs "$root"/examples/typecheck*.ts "$root"/examples/typecheck*.cts "$root"/examples/fixture-shape.ts .
 # viem (the provider's tests use it as a dapp would), from the workspace's lockfile.
 ln -s "$root/node_modules/viem" node_modules/viem
 # The test files to run: the arguments (e.g. `provider.test.mjs`), or all of tests/js.
@@ -28,5 +28,9 @@ fi
 TEMPO_FIXTURE="$root/tests/fixtures/mainnet-block-32724390.json" \
 TEMPO_LIGHT_BIN="$root/target/debug/tempo-light" \
   node $ws_flag --test "${tests[@]}"
-"$root/node_modules/.bin/tsc" --noEmit --strict --target es2022 --module nodenext --moduleResolution nodenext typecheck.ts
-echo "typecheck: examples/typecheck.ts compiles against the package's declarations"
+# The declarations under each module resolution a user may have (tsc --strict, from the tarball).
+tsc="$root/node_modules/.bin/tsc --noEmit --strict --target es2022"
+$tsc --module nodenext --moduleResolution nodenext typecheck.ts typecheck-worker.ts typecheck-cjs.cts
+$tsc --module node16 --moduleResolution node16 typecheck.ts typecheck-worker.ts typecheck-cjs.cts
+$tsc --module esnext --moduleResolution bundler typecheck.ts typecheck-worker.ts
+echo "typecheck: examples/typecheck*.ts compile against the package's declarations (nodenext, node16, bundler; ESM and CommonJS)"
