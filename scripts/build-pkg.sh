@@ -38,6 +38,13 @@ node_modules/.bin/esbuild pkg/index.node.js --bundle --platform=node --format=cj
   --define:import.meta.url=__tempo_light_url --log-level=warning \
   --banner:js="const __tempo_light_url = require('node:url').pathToFileURL(__filename).href;" \
   --outfile=pkg/index.cjs
+# The worker entry for require() (bundlers in CommonJS mode): the wasm is looked up beside
+# the worker's script unless `expose({ wasm })` says where.
+sed "s#from './index.js'#from './index.cjs'#" js/worker.d.ts > pkg/worker.d.cts
+node_modules/.bin/esbuild pkg/worker.js --bundle --platform=browser --format=cjs --target=es2020 \
+  --define:import.meta.url=__tempo_light_url --log-level=warning \
+  --banner:js="const __tempo_light_url = typeof self !== 'undefined' && self.location ? self.location.href : 'file:///';" \
+  --outfile=pkg/worker.cjs
 rm -f pkg/tempo_light.d.ts pkg/tempo_light_bg.wasm.d.ts
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 sed "s/\"version\": \"0.0.0\"/\"version\": \"$version\"/" js/package.json > pkg/package.json

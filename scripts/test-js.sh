@@ -17,20 +17,31 @@ cp "$root"/tests/js/*.mjs "$root"/tests/js/*.cjs "$root"/examples/typecheck*.ts 
 # viem (the provider's tests use it as a dapp would), from the workspace's lockfile.
 ln -s "$root/node_modules/viem" node_modules/viem
 # The test files to run: the arguments (e.g. `provider.test.mjs`), or all of tests/js.
+# `browser` runs only the browser tests (bundlers, workers).
 tests=("$@")
-[ ${#tests[@]} -gt 0 ] || tests=(*.test.mjs *.test.cjs)
+browser=1
+if [ "${1:-}" = browser ]; then tests=(); browser=only;
+elif [ ${#tests[@]} -gt 0 ]; then browser=0;
+else tests=(*.test.mjs *.test.cjs); fi
 # Node 20 has WebSocket behind a flag; newer Nodes have it built in.
 ws_flag=""
 if node --experimental-websocket -e "typeof WebSocket === 'function' || process.exit(1)" 2>/dev/null; then
   ws_flag="--experimental-websocket"
 fi
 [ -x "$root/target/debug/tempo-light" ] || (cd "$root" && cargo build --locked -p tempo-light-cli)
-TEMPO_FIXTURE="$root/tests/fixtures/mainnet-block-32724390.json" \
-TEMPO_LIGHT_BIN="$root/target/debug/tempo-light" \
-  node $ws_flag --test "${tests[@]}"
+export TEMPO_FIXTURE="$root/tests/fixtures/mainnet-block-32724390.json"
+export TEMPO_LIGHT_BIN="$root/target/debug/tempo-light"
+[ ${#tests[@]} -eq 0 ] || node $ws_flag --test "${tests[@]}"
+# The tarball in real bundlers (Vite, webpack 5, esbuild) and in workers, in headless Chromium.
+if [ "$browser" != 0 ]; then
+  TEMPO_SCRATCH="$scratch" node --test "$root"/tests/bundlers/*.test.mjs
+  [ "$browser" = only ] && exit 0
+fi
 # The declarations under each module resolution a user may have (tsc --strict, from the tarball).
 tsc="$root/node_modules/.bin/tsc --noEmit --strict --target es2022"
 $tsc --module nodenext --moduleResolution nodenext typecheck.ts typecheck-worker.ts typecheck-cjs.cts
 $tsc --module node16 --moduleResolution node16 typecheck.ts typecheck-worker.ts typecheck-cjs.cts
 $tsc --module esnext --moduleResolution bundler typecheck.ts typecheck-worker.ts
 echo "typecheck: examples/typecheck*.ts compile against the package's declarations (nodenext, node16, bundler; ESM and CommonJS)"
+# The package's metadata: publint, and arethetypeswrong on the packed tarball.
+(cd "$root" && node_modules/.bin/publint pkg && node_modules/.bin/attw --pack pkg)
