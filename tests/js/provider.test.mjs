@@ -141,3 +141,52 @@ test("policy 'passthrough' forwards what it cannot verify and reports it", { tim
     client.destroy();
   }
 });
+
+test('hostile callers and a lying middleman get typed EIP-1193 errors, never a wrong answer', { timeout: 60000 }, async () => {
+  const { port, identity, holders } = await devnet([]);
+  const http = `http://127.0.0.1:${port}`;
+  // A middleman that answers every eth_getProof with the proof of another account (real,
+  // valid against the state root, but not what was asked), and eth_getBlockByHash with a
+  // block of another height.
+  const request = async ({ method, params }) => {
+    if (method === 'eth_getProof') params = [holders[0], params[1], params[2]];
+    const r = await fetch(http, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+    const body = await r.json();
+    if (body.error) throw Object.assign(new Error(body.error.message), { code: body.error.code });
+    if (method === 'eth_getBlockByHash' && body.result) body.result.number = '0x2';
+    return body.result;
+  };
+  const provider = createVerifiedProvider({ network: { identity, epochLength: 5, chainId: 1337 }, request, followOptions: { pollMs: 30 } });
+  try {
+    const client = await provider.client();
+    await client.ready({ timeoutMs: 20000 });
+    while (client.head.height < 4n) await new Promise((r) => setTimeout(r, 50));
+    await assert.rejects(provider.request({ method: 'eth_getBalance', params: [holders[1], 'latest'] }),
+      (e) => e instanceof ProviderRpcError && e.code === -32099 && e.reason === 'ProofAddressMismatch');
+    // Block 4's hash, straight from the devnet (not in the provider's cache): the middleman
+    // says it is block 2, whose certificate proves another hash.
+    const block4 = (await (await fetch(http, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_getBlockByNumber', params: ['0x4', false] }) })).json()).result;
+    await assert.rejects(provider.request({ method: 'eth_getBlockByHash', params: [block4.hash, false] }),
+      (e) => e instanceof ProviderRpcError && e.code === -32099 && e.reason === 'DigestMismatch');
+    const hostile = [
+      undefined, null, 42, {}, { method: 7 },
+      { method: 'eth_getBalance', params: 'nope' },
+      { method: 'eth_getBalance', params: [{}, 'latest'] },
+      { method: 'eth_getBalance', params: [holders[1], 'pending'] },
+      { method: 'eth_getBalance', params: [holders[1], '0x' + 'f'.repeat(40)] },
+      { method: 'eth_getProof', params: [holders[1], new Array(1000).fill('0x00'), 'latest'] },
+      { method: 'eth_getStorageAt', params: [holders[1], '0x' + '1'.repeat(100), 'latest'] },
+      { method: 'eth_call', params: [{ to: PATH_USD, data: '0x70a08231' }, 'latest'] },
+      { method: 'eth_getBlockByHash', params: ['0x1234', false] },
+      { method: 'eth_sendRawTransaction', params: ['0x00'] },
+      { method: '__proto__' },
+    ];
+    for (const args of hostile) {
+      await assert.rejects(provider.request(args), (e) => e instanceof ProviderRpcError && typeof e.code === 'number' && typeof e.reason === 'string', JSON.stringify(args));
+    }
+    // A future block is not final: null, not a guess.
+    assert.equal(await provider.request({ method: 'eth_getBlockByNumber', params: ['0xffffffff', false] }), null);
+  } finally {
+    await provider.destroy();
+  }
+});
