@@ -349,7 +349,8 @@ P.follow = async function follow(options = {}) {
       } else if (event.type === 'headers') { onHeaders?.(event); emit(this, 'headers', event); }
       else emit(this, event.type, event);
     }
-    if (advanced && storage && !stopped()) await save(this, storage, report);
+    // Saved after every advance, the last one too (even if a callback just aborted).
+    if ((advanced || events.length) && storage && this.__wbg_ptr) await save(this, storage, report);
   };
   const timed = (fn) => {
     const started = globalThis.performance?.now() ?? Date.now();
