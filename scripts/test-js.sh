@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # Tests the npm package as a user gets it: packs pkg/, installs the tarball into a scratch
-# project, runs the Node tests there and type-checks an example against the declarations.
+# project, runs the Node tests there (tests/js), builds apps with real bundlers and runs them,
+# workers and storage in headless Chromium (tests/bundlers), type-checks examples against the
+# declarations, and lints the package's metadata (publint, attw).
+# Usage: test-js.sh [TEST_FILE...] (only those Node tests) | test-js.sh browser
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 [ -f pkg/package.json ] || ./scripts/build-pkg.sh
-[ -x node_modules/.bin/tsc ] || npm ci --no-audit --no-fund
+for tool in tsc vite webpack esbuild attw publint; do
+  [ -x "node_modules/.bin/$tool" ] || { npm ci --no-audit --no-fund; break; }
+done
 
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
