@@ -135,8 +135,7 @@ export function createVerifiedProvider(options = {}) {
     const header = certified?.block?.header ?? certified?.header ?? certified?.result?.block?.header;
     const block = { hash: verified.hash };
     for (const f of HEADER_FIELDS) if (header?.[f] !== undefined) block[f] = header[f];
-    block.transactions = [];
-    block.uncles = [];
+    // No `transactions` (a header does not prove the list of hashes an RPC sends with it).
     const entry = { height, hash: verified.hash, stateRoot: verified.stateRoot, block };
     remember(entry);
     return entry;
