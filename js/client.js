@@ -17,7 +17,7 @@ import { TempoLightError, typed, toTyped } from './errors.js';
 import {
   DEFAULT_TIMEOUT_MS,
   MAX_RESPONSE_BYTES,
-  bounded,
+  eip1193SubscriptionTransport,
   eip1193Transport,
   httpTransport,
   sleep,
@@ -292,7 +292,8 @@ P.follow = async function follow(options = {}) {
   }
   const {
     rpc,
-    request,
+    provider,
+    request = provider && typeof provider.request === 'function' ? (args) => provider.request(args) : undefined,
     transport = rpc && /^wss?:/i.test(rpc) ? 'websocket' : 'http',
     signal,
     onFinalized,
@@ -308,7 +309,8 @@ P.follow = async function follow(options = {}) {
     maxRetryDelayMs = 8000,
     concurrency = 8,
   } = options;
-  if (!rpc && !request) throw typed('InvalidInput', 'follow needs `rpc` (a URL) or `request` (an EIP-1193 function)', false);
+  if (!rpc && !request) throw typed('InvalidInput', 'follow needs `rpc` (a URL), `request` (an EIP-1193 function) or `provider` (an EIP-1193 provider)', false);
+  if (provider !== undefined && (typeof provider?.request !== 'function')) throw typed('InvalidInput', 'follow: `provider` must be an EIP-1193 provider (with request)', false);
   if (rpc !== undefined && (typeof rpc !== 'string' || !/^(https?|wss?):\/\//i.test(rpc))) {
     throw typed('InvalidInput', 'follow: `rpc` must be an http(s):// or ws(s):// URL', false);
   }
@@ -326,7 +328,10 @@ P.follow = async function follow(options = {}) {
   const stopped = () => !!signal?.aborted || life.aborted;
   const limits = { timeoutMs, maxResponseBytes, signals };
   // Subscriptions need a ws(s) URL: `rpc` itself, also when `request` answers the other calls.
-  const ws = canSocket && rpc && transport === 'websocket' ? wsTransport(rpc.replace(/^http/i, 'ws'), limits) : null;
+  // Or through an EIP-1193 provider that emits `message` events (EIP-1193 subscriptions).
+  const ws = canSocket && rpc && transport === 'websocket' ? wsTransport(rpc.replace(/^http/i, 'ws'), limits)
+    : provider && typeof provider.on === 'function' ? eip1193SubscriptionTransport(provider, limits)
+      : null;
   const http = request ? eip1193Transport(request) : httpTransport(toHttpUrl(rpc));
   const calls = ws ?? http;
   RPC.set(this, http);

@@ -37,9 +37,11 @@ const VERIFICATION = new Set([
 const MALFORMED = new Set([
   'InvalidHex', 'Truncated', 'TrailingBytes', 'InvalidVarint', 'LengthOutOfRange', 'InvalidBool',
   'UnsupportedSharingMode', 'InvalidPoint', 'InvalidEd25519Key', 'UnsortedSet', 'InvalidState',
-  'StringNotInline', 'Malformed',
+  'StringNotInline', 'Malformed', 'InvalidJson',
 ]);
-const RPC = new Set(['RpcError', 'RpcUnavailable', 'SubscriptionRefused', 'Timeout', 'ResponseTooLarge', 'InvalidJson']);
+// (A server's malformed JSON is an RpcError made by the transports; `InvalidJson` from the wasm
+// is malformed input.)
+const RPC = new Set(['RpcError', 'RpcUnavailable', 'SubscriptionRefused', 'Timeout', 'ResponseTooLarge']);
 const USAGE = new Set(['InvalidInput', 'NotTip20', 'NoStateRoot', 'NotInitialized', 'FollowActive', 'Unsupported']);
 
 /** The subclass for a code. */

@@ -303,6 +303,16 @@ export interface FollowOptions {
   rpc?: string;
   /** Or a caller-supplied EIP-1193 `request` function (polls, unless `rpc` is a ws URL). */
   request?: Eip1193Request;
+  /**
+   * Or an EIP-1193 provider: its `request` answers the calls and, if it has `on`, the
+   * subscription goes through it (`consensus_subscribe`, then `message` events of type
+   * `eth_subscription`, as EIP-1193 specifies); polls if it cannot subscribe.
+   */
+  provider?: {
+    request: Eip1193Request;
+    on?(event: 'message', listener: (message: { type: string; data: unknown }) => void): unknown;
+    removeListener?(event: 'message', listener: (message: { type: string; data: unknown }) => void): unknown;
+  };
   transport?: 'http' | 'websocket';
   /**
    * Aborting stops following at once (a call in flight is cancelled); `follow` then

@@ -340,3 +340,65 @@ export function wsTransport(url, limits) {
 export function toHttpUrl(url) {
   return url.replace(/^ws/i, 'http');
 }
+
+/**
+ * An EIP-1193 provider that can subscribe (`request` plus `on`/`removeListener` for
+ * `message` events, as EIP-1193 specifies for subscriptions: `{ type: 'eth_subscription',
+ * data: { subscription, result } }`), with the same interface as `wsTransport`.
+ * Queued events are capped like the WebSocket's: 1024, the oldest dropped.
+ */
+export function eip1193SubscriptionTransport(provider, limits) {
+  const base = eip1193Transport((args) => provider.request(args));
+  const events = [];
+  let subscription = null;
+  let wake = null;
+  const onMessage = (message) => {
+    const data = message?.data;
+    if (message?.type !== 'eth_subscription' || subscription === null || data?.subscription !== subscription) return;
+    events.push(data.result);
+    while (events.length > 1024) events.shift();
+    wake?.();
+  };
+  const call = (method, params, options = limits) => base.call(method, params, { ...limits, ...options });
+  return {
+    call,
+    async subscribe() {
+      const id = await call('consensus_subscribe', []);
+      if (typeof id !== 'string' && typeof id !== 'number') throw new RpcError('consensus_subscribe answered no subscription id', 'SubscriptionRefused', false);
+      subscription = id;
+      provider.on('message', onMessage);
+    },
+    get subscribed() { return subscription !== null; },
+    async nextFinalized(waitMs, signal) {
+      const deadline = Date.now() + waitMs;
+      const watched = [signal, ...(limits.signals ?? [])].filter(Boolean);
+      for (;;) {
+        while (events.length) {
+          const event = events.shift();
+          if (event?.type === 'finalized') return event;
+        }
+        const left = deadline - Date.now();
+        if (left <= 0 || watched.some((s) => s.aborted) || subscription === null) return null;
+        await new Promise((resolve) => {
+          const stop = () => {
+            clearTimeout(timer);
+            for (const s of watched) s.removeEventListener('abort', stop);
+            wake = null;
+            resolve();
+          };
+          const timer = setTimeout(stop, left);
+          wake = stop;
+          for (const s of watched) s.addEventListener('abort', stop, { once: true });
+        });
+      }
+    },
+    close() {
+      const id = subscription;
+      subscription = null;
+      events.length = 0;
+      provider.removeListener?.('message', onMessage);
+      wake?.();
+      if (id !== null) Promise.resolve().then(() => provider.request({ method: 'consensus_unsubscribe', params: [id] })).catch(() => {});
+    },
+  };
+}

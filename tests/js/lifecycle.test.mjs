@@ -210,3 +210,52 @@ test('wasm errors are typed subclasses', () => {
   assert.ok(VerificationError.prototype instanceof TempoLightError);
   client.destroy();
 });
+
+/** A minimal EIP-1193 provider over a WebSocket (as a wallet's would be), with `message` events. */
+function wsProvider(url) {
+  const socket = new WebSocket(url);
+  const opened = new Promise((resolve, reject) => { socket.onopen = resolve; socket.onerror = reject; });
+  const pending = new Map();
+  const listeners = new Set();
+  let id = 0;
+  socket.onmessage = ({ data }) => {
+    const body = JSON.parse(data);
+    if (body.id !== undefined && pending.has(body.id)) {
+      const { resolve, reject } = pending.get(body.id);
+      pending.delete(body.id);
+      if (body.error) reject(Object.assign(new Error(body.error.message), { code: body.error.code })); else resolve(body.result);
+    } else if (body.params?.subscription !== undefined) {
+      for (const fn of listeners) fn({ type: 'eth_subscription', data: body.params });
+    }
+  };
+  return {
+    async request({ method, params }) {
+      await opened;
+      const n = ++id;
+      return new Promise((resolve, reject) => {
+        pending.set(n, { resolve, reject });
+        socket.send(JSON.stringify({ jsonrpc: '2.0', id: n, method, params }));
+      });
+    },
+    on(event, fn) { if (event === 'message') listeners.add(fn); },
+    removeListener(event, fn) { listeners.delete(fn); },
+    listeners,
+    close() { socket.close(); },
+  };
+}
+
+test('subscriptions through an EIP-1193 provider that emits message events', { timeout: 60000, skip: typeof WebSocket !== 'function' && 'no WebSocket' }, async () => {
+  const { port, identity } = await devnet([]);
+  const client = TempoLightClient.custom({ identity, epochLength: 5 });
+  const provider = wsProvider(`ws://127.0.0.1:${port}`);
+  const controller = new AbortController();
+  const seen = [];
+  await client.follow({
+    provider, signal: controller.signal, pollMs: 50,
+    onFinalized: (e) => { if (e.seen !== null) seen.push(e); if (seen.length >= 3) controller.abort(); },
+  });
+  assert.ok(seen.length >= 3 && seen.every((e) => typeof e.seen === 'bigint'), 'finalized events came through the provider');
+  assert.equal(provider.listeners.size, 0, 'the message listener was removed when follow() ended');
+  provider.close();
+  client.destroy();
+});
