@@ -124,9 +124,18 @@ export function createVerifiedProvider(options = {}) {
   };
 
   /** The header at `height` (≤ the head), proven final by its own certificate. */
-  async function finalHeader(client, height) {
+  const inflight = new Map();
+  function finalHeader(client, height) {
     const cached = byHeight.get(height);
-    if (cached) return cached;
+    if (cached) return Promise.resolve(cached);
+    // Concurrent asks for one height share one fetch and one verification.
+    if (!inflight.has(height)) {
+      const job = fetchFinalHeader(client, height).finally(() => inflight.delete(height));
+      inflight.set(height, job);
+    }
+    return inflight.get(height);
+  }
+  async function fetchFinalHeader(client, height) {
     const certified = await call(client, 'consensus_getFinalization', [{ height: Number(height) }]);
     if (certified === null || certified === undefined) throw typed('RpcUnavailable', `the server has no finalization at ${height}`, true);
     _internals.alive(client);

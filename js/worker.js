@@ -162,7 +162,13 @@ function remote(port) {
   const rpc = (op, ...args) => new Promise((resolve, reject) => {
     const id = ++nextId;
     pending.set(id, { resolve, reject });
-    port.postMessage({ id, op, args });
+    try {
+      port.postMessage({ id, op, args });
+    } catch (e) {
+      // A function or another value that cannot cross threads (structured clone).
+      pending.delete(id);
+      reject(typed('InvalidInput', `cannot send ${op} to the worker: ${e?.message ?? e}`, false));
+    }
   });
   port.onmessage = ({ data }) => {
     if (data?.event) {

@@ -53,6 +53,8 @@ window.scenario = async ({ kind, rpc, identity }) => {
     out.ascending = finalized.every((h, i) => i === 0 || h > finalized[i - 1]);
     out.head = client.head?.height?.toString();
     out.statuses = statuses;
+    // A function cannot cross threads: a typed error, not a DataCloneError.
+    try { await client.follow({ rpc, request: async () => null }); } catch (e) { out.uncloneable = [e.name, e.code]; }
     // A verified provider in the worker, over the worker's client.
     const provider = await remote.createVerifiedProvider({ client, rpc });
     out.chainId = await provider.request({ method: 'eth_chainId' });
@@ -90,6 +92,7 @@ for (const kind of ['worker', 'service']) {
     assert.equal(out.chainId, '0x539');
     assert.ok(BigInt(out.blockNumber) >= BigInt(out.head));
     assert.deepEqual(out.strict, [4200, 'Unsupported']);
+    assert.deepEqual(out.uncloneable, ['TempoLightError', 'InvalidInput']);
     if (kind === 'service') assert.ok(['activating', 'activated'].includes(out.serviceWorkerState), out.serviceWorkerState);
     assert.deepEqual(page.errors, []);
   });
