@@ -315,7 +315,20 @@ P.follow = async function follow(options = {}) {
     throw typed('InvalidInput', 'follow: `rpc` must be an http(s):// or ws(s):// URL', false);
   }
   if (request !== undefined && typeof request !== 'function') throw typed('InvalidInput', 'follow: `request` must be a function', false);
-  const report = (e) => { onError?.(e); emit(this, 'error', e); };
+  const report = (e) => {
+    try { onError?.(e); } catch {} // an onError that throws has nowhere left to report to
+    emit(this, 'error', e);
+  };
+  // A callback that throws does not stop following (the state already advanced): its
+  // exception is reported as a `ListenerFailed` error.
+  const callback = (fn, event) => {
+    if (!fn) return;
+    try {
+      fn(event);
+    } catch (e) {
+      report(typed('ListenerFailed', `a ${event.type} callback threw: ${e?.message ?? e}`, false, e));
+    }
+  };
   const canSocket = typeof WebSocket !== 'undefined';
   if (transport === 'websocket' && !canSocket) {
     report(typed('SubscriptionRefused', 'no WebSocket in this runtime; polling over HTTP', true));
@@ -343,15 +356,15 @@ P.follow = async function follow(options = {}) {
   const dispatch = async (events) => {
     let advanced = false;
     for (const event of events) {
-      onEvent?.(event);
+      callback(onEvent, event);
       emit(this, 'event', event);
-      if (event.type === 'finalized') { advanced = true; onFinalized?.(event); emit(this, 'finalized', event); }
+      if (event.type === 'finalized') { advanced = true; callback(onFinalized, event); emit(this, 'finalized', event); }
       else if (event.type === 'epoch') {
         advanced = true;
-        onEpoch?.(event);
+        callback(onEpoch, event);
         emit(this, 'epoch', event);
         if (event.rotated) emit(this, 'rotation', event);
-      } else if (event.type === 'headers') { onHeaders?.(event); emit(this, 'headers', event); }
+      } else if (event.type === 'headers') { callback(onHeaders, event); emit(this, 'headers', event); }
       else emit(this, event.type, event);
     }
     // Saved after every advance, the last one too (even if a callback just aborted).

@@ -252,6 +252,8 @@ export type ErrorCode =
   /** The provider cannot verify the method (strict policy). */
   | 'Unsupported'
   | 'UnsupportedHeader' | 'Malformed'
+  /** A `follow()` callback threw (reported to `onError`/`error`; following goes on). */
+  | 'ListenerFailed'
   /** A bug: never expected. */
   | 'Internal';
 

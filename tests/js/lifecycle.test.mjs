@@ -259,3 +259,23 @@ test('subscriptions through an EIP-1193 provider that emits message events', { t
   provider.close();
   client.destroy();
 });
+
+test('a callback that throws is reported as ListenerFailed and following goes on', { timeout: 60000 }, async () => {
+  const { port, identity } = await devnet([]);
+  const client = TempoLightClient.custom({ identity, epochLength: 5 });
+  const controller = new AbortController();
+  const errors = [];
+  let calls = 0;
+  await client.follow({
+    rpc: `http://127.0.0.1:${port}`, pollMs: 20, signal: controller.signal,
+    onError: (e) => errors.push(e),
+    onFinalized: () => { if (++calls >= 3) controller.abort(); throw new Error('a bug in the app'); },
+  });
+  assert.equal(calls, 3, 'following went on after the first exception');
+  // (Other errors may be the devnet's retryable 'not ready yet' at its start.)
+  const failed = errors.filter((e) => e.code === 'ListenerFailed');
+  assert.equal(failed.length, 3, errors.map((e) => e.code).join());
+  assert.ok(failed.every((e) => e instanceof UsageError && /a bug in the app/.test(e.message) && e.retryable === false));
+  assert.ok(errors.every((e) => e.code === 'ListenerFailed' || e.retryable), 'nothing else went wrong');
+  client.destroy();
+});
