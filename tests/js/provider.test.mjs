@@ -193,3 +193,21 @@ test('hostile callers and a lying middleman get typed EIP-1193 errors, never a w
     await provider.destroy();
   }
 });
+
+for (const [fault, reason] of [['corrupt-certificate', /BadSignature|SignaturePoint|InvalidPoint/], ['header-mismatch', /DigestMismatch/]]) {
+  test(`a devnet with --fault ${fault}: no block reaches viem`, { timeout: 60000 }, async () => {
+    const { provider, viem } = await setup(['--fault', fault]);
+    try {
+      await assert.rejects(viem.getBlockNumber(), (e) => {
+        const cause = e.walk?.((c) => c?.data?.reason) ?? e;
+        return reason.test(cause?.data?.reason ?? '');
+      });
+      await assert.rejects(provider.request({ method: 'eth_getBlockByNumber', params: ['latest', false] }),
+        (e) => e instanceof ProviderRpcError && e.code === -32099 && reason.test(e.reason));
+      const client = await provider.client();
+      assert.equal(client.head, null, 'nothing was accepted');
+    } finally {
+      await provider.destroy();
+    }
+  });
+}
