@@ -502,7 +502,8 @@ export declare class TempoLightClient {
   readonly network: { name: 'mainnet' | 'testnet' | 'custom'; chainId: bigint; epochLength: bigint };
   /**
    * Releases the wasm memory; safe to call twice. Cancels the client's calls in flight: a
-   * `follow()` resolves, a `getVerifiedBalance()` rejects with `Aborted`.
+   * `follow()` resolves; pending work (`getVerifiedBalance`, `ready`, `waitSynced`, provider
+   * calls) rejects with `Destroyed`; listeners are removed; later calls throw `Destroyed`.
    */
   free(): void;
   /** Same as `free()`. */
