@@ -10,10 +10,14 @@ import { PKG_DIR, serve, newPage, devnet } from './browser.mjs';
 
 const site = mkdtempSync(join(tmpdir(), 'tempo-storage-'));
 writeFileSync(join(site, 'page.html'), `<!doctype html><meta charset="utf-8"><title>storage</title><script type="module">
-import { TempoLightClient, StorageError, indexedDbAdapter } from '/pkg/index.js';
+import { TempoLightClient, StorageError, UsageError, indexedDbAdapter, initSync, isInitialized } from '/pkg/index.js';
 window.scenario = async ({ storage, rpc, identity }) => {
   const out = {};
   try {
+    // Before loading, the sync APIs refuse with a typed error; initSync loads from bytes.
+    try { TempoLightClient.mainnet(); out.before = 'worked'; } catch (e) { out.before = [e instanceof UsageError, e.code]; }
+    initSync(new Uint8Array(await (await fetch('/pkg/tempo_light_bg.wasm')).arrayBuffer()));
+    out.loaded = isInitialized();
     const network = { identity, epochLength: 5, chainId: 1337 };
     const client = await TempoLightClient.create({ network, storage });
     const controller = new AbortController();
@@ -50,6 +54,8 @@ for (const storage of ['localStorage', 'indexedDB']) {
     await page.waitForFunction(() => window.ready === true, null, { timeout: 20000 });
     const out = await page.evaluate((args) => window.scenario(args), { storage, rpc, identity });
     assert.equal(out.error, undefined, out.error);
+    assert.deepEqual(out.before, [true, 'NotInitialized']);
+    assert.equal(out.loaded, true);
     assert.ok(BigInt(out.head) > 0n);
     assert.equal(out.resumed, out.head, "resumed at the last saved head");
     assert.equal(out.saved, true);

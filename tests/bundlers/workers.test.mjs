@@ -43,7 +43,8 @@ window.scenario = async ({ kind, rpc, identity }) => {
     try { await mainnet.verify(fixture); } catch (e) { out.afterDestroy = e.code; }
 
     // Follow the devnet in the worker; events come back to the page.
-    const client = await remote.create({ network: { identity, epochLength: 5, chainId: 1337 } });
+    const network = { identity, epochLength: 5, chainId: 1337 };
+    const client = await remote.create({ network, storage: 'indexedDB' });
     const finalized = [];
     const statuses = [];
     client.on('status', (s) => statuses.push(s));
@@ -61,7 +62,12 @@ window.scenario = async ({ kind, rpc, identity }) => {
     out.blockNumber = await provider.request({ method: 'eth_blockNumber' });
     try { await provider.request({ method: 'eth_gasPrice' }); } catch (e) { out.strict = [e.code, e.reason]; }
     await provider.destroy();
+    const head = client.head;
     await client.destroy();
+    // IndexedDB in the worker: a new client resumes at the saved head.
+    const resumed = await remote.create({ network, storage: 'indexedDB' });
+    out.resumed = resumed.head?.hash === head.hash;
+    await resumed.destroy();
     remote.close();
     if (kind === 'worker') target.terminate();
   } catch (e) {
@@ -93,6 +99,7 @@ for (const kind of ['worker', 'service']) {
     assert.ok(BigInt(out.blockNumber) >= BigInt(out.head));
     assert.deepEqual(out.strict, [4200, 'Unsupported']);
     assert.deepEqual(out.uncloneable, ['TempoLightError', 'InvalidInput']);
+    assert.equal(out.resumed, true, 'resumed from IndexedDB in the worker');
     if (kind === 'service') assert.ok(['activating', 'activated'].includes(out.serviceWorkerState), out.serviceWorkerState);
     assert.deepEqual(page.errors, []);
   });
