@@ -2,7 +2,6 @@
 // `custom(provider)` takes it), refuses the rest (`policy: 'strict'`) or passes it through
 // marked unverified (`policy: 'passthrough'`). Every answer is at a final block: the verified
 // head, or an older block whose own finalization certificate verifies.
-import { keccak_256 } from './keccak.js';
 import { TempoLightClient, _internals, verifyBalance, verifyProof } from './client.js';
 import { ProviderRpcError, TempoLightError, VerificationError, MalformedInputError, toTyped, typed } from './errors.js';
 import { DEFAULT_TIMEOUT_MS, MAX_RESPONSE_BYTES, eip1193Transport, httpTransport, toHttpUrl } from './transport.js';
@@ -260,6 +259,8 @@ export function createVerifiedProvider(options = {}) {
         if (!codeHash || codeHash === EMPTY_CODE_HASH) return '0x';
         const code = await call(client, 'eth_getCode', [params[0], hex(block.height)]);
         if (!isHex(code)) throw typed('InvalidJson', 'eth_getCode did not answer hex', false);
+        // keccak-256 loads on first use: its tables cost ~5 ms at import.
+        const { keccak_256 } = await import('./keccak.js');
         if (hexOf(keccak_256(bytesOf(code))) !== codeHash) {
           throw typed('CodeHashMismatch', `the code the server sent does not hash to the account's proven codeHash ${codeHash}`, false);
         }

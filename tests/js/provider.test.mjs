@@ -211,3 +211,32 @@ for (const [fault, reason] of [['corrupt-certificate', /BadSignature|SignaturePo
     }
   });
 }
+
+test('eth_getCode: code is checked against the proven codeHash (keccak-256)', { timeout: 60000 }, async () => {
+  const { port, identity } = await devnet([]);
+  const http = `http://127.0.0.1:${port}`;
+  // The devnet does not serve eth_getCode: this upstream answers it with `code` (TIP-20
+  // tokens' code on Tempo is the single byte 0xef, whose hash the devnet's state proves) and
+  // forwards everything else to the devnet.
+  let code = '0xef';
+  const request = async ({ method, params }) => {
+    if (method === 'eth_getCode') return code;
+    const r = await fetch(http, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+    const body = await r.json();
+    if (body.error) throw Object.assign(new Error(body.error.message), { code: body.error.code });
+    return body.result;
+  };
+  const provider = createVerifiedProvider({ network: { identity, epochLength: 5, chainId: 1337 }, request, followOptions: { pollMs: 30 } });
+  try {
+    const client = await provider.client();
+    await client.ready({ timeoutMs: 20000 });
+    assert.equal(await provider.request({ method: 'eth_getCode', params: [PATH_USD, 'latest'] }), '0xef');
+    code = '0xee';
+    await assert.rejects(provider.request({ method: 'eth_getCode', params: [PATH_USD, 'latest'] }),
+      (e) => e instanceof ProviderRpcError && e.code === -32099 && e.reason === 'CodeHashMismatch');
+    code = '0xzz';
+    await assert.rejects(provider.request({ method: 'eth_getCode', params: [PATH_USD, 'latest'] }), (e) => e instanceof ProviderRpcError && e.code === -32099);
+  } finally {
+    await provider.destroy();
+  }
+});
