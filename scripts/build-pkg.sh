@@ -34,15 +34,18 @@ cp js/index.d.ts pkg/index.d.cts
 node_modules/.bin/esbuild js/keccak.src.js --bundle --format=esm --minify --log-level=warning \
   --banner:js="// keccak-256 from @noble/hashes $(node -p "require('./node_modules/@noble/hashes/package.json').version") (MIT License, Copyright (c) 2022 Paul Miller, https://paulmillr.com), bundled by scripts/build-pkg.sh" \
   --outfile=pkg/keccak.js
+# (keccak.js stays a file of its own, loaded by a dynamic import(), which CommonJS has too:
+# bundled into index.cjs, its minified code hides index.cjs's export names from the
+# cjs-module-lexer that Node and attw use.)
 node_modules/.bin/esbuild pkg/index.node.js --bundle --platform=node --format=cjs --target=node18 \
-  --define:import.meta.url=__tempo_light_url --log-level=warning \
+  --define:import.meta.url=__tempo_light_url --log-level=warning --external:./keccak.js \
   --banner:js="const __tempo_light_url = require('node:url').pathToFileURL(__filename).href;" \
   --outfile=pkg/index.cjs
 # The worker entry for require() (bundlers in CommonJS mode): the wasm is looked up beside
 # the worker's script unless `expose({ wasm })` says where.
 sed "s#from './index.js'#from './index.cjs'#" js/worker.d.ts > pkg/worker.d.cts
 node_modules/.bin/esbuild pkg/worker.js --bundle --platform=browser --format=cjs --target=es2020 \
-  --define:import.meta.url=__tempo_light_url --log-level=warning \
+  --define:import.meta.url=__tempo_light_url --log-level=warning --external:./keccak.js \
   --banner:js="const __tempo_light_url = typeof self !== 'undefined' && self.location ? self.location.href : 'file:///';" \
   --outfile=pkg/worker.cjs
 rm -f pkg/tempo_light.d.ts pkg/tempo_light_bg.wasm.d.ts
