@@ -14,7 +14,7 @@ function show(event: ClientEvent): string {
     case 'finalized': return `#${event.height} ${event.hash} ${event.verifyMs ?? 0} ms`;
     case 'epoch': return `epoch ${event.epoch} rotated=${event.rotated}`;
     case 'headers': return `${event.headers.length} headers`;
-    case 'presetIdentityDiffers': return `stale preset at ${event.epoch}`;
+    case 'presetSuperseded': return `identity learnt on chain at ${event.epoch}`;
     case 'equivocation': return `equivocation at ${event.height}`;
   }
 }
@@ -28,7 +28,7 @@ void client.follow({
 });
 const saved: string = client.toState();
 const resumed = TempoLightClient.fromState(saved);
-const status: 'syncing' | 'synced' | 'stalled' | 'stopped' | 'frozen' = resumed.status;
+const status: 'syncing' | 'synced' | 'stalled' | 'stopped' | 'frozen' | 'destroyed' = resumed.status;
 console.log(height, next, stateless.hash, status, client.head?.height);
 resumed.free();
 resumed.destroy();
@@ -49,3 +49,41 @@ async function showBalance(c: TempoLightClient): Promise<string> {
   return `${b.formatted} ${b.symbol} at #${b.height} (${again}, ${exists}, ${slots.length})`;
 }
 void showBalance;
+
+// Loading, errors, events, the verified provider with viem-like consumers, storage.
+import {
+  init, initSync, TempoLightError as TempoLightErrorClass, DestroyedError, ProviderRpcError,
+  createVerifiedProvider, localStorageAdapter, type StorageAdapter, type Eip1193Provider,
+} from 'tempo-light';
+import fixture from './fixture-shape.js';
+async function lifecycle(): Promise<void> {
+  await init();
+  await init({ wasm: new URL('https://example.com/tempo_light_bg.wasm') });
+  initSync(new Uint8Array(8));
+  const memory: StorageAdapter = { get: (k) => k, set: () => {} };
+  const c = await TempoLightClient.create({ network: { identity: '0x00', epochLength: 5n }, storage: memory });
+  const off: () => void = c.on('finalized', (e) => console.log(e.height + 1n));
+  c.on('rotation', (e) => console.log(e.identity));
+  c.on('status', (s) => console.log(s === 'destroyed'));
+  c.on('error', (e) => console.log(e.code, e.retryable));
+  off();
+  await c.ready({ timeoutMs: 1000 });
+  await c.waitSynced({ signal: AbortSignal.timeout(1000) });
+  // The fixture shape `{ header, finalization: { certificate } }` is accepted.
+  c.verify(fixture);
+  try { c.verify(fixture); } catch (e) {
+    if (e instanceof DestroyedError) console.log(e.code);
+    if (e instanceof TempoLightErrorClass) console.log(e.code, e.retryable);
+  }
+  await c.follow({ rpc: 'wss://example.com', request: async () => null, maxRetries: Infinity, retryDelayMs: 100, maxRetryDelayMs: 5000 });
+  const provider = createVerifiedProvider({ client: c, rpc: 'https://example.com', policy: 'strict' });
+  const asEip1193: Eip1193Provider = provider;
+  const n: string = await asEip1193.request({ method: 'eth_blockNumber' });
+  try { await provider.request({ method: 'eth_gasPrice' }); } catch (e) {
+    if (e instanceof ProviderRpcError) { const code: number = e.code; console.log(code, e.reason); }
+  }
+  void localStorageAdapter;
+  await provider.destroy();
+  console.log(n);
+}
+void lifecycle;

@@ -51,11 +51,16 @@ export interface CertifiedBlockJson {
   seen?: number;
 }
 
-/** Also accepted: a JSON-RPC response around a CertifiedBlock, or `{ header, certificate }`. */
+/**
+ * Also accepted: a JSON-RPC response around a CertifiedBlock, `{ header, certificate }`,
+ * `{ header, finalization: { certificate } }` (the shape of the mainnet fixture; other fields
+ * are ignored), or any of these as a JSON string.
+ */
 export type CertifiedBlockInput =
   | CertifiedBlockJson
   | { jsonrpc: '2.0'; id: unknown; result: CertifiedBlockJson }
-  | { header: TempoHeaderJson; certificate: Hex }
+  | { header: TempoHeaderJson; certificate: Hex; [field: string]: unknown }
+  | { header: TempoHeaderJson; finalization: { certificate: Hex; [field: string]: unknown }; [field: string]: unknown }
   | string;
 
 /** The DKG outcome a boundary block announces for the next epoch. */
@@ -177,8 +182,16 @@ export interface HeadersEvent {
   headers: { height: bigint; hash: Hex; stateRoot: Hex }[];
 }
 
-export interface PresetIdentityDiffersEvent {
-  type: 'presetIdentityDiffers';
+/**
+ * Informational, not an alarm: the identity the chain's own (verified) DKG outcome gave this
+ * epoch differs from the one the client started with (its preset, or the `identity` of a
+ * custom network). Expected after the first rotation of a custom network, and on mainnet or
+ * testnet once they rotate past the identities built into this version. The new identity
+ * was learnt through a verified boundary block; nothing is wrong. (The core calls it
+ * `presetIdentityDiffers`; the package renames it.)
+ */
+export interface PresetSupersededEvent {
+  type: 'presetSuperseded';
   epoch: bigint;
   preset: Hex;
   onchain: Hex;
@@ -197,7 +210,7 @@ export type ClientEvent =
   | FinalizedEvent
   | EpochEvent
   | HeadersEvent
-  | PresetIdentityDiffersEvent
+  | PresetSupersededEvent
   | EquivocationEvent;
 
 /** Stable error codes (the Rust error variants' names). */
@@ -216,33 +229,92 @@ export type ErrorCode =
   | 'Timeout'
   /** An HTTP body or WebSocket message over `maxResponseBytes` (retryable). */
   | 'ResponseTooLarge'
-  /** The call was cancelled by its `signal` or by the client's `free()`/`destroy()`. */
-  | 'Aborted';
+  /** The call was cancelled by its `signal`. */
+  | 'Aborted'
+  /** The client was destroyed (`destroy()`/`free()`) before or while the work ran. */
+  | 'Destroyed'
+  /** A sync API ran before the wasm was loaded (browsers: `await init()` first). */
+  | 'NotInitialized'
+  /** The wasm could not be loaded (retryable: a network error, say). */
+  | 'InitFailed'
+  /** A second `follow()` on a client that is following. */
+  | 'FollowActive'
+  /** Saved state that cannot be read back: refused, left in place. */
+  | 'StorageCorrupt'
+  /** Saved state of another network: refused, left in place. */
+  | 'StorageMismatch'
+  /** The storage adapter failed (retryable). */
+  | 'StorageUnavailable'
+  /** `eth_getCode` answered code whose keccak is not the proven codeHash. */
+  | 'CodeHashMismatch'
+  /** The provider was asked about a block that is not final (yet). */
+  | 'NotFinal'
+  /** The provider cannot verify the method (strict policy). */
+  | 'Unsupported'
+  | 'UnsupportedHeader' | 'Malformed'
+  /** A `follow()` callback threw (reported to `onError`/`error`; following goes on). */
+  | 'ListenerFailed'
+  /** A bug: never expected. */
+  | 'Internal';
 
-/** Every error this package throws. */
-export interface TempoLightError extends Error {
+/**
+ * Every error this package throws is an instance of `TempoLightError` (or a subclass below),
+ * with a stable `code` and `retryable`; `name` is always `'TempoLightError'`.
+ */
+export declare class TempoLightError<C extends string | number = ErrorCode> extends Error {
   name: 'TempoLightError';
-  code: ErrorCode;
+  code: C;
   /** Whether asking again (later, or another server) may succeed. */
   retryable: boolean;
+  constructor(message: string, code: C, retryable?: boolean, options?: { cause?: unknown });
 }
-
-/** A JSON-RPC transport or server error. */
-export declare class RpcError extends Error implements TempoLightError {
-  name: 'TempoLightError';
-  code: ErrorCode;
-  retryable: boolean;
-  constructor(message: string, code: ErrorCode, retryable: boolean);
+/** A JSON-RPC transport or server error: `RpcUnavailable`, `Timeout`, `ResponseTooLarge`, `RpcError`, `InvalidJson`, `SubscriptionRefused`. */
+export declare class RpcError extends TempoLightError {}
+/** Something was proven wrong: a signature, a digest, an epoch, a proof, a chain of headers. */
+export declare class VerificationError extends TempoLightError {}
+/** Input that cannot be decoded (hex, varints, points, JSON, state). */
+export declare class MalformedInputError extends TempoLightError {}
+/** The API was used in a way it does not support (`InvalidInput`, `FollowActive`, `NotInitialized`, ...). */
+export declare class UsageError extends TempoLightError {}
+/** Cancelled by an `AbortSignal` (`Aborted`). */
+export declare class AbortedError extends TempoLightError {}
+/** The client was destroyed (`Destroyed`). */
+export declare class DestroyedError extends TempoLightError {}
+/** Saved state refused or unavailable (`StorageCorrupt`, `StorageMismatch`, `StorageUnavailable`). */
+export declare class StorageError extends TempoLightError {}
+/**
+ * What the verified provider rejects with: `code` is numeric as EIP-1193 wants (4200
+ * unsupported or unverifiable, 4900 upstream unavailable or destroyed, -32602 invalid
+ * params, -32099 not verified: the answer failed its proof, -32603 other), `reason` the
+ * package's string code (e.g. `ProofValueMismatch`).
+ */
+export declare class ProviderRpcError extends TempoLightError<number> {
+  reason: ErrorCode;
+  data: { reason: ErrorCode };
+  constructor(message: string, code: number, reason: ErrorCode, retryable?: boolean, cause?: unknown);
 }
 
 /** An EIP-1193 request function (a viem transport's `request`, a wallet provider's). */
 export type Eip1193Request = (args: { method: string; params?: unknown[] }) => Promise<unknown>;
 
 export interface FollowOptions {
-  /** JSON-RPC endpoint: `http(s)://` polls, `ws(s)://` subscribes (falling back to polling). */
+  /**
+   * JSON-RPC endpoint: `http(s)://` polls, `ws(s)://` subscribes (falling back to polling).
+   * With `request` too, a `ws(s)://` `rpc` is used for the subscription only.
+   */
   rpc?: string;
-  /** Or a caller-supplied EIP-1193 `request` function. */
+  /** Or a caller-supplied EIP-1193 `request` function (polls, unless `rpc` is a ws URL). */
   request?: Eip1193Request;
+  /**
+   * Or an EIP-1193 provider: its `request` answers the calls and, if it has `on`, the
+   * subscription goes through it (`consensus_subscribe`, then `message` events of type
+   * `eth_subscription`, as EIP-1193 specifies); polls if it cannot subscribe.
+   */
+  provider?: {
+    request: Eip1193Request;
+    on?(event: 'message', listener: (message: { type: string; data: unknown }) => void): unknown;
+    removeListener?(event: 'message', listener: (message: { type: string; data: unknown }) => void): unknown;
+  };
   transport?: 'http' | 'websocket';
   /**
    * Aborting stops following at once (a call in flight is cancelled); `follow` then
@@ -267,8 +339,15 @@ export interface FollowOptions {
    * answer is abandoned and the call fails with a retryable `ResponseTooLarge`.
    */
   maxResponseBytes?: number;
-  /** Retries of a retryable error (unavailability, `Timeout`, `ResponseTooLarge`) in a row. */
+  /**
+   * Retries of a retryable error (unavailability, `Timeout`, `ResponseTooLarge`) in a row
+   * (default `Infinity`: reconnect until `signal` aborts or the client is destroyed).
+   */
   maxRetries?: number;
+  /** The first retry's delay in ms (default 250), doubled at each failure in a row... */
+  retryDelayMs?: number;
+  /** ...up to this (default 8000). */
+  maxRetryDelayMs?: number;
   concurrency?: number;
 }
 
@@ -285,7 +364,55 @@ export interface BalanceOptions {
   maxResponseBytes?: number;
 }
 
-export type Status = 'syncing' | 'synced' | 'stalled' | 'stopped' | 'frozen';
+export type Status = 'syncing' | 'synced' | 'stalled' | 'stopped' | 'frozen' | 'destroyed';
+
+/** A place to keep the client's trust state; sync or async. */
+export interface StorageAdapter {
+  get(key: string): string | null | undefined | Promise<string | null | undefined>;
+  set(key: string, value: string): void | Promise<void>;
+  remove?(key: string): void | Promise<void>;
+}
+
+/** What `init()` accepts: the wasm's URL, bytes, a `Response`, a compiled module, or `{ wasm }`. */
+export type WasmInput = string | URL | Response | BufferSource | WebAssembly.Module;
+
+export interface CreateOptions {
+  /** Default `'mainnet'`. */
+  network?: 'mainnet' | 'testnet' | CustomNetwork;
+  /** Resume from `toState()`'s output. */
+  state?: string | object;
+  /**
+   * Resume from, and save after every advance to, this storage: an adapter,
+   * `'localStorage'` or `'indexedDB'`. Saved state that is corrupt or of another network is
+   * refused (`StorageError`) and left in place.
+   */
+  storage?: StorageAdapter | 'localStorage' | 'indexedDB';
+  /** Default: `tempo-light:<network>` (custom networks: with chain id and identity prefix). */
+  storageKey?: string;
+  /** Where to load the wasm from, if not loaded yet (see `init`). */
+  wasm?: WasmInput;
+}
+
+export interface WaitOptions {
+  signal?: AbortSignal;
+  /** Rejects with a retryable `Timeout` after this (default: no limit). */
+  timeoutMs?: number;
+}
+
+export interface ClientEventMap {
+  finalized: FinalizedEvent;
+  epoch: EpochEvent;
+  /** An epoch whose identity changed (a full DKG took effect). */
+  rotation: EpochEvent;
+  headers: HeadersEvent;
+  presetSuperseded: PresetSupersededEvent;
+  equivocation: EquivocationEvent;
+  /** Every error `follow()` meets, retried ones too. */
+  error: TempoLightError;
+  status: Status;
+  /** Every core event. */
+  event: ClientEvent;
+}
 
 export interface CustomNetwork {
   /** The network identity: a 96-byte compressed BLS12-381 G2 point, hex. */
@@ -296,9 +423,26 @@ export interface CustomNetwork {
   chainId?: number | bigint;
 }
 
-/** A Tempo light client. Create it with `mainnet()`, `testnet()`, `custom()` or `fromState()`. */
+/**
+ * Loads the wasm, once (idempotent; concurrent calls share one load). By default it is found
+ * beside the package's JS (`new URL('./tempo_light_bg.wasm', import.meta.url)`, which Vite
+ * and webpack 5 bundle); in Node it is read from disk. Rejects with `InitFailed`.
+ */
+export declare function init(input?: WasmInput | { wasm: WasmInput }): Promise<void>;
+/** Loads the wasm synchronously from its bytes or a compiled module (idempotent). */
+export declare function initSync(input: BufferSource | WebAssembly.Module | { wasm: BufferSource | WebAssembly.Module }): void;
+/** Whether the wasm is loaded. */
+export declare function isInitialized(): boolean;
+
+/**
+ * A Tempo light client. Create it with `await TempoLightClient.create()` (loads the wasm), or
+ * after `init()` with `mainnet()`, `testnet()`, `custom()` or `fromState()` (in Node these
+ * load the wasm themselves).
+ */
 export declare class TempoLightClient {
   private constructor();
+  /** Loads the wasm if needed and creates a client (resuming from `storage` if given). */
+  static create(options?: CreateOptions): Promise<TempoLightClient>;
   static mainnet(): TempoLightClient;
   static testnet(): TempoLightClient;
   static custom(network: CustomNetwork): TempoLightClient;
@@ -338,6 +482,19 @@ export declare class TempoLightClient {
    * (over `rpc`/`request`, or the endpoint `follow()` uses).
    */
   getVerifiedBalance(options: BalanceOptions): Promise<VerifiedBalance>;
+  /** Listens to an event; returns a function that removes the listener. */
+  on<K extends keyof ClientEventMap>(type: K, listener: (payload: ClientEventMap[K]) => void): () => void;
+  off<K extends keyof ClientEventMap>(type: K, listener: (payload: ClientEventMap[K]) => void): void;
+  /** How many listeners are registered (of one type, or all). */
+  listenerCount(type?: keyof ClientEventMap): number;
+  /** Resolves once the client has a verified head. Rejects with `Destroyed`, `Aborted`, `Timeout`, or the error that stopped `follow()`. */
+  ready(options?: WaitOptions): Promise<void>;
+  /** Resolves once `follow()` has caught up (status `synced`). Rejects like `ready()`. */
+  waitSynced(options?: WaitOptions): Promise<void>;
+  /** Saves the state to the client's storage now (no-op without storage). */
+  save(): Promise<void>;
+  /** Whether `follow()` runs. */
+  readonly following: boolean;
   readonly head: Head | null;
   readonly status: Status;
   readonly frozen: boolean;
@@ -345,7 +502,8 @@ export declare class TempoLightClient {
   readonly network: { name: 'mainnet' | 'testnet' | 'custom'; chainId: bigint; epochLength: bigint };
   /**
    * Releases the wasm memory; safe to call twice. Cancels the client's calls in flight: a
-   * `follow()` resolves, a `getVerifiedBalance()` rejects with `Aborted`.
+   * `follow()` resolves; pending work (`getVerifiedBalance`, `ready`, `waitSynced`, provider
+   * calls) rejects with `Destroyed`; listeners are removed; later calls throw `Destroyed`.
    */
   free(): void;
   /** Same as `free()`. */
@@ -363,5 +521,55 @@ export declare function verifyBalance(query: BalanceQuery, proof: AccountProofJs
  * `stateRoot`: a `verify()` result, a head). Pure.
  */
 export declare function verifyProof(proof: AccountProofJson | string, header: { stateRoot: Hex }): VerifiedAccount;
+
+/** An EIP-1193 provider (viem's `custom()` accepts it). */
+export interface Eip1193Provider {
+  request(args: { method: string; params?: unknown[] | object }): Promise<any>;
+  on(event: 'unverified', listener: (note: UnverifiedNote) => void): this;
+  removeListener(event: 'unverified', listener: (note: UnverifiedNote) => void): this;
+}
+export interface UnverifiedNote { method: string; params: unknown; verified: false }
+
+export interface VerifiedProviderOptions {
+  /** A client you follow yourself... */
+  client?: TempoLightClient;
+  /** ...or a network: the provider creates a client and follows it. */
+  network?: 'mainnet' | 'testnet' | CustomNetwork;
+  /** The upstream JSON-RPC endpoint (http(s) or ws(s) URL)... */
+  rpc?: string;
+  /** ...or an EIP-1193 request function. */
+  request?: Eip1193Request;
+  /** `'strict'` (default): refuse what cannot be verified (4200); `'passthrough'`: forward it, reported to `onUnverified`. */
+  policy?: 'strict' | 'passthrough';
+  /** Whether the provider follows the client (default: when it created it). */
+  follow?: boolean;
+  /** Options for that `follow()` (no `signal`: `destroy()` stops it). */
+  followOptions?: Omit<FollowOptions, 'rpc' | 'request' | 'signal'>;
+  /** How long a call waits for a first verified head (default 30000). */
+  readyTimeoutMs?: number;
+  timeoutMs?: number;
+  maxResponseBytes?: number;
+  onUnverified?: (note: UnverifiedNote) => void;
+}
+export interface VerifiedProvider extends Eip1193Provider {
+  /** The client behind the provider. */
+  client(): Promise<TempoLightClient>;
+  /** Stops the provider's follow() and destroys the client it created (not a given one). */
+  destroy(): Promise<void>;
+  readonly isTempoLight: true;
+}
+/**
+ * A verified EIP-1193 provider: `eth_chainId`, `eth_blockNumber` (the verified head),
+ * `eth_getBlockByNumber`/`ByHash` (headers of final blocks, without transactions),
+ * `eth_getProof`, `eth_getStorageAt`, `eth_getBalance`, `eth_getTransactionCount`,
+ * `eth_getCode` (checked against the proven codeHash) and TIP-20 `balanceOf`/`decimals`/
+ * `symbol` `eth_call`s, each proven at a final block. Everything else: see `policy`.
+ */
+export declare function createVerifiedProvider(options: VerifiedProviderOptions): VerifiedProvider;
+
+/** `window.localStorage` (or another Web Storage object) as a storage adapter. */
+export declare function localStorageAdapter(storage?: Storage): StorageAdapter;
+/** IndexedDB as a storage adapter (database `tempo-light`, store `state` by default). */
+export declare function indexedDbAdapter(options?: { database?: string; store?: string; indexedDB?: IDBFactory }): StorageAdapter;
 
 export default TempoLightClient;

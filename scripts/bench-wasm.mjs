@@ -16,14 +16,14 @@ const cold = [];
 for (let i = 0; i < 11; i++) {
   const out = execFileSync(process.execPath, ['--input-type=module', '-e', `
     const t0 = performance.now();
-    const { TempoLightClient } = await import(${JSON.stringify(`${root}/pkg/index.js`)});
+    const { TempoLightClient } = await import(${JSON.stringify(`${root}/pkg/index.node.js`)});
     const fixture = JSON.parse((await import('node:fs')).readFileSync(${JSON.stringify(fixturePath)}, 'utf8'));
     TempoLightClient.mainnet().verify(fixture);
     console.log(performance.now() - t0);`]).toString();
   cold.push(Number(out));
 }
 
-const { TempoLightClient } = await import(`${root}/pkg/index.js`);
+const { TempoLightClient } = await import(`${root}/pkg/index.node.js`);
 
 // Warm-up: at least three runs and 300 ms, so that V8 has moved the hot functions to its
 // optimizing tier before the samples start (the cold start is measured on its own).
@@ -62,7 +62,7 @@ const row = (name, m, unit = 'ms') => {
 };
 
 const client = TempoLightClient.mainnet();
-const { verifyProof } = await import(`${root}/pkg/index.js`);
+const { verifyProof } = await import(`${root}/pkg/index.node.js`);
 console.log('tempo-light wasm benchmarks in Node', process.version, '(real mainnet certificate)\n');
 
 // @noble/curves by hand: both signatures, with the message layout Tempo uses.
@@ -163,7 +163,8 @@ const server = createServer((req, res) => {
   if (path === '/bench.html') {
     res.writeHead(200, { 'content-type': 'text/html' }).end(`<script type="module">
       const t0 = performance.now();
-      const { TempoLightClient } = await import('/pkg/index.js');
+      const { TempoLightClient, init } = await import('/pkg/index.js');
+      await init();
       const fixture = await (await fetch('/fixture.json')).json();
       const client = TempoLightClient.mainnet();
       client.verify(fixture);

@@ -80,10 +80,10 @@ wasm-pack test --node crates/wasm --locked --test wasm_node
 log "wasm tests in headless Chromium"
 wasm-pack test --headless --chrome crates/wasm --locked --test wasm_browser
 
-log "npm tooling (wasm-opt from binaryen, playwright-core, typescript), from the lockfile"
+log "npm tooling (wasm-opt from binaryen, playwright-core, typescript, esbuild, vite, webpack, viem, publint, attw), from the lockfile"
 npm ci --no-audit --no-fund
 
-log "the npm package: build pkg/, then test it as a user installs it (Node tests + tsc)"
+log "the npm package: build pkg/, then test it as a user installs it (Node ESM and CommonJS, viem through the verified provider against the devnet, lifecycle; Vite, webpack 5 and esbuild builds, a module Worker, a module service worker and storage in Chromium; tsc under nodenext, node16 and bundler; publint, attw)"
 ./scripts/build-pkg.sh
 ./scripts/test-js.sh
 

@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # Tests the npm package as a user gets it: packs pkg/, installs the tarball into a scratch
-# project, runs the Node tests there and type-checks an example against the declarations.
+# project, runs the Node tests there (tests/js), builds apps with real bundlers and runs them,
+# workers and storage in headless Chromium (tests/bundlers), type-checks examples against the
+# declarations, and lints the package's metadata (publint, attw).
+# Usage: test-js.sh [TEST_FILE...] (only those Node tests) | test-js.sh browser
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 [ -f pkg/package.json ] || ./scripts/build-pkg.sh
-[ -x node_modules/.bin/tsc ] || npm ci --no-audit --no-fund
+for tool in tsc vite webpack esbuild attw publint; do
+  [ -x "node_modules/.bin/$tool" ] || { npm ci --no-audit --no-fund; break; }
+done
 
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
@@ -13,15 +18,35 @@ tarball=$(cd pkg && npm pack --silent --pack-destination "$scratch" | tail -n 1)
 cd "$scratch"
 echo '{"name":"scratch","private":true,"type":"module"}' > package.json
 npm install --no-audit --no-fund --offline "./$tarball" >/dev/null
-cp "$root"/tests/js/*.mjs "$root/examples/typecheck.ts" .
+cp "$root"/tests/js/*.mjs "$root"/tests/js/*.cjs "$root"/examples/typecheck*.ts "$root"/examples/typecheck*.cts "$root"/examples/fixture-shape.ts .
+# viem (the provider's tests use it as a dapp would), from the workspace's lockfile.
+ln -s "$root/node_modules/viem" node_modules/viem
+# The test files to run: the arguments (e.g. `provider.test.mjs`), or all of tests/js.
+# `browser` runs only the browser tests (bundlers, workers).
+tests=("$@")
+browser=1
+if [ "${1:-}" = browser ]; then tests=(); browser=only;
+elif [ ${#tests[@]} -gt 0 ]; then browser=0;
+else tests=(*.test.mjs *.test.cjs); fi
 # Node 20 has WebSocket behind a flag; newer Nodes have it built in.
 ws_flag=""
 if node --experimental-websocket -e "typeof WebSocket === 'function' || process.exit(1)" 2>/dev/null; then
   ws_flag="--experimental-websocket"
 fi
 [ -x "$root/target/debug/tempo-light" ] || (cd "$root" && cargo build --locked -p tempo-light-cli)
-TEMPO_FIXTURE="$root/tests/fixtures/mainnet-block-32724390.json" \
-TEMPO_LIGHT_BIN="$root/target/debug/tempo-light" \
-  node $ws_flag --test package.test.mjs follow.test.mjs balance.test.mjs hostile.test.mjs
-"$root/node_modules/.bin/tsc" --noEmit --strict --target es2022 --module nodenext --moduleResolution nodenext typecheck.ts
-echo "typecheck: examples/typecheck.ts compiles against the package's declarations"
+export TEMPO_FIXTURE="$root/tests/fixtures/mainnet-block-32724390.json"
+export TEMPO_LIGHT_BIN="$root/target/debug/tempo-light"
+[ ${#tests[@]} -eq 0 ] || node $ws_flag --test "${tests[@]}"
+# The tarball in real bundlers (Vite, webpack 5, esbuild) and in workers, in headless Chromium.
+if [ "$browser" != 0 ]; then
+  TEMPO_SCRATCH="$scratch" node --test "$root"/tests/bundlers/*.test.mjs
+  [ "$browser" = only ] && exit 0
+fi
+# The declarations under each module resolution a user may have (tsc --strict, from the tarball).
+tsc="$root/node_modules/.bin/tsc --noEmit --strict --target es2022"
+$tsc --module nodenext --moduleResolution nodenext typecheck.ts typecheck-worker.ts typecheck-cjs.cts
+$tsc --module node16 --moduleResolution node16 typecheck.ts typecheck-worker.ts typecheck-cjs.cts
+$tsc --module esnext --moduleResolution bundler typecheck.ts typecheck-worker.ts
+echo "typecheck: examples/typecheck*.ts compile against the package's declarations (nodenext, node16, bundler; ESM and CommonJS)"
+# The package's metadata: publint, and arethetypeswrong on the packed tarball.
+(cd "$root" && node_modules/.bin/publint pkg && node_modules/.bin/attw --pack pkg)

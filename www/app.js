@@ -2,7 +2,9 @@
 // is proven, and keeps the client's trust state in localStorage so a reload resumes.
 
 const PKG = new URLSearchParams(location.search).get('pkg') ?? '../pkg/index.js';
-const { TempoLightClient } = await import(PKG);
+const { TempoLightClient, init } = await import(PKG);
+// The package does nothing at import: load its wasm once, before the sync APIs.
+await init();
 
 const DEFAULT_RPC = { mainnet: 'https://rpc.presto.tempo.xyz', testnet: 'https://rpc.moderato.tempo.xyz', custom: 'http://127.0.0.1:8545' };
 const CONFIG_KEY = 'tempo-light:config';
@@ -153,7 +155,7 @@ async function start(config) {
   $('start').disabled = true;
   $('stop').disabled = false;
   setStatus('syncing');
-  const statusTimer = setInterval(() => client && setStatus(client.status), 200);
+  const offStatus = client.on('status', setStatus);
   try {
     await client.follow({
       rpc: config.rpc,
@@ -173,7 +175,7 @@ async function start(config) {
   } catch (error) {
     // Already shown by onError; the client stays stopped with its state as it was.
   } finally {
-    clearInterval(statusTimer);
+    offStatus();
     if (client) setStatus(client.status);
     $('start').disabled = false;
     $('stop').disabled = true;

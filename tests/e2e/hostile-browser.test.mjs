@@ -18,7 +18,8 @@ const ROOT = new URL('../..', import.meta.url).pathname;
 const TIMEOUT_MS = 3000;
 const TYPES = { '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' };
 const PAGE = `<!doctype html><meta charset="utf-8"><title>hostile</title><script type="module">
-import { TempoLightClient } from '/pkg/index.js';
+import { TempoLightClient, init } from '/pkg/index.js';
+await init();
 // Runs follow() against \`rpc\`; aborts after \`abortAfterMs\` if given. Never throws.
 window.hostile = async ({ rpc, timeoutMs, abortAfterMs }) => {
   const client = TempoLightClient.mainnet();

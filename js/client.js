@@ -1,0 +1,604 @@
+// tempo-light: Tempo finality, verified in WebAssembly.
+//
+// The client of the package: loads the wasm on demand (`init()`, no top-level await), wraps
+// every wasm call so it throws typed errors (and `Destroyed` instead of touching freed
+// memory), and adds the driver `follow()`, an event emitter, `ready()`/`waitSynced()` and
+// persistence. Every decision is the wasm core's; this file only moves bytes.
+// No Node built-in here: this file is in the browser graph (index.node.js adds Node's loader).
+
+import wbgInit, {
+  initSync as wbgInitSync,
+  TempoLightClient,
+  verifyBalance as wasmVerifyBalance,
+  verifyCertifiedBlock as wasmVerifyCertifiedBlock,
+  verifyProof as wasmVerifyProof,
+} from './tempo_light.js';
+import { TempoLightError, typed, toTyped } from './errors.js';
+import {
+  DEFAULT_TIMEOUT_MS,
+  MAX_RESPONSE_BYTES,
+  eip1193SubscriptionTransport,
+  eip1193Transport,
+  httpTransport,
+  sleep,
+  toHttpUrl,
+  wsTransport,
+} from './transport.js';
+import { storageAdapter } from './storage.js';
+
+// ---- loading ---------------------------------------------------------------------------
+
+let initialized = false;
+let loading = null;
+/** Set by the Node entry: reads the wasm beside this file (sync and async). */
+let platform = null;
+/** @internal */
+export function _setPlatform(p) { platform = p; }
+
+const wasmSource = (input) =>
+  input && typeof input === 'object' && !ArrayBuffer.isView(input) && !(input instanceof ArrayBuffer) &&
+  !(typeof URL !== 'undefined' && input instanceof URL) && !(typeof Response !== 'undefined' && input instanceof Response) &&
+  !(input instanceof WebAssembly.Module) && 'wasm' in input
+    ? input.wasm
+    : input;
+
+/**
+ * Loads the wasm module, once: later calls return at once (idempotent; concurrent calls
+ * share one load). `input`: the wasm's URL (string or URL), its bytes, a `Response`, a
+ * compiled `WebAssembly.Module`, or `{ wasm }` with any of those. By default it is found
+ * beside this file (`new URL('./tempo_light_bg.wasm', import.meta.url)`, which Vite and
+ * webpack 5 bundle; in Node it is read from disk).
+ */
+export function init(input) {
+  if (initialized) return Promise.resolve();
+  if (!loading) {
+    loading = (async () => {
+      let source = wasmSource(input);
+      if (source == null) source = platform ? await platform.load() : new URL('./tempo_light_bg.wasm', import.meta.url);
+      await wbgInit({ module_or_path: source });
+      initialized = true;
+    })().catch((e) => {
+      loading = null;
+      throw typed('InitFailed', `could not load tempo-light's wasm: ${e?.message ?? e}`, true, e);
+    });
+  }
+  return loading;
+}
+
+/** Loads the wasm synchronously from its bytes or a compiled module (idempotent). */
+export function initSync(input) {
+  if (initialized) return;
+  const source = wasmSource(input);
+  if (source == null) throw typed('InvalidInput', 'initSync needs the wasm bytes or a WebAssembly.Module', false);
+  try {
+    wbgInitSync({ module: source });
+  } catch (e) {
+    throw typed('InitFailed', `could not load tempo-light's wasm: ${e?.message ?? e}`, false, e);
+  }
+  initialized = true;
+}
+
+/** Whether the wasm is loaded. */
+export const isInitialized = () => initialized;
+
+/** Loads the wasm for a sync API: in Node from disk, elsewhere `init()` must have run. */
+function ensure() {
+  if (initialized) return;
+  if (platform) return initSync(platform.loadSync());
+  throw typed('NotInitialized', 'tempo-light is not loaded yet: `await init()` first (or use `await TempoLightClient.create(...)`)', false);
+}
+
+// ---- typed errors around every wasm call ------------------------------------------------
+
+const P = TempoLightClient.prototype;
+const destroyedError = () => typed('Destroyed', 'the client was destroyed', false);
+const alive = (client) => { if (!client.__wbg_ptr) throw destroyedError(); };
+
+/** Events the core emits, with `presetIdentityDiffers` renamed (it is not an alarm). */
+function renameEvents(events) {
+  for (const e of events) {
+    if (e?.type === 'presetIdentityDiffers') e.type = 'presetSuperseded';
+  }
+  return events;
+}
+
+for (const name of ['verify', 'verifyBatch', 'nextRequest', 'onFinalization', 'onHeaders', 'setEveryHeader', 'abandon', 'reset', 'identityFor', 'toState', 'balanceQuery']) {
+  const f = P[name];
+  P[name] = function (...args) {
+    alive(this);
+    let out;
+    try {
+      out = f.apply(this, args);
+    } catch (e) {
+      throw toTyped(e);
+    }
+    if (name === 'onFinalization' || name === 'onHeaders') return renameEvents(out);
+    if (name === 'verifyBatch') return out.map((r) => (r.ok ? r : { ok: false, error: toTyped(r.error) }));
+    return out;
+  };
+}
+for (const name of ['head', 'frozen', 'idle', 'network']) {
+  const { get } = Object.getOwnPropertyDescriptor(P, name);
+  Object.defineProperty(P, name, {
+    configurable: true,
+    get() {
+      alive(this);
+      try { return get.call(this); } catch (e) { throw toTyped(e); }
+    },
+  });
+}
+for (const name of ['mainnet', 'testnet', 'custom', 'fromState']) {
+  const f = TempoLightClient[name];
+  TempoLightClient[name] = function (...args) {
+    ensure();
+    try { return f.apply(this, args); } catch (e) { throw toTyped(e); }
+  };
+}
+
+const wrapFree = (f) => function (...args) {
+  ensure();
+  try { return f(...args); } catch (e) { throw toTyped(e); }
+};
+/** Verifies a CertifiedBlock against a preset (`mainnet` by default), statelessly. */
+export const verifyCertifiedBlock = wrapFree(wasmVerifyCertifiedBlock);
+/** Checks an `eth_getProof` answer for a `balanceQuery()` against the query's state root. */
+export const verifyBalance = wrapFree(wasmVerifyBalance);
+/** Checks an `eth_getProof` answer against a header you verified (its `stateRoot`). */
+export const verifyProof = wrapFree(wasmVerifyProof);
+
+// ---- per-client state -------------------------------------------------------------------
+
+const STATUS = new WeakMap();
+/** Each client's lifetime: aborted by `free()`/`destroy()` with a `Destroyed` error. */
+const LIFETIME = new WeakMap();
+function lifetime(client) {
+  let controller = LIFETIME.get(client);
+  if (!controller) {
+    controller = new AbortController();
+    LIFETIME.set(client, controller);
+  }
+  return controller.signal;
+}
+/** The JSON-RPC transport `follow()` last used for a client (for `getVerifiedBalance`). */
+const RPC = new WeakMap();
+/** Clients whose `follow()` runs. */
+const FOLLOWING = new WeakSet();
+/** `{ adapter, key }` of clients created with `storage`. */
+const STORAGE = new WeakMap();
+/** Listeners: Map<type, Set<fn>>. */
+const LISTENERS = new WeakMap();
+
+function emit(client, type, payload) {
+  const set = LISTENERS.get(client)?.get(type);
+  if (!set) return;
+  for (const fn of [...set]) {
+    try { fn(payload); } catch {} // a listener's exception is its own business
+  }
+}
+
+function setStatus(client, status) {
+  if (STATUS.get(client) === status) return;
+  STATUS.set(client, status);
+  emit(client, 'status', status);
+}
+
+Object.defineProperty(P, 'status', {
+  configurable: true,
+  /** `syncing` | `synced` | `stalled` | `stopped` | `frozen` | `destroyed`. */
+  get() {
+    if (!this.__wbg_ptr) return 'destroyed';
+    if (this.frozen) return 'frozen';
+    return STATUS.get(this) ?? 'stopped';
+  },
+});
+
+const EVENT_TYPES = new Set(['finalized', 'epoch', 'rotation', 'headers', 'presetSuperseded', 'equivocation', 'error', 'status', 'event']);
+
+/**
+ * Listens to `type`: `finalized`, `epoch`, `rotation` (an epoch whose identity changed),
+ * `headers`, `presetSuperseded`, `equivocation`, `error` (every error `follow()` meets,
+ * retried ones too), `status` (the new status), or `event` (every core event). Returns a
+ * function that removes the listener.
+ */
+P.on = function on(type, listener) {
+  alive(this);
+  if (!EVENT_TYPES.has(type) || typeof listener !== 'function') {
+    throw typed('InvalidInput', `on(type, listener): unknown event type ${JSON.stringify(type)} or no function`, false);
+  }
+  let map = LISTENERS.get(this);
+  if (!map) LISTENERS.set(this, (map = new Map()));
+  if (!map.has(type)) map.set(type, new Set());
+  map.get(type).add(listener);
+  return () => this.off(type, listener);
+};
+/** Removes a listener added with `on`. */
+P.off = function off(type, listener) {
+  const map = LISTENERS.get(this);
+  map?.get(type)?.delete(listener);
+  if (map?.get(type)?.size === 0) map.delete(type);
+};
+/** The number of listeners (all types, or one): for leak checks. */
+P.listenerCount = function listenerCount(type) {
+  const map = LISTENERS.get(this);
+  if (!map) return 0;
+  if (type) return map.get(type)?.size ?? 0;
+  let n = 0;
+  for (const set of map.values()) n += set.size;
+  return n;
+};
+
+/**
+ * Resolves once `done()` holds, checked at every status or finalized event; rejects with
+ * `Destroyed` if the client is destroyed, with the error that stopped `follow()`, with
+ * `Aborted` if `signal` aborts, or with `Timeout` after `timeoutMs`.
+ */
+function waitFor(client, done, what, { signal, timeoutMs } = {}) {
+  try { alive(client); } catch (e) { return Promise.reject(e); }
+  if (done()) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const life = lifetime(client);
+    let timer = null;
+    const offs = [];
+    const finish = (error) => {
+      clearTimeout(timer);
+      for (const off of offs) off();
+      life.removeEventListener('abort', onDestroy);
+      signal?.removeEventListener('abort', onAbort);
+      if (error) reject(error); else resolve();
+    };
+    const check = () => { try { if (done()) finish(); } catch (e) { finish(toTyped(e)); } };
+    const onDestroy = () => finish(life.reason instanceof TempoLightError ? life.reason : destroyedError());
+    const onAbort = () => finish(typed('Aborted', `${what} was cancelled`, false));
+    if (signal?.aborted) return onAbort();
+    offs.push(client.on('status', check), client.on('finalized', check), onStopped(client, (e) => finish(e)));
+    life.addEventListener('abort', onDestroy, { once: true });
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (timeoutMs !== undefined && timeoutMs !== Infinity) {
+      timer = setTimeout(() => finish(typed('Timeout', `${what}: not within ${timeoutMs} ms`, true)), timeoutMs);
+    }
+  });
+}
+/** Internal: called when `follow()` stops on an error. */
+const STOPPED = new WeakMap();
+function onStopped(client, fn) {
+  let set = STOPPED.get(client);
+  if (!set) STOPPED.set(client, (set = new Set()));
+  set.add(fn);
+  return () => set.delete(fn);
+}
+
+/** Resolves once the client has a verified head (at once if it has one). */
+P.ready = function ready(options) {
+  return waitFor(this, () => this.head !== null, 'ready()', options);
+};
+/** Resolves once `follow()` has caught up with the newest finalization (status `synced`). */
+P.waitSynced = function waitSynced(options) {
+  return waitFor(this, () => STATUS.get(this) === 'synced', 'waitSynced()', options);
+};
+
+// ---- follow -----------------------------------------------------------------------------
+
+/**
+ * Follows the chain: answers the client's requests until `signal` aborts, the client is
+ * destroyed, or a proof fails. Retryable errors (unavailable server, timeouts) are retried
+ * forever by default (`maxRetries`), with a backoff from `retryDelayMs` doubling up to
+ * `maxRetryDelayMs`. Resolves when stopped by the signal or `destroy()`; rejects with the
+ * error that stopped it otherwise. One `follow()` per client at a time (`FollowActive`).
+ */
+P.follow = async function follow(options = {}) {
+  alive(this);
+  if (FOLLOWING.has(this)) {
+    throw typed('FollowActive', 'this client is already following: stop the running follow() (its signal) before starting another', false);
+  }
+  const {
+    rpc,
+    provider,
+    request = provider && typeof provider.request === 'function' ? (args) => provider.request(args) : undefined,
+    transport = rpc && /^wss?:/i.test(rpc) ? 'websocket' : 'http',
+    signal,
+    onFinalized,
+    onEpoch,
+    onHeaders,
+    onEvent,
+    onError,
+    pollMs = 1000,
+    timeoutMs = DEFAULT_TIMEOUT_MS,
+    maxResponseBytes = MAX_RESPONSE_BYTES,
+    maxRetries = Infinity,
+    retryDelayMs = 250,
+    maxRetryDelayMs = 8000,
+    concurrency = 8,
+  } = options;
+  if (!rpc && !request) throw typed('InvalidInput', 'follow needs `rpc` (a URL), `request` (an EIP-1193 function) or `provider` (an EIP-1193 provider)', false);
+  if (provider !== undefined && (typeof provider?.request !== 'function')) throw typed('InvalidInput', 'follow: `provider` must be an EIP-1193 provider (with request)', false);
+  if (rpc !== undefined && (typeof rpc !== 'string' || !/^(https?|wss?):\/\//i.test(rpc))) {
+    throw typed('InvalidInput', 'follow: `rpc` must be an http(s):// or ws(s):// URL', false);
+  }
+  if (request !== undefined && typeof request !== 'function') throw typed('InvalidInput', 'follow: `request` must be a function', false);
+  const report = (e) => {
+    try { onError?.(e); } catch {} // an onError that throws has nowhere left to report to
+    emit(this, 'error', e);
+  };
+  // A callback that throws does not stop following (the state already advanced): its
+  // exception is reported as a `ListenerFailed` error.
+  const callback = (fn, event) => {
+    if (!fn) return;
+    try {
+      fn(event);
+    } catch (e) {
+      report(typed('ListenerFailed', `a ${event.type} callback threw: ${e?.message ?? e}`, false, e));
+    }
+  };
+  const canSocket = typeof WebSocket !== 'undefined';
+  if (transport === 'websocket' && !canSocket) {
+    report(typed('SubscriptionRefused', 'no WebSocket in this runtime; polling over HTTP', true));
+  }
+  FOLLOWING.add(this);
+  // Every call is bounded: `timeoutMs` for the whole answer, `maxResponseBytes`, and
+  // cancelled at once by `signal` or by the client's `free()`/`destroy()`.
+  const life = lifetime(this);
+  const signals = [signal, life];
+  const stopped = () => !!signal?.aborted || life.aborted;
+  const limits = { timeoutMs, maxResponseBytes, signals };
+  // Subscriptions need a ws(s) URL: `rpc` itself, also when `request` answers the other calls.
+  // Or through an EIP-1193 provider that emits `message` events (EIP-1193 subscriptions).
+  const ws = canSocket && rpc && transport === 'websocket' ? wsTransport(rpc.replace(/^http/i, 'ws'), limits)
+    : provider && typeof provider.on === 'function' ? eip1193SubscriptionTransport(provider, limits)
+      : null;
+  const http = request ? eip1193Transport(request) : httpTransport(toHttpUrl(rpc));
+  const calls = ws ?? http;
+  RPC.set(this, http);
+  let subscribe = !!ws;
+  let failures = 0;
+  setStatus(this, 'syncing');
+
+  const storage = STORAGE.get(this);
+  const dispatch = async (events) => {
+    let advanced = false;
+    for (const event of events) {
+      callback(onEvent, event);
+      emit(this, 'event', event);
+      if (event.type === 'finalized') { advanced = true; callback(onFinalized, event); emit(this, 'finalized', event); }
+      else if (event.type === 'epoch') {
+        advanced = true;
+        callback(onEpoch, event);
+        emit(this, 'epoch', event);
+        if (event.rotated) emit(this, 'rotation', event);
+      } else if (event.type === 'headers') { callback(onHeaders, event); emit(this, 'headers', event); }
+      else emit(this, event.type, event);
+    }
+    // Saved after every advance, the last one too (even if a callback just aborted).
+    if ((advanced || events.length) && storage && this.__wbg_ptr) await save(this, storage, report);
+  };
+  const timed = (fn) => {
+    const started = globalThis.performance?.now() ?? Date.now();
+    const events = fn();
+    const ms = (globalThis.performance?.now() ?? Date.now()) - started;
+    for (const event of events) if (event.type === 'finalized') event.verifyMs = ms;
+    return events;
+  };
+
+  try {
+    while (!stopped()) {
+      const next = this.nextRequest();
+      if (next === null) { setStatus(this, 'frozen'); break; }
+      try {
+        if (next.type === 'latest') {
+          let block = null;
+          if (subscribe) {
+            try {
+              if (!ws.subscribed) await ws.subscribe();
+              block = await ws.nextFinalized(pollMs * 4, signal);
+            } catch (e) {
+              if (stopped()) throw e;
+              if (!e.retryable) { subscribe = false; report(typed('SubscriptionRefused', `subscription refused (${e.message}); polling`, true)); }
+              else throw e;
+            }
+          }
+          if (stopped()) break;
+          block ??= await calls.call('consensus_getFinalization', ['latest'], limits);
+          if (stopped()) break;
+          let caughtUp = false;
+          try {
+            await dispatch(timed(() => this.onFinalization(block)));
+          } catch (e) {
+            if (e.code !== 'NotNewer') throw e;
+            caughtUp = true;
+          }
+          if (stopped()) break;
+          if (caughtUp) {
+            setStatus(this, 'synced');
+            if (!subscribe) await sleep(pollMs, signals);
+            failures = 0;
+            continue;
+          }
+        } else if (next.type === 'finalization') {
+          const block = await calls.call('consensus_getFinalization', [{ height: Number(next.height) }], limits);
+          if (stopped()) break;
+          await dispatch(timed(() => this.onFinalization(block)));
+        } else {
+          const heights = [];
+          for (let h = next.from; h <= next.to; h++) heights.push(h);
+          const headers = [];
+          for (let i = 0; i < heights.length; i += concurrency) {
+            const part = await Promise.all(heights.slice(i, i + concurrency).map((h) =>
+              http.call('eth_getBlockByNumber', [`0x${h.toString(16)}`, false], limits)));
+            for (const header of part) {
+              if (header === null) throw typed('RpcUnavailable', 'the server does not have a requested block', true);
+              headers.push(header);
+            }
+          }
+          if (stopped()) break;
+          await dispatch(this.onHeaders(headers));
+        }
+        if (stopped()) break;
+        setStatus(this, this.idle && next.type === 'latest' ? 'synced' : 'syncing');
+        failures = 0;
+      } catch (caught) {
+        if (stopped()) break;
+        const e = toTyped(caught);
+        if (e.retryable && failures < maxRetries) {
+          failures += 1;
+          setStatus(this, 'stalled');
+          report(e);
+          await sleep(Math.min(retryDelayMs * 2 ** (failures - 1), maxRetryDelayMs), signals);
+          continue;
+        }
+        setStatus(this, this.frozen ? 'frozen' : 'stopped');
+        report(e);
+        for (const fn of [...(STOPPED.get(this) ?? [])]) fn(e);
+        throw e;
+      }
+    }
+  } finally {
+    ws?.close();
+    FOLLOWING.delete(this);
+    if (this.__wbg_ptr && STATUS.get(this) !== 'frozen') setStatus(this, 'stopped');
+  }
+};
+
+/** Whether `follow()` runs. */
+Object.defineProperty(P, 'following', { configurable: true, get() { return FOLLOWING.has(this); } });
+
+// ---- persistence ------------------------------------------------------------------------
+
+async function save(client, { adapter, key }, report) {
+  try {
+    await adapter.set(key, client.toState());
+  } catch (e) {
+    report(typed('StorageUnavailable', `could not save the state under "${key}": ${e?.message ?? e}`, true, e));
+  }
+}
+
+/** Saves the state now (clients created with `storage`; otherwise a no-op). */
+P.save = async function saveNow() {
+  alive(this);
+  const storage = STORAGE.get(this);
+  if (!storage) return;
+  await storage.adapter.set(storage.key, this.toState());
+};
+
+function defaultKey(network) {
+  if (network === 'mainnet' || network === 'testnet') return `tempo-light:${network}`;
+  return `tempo-light:custom:${network.chainId ?? 0}:${String(network.identity).slice(2, 18).toLowerCase()}`;
+}
+
+/**
+ * Creates a client once the wasm is loaded: `network` is `'mainnet'` (default), `'testnet'`
+ * or a custom network; `state` resumes from `toState()`'s output; `storage` (an adapter
+ * `{ get(key), set(key, value) }`, `'localStorage'`, `'indexedDB'`) resumes from the saved
+ * state and saves after every advance. Saved state that cannot be read or belongs to
+ * another network is refused with a `StorageError` (`StorageCorrupt`/`StorageMismatch`) and
+ * left as it is.
+ */
+TempoLightClient.create = async function create(options = {}) {
+  const { network = 'mainnet', state, storage, storageKey, wasm } = options;
+  await init(wasm === undefined ? undefined : { wasm });
+  const fresh = () =>
+    network === 'mainnet' ? TempoLightClient.mainnet()
+      : network === 'testnet' ? TempoLightClient.testnet()
+        : network && typeof network === 'object' ? TempoLightClient.custom(network)
+          : (() => { throw typed('InvalidInput', "network: 'mainnet', 'testnet' or { identity, epochLength, ... }", false); })();
+  const client = state !== undefined ? TempoLightClient.fromState(state) : fresh();
+  if (!storage) return client;
+  let adapter;
+  try {
+    adapter = storageAdapter(storage);
+  } catch (e) {
+    client.destroy();
+    throw e;
+  }
+  const key = storageKey ?? defaultKey(network);
+  let saved;
+  try {
+    saved = await adapter.get(key);
+  } catch (e) {
+    client.destroy();
+    throw typed('StorageUnavailable', `could not read the state saved under "${key}": ${e?.message ?? e}`, true, e);
+  }
+  if (saved !== null && saved !== undefined) {
+    let resumed;
+    try {
+      resumed = TempoLightClient.fromState(saved);
+    } catch (e) {
+      client.destroy();
+      throw typed('StorageCorrupt', `the state saved under "${key}" is not valid (${e.message}); it was left as it is: remove it yourself to start afresh`, false, e);
+    }
+    const want = client.network;
+    const got = resumed.network;
+    if (got.name !== want.name || got.chainId !== want.chainId || got.epochLength !== want.epochLength) {
+      client.destroy();
+      resumed.destroy();
+      throw typed('StorageMismatch', `the state saved under "${key}" is for another network (${got.name}, chain ${got.chainId}); it was left as it is`, false);
+    }
+    client.destroy();
+    STORAGE.set(resumed, { adapter, key });
+    return resumed;
+  }
+  STORAGE.set(client, { adapter, key });
+  return client;
+};
+
+// ---- balances and proofs ----------------------------------------------------------------
+
+/**
+ * Proves `account`'s balance of the TIP-20 `token` at the verified head: asks `eth_getProof`
+ * (over `rpc`/`request`, or the endpoint `follow()` uses) and checks the answer against the
+ * head's state root.
+ */
+P.getVerifiedBalance = async function getVerifiedBalance(options = {}) {
+  alive(this);
+  const {
+    token,
+    account,
+    rpc,
+    request,
+    signal,
+    timeoutMs = DEFAULT_TIMEOUT_MS,
+    maxResponseBytes = MAX_RESPONSE_BYTES,
+  } = options;
+  const query = this.balanceQuery(token, account);
+  const transport = request
+    ? eip1193Transport(request)
+    : rpc
+      ? httpTransport(toHttpUrl(rpc))
+      : RPC.get(this);
+  if (!transport) {
+    throw typed('InvalidInput', 'getVerifiedBalance needs `rpc` or `request` (or a client that is following)', false);
+  }
+  const proof = await transport.call(query.method, query.params, { timeoutMs, maxResponseBytes, signals: [signal, lifetime(this)] });
+  return verifyBalance(query, proof);
+};
+
+/** Checks an `eth_getProof` answer against `header` (default: the verified head). Pure. */
+P.verifyProof = function (proof, header = this.head) {
+  alive(this);
+  if (!header?.stateRoot) throw typed('NoStateRoot', 'no verified state root yet: follow until a block is final', false);
+  return verifyProof(proof, header);
+};
+
+const free = P.free;
+/**
+ * Releases the wasm memory and stops everything; safe to call twice. A running `follow()`
+ * resolves; pending work (`getVerifiedBalance`, `ready`, `waitSynced`, provider calls)
+ * rejects with `Destroyed`; listeners are removed.
+ */
+P.free = function () {
+  const controller = LIFETIME.get(this) ?? new AbortController();
+  LIFETIME.set(this, controller);
+  if (!controller.signal.aborted) controller.abort(destroyedError());
+  if (this.__wbg_ptr) {
+    emit(this, 'status', 'destroyed');
+    free.call(this);
+  }
+  LISTENERS.delete(this);
+  STOPPED.delete(this);
+};
+/** Same as `free()`. */
+P.destroy = P.free;
+if (typeof Symbol.dispose === 'symbol') P[Symbol.dispose] = P.free;
+
+/** @internal: for the provider. */
+export const _internals = { lifetime, transportOf: (client) => RPC.get(client), alive };
+
+export { TempoLightClient };

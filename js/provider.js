@@ -1,0 +1,318 @@
+// A verified EIP-1193 provider: answers what it can prove against final blocks (viem's
+// `custom(provider)` takes it), refuses the rest (`policy: 'strict'`) or passes it through
+// marked unverified (`policy: 'passthrough'`). Every answer is at a final block: the verified
+// head, or an older block whose own finalization certificate verifies.
+import { TempoLightClient, _internals, verifyBalance, verifyProof } from './client.js';
+import { ProviderRpcError, TempoLightError, VerificationError, MalformedInputError, toTyped, typed } from './errors.js';
+import { DEFAULT_TIMEOUT_MS, MAX_RESPONSE_BYTES, eip1193Transport, httpTransport, toHttpUrl } from './transport.js';
+
+const EMPTY_CODE_HASH = '0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470';
+const SELECTORS = { '0x70a08231': 'balanceOf', '0x313ce567': 'decimals', '0x95d89b41': 'symbol' };
+const HEADER_FIELDS = [
+  'parentHash', 'sha3Uncles', 'miner', 'stateRoot', 'transactionsRoot', 'receiptsRoot', 'logsBloom',
+  'difficulty', 'number', 'gasLimit', 'gasUsed', 'timestamp', 'extraData', 'mixHash', 'nonce',
+  'baseFeePerGas', 'withdrawalsRoot', 'blobGasUsed', 'excessBlobGas', 'parentBeaconBlockRoot',
+  'requestsHash', 'mainBlockGeneralGasLimit', 'sharedGasLimit', 'timestampMillisPart',
+];
+const CACHE_MAX = 256;
+
+const hex = (n) => `0x${BigInt(n).toString(16)}`;
+const word = (n) => `0x${BigInt(n).toString(16).padStart(64, '0')}`;
+const isHex = (s, bytes) => typeof s === 'string' && /^0x[0-9a-fA-F]*$/.test(s) && (bytes === undefined || s.length === 2 + 2 * bytes);
+function bytesOf(h) {
+  const s = h.slice(2);
+  if (s.length % 2) throw typed('InvalidHex', 'odd-length hex', false);
+  const out = new Uint8Array(s.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(s.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+const hexOf = (bytes) => `0x${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+
+/** ABI encoding of one `string` return value. */
+function abiString(s) {
+  const data = hexOf(new TextEncoder().encode(s)).slice(2);
+  const padded = data.padEnd(Math.ceil(data.length / 64) * 64, '0');
+  return `0x${word(32).slice(2)}${word(data.length / 2).slice(2)}${padded}`;
+}
+
+const invalid = (message) => new ProviderRpcError(message, -32602, 'InvalidInput');
+const unsupported = (message, reason = 'Unsupported') => new ProviderRpcError(message, 4200, reason);
+
+/** Any error as the EIP-1193 error the provider rejects with. */
+function asProviderError(e) {
+  if (e instanceof ProviderRpcError) return e;
+  const t = toTyped(e);
+  if (t.code === 'Destroyed' || t.code === 'Aborted' || (t.retryable && t.code !== 'NotNewer')) {
+    return new ProviderRpcError(`upstream unavailable: ${t.message}`, 4900, t.code, true, t);
+  }
+  if (t instanceof VerificationError || t instanceof MalformedInputError || t.code === 'InvalidJson' || t.code === 'RpcError') {
+    return new ProviderRpcError(`not verified: ${t.message}`, -32099, t.code, false, t);
+  }
+  if (t.code === 'InvalidInput' || t.code === 'InvalidHex' || t.code === 'NotTip20') return new ProviderRpcError(t.message, -32602, t.code, false, t);
+  return new ProviderRpcError(t.message, -32603, t.code, t.retryable, t);
+}
+
+/**
+ * An EIP-1193 provider whose answers are verified. Options: `client` (a client you follow) or
+ * `network` (`'mainnet'`, `'testnet'` or a custom network: the provider creates a client
+ * and follows it itself); `rpc` (a URL) or `request` (an EIP-1193 function) for the
+ * upstream; `policy`: `'strict'` (default: anything else is refused with code 4200) or
+ * `'passthrough'` (anything else is forwarded and reported to `onUnverified`).
+ */
+export function createVerifiedProvider(options = {}) {
+  const {
+    client: given,
+    network,
+    rpc,
+    request,
+    policy = 'strict',
+    follow = !given,
+    followOptions = {},
+    readyTimeoutMs = 30000,
+    timeoutMs = DEFAULT_TIMEOUT_MS,
+    maxResponseBytes = MAX_RESPONSE_BYTES,
+    onUnverified,
+  } = options;
+  if (policy !== 'strict' && policy !== 'passthrough') throw typed('InvalidInput', "policy: 'strict' or 'passthrough'", false);
+  if (!rpc && !request) throw typed('InvalidInput', 'createVerifiedProvider needs `rpc` (a URL) or `request` (an EIP-1193 function)', false);
+  if (!given && !network) throw typed('InvalidInput', 'createVerifiedProvider needs `client` or `network`', false);
+  if (given && !(given instanceof TempoLightClient)) throw typed('InvalidInput', '`client` must be a TempoLightClient', false);
+  const upstream = request ? eip1193Transport(request) : httpTransport(toHttpUrl(rpc));
+  const stop = new AbortController();
+  let fatal = null;
+
+  const clientReady = (async () => {
+    const client = given ?? await TempoLightClient.create({ network });
+    if (follow) {
+      client.follow({ rpc, request, signal: stop.signal, ...followOptions }).catch((e) => { fatal = toTyped(e); });
+    }
+    return client;
+  })();
+  clientReady.catch(() => {});
+
+  const listeners = new Map();
+  const emit = (type, payload) => { for (const fn of [...(listeners.get(type) ?? [])]) { try { fn(payload); } catch {} } };
+
+  async function getClient() {
+    const client = await clientReady;
+    _internals.alive(client);
+    if (fatal) throw fatal;
+    return client;
+  }
+  async function headOf(client) {
+    if (client.head === null) await client.ready({ timeoutMs: readyTimeoutMs });
+    if (fatal) throw fatal;
+    const head = client.head;
+    if (!head?.stateRoot) throw typed('NoStateRoot', 'no verified state root yet', true);
+    return head;
+  }
+  const call = async (client, method, params) =>
+    upstream.call(method, params, { timeoutMs, maxResponseBytes, signals: [stop.signal, _internals.lifetime(client)] });
+
+  // Verified headers by height, and heights by hash (bounded).
+  const byHeight = new Map();
+  const byHash = new Map();
+  const remember = (entry) => {
+    byHeight.set(entry.height, entry);
+    byHash.set(entry.hash.toLowerCase(), entry.height);
+    while (byHeight.size > CACHE_MAX) {
+      const [h, old] = byHeight.entries().next().value;
+      byHeight.delete(h);
+      byHash.delete(old.hash.toLowerCase());
+    }
+  };
+
+  /** The header at `height` (≤ the head), proven final by its own certificate. */
+  const inflight = new Map();
+  function finalHeader(client, height) {
+    const cached = byHeight.get(height);
+    if (cached) return Promise.resolve(cached);
+    // Concurrent asks for one height share one fetch and one verification.
+    if (!inflight.has(height)) {
+      const job = fetchFinalHeader(client, height).finally(() => inflight.delete(height));
+      inflight.set(height, job);
+    }
+    return inflight.get(height);
+  }
+  async function fetchFinalHeader(client, height) {
+    const certified = await call(client, 'consensus_getFinalization', [{ height: Number(height) }]);
+    if (certified === null || certified === undefined) throw typed('RpcUnavailable', `the server has no finalization at ${height}`, true);
+    _internals.alive(client);
+    const verified = client.verify(certified);
+    if (verified.height !== height) throw typed('HeaderNumberMismatch', `asked for block ${height}, the server answered block ${verified.height}`, false);
+    const header = certified?.block?.header ?? certified?.header ?? certified?.result?.block?.header;
+    const block = { hash: verified.hash };
+    for (const f of HEADER_FIELDS) if (header?.[f] !== undefined) block[f] = header[f];
+    // No `transactions` (a header does not prove the list of hashes an RPC sends with it).
+    const entry = { height, hash: verified.hash, stateRoot: verified.stateRoot, block };
+    remember(entry);
+    return entry;
+  }
+
+  /** The final block a tag names: `{ height, stateRoot }`, or null for one not final yet. */
+  async function blockAt(client, tag = 'latest') {
+    const head = await headOf(client);
+    if (tag === 'latest' || tag === 'safe' || tag === 'finalized') return { height: head.height, hash: head.hash, stateRoot: head.stateRoot };
+    if (tag && typeof tag === 'object') {
+      if (isHex(tag.blockHash, 32)) return blockByHash(client, tag.blockHash);
+      if (isHex(tag.blockNumber)) tag = tag.blockNumber;
+    }
+    if (tag === 'pending' || tag === 'earliest') throw unsupported(`block tag "${tag}" is not a final block`, 'NotFinal');
+    if (!isHex(tag) || tag.length < 3 || tag.length > 18) throw invalid(`not a block number or tag: ${JSON.stringify(tag)}`);
+    const height = BigInt(tag);
+    if (height > head.height) return null;
+    if (height === head.height) return { height, hash: head.hash, stateRoot: head.stateRoot };
+    return finalHeader(client, height);
+  }
+  async function blockByHash(client, hash) {
+    if (!isHex(hash, 32)) throw invalid('not a block hash');
+    const head = await headOf(client);
+    let height = byHash.get(hash.toLowerCase());
+    if (height === undefined && hash.toLowerCase() === head.hash.toLowerCase()) height = head.height;
+    if (height === undefined) {
+      const claimed = await call(client, 'eth_getBlockByHash', [hash, false]);
+      if (claimed === null) return null;
+      if (!isHex(claimed?.number) || claimed.number.length > 18) throw typed('InvalidJson', 'eth_getBlockByHash answered without a block number', false);
+      height = BigInt(claimed.number);
+      if (height > head.height) return null;
+    }
+    const entry = await finalHeader(client, height);
+    if (entry.hash.toLowerCase() !== hash.toLowerCase()) {
+      throw typed('DigestMismatch', `block ${height} that final certificates prove is ${entry.hash}, not ${hash}`, false);
+    }
+    return entry;
+  }
+
+  /** `eth_getProof` at a final block, verified; also checks it answers what was asked. */
+  async function proofAt(client, address, slots, tag) {
+    if (!isHex(address, 20)) throw invalid('not an address');
+    if (!Array.isArray(slots) || slots.length > 256 || !slots.every((s) => isHex(s) && s.length <= 66)) throw invalid('storage keys: up to 256 hex words');
+    const block = await blockAt(client, tag);
+    if (block === null) throw unsupported('that block is not final yet', 'NotFinal');
+    const proof = await call(client, 'eth_getProof', [address, slots, hex(block.height)]);
+    _internals.alive(client);
+    const verified = verifyProof(proof, { stateRoot: block.stateRoot });
+    if (verified.address.toLowerCase() !== address.toLowerCase()) {
+      throw typed('ProofAddressMismatch', `a proof for ${verified.address}, not ${address}`, false);
+    }
+    const values = slots.map((slot) => {
+      const found = verified.storage.find((s) => BigInt(s.slot) === BigInt(slot));
+      if (!found) throw typed('ProofMissingSlot', `no proof for slot ${slot}`, false);
+      return found.value;
+    });
+    return { proof, verified, values, block };
+  }
+
+  async function tip20(client, [tx, tag]) {
+    const to = tx?.to;
+    const data = typeof tx?.data === 'string' ? tx.data : tx?.input;
+    const what = isHex(data) ? SELECTORS[data.slice(0, 10).toLowerCase()] : undefined;
+    if (!isHex(to, 20) || !to.toLowerCase().startsWith('0x20c0') || !what) return undefined;
+    let account = '0x0000000000000000000000000000000000000000';
+    if (what === 'balanceOf') {
+      if (data.length !== 10 + 64 || !/^0{24}$/.test(data.slice(10, 34))) throw invalid('balanceOf(address): malformed calldata');
+      account = `0x${data.slice(34)}`;
+    } else if (data.length !== 10) {
+      throw invalid(`${what}(): malformed calldata`);
+    }
+    const head = await headOf(client);
+    if (tag !== undefined && !['latest', 'safe', 'finalized'].includes(tag) && !(isHex(tag) && BigInt(tag) === head.height)) {
+      throw unsupported('TIP-20 reads are verified at the verified head only', 'NotFinal');
+    }
+    const query = client.balanceQuery(to, account);
+    const proof = await call(client, query.method, query.params);
+    _internals.alive(client);
+    const balance = verifyBalance(query, proof);
+    if (what === 'balanceOf') return word(balance.balance);
+    if (what === 'decimals') return word(balance.decimals);
+    return abiString(balance.symbol);
+  }
+
+  async function handle(method, params) {
+    if (!Array.isArray(params)) params = params === undefined ? [] : [params];
+    const client = await getClient();
+    switch (method) {
+      case 'eth_chainId': return hex(client.network.chainId);
+      case 'net_version': return client.network.chainId.toString();
+      case 'eth_blockNumber': return hex((await headOf(client)).height);
+      case 'eth_getBlockByNumber':
+      case 'eth_getBlockByHash': {
+        if (params[1] === true) {
+          if (policy === 'passthrough') break;
+          throw unsupported('full transactions cannot be verified by a header: ask with `false` (includeTransactions)', 'Unsupported');
+        }
+        const found = method === 'eth_getBlockByHash' ? await blockByHash(client, params[0]) : await blockAt(client, params[0]);
+        if (found === null) return null;
+        const entry = found.block ? found : await finalHeader(client, found.height);
+        return { ...entry.block };
+      }
+      case 'eth_getProof': return (await proofAt(client, params[0], params[1], params[2])).proof;
+      case 'eth_getStorageAt': {
+        if (!isHex(params[1]) || params[1].length > 66) throw invalid('not a storage slot');
+        return word((await proofAt(client, params[0], [params[1]], params[2])).values[0]);
+      }
+      case 'eth_getBalance': return hex((await proofAt(client, params[0], [], params[1])).verified.account?.balance ?? 0n);
+      case 'eth_getTransactionCount': return hex((await proofAt(client, params[0], [], params[1])).verified.account?.nonce ?? 0n);
+      case 'eth_getCode': {
+        const { verified, block } = await proofAt(client, params[0], [], params[1]);
+        const codeHash = verified.account?.codeHash?.toLowerCase();
+        if (!codeHash || codeHash === EMPTY_CODE_HASH) return '0x';
+        const code = await call(client, 'eth_getCode', [params[0], hex(block.height)]);
+        if (!isHex(code)) throw typed('InvalidJson', 'eth_getCode did not answer hex', false);
+        // keccak-256 loads on first use: its tables cost ~5 ms at import.
+        const { keccak_256 } = await import('./keccak.js');
+        if (hexOf(keccak_256(bytesOf(code))) !== codeHash) {
+          throw typed('CodeHashMismatch', `the code the server sent does not hash to the account's proven codeHash ${codeHash}`, false);
+        }
+        return code;
+      }
+      case 'eth_call': {
+        const answer = await tip20(client, params);
+        if (answer !== undefined) return answer;
+        break;
+      }
+      default: break;
+    }
+    if (policy === 'passthrough') {
+      const result = await call(client, method, params);
+      const note = { method, params, verified: false };
+      onUnverified?.(note);
+      emit('unverified', note);
+      return result;
+    }
+    throw unsupported(`${method} cannot be verified by tempo-light (policy: 'strict')`);
+  }
+
+  return {
+    /** EIP-1193 `request`. */
+    async request(args) {
+      if (!args || typeof args.method !== 'string') throw invalid('request({ method, params })');
+      try {
+        return await handle(args.method, args.params);
+      } catch (e) {
+        throw asProviderError(e);
+      }
+    },
+    on(type, fn) {
+      if (!listeners.has(type)) listeners.set(type, new Set());
+      listeners.get(type).add(fn);
+      return this;
+    },
+    removeListener(type, fn) {
+      listeners.get(type)?.delete(fn);
+      return this;
+    },
+    /** The client behind the provider (once created). */
+    client: () => clientReady,
+    /** Stops the provider's own `follow()` and destroys its own client (not a given one). */
+    async destroy() {
+      stop.abort(typed('Destroyed', 'the provider was destroyed', false));
+      listeners.clear();
+      const client = await clientReady.catch(() => null);
+      if (!given) client?.destroy();
+    },
+    isTempoLight: true,
+  };
+}
+
+export { ProviderRpcError, TempoLightError };
