@@ -292,6 +292,7 @@ P.follow = async function follow(options = {}) {
   }
   const {
     rpc,
+    http: httpUrl,
     provider,
     request = provider && typeof provider.request === 'function' ? (args) => provider.request(args) : undefined,
     transport = rpc && /^wss?:/i.test(rpc) ? 'websocket' : 'http',
@@ -345,7 +346,16 @@ P.follow = async function follow(options = {}) {
   const ws = canSocket && rpc && transport === 'websocket' ? wsTransport(rpc.replace(/^http/i, 'ws'), limits)
     : provider && typeof provider.on === 'function' ? eip1193SubscriptionTransport(provider, limits)
       : null;
-  const http = request ? eip1193Transport(request) : httpTransport(toHttpUrl(rpc));
+  if (httpUrl !== undefined && (typeof httpUrl !== 'string' || !/^https?:\/\//i.test(httpUrl))) {
+    throw typed('InvalidInput', 'follow: `http` must be an http(s):// URL', false);
+  }
+  // Every call goes where it can be answered. Real nodes serve HTTP and WebSocket on separate
+  // ports, each refusing the other protocol: given a ws(s):// `rpc`, every call goes over that
+  // socket, unless an `http` URL (or a `request` function) is given for them.
+  const http = request ? eip1193Transport(request)
+    : httpUrl ? httpTransport(httpUrl)
+      : ws && rpc && /^wss?:/i.test(rpc) ? ws
+        : httpTransport(toHttpUrl(rpc));
   const calls = ws ?? http;
   RPC.set(this, http);
   let subscribe = !!ws;
@@ -424,7 +434,9 @@ P.follow = async function follow(options = {}) {
             const part = await Promise.all(heights.slice(i, i + concurrency).map((h) =>
               http.call('eth_getBlockByNumber', [`0x${h.toString(16)}`, false], limits)));
             for (const header of part) {
-              if (header === null) throw typed('RpcUnavailable', 'the server does not have a requested block', true);
+              // A follower node publishes a finalization before it has executed the block:
+              // its header answers null for a while. Transient: retried like 204/503.
+              if (header === null) throw typed('RpcUnavailable', 'the server does not have a requested block (not executed yet?)', true);
               headers.push(header);
             }
           }
@@ -556,18 +568,62 @@ P.getVerifiedBalance = async function getVerifiedBalance(options = {}) {
     signal,
     timeoutMs = DEFAULT_TIMEOUT_MS,
     maxResponseBytes = MAX_RESPONSE_BYTES,
+    retries = 8,
   } = options;
-  const query = this.balanceQuery(token, account);
+  let query = this.balanceQuery(token, account);
   const transport = request
     ? eip1193Transport(request)
     : rpc
-      ? httpTransport(toHttpUrl(rpc))
+      ? (/^wss?:/i.test(rpc) && typeof WebSocket !== 'undefined'
+        ? wsTransport(rpc, { timeoutMs, maxResponseBytes, signals: [signal, lifetime(this)] })
+        : httpTransport(rpc))
       : RPC.get(this);
   if (!transport) {
     throw typed('InvalidInput', 'getVerifiedBalance needs `rpc` or `request` (or a client that is following)', false);
   }
-  const proof = await transport.call(query.method, query.params, { timeoutMs, maxResponseBytes, signals: [signal, lifetime(this)] });
-  return verifyBalance(query, proof);
+  const limits = { timeoutMs, maxResponseBytes, signals: [signal, lifetime(this)] };
+  try {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const proof = await transport.call(query.method, query.params, limits);
+        if (proof === null) throw typed('RpcUnavailable', `no proof at block ${query.height} (not executed yet?)`, true);
+        return verifyBalance(query, proof);
+      } catch (caught) {
+        // Real nodes prove only at their execution head (reth's --rpc.eth-proof-window,
+        // default 0: -32602) and not at a block they have not executed yet (-32001, or null).
+        const notServable = caught?.rpcCode === -32602 || caught?.rpcCode === -32001
+          || (caught?.code === 'RpcUnavailable' && caught?.retryable);
+        if (!notServable || attempt >= retries) throw caught;
+        query = await this._servableQuery(transport, token, account, limits);
+      }
+    }
+  } finally {
+    if (transport !== RPC.get(this) && rpc && /^wss?:/i.test(rpc)) transport.close?.();
+  }
+};
+
+/**
+ * A balance query at a block that is final and that the node has executed: its execution
+ * head (`eth_blockNumber`), proven final by its own certificate verified under the identity
+ * of its epoch, or the verified head if the node has reached it.
+ * @internal
+ */
+P._servableQuery = async function servableQuery(transport, token, account, limits) {
+  const atHead = this.balanceQuery(token, account);
+  const executed = BigInt(await transport.call('eth_blockNumber', [], limits));
+  if (executed >= atHead.height) return atHead;
+  const block = await transport.call('consensus_getFinalization', [{ height: Number(executed) }], limits);
+  // Pure: checked under the identity this client trusts for the block's epoch; the state
+  // root the proof is checked against is this verified header's.
+  const verified = this.verify(block);
+  const height = `0x${verified.height.toString(16)}`;
+  return {
+    ...atHead,
+    height: verified.height,
+    hash: verified.hash,
+    stateRoot: verified.stateRoot,
+    params: [atHead.params[0], atHead.params[1], height],
+  };
 };
 
 /** Checks an `eth_getProof` answer against `header` (default: the verified head). Pure. */

@@ -300,9 +300,13 @@ export type Eip1193Request = (args: { method: string; params?: unknown[] }) => P
 export interface FollowOptions {
   /**
    * JSON-RPC endpoint: `http(s)://` polls, `ws(s)://` subscribes (falling back to polling).
-   * With `request` too, a `ws(s)://` `rpc` is used for the subscription only.
+   * Given a `ws(s)://` URL, every call goes over that socket (real nodes serve HTTP and
+   * WebSocket on separate ports, each refusing the other), unless `http` or `request` is
+   * given; with `request` too, a `ws(s)://` `rpc` is used for the subscription only.
    */
   rpc?: string;
+  /** An HTTP endpoint for the calls, beside a `ws(s)://` `rpc` used for the subscription. */
+  http?: string;
   /** Or a caller-supplied EIP-1193 `request` function (polls, unless `rpc` is a ws URL). */
   request?: Eip1193Request;
   /**
@@ -362,6 +366,14 @@ export interface BalanceOptions {
   timeoutMs?: number;
   /** The largest answer accepted, in bytes (default 16 MB); over it, `ResponseTooLarge`. */
   maxResponseBytes?: number;
+  /**
+   * Real nodes prove only at their execution head (reth's proof window: `-32602`) and not
+   * at a block they have not executed yet (`-32001`, or `null`). On those answers (and other
+   * unavailability) the balance is asked again at a block that is final and executed (the
+   * node's execution head, verified by its own certificate), at most this many times
+   * (default 8). The answer's `height`, `hash` and `stateRoot` name the block it is proven at.
+   */
+  retries?: number;
 }
 
 export type Status = 'syncing' | 'synced' | 'stalled' | 'stopped' | 'frozen' | 'destroyed';

@@ -72,7 +72,11 @@ export function bounded(fn, { timeoutMs = DEFAULT_TIMEOUT_MS, signals = [], what
 export function serverError(error) {
   const code = Number(error?.code);
   const retryable = code === 204 || code === 503;
-  return new RpcError(`RPC error ${error?.code}: ${error?.message ?? ''}`, retryable ? 'RpcUnavailable' : 'RpcError', retryable);
+  const e = new RpcError(`RPC error ${error?.code}: ${error?.message ?? ''}`, retryable ? 'RpcUnavailable' : 'RpcError', retryable);
+  // The JSON-RPC error code, for callers that tell a node's answers apart (reth's -32602
+  // "distance to target block exceeds maximum proof window", -32001 "header not found").
+  e.rpcCode = Number.isFinite(code) ? code : undefined;
+  return e;
 }
 
 /**

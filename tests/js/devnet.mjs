@@ -7,10 +7,13 @@ import { spawn } from 'node:child_process';
 const children = [];
 after(() => { for (const c of children) c.kill('SIGKILL'); });
 
-/** Starts a devnet with extra `args`; resolves `{ port, identity, holders }` once it listens. */
-export function devnet(args) {
+/**
+ * Starts a devnet with extra `args` (and `blockTimeMs`, 40 by default); resolves
+ * `{ port, wsPort, identity, holders }` once it listens (`wsPort` with `--ws-port`).
+ */
+export function devnet(args, { blockTimeMs = 40 } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.env.TEMPO_LIGHT_BIN, ['devnet', '--port', '0', '--epoch-length', '5', '--block-time-ms', '40', '--full-dkg-every', '2', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.env.TEMPO_LIGHT_BIN, ['devnet', '--port', '0', '--epoch-length', '5', '--block-time-ms', String(blockTimeMs), '--full-dkg-every', '2', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     children.push(child);
     let out = '';
     child.stdout.on('data', (d) => {
@@ -18,7 +21,8 @@ export function devnet(args) {
       const port = out.match(/127\.0\.0\.1:(\d+)/)?.[1];
       const identity = out.match(/genesis identity: (0x[0-9a-f]+)/)?.[1];
       const holders = out.match(/token holders: (.+)\n/)?.[1]?.split(' ');
-      if (port && identity && holders) resolve({ port, identity, holders });
+      const wsPort = out.match(/WebSocket on ws:\/\/127\.0\.0\.1:(\d+)/)?.[1];
+      if (port && identity && holders) resolve({ port, wsPort, identity, holders });
     });
     child.on('exit', (code) => reject(new Error(`devnet exited ${code}`)));
   });
