@@ -477,7 +477,9 @@ async function start(config) {
     // (A follow() stopped to start another leaves the page to the new one.)
     if (client === mine) {
       setStatus(client.status);
-      if (retryAt !== null) { retryAt = null; renderConnectivity(); }
+      // Stopped by hand: the notice is stale. Given up: it stays, without a countdown.
+      if (controller === null || controller.signal.aborted) clearConnectivity();
+      else if (retryAt !== null) { retryAt = null; renderConnectivity(); }
       $('start').disabled = false;
       $('stop').disabled = true;
     }
