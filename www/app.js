@@ -274,7 +274,9 @@ async function proveBalance() {
     $('balance-card').dataset.balance = String(b.balance);
   } catch (error) {
     $('balance-proof').innerHTML = `<span class="badge frozen">${escape(error.code ?? 'Error')}</span> ${escape(error.message ?? String(error))}`;
-    if (error.code !== 'NoStateRoot') problem(error, 'balance not shown');
+    // A lie goes under Rejections; an RPC that cannot be reached is said here (and, while
+    // following, in the status area by follow() itself).
+    if (error.code !== 'NoStateRoot' && !isConnectivity(error)) reject(error, 'balance not shown');
   } finally {
     balanceBusy = false;
   }

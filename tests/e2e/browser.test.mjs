@@ -333,6 +333,13 @@ test('an unreachable RPC shows in the status area with a countdown, not under Re
       assert.equal(await page.isVisible('#connectivity'), false, fault);
       await page.screenshot({ path: join(SHOTS, `rejection-${fault}.png`), fullPage: true });
     }
+    // Following another network clears the rejections of the last one (they were its own).
+    const other = await devnet(['--epoch-length', '5', '--block-time-ms', '100', '--seed', '8']);
+    await page.waitForFunction(() => !document.getElementById('start').disabled, null, { timeout: 10000 });
+    await followDevnet(other);
+    await page.waitForFunction(() => /^#\d+$/.test(document.getElementById('head-height').textContent), null, { timeout: 30000 });
+    assert.deepEqual(await rejections(), []);
+    assert.equal(await page.isVisible('#connectivity'), false);
     assert.deepEqual(pageErrors, []);
   } finally {
     await browser.close();
