@@ -1,25 +1,67 @@
 // The page: a thin view over the npm package. It picks a network, follows it, shows what
-// is proven, and keeps the client's trust state in localStorage so a reload resumes.
+// is proven, and keeps the client's trust state in localStorage so a reload resumes (with the
+// watched balance and the epoch history, kept beside it).
 
-const PKG = new URLSearchParams(location.search).get('pkg') ?? '../pkg/index.js';
-const { TempoLightClient, init } = await import(PKG);
+const params = new URLSearchParams(location.search);
+const PKG = params.get('pkg') ?? '../pkg/index.js';
+// viem, as one ES module (tests/e2e/serve.mjs bundles it from node_modules); without it the
+// provider panel reads through provider.request directly.
+const VIEM = params.get('viem') ?? './vendor/viem.js';
+const { TempoLightClient, init, createVerifiedProvider, RpcError } = await import(PKG);
 // The package does nothing at import: load its wasm once, before the sync APIs.
 await init();
 
 const DEFAULT_RPC = { mainnet: 'https://rpc.presto.tempo.xyz', testnet: 'https://rpc.moderato.tempo.xyz', custom: 'http://127.0.0.1:8545' };
 const CONFIG_KEY = 'tempo-light:config';
 const stateKey = (config) => `tempo-light:state:${config.network}:${config.network === 'custom' ? config.identity : ''}`;
+// What the page keeps beside the client's state: the watched balance and the epoch history.
+const pageKey = (config) => `tempo-light:page:${config.network}:${config.network === 'custom' ? config.identity : ''}`;
+// follow()'s backoff, given explicitly so the page can show when the next attempt comes.
+const RETRY_DELAY_MS = 250;
+const MAX_RETRY_DELAY_MS = 8000;
+const MAX_EPOCHS = 50;
+
+const STATUS_TITLES = {
+  syncing: 'Catching up: verifying blocks towards the latest final one',
+  synced: 'Up to date: the head is the latest final block the RPC knows, verified',
+  stalled: 'The RPC did not answer: retrying (see below)',
+  stopped: 'Not following',
+  frozen: 'Stopped for good: the network finalized two blocks at one height (evidence kept)',
+  destroyed: 'The client was destroyed',
+};
 
 const $ = (id) => document.getElementById(id);
 const form = $('config');
 let client = null;
 let controller = null;
+let provider = null;
+let current = null; // the config being followed
 let lastFinalizedAt = null;
 let lastIdentity = null;
+let page = { watched: null, epochs: [] };
 
 function short(hex) {
   return hex && hex.length > 22 ? `${hex.slice(0, 12)}…${hex.slice(-8)}` : hex ?? '—';
 }
+
+function escape(text) {
+  return String(text).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
+}
+
+// Text areas that grow with their content: long hex wraps instead of being cut off.
+function grow(area) {
+  area.style.height = 'auto';
+  area.style.height = `${area.scrollHeight + area.offsetHeight - area.clientHeight}px`;
+}
+for (const area of document.querySelectorAll('textarea.grow')) {
+  area.addEventListener('input', () => grow(area));
+  // Enter submits, as in the one-line inputs these replace.
+  area.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); area.form.requestSubmit(); }
+  });
+}
+const growAll = () => { for (const area of document.querySelectorAll('textarea.grow')) if (area.offsetParent) grow(area); };
+addEventListener('resize', growAll);
 
 function readConfig() {
   const data = new FormData(form);
@@ -39,6 +81,7 @@ function writeConfig(config) {
   $('epochLength').value = config.epochLength || 20;
   $('fromEpoch').value = config.fromEpoch || 0;
   $('custom-fields').hidden = config.network !== 'custom';
+  growAll();
 }
 
 function makeClient(config) {
@@ -60,6 +103,48 @@ function setStatus(status) {
   const badge = $('status');
   badge.textContent = status;
   badge.className = `badge ${status}`;
+  badge.title = STATUS_TITLES[status] ?? '';
+  // Any progress means the RPC answered: the connectivity notice goes.
+  if (status === 'syncing' || status === 'synced') clearConnectivity();
+}
+
+// Connectivity: an RPC that cannot be reached (or times out) is no lie, so it is shown here,
+// with the countdown to follow()'s next attempt, not under Rejections.
+let failures = 0;
+let retryAt = null;
+let connectivityText = '';
+
+function isConnectivity(error) {
+  return error instanceof RpcError || ['RpcUnavailable', 'Timeout', 'StorageUnavailable'].includes(error?.code);
+}
+
+function connectivity(error, retrying) {
+  failures += 1;
+  retryAt = retrying ? Date.now() + Math.min(RETRY_DELAY_MS * 2 ** (failures - 1), MAX_RETRY_DELAY_MS) : null;
+  connectivityText = `${error.code ?? 'Error'}: ${error.message ?? String(error)}`;
+  renderConnectivity();
+}
+
+function clearConnectivity() {
+  failures = 0;
+  retryAt = null;
+  connectivityText = '';
+  renderConnectivity();
+}
+
+function renderConnectivity() {
+  const box = $('connectivity');
+  if (!connectivityText) { box.hidden = true; box.textContent = ''; delete box.dataset.failures; return; }
+  box.hidden = false;
+  box.dataset.failures = String(failures);
+  let next;
+  if (retryAt === null) next = 'Not retrying.';
+  else {
+    const left = (retryAt - Date.now()) / 1000;
+    next = left > 0 ? `Retrying in ${left.toFixed(1)} s` : 'Retrying now…';
+    next += ` (attempt ${failures + 1}).`;
+  }
+  box.innerHTML = `<strong>Connection problem</strong> <span class="conn-reason">${escape(connectivityText)}</span> <span class="countdown">${escape(next)}</span>`;
 }
 
 function showHead(event) {
@@ -75,31 +160,84 @@ function showHead(event) {
 }
 
 function tick() {
+  if (retryAt !== null) renderConnectivity();
   if (lastFinalizedAt === null) return;
   const seconds = Math.max(0, (Date.now() - lastFinalizedAt) / 1000);
   $('head-age').textContent = `${seconds.toFixed(1)} s ago`;
 }
 setInterval(tick, 250);
 
-function log(list, html, className) {
+function log(list, html, className, title) {
   const item = document.createElement('li');
   if (className) item.className = className;
+  if (title) item.title = title;
   item.innerHTML = html;
   list.prepend(item);
-  while (list.children.length > 50) list.lastChild.remove();
+  while (list.children.length > MAX_EPOCHS) list.lastChild.remove();
 }
 
-function escape(text) {
-  return String(text).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
+// ---- Epochs and trust ----------------------------------------------------------------------
+
+const RESHARE_TITLE = 'Routine reshare: the validators re-dealt shares of the same network key. The identity you trust is unchanged.';
+const ROTATION_TITLE = 'A full DKG made a new network key. It was announced by the previous epoch, and learnt from a boundary block verified under the previous identity.';
+const NEXT_TITLE = 'This epoch announced a full DKG: the identity changes at the next epoch boundary.';
+
+// An epoch event as kept in localStorage (bigints as strings), with how its identity was
+// learnt: from the last block of the previous epoch, verified under that epoch's identity.
+function epochRecord(event) {
+  const epoch = BigInt(event.epoch);
+  const length = client.network.epochLength;
+  let previous = null;
+  if (epoch > 0n) { try { previous = client.identityFor(epoch - 1n); } catch { /* no longer known */ } }
+  return {
+    epoch: String(epoch),
+    identity: event.identity,
+    rotated: !!event.rotated,
+    nextFullDkg: !!event.nextFullDkg,
+    players: event.players,
+    boundary: epoch > 0n ? String(epoch * length - 1n) : null,
+    verifiedUnder: previous,
+  };
+}
+
+function renderEpoch(r) {
+  const change = r.rotated
+    ? `<span class="tag rotation" title="${escape(ROTATION_TITLE)}">identity rotated</span> new network key (full DKG)`
+    : `<span class="tag" title="${escape(RESHARE_TITLE)}">same identity</span> routine reshare of the same key`;
+  log($('epochs'),
+    `<strong>Epoch ${escape(r.epoch)}</strong> ${change}`
+    + ` <span class="mono" title="${escape(r.identity)}">${escape(short(r.identity))}</span>`
+    + ` · ${escape(r.players)} validators`
+    + (r.nextFullDkg ? ` · <span class="tag next" title="${escape(NEXT_TITLE)}">new key next</span>` : ''),
+    r.rotated ? 'rotation' : '',
+    r.rotated ? ROTATION_TITLE : RESHARE_TITLE);
+  const how = r.boundary === null
+    ? 'the identity you started from'
+    : `learnt from boundary block <span class="mono">#${escape(r.boundary)}</span> (last of epoch ${escape(BigInt(r.epoch) - 1n)}), verified under `
+      + (r.verifiedUnder ? `epoch ${escape(BigInt(r.epoch) - 1n)}'s identity <span class="mono" title="${escape(r.verifiedUnder)}">${escape(short(r.verifiedUnder))}</span>` : 'the previous identity');
+  log($('trust-chain'),
+    `<strong>Epoch ${escape(r.epoch)}</strong> <span class="mono" title="${escape(r.identity)}">${escape(short(r.identity))}</span> · ${how}`,
+    r.rotated ? 'rotation' : '');
+}
+
+// The identities the client started from: the presets built into tempo-light for mainnet
+// and testnet, or the identity entered for a custom network (the state's `network.builtin`).
+function renderAnchor(config) {
+  let builtin = [];
+  try { builtin = JSON.parse(client.toState()).network.builtin ?? []; } catch { /* shown as unknown */ }
+  const source = config.network === 'custom' ? 'entered by you (custom network)' : `built into tempo-light for ${config.network}`;
+  const anchor = $('trust-anchor');
+  anchor.innerHTML = builtin.length === 0 ? '—' : builtin.map((run) => {
+    const [fromEpoch, identity] = Array.isArray(run) ? run : [run.fromEpoch, run.identity];
+    return `<div class="anchor"><span class="mono wrap">${escape(identity)}</span><br><span class="hint-inline">${escape(source)}, from epoch ${escape(fromEpoch)}: preset, taken on trust</span></div>`;
+  }).join('');
 }
 
 function onEpoch(event) {
-  const rotated = event.rotated;
-  log($('epochs'),
-    `<strong>Epoch ${event.epoch}</strong> ${rotated ? '<span class="tag rotation">identity rotated</span>' : '<span class="tag">reshare</span>'}`
-    + ` <span class="mono" title="${escape(event.identity)}">${escape(short(event.identity))}</span>`
-    + ` · ${event.players} players${event.nextFullDkg ? ' · <em>full DKG next</em>' : ''}`,
-    rotated ? 'rotation' : '');
+  const record = epochRecord(event);
+  page.epochs.push(record);
+  if (page.epochs.length > MAX_EPOCHS) page.epochs.splice(0, page.epochs.length - MAX_EPOCHS);
+  renderEpoch(record);
 }
 
 function reject(error, note) {
@@ -108,17 +246,26 @@ function reject(error, note) {
     error.retryable ? 'retry' : 'fatal');
 }
 
-// The balance being watched: re-proven (at most every 2 s) as the head moves.
-let watched = null;
+// A problem met while following or proving: connectivity to the status area, anything that
+// failed verification to Rejections.
+function problem(error, note) {
+  if (isConnectivity(error)) connectivity(error, note === 'retrying');
+  else reject(error, note);
+}
+
+// ---- The watched balance: re-proven (at most every 2 s) as the head moves ----------------
+
 let balanceBusy = false;
 let balanceAt = 0;
 
 async function proveBalance() {
-  if (!watched || !client || balanceBusy) return;
+  const watched = page.watched;
+  if (!watched || !client || !client.head || balanceBusy) return;
   balanceBusy = true;
   balanceAt = Date.now();
   try {
-    const b = await client.getVerifiedBalance({ ...watched, rpc: readConfig().rpc });
+    const b = await client.getVerifiedBalance({ ...watched, rpc: current?.rpc ?? readConfig().rpc });
+    if (watched !== page.watched) return;
     $('balance-value').textContent = `${b.formatted} ${b.symbol}`;
     $('balance-token').textContent = `${b.name} (${b.currency}, ${b.decimals} decimals) ${short(b.token)}`;
     $('balance-block').textContent = `#${b.height} ${short(b.hash)}`;
@@ -127,58 +274,217 @@ async function proveBalance() {
     $('balance-card').dataset.balance = String(b.balance);
   } catch (error) {
     $('balance-proof').innerHTML = `<span class="badge frozen">${escape(error.code ?? 'Error')}</span> ${escape(error.message ?? String(error))}`;
-    if (error.code !== 'NoStateRoot') reject(error, 'balance not shown');
+    // A lie goes under Rejections; an RPC that cannot be reached is said here (and, while
+    // following, in the status area by follow() itself).
+    if (error.code !== 'NoStateRoot' && !isConnectivity(error)) reject(error, 'balance not shown');
   } finally {
     balanceBusy = false;
   }
 }
 
+function clearBalance() {
+  for (const id of ['balance-value', 'balance-token', 'balance-block', 'balance-proof']) $(id).textContent = '—';
+  delete $('balance-card').dataset.height;
+  delete $('balance-card').dataset.balance;
+}
+
 $('balance-form').addEventListener('submit', (e) => {
   e.preventDefault();
   const data = new FormData($('balance-form'));
-  watched = { token: data.get('token').trim(), account: data.get('account').trim() };
+  page.watched = { token: data.get('token').trim(), account: data.get('account').trim() };
+  savePage();
+  clearBalance();
   $('balance-value').textContent = '…';
   proveBalance();
 });
 
+// ---- The verified provider, read by viem --------------------------------------------------
+
+let viem;
+async function loadViem() {
+  if (viem === undefined) {
+    try { viem = await import(new URL(VIEM, import.meta.url).href); } catch { viem = null; }
+  }
+  return viem;
+}
+
+function providerFor() {
+  if (!provider && client) provider = createVerifiedProvider({ client, rpc: current?.rpc ?? readConfig().rpc });
+  return provider;
+}
+
+const BALANCE_OF = '0x70a08231';
+async function readThroughProvider(token, account) {
+  const p = providerFor();
+  if (!p) throw new Error('follow a network first');
+  const v = await loadViem();
+  if (v) {
+    const chain = undefined;
+    const reader = v.createPublicClient({ chain, transport: v.custom(p) });
+    const [block, balance, decimals, symbol] = await Promise.all([
+      reader.getBlockNumber({ cacheTime: 0 }),
+      reader.readContract({ address: token, abi: v.erc20Abi, functionName: 'balanceOf', args: [account] }),
+      reader.readContract({ address: token, abi: v.erc20Abi, functionName: 'decimals' }),
+      reader.readContract({ address: token, abi: v.erc20Abi, functionName: 'symbol' }),
+    ]);
+    return { block, balance, formatted: `${v.formatUnits(balance, decimals)} ${symbol}`, via: 'viem (createPublicClient + custom(provider))' };
+  }
+  // No viem served: the same proven calls, through the EIP-1193 provider directly.
+  const block = BigInt(await p.request({ method: 'eth_blockNumber' }));
+  const data = BALANCE_OF + account.slice(2).toLowerCase().padStart(64, '0');
+  const balance = BigInt(await p.request({ method: 'eth_call', params: [{ to: token, data }, 'latest'] }));
+  return { block, balance, formatted: `${balance} (base units)`, via: 'provider.request (viem not served)' };
+}
+
+$('provider-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const data = new FormData($('provider-form'));
+  const token = data.get('token').trim();
+  const account = data.get('account').trim();
+  const card = $('provider-card');
+  delete card.dataset.balance;
+  $('provider-balance').textContent = '…';
+  try {
+    const r = await readThroughProvider(token, account);
+    $('provider-block').textContent = `#${r.block} (verified head)`;
+    $('provider-balance').innerHTML = `${escape(r.formatted)} <span class="badge synced">proven</span>`;
+    $('provider-via').textContent = r.via;
+    card.dataset.balance = String(r.balance);
+    card.dataset.block = String(r.block);
+    card.dataset.via = r.via.startsWith('viem') ? 'viem' : 'provider';
+  } catch (error) {
+    const reason = error.reason ?? error.cause?.reason ?? error.code ?? 'Error';
+    $('provider-balance').innerHTML = `<span class="badge frozen">${escape(reason)}</span> ${escape(error.shortMessage ?? error.message ?? String(error))}`;
+  }
+});
+
+// ---- Confirming a payment: shown only when the package has the payment API ------------------
+
+let paymentProof = null;
+function setupPayment() {
+  const card = $('payment-card');
+  card.hidden = !(client && typeof client.confirmPayment === 'function');
+}
+$('payment-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  if (typeof client?.confirmPayment !== 'function') return;
+  const hash = $('payment-hash').value.trim();
+  paymentProof = null;
+  $('payment-download').disabled = true;
+  $('payment-status').textContent = 'pending…';
+  for (const id of ['payment-transfer', 'payment-block']) $(id).textContent = '—';
+  try {
+    const r = await client.confirmPayment({ hash, rpc: current?.rpc, onStatus: (s) => { $('payment-status').textContent = String(s?.status ?? s); } });
+    $('payment-status').innerHTML = '<span class="badge synced">final</span>';
+    const t = r.transfer ?? r;
+    if (t.from || t.to) $('payment-transfer').textContent = `${t.from} → ${t.to}: ${t.formatted ?? t.amount ?? t.value ?? ''} ${t.symbol ?? ''}`;
+    if (r.height !== undefined) $('payment-block').textContent = `#${r.height} ${short(r.hash ?? r.blockHash)}`;
+    paymentProof = r.proof ?? null;
+    $('payment-download').disabled = paymentProof === null;
+  } catch (error) {
+    $('payment-status').innerHTML = `<span class="badge frozen">${escape(error.code ?? 'Error')}</span> ${escape(error.message ?? String(error))}`;
+  }
+});
+$('payment-download').addEventListener('click', () => {
+  if (paymentProof === null) return;
+  const text = typeof paymentProof === 'string' ? paymentProof : JSON.stringify(paymentProof, (_, v) => (typeof v === 'bigint' ? String(v) : v), 2);
+  const link = document.createElement('a');
+  link.href = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+  link.download = `payment-${$('payment-hash').value.trim().slice(0, 12)}.json`;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+});
+
+// ---- Saving, starting, stopping ------------------------------------------------------------
+
 function save(config) {
   if (client) localStorage.setItem(stateKey(config), client.toState());
+  savePage(config);
+}
+
+function savePage(config = current) {
+  if (config) localStorage.setItem(pageKey(config), JSON.stringify(page));
+}
+
+function loadPage(config) {
+  try {
+    const saved = JSON.parse(localStorage.getItem(pageKey(config)) ?? 'null');
+    if (saved && Array.isArray(saved.epochs)) return { watched: saved.watched ?? null, epochs: saved.epochs };
+  } catch { /* unreadable: start afresh */ }
+  return { watched: null, epochs: [] };
+}
+
+const sameNetwork = (a, b) => a && b && a.network === b.network && a.rpc === b.rpc && a.identity === b.identity;
+
+// What the page shows of a network: cleared when following another one.
+function resetView() {
+  for (const id of ['epochs', 'trust-chain', 'rejections']) $(id).replaceChildren();
+  for (const id of ['head-height', 'head-hash', 'head-epoch', 'head-identity', 'head-age', 'head-verify', 'trust-anchor', 'provider-block', 'provider-balance', 'provider-via']) $(id).textContent = '—';
+  delete $('provider-card').dataset.balance;
+  lastFinalizedAt = null;
+  lastIdentity = null;
+  clearBalance();
+  clearConnectivity();
 }
 
 async function start(config) {
   stop();
+  if (!sameNetwork(config, current)) resetView();
+  else { for (const id of ['epochs', 'trust-chain']) $(id).replaceChildren(); clearConnectivity(); }
+  current = config;
   localStorage.setItem(CONFIG_KEY, JSON.stringify({ ...config, running: true }));
   client = makeClient(config);
+  provider = null;
+  page = loadPage(config);
+  renderAnchor(config);
+  for (const record of page.epochs) renderEpoch(record);
+  if (page.watched) {
+    $('token').value = page.watched.token;
+    $('account').value = page.watched.account;
+    if (!$('provider-account').value) $('provider-account').value = page.watched.account;
+    growAll();
+  }
+  setupPayment();
   const head = client.head;
   if (head) showHead({ ...head, timestampMillis: Date.now(), seen: null });
   controller = new AbortController();
   $('start').disabled = true;
   $('stop').disabled = false;
   setStatus('syncing');
+  const mine = client;
   const offStatus = client.on('status', setStatus);
+  if (page.watched && head) proveBalance();
   try {
     await client.follow({
       rpc: config.rpc,
       signal: controller.signal,
       pollMs: 250,
+      retryDelayMs: RETRY_DELAY_MS,
+      maxRetryDelayMs: MAX_RETRY_DELAY_MS,
       onFinalized: (event) => {
         showHead(event);
         save(config);
-        if (watched && Date.now() - balanceAt > 2000) proveBalance();
+        if (page.watched && Date.now() - balanceAt > 2000) proveBalance();
       },
       onEpoch: (event) => { onEpoch(event); save(config); },
       onEvent: (event) => {
         if (event.type === 'equivocation') log($('rejections'), `<strong class="code">Equivocation</strong> two final blocks at #${event.height}`, 'fatal');
       },
-      onError: (error) => reject(error, error.retryable ? 'retrying' : 'stopped'),
+      onError: (error) => problem(error, error.retryable ? 'retrying' : 'stopped'),
     });
   } catch (error) {
     // Already shown by onError; the client stays stopped with its state as it was.
   } finally {
     offStatus();
-    if (client) setStatus(client.status);
-    $('start').disabled = false;
-    $('stop').disabled = true;
+    // (A follow() stopped to start another leaves the page to the new one.)
+    if (client === mine) {
+      setStatus(client.status);
+      // Stopped by hand: the notice is stale. Given up: it stays, without a countdown.
+      if (controller === null || controller.signal.aborted) clearConnectivity();
+      else if (retryAt !== null) { retryAt = null; renderConnectivity(); }
+      $('start').disabled = false;
+      $('stop').disabled = true;
+    }
   }
 }
 
@@ -200,6 +506,7 @@ $('forget').addEventListener('click', () => {
   stop();
   const config = readConfig();
   localStorage.removeItem(stateKey(config));
+  localStorage.removeItem(pageKey(config));
   localStorage.setItem(CONFIG_KEY, JSON.stringify({ ...config, running: false }));
   location.reload();
 });
@@ -207,6 +514,7 @@ $('network').addEventListener('change', () => {
   const network = $('network').value;
   $('custom-fields').hidden = network !== 'custom';
   $('rpc').value = DEFAULT_RPC[network];
+  growAll();
 });
 
 // Resume what was running before the reload.
@@ -217,4 +525,5 @@ if (saved) {
 } else {
   writeConfig({ network: 'mainnet', rpc: DEFAULT_RPC.mainnet });
 }
-window.tempoLight = { get client() { return client; } };
+growAll();
+window.tempoLight = { get client() { return client; }, get provider() { return provider; } };
