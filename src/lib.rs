@@ -80,6 +80,9 @@ pub mod verify;
 pub mod proof;
 pub mod tip20;
 
+pub mod payment;
+pub mod receipt;
+
 pub mod client;
 
 pub mod error;
@@ -94,5 +97,9 @@ pub use error::ClientError;
 pub use error::{DecodeError, Error, PointError, VerifyError};
 pub use header::TempoHeader;
 pub use network::{AnchoredIdentity, Network};
+pub use payment::{
+    check_payment, confirm_payment, verify_payment_proof, ConfirmedPayment, ExpectedPayment,
+    PaymentError, PaymentProof,
+};
 pub use rpc::{CertifiedBlock, Discrepancy};
 pub use verify::{provenance, verify_block, verify_with_network, Provenance, VerifiedBlock};

@@ -286,7 +286,15 @@ impl Shared {
                     "invalid params: block number or tag expected",
                     None,
                 ),
-                Some(h) => ok(&id, self.header_json(&chain, h)),
+                Some(h) => ok(
+                    &id,
+                    super::payments::with_transactions(
+                        &chain,
+                        h,
+                        self.header_json(&chain, h),
+                        params.get(1) == Some(&json!(true)),
+                    ),
+                ),
             },
             "eth_getBlockByHash" => {
                 let hash = params
@@ -299,12 +307,22 @@ impl Shared {
                         let height = chain.block_by_hash(&hash).map(|b| b.height());
                         ok(
                             &id,
-                            height.map_or(Value::Null, |h| self.header_json(&chain, h)),
+                            height.map_or(Value::Null, |h| {
+                                super::payments::with_transactions(
+                                    &chain,
+                                    h,
+                                    self.header_json(&chain, h),
+                                    params.get(1) == Some(&json!(true)),
+                                )
+                            }),
                         )
                     }
                 }
             }
             "eth_getProof" => self.get_proof(&chain, &id, &params),
+            m if super::payments::handles(m) => {
+                super::payments::handle(self, &chain, &id, m, &params)
+            }
             _ => error(
                 &id,
                 -32601,
