@@ -109,6 +109,11 @@ impl BlockReceipt {
             claimed_transaction_hash: None,
         };
         receipt.check_bounds()?;
+        // alloy's decoder accepts some non-canonical forms (a status byte other than 0 or 1);
+        // only the canonical encoding is the receipt the trie commits to.
+        if receipt.encoded_2718() != bytes {
+            return Err("not the canonical encoding of the receipt it decodes to".into());
+        }
         Ok(receipt)
     }
 
