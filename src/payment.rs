@@ -304,7 +304,9 @@ fn topic_address(topic: &B256) -> Option<Address> {
 }
 
 /// Rule: every `Transfer`/`TransferWithMemo` log a TIP-20 token emitted, decoded (other logs
-/// are skipped; a TIP-20 log with the event's topic but not its shape is refused).
+/// are skipped; a TIP-20 log with the event's topic but not its shape is refused). A
+/// `TransferWithMemo` right after the `Transfer` of the same movement (what Tempo's
+/// `transferWithMemo` emits) sets that transfer's memo.
 pub fn tip20_transfers(logs: &[Log]) -> Result<Vec<Tip20Transfer>, PaymentError> {
     let mut transfers = Vec::new();
     for (log_index, log) in logs.iter().enumerate() {
@@ -330,11 +332,23 @@ pub fn tip20_transfers(logs: &[Log]) -> Result<Vec<Tip20Transfer>, PaymentError>
         }
         let from = topic_address(&topics[1]).ok_or_else(|| bad("`from` is not an address"))?;
         let to = topic_address(&topics[2]).ok_or_else(|| bad("`to` is not an address"))?;
+        let amount = U256::from_be_slice(&log.data.data);
+        // Tempo's `transferWithMemo` emits `Transfer`, then `TransferWithMemo` for the same
+        // movement: the memo annotates the transfer just before it, not a second movement.
+        if let Some(previous) = transfers.last_mut().filter(|t: &&mut Tip20Transfer| {
+            memo_event
+                && t.memo.is_none()
+                && t.log_index + 1 == log_index
+                && (t.token, t.from, t.to, t.amount) == (log.address, from, to, amount)
+        }) {
+            previous.memo = Some(topics[3]);
+            continue;
+        }
         transfers.push(Tip20Transfer {
             token: log.address,
             from,
             to,
-            amount: U256::from_be_slice(&log.data.data),
+            amount,
             memo: memo_event.then(|| topics[3]),
             log_index,
         });
