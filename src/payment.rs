@@ -201,7 +201,9 @@ pub enum PaymentError {
     #[error("unsupported payment proof version {0}")]
     UnsupportedVersion(u64),
     /// The proof document names an identity other than the one it verified under.
-    #[error("the proof names identity {named} but its certificate's epoch is trusted under {trusted}")]
+    #[error(
+        "the proof names identity {named} but its certificate's epoch is trusted under {trusted}"
+    )]
     IdentityMismatch {
         /// Identity named in the document (hex, shortened).
         named: String,
@@ -252,10 +254,8 @@ impl PaymentError {
     /// Whether the error says the input is malformed (rather than well-formed but not proving
     /// the payment, or proving something else than expected).
     pub fn is_malformed(&self) -> bool {
-        matches!(
-            self,
-            Self::Decode(_) | Self::UnsupportedVersion(_)
-        ) || matches!(self, Self::NotFinal(e) if matches!(**e, Error::Decode(_)))
+        matches!(self, Self::Decode(_) | Self::UnsupportedVersion(_))
+            || matches!(self, Self::NotFinal(e) if matches!(**e, Error::Decode(_)))
     }
 
     /// Whether the payment itself is proven (final, included, its outcome known) and the
@@ -430,7 +430,10 @@ pub fn check_payment(
         let found = candidates[0].to;
         candidates.retain(|t| t.to == to);
         if candidates.is_empty() {
-            return Err(PaymentError::RecipientMismatch { expected: to, found });
+            return Err(PaymentError::RecipientMismatch {
+                expected: to,
+                found,
+            });
         }
     }
     if let Some(amount) = expected.amount {
@@ -626,13 +629,12 @@ pub fn confirm_payment(
     let types = check_transactions(transactions)?;
     check_transactions_root(header, transactions)?;
     let hashes: Vec<B256> = transactions.iter().map(keccak256).collect();
-    let index = hashes
-        .iter()
-        .position(|h| *h == transaction_hash)
-        .ok_or(PaymentError::TransactionNotInBlock {
+    let index = hashes.iter().position(|h| *h == transaction_hash).ok_or(
+        PaymentError::TransactionNotInBlock {
             hash: transaction_hash,
             height: header.number(),
-        })?;
+        },
+    )?;
     check_receipt_order(&hashes, receipts)?;
     check_receipt_count(transactions.len(), receipts.len())?;
     for (i, r) in receipts.iter().enumerate() {
@@ -645,7 +647,9 @@ pub fn confirm_payment(
         previous = Some(r.cumulative_gas_used());
     }
     let receipt = &receipts[index];
-    let before = index.checked_sub(1).map(|i| receipts[i].cumulative_gas_used());
+    let before = index
+        .checked_sub(1)
+        .map(|i| receipts[i].cumulative_gas_used());
     let used = gas_used(index, before, receipt.cumulative_gas_used())?;
     confirmed(
         anchor,
@@ -830,11 +834,7 @@ impl PaymentProof {
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
             transaction_hash: json::member(object, "transactionHash", json::fixed::<32>)?,
-            certificate: Certificate::from_hex(json::member(
-                object,
-                "certificate",
-                json::string,
-            )?)?,
+            certificate: Certificate::from_hex(json::member(object, "certificate", json::string)?)?,
             headers,
             identity,
             transactions: read_items(object, "transactions")?,
@@ -909,13 +909,8 @@ impl PaymentProof {
                 reason,
             }
         })?;
-        receipt::verify_ordered_proof(
-            header.inner.transactions_root,
-            tx.index,
-            &tx.raw,
-            &tx.proof,
-        )
-        .map_err(PaymentError::TransactionProofInvalid)?;
+        receipt::verify_ordered_proof(header.inner.transactions_root, tx.index, &tx.raw, &tx.proof)
+            .map_err(PaymentError::TransactionProofInvalid)?;
         if keccak256(&tx.raw) != self.transaction_hash {
             return Err(PaymentError::TransactionNotInBlock {
                 hash: self.transaction_hash,
@@ -934,7 +929,9 @@ impl PaymentProof {
             }
         };
         if own.index != tx.index {
-            return Err(json::invalid("receipts", "the receipt's index is not the transaction's").into());
+            return Err(
+                json::invalid("receipts", "the receipt's index is not the transaction's").into(),
+            );
         }
         let mut decoded = Vec::new();
         for item in previous.into_iter().chain(core::iter::once(own)) {
@@ -954,7 +951,9 @@ impl PaymentProof {
             .map_err(PaymentError::ReceiptProofInvalid)?;
             decoded.push(r);
         }
-        let receipt = decoded.pop().ok_or_else(|| json::invalid("receipts", "empty"))?;
+        let receipt = decoded
+            .pop()
+            .ok_or_else(|| json::invalid("receipts", "empty"))?;
         let before = decoded.pop().map(|r| r.cumulative_gas_used());
         let used = gas_used(own.index, before, receipt.cumulative_gas_used())?;
         confirmed(

@@ -99,7 +99,12 @@ fn every_devnet_transaction_is_confirmed_with_what_it_moved() {
 fn first_success(chain: &Chain, from: u64, memo: bool) -> (u64, usize) {
     (from..)
         .find_map(|h| {
-            chain.body(h)?.payments.iter().position(|p| p.success && p.memo.is_some() == memo).map(|i| (h, i))
+            chain
+                .body(h)?
+                .payments
+                .iter()
+                .position(|p| p.success && p.memo.is_some() == memo)
+                .map(|i| (h, i))
         })
         .unwrap()
 }
@@ -165,14 +170,18 @@ fn each_expectation_mismatch_has_its_own_error() {
 #[test]
 fn every_rule_refuses_what_breaks_it_with_its_own_error() {
     let chain = chain(12);
-    let h = (1..).find(|h| chain.body(*h).unwrap().transactions.len() >= 3).unwrap();
+    let h = (1..)
+        .find(|h| chain.body(*h).unwrap().transactions.len() >= 3)
+        .unwrap();
     let v = verified(&chain, h);
     let body = chain.body(h).unwrap();
     let raw = body.raw_transactions();
     let rs = receipts(body);
     let hash = body.hashes()[1];
     let code = |txs: &[Bytes], rs: &[BlockReceipt], hash: B256| {
-        confirm_payment(&anchor(&v), hash, txs, rs).unwrap_err().code()
+        confirm_payment(&anchor(&v), hash, txs, rs)
+            .unwrap_err()
+            .code()
     };
     // A transaction missing from the block.
     assert_eq!(code(&raw[1..], &rs, hash), "TransactionsRootMismatch");
@@ -188,20 +197,30 @@ fn every_rule_refuses_what_breaks_it_with_its_own_error() {
     bad[0] = Bytes::from(vec![0x80]);
     assert_eq!(code(&bad, &rs, hash), "MalformedTransaction");
     // A hash that is not in the block.
-    assert_eq!(code(&raw, &rs, B256::repeat_byte(3)), "TransactionNotInBlock");
+    assert_eq!(
+        code(&raw, &rs, B256::repeat_byte(3)),
+        "TransactionNotInBlock"
+    );
     // Receipts reordered; from another block; one missing; a forged status; a forged log.
     let mut reordered = rs.clone();
     reordered.swap(0, 1);
     assert_eq!(code(&raw, &reordered, hash), "ReceiptsReordered");
     let other = receipts(chain.body(h - 1).unwrap());
     assert_eq!(code(&raw, &other, hash), "ReceiptFromOtherBlock");
-    assert_eq!(code(&raw, &rs[..rs.len() - 1], hash), "ReceiptCountMismatch");
+    assert_eq!(
+        code(&raw, &rs[..rs.len() - 1], hash),
+        "ReceiptCountMismatch"
+    );
     let mut forged = rs.clone();
     let status = forged[1].receipt.receipt.status.coerce_status();
     forged[1].receipt.receipt.status = (!status).into();
     assert_eq!(code(&raw, &forged, hash), "ReceiptsRootMismatch");
     let mut forged = rs.clone();
-    let (i, _) = forged.iter().enumerate().find(|(_, r)| r.logs().len() > 1).unwrap();
+    let (i, _) = forged
+        .iter()
+        .enumerate()
+        .find(|(_, r)| r.logs().len() > 1)
+        .unwrap();
     let log = &mut forged[i].receipt.receipt.logs[1];
     let mut topics = log.topics().to_vec();
     topics[2] = B256::with_last_byte(0x66);
@@ -272,15 +291,27 @@ fn payment_proofs_are_rechecked_offline_in_both_forms() {
         .unwrap();
     let identity = chain.identity(h / EPOCH).unwrap();
     for tip in [h, h + 2] {
-        for form in [ProofForm::FullBlock, ProofForm::TrieProofs, ProofForm::Smallest] {
+        for form in [
+            ProofForm::FullBlock,
+            ProofForm::TrieProofs,
+            ProofForm::Smallest,
+        ] {
             let p = proof(&chain, h, i, tip, form);
             let text = p.to_json();
             let back = PaymentProof::from_json(&text).unwrap();
             assert_eq!(back, p);
             let confirmed = back.verify(&identity, EPOCH).unwrap();
             assert_eq!((confirmed.height, confirmed.index), (h, i));
-            assert_eq!(confirmed.gas_used, Some(chain.body(h).unwrap().gas_used_by(i)));
-            println!("{form:?} proof (block of {} transactions, {} link headers): {} bytes", chain.body(h).unwrap().transactions.len(), tip - h, text.len());
+            assert_eq!(
+                confirmed.gas_used,
+                Some(chain.body(h).unwrap().gas_used_by(i))
+            );
+            println!(
+                "{form:?} proof (block of {} transactions, {} link headers): {} bytes",
+                chain.body(h).unwrap().transactions.len(),
+                tip - h,
+                text.len()
+            );
         }
     }
     // Under another identity it is not final.
@@ -311,14 +342,22 @@ fn a_payment_proof_with_any_single_byte_changed_is_refused() {
                 *refused.entry("NotUtf8").or_default() += 1;
                 continue;
             };
-            let verdict = PaymentProof::from_json(&mutated).and_then(|p| p.verify(&identity, EPOCH));
+            let verdict =
+                PaymentProof::from_json(&mutated).and_then(|p| p.verify(&identity, EPOCH));
             match verdict {
-                Ok(_) => panic!("{}\nbyte {at} changed ({:?}) and still accepted", &mutated[..at + 300], &text[at.saturating_sub(20)..(at + 20).min(text.len())]),
+                Ok(_) => panic!(
+                    "{}\nbyte {at} changed ({:?}) and still accepted",
+                    &mutated[..at + 300],
+                    &text[at.saturating_sub(20)..(at + 20).min(text.len())]
+                ),
                 Err(e) => *refused.entry(e.code()).or_default() += 1,
             }
         }
         total += text.len();
-        println!("{form:?}: {} single-byte changes, all refused: {refused:?}", text.len());
+        println!(
+            "{form:?}: {} single-byte changes, all refused: {refused:?}",
+            text.len()
+        );
     }
     assert!(total > 1000);
     let _ = keccak256([0u8]);

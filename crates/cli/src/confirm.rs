@@ -140,7 +140,10 @@ fn amount(text: &str) -> Result<U256, Failure> {
     if !text.contains('.') {
         return U256::from_str_radix(whole, 10).map_err(|_| bad());
     }
-    let digits = format!("{}{fraction:0<6}", if whole.is_empty() { "0" } else { whole });
+    let digits = format!(
+        "{}{fraction:0<6}",
+        if whole.is_empty() { "0" } else { whole }
+    );
     U256::from_str_radix(&digits, 10).map_err(|_| bad())
 }
 
@@ -432,9 +435,8 @@ impl Confirmer<'_, '_> {
             };
             let proof =
                 PaymentProof::build(&payment, &certified, &links, &transactions, &receipts, form);
-            follow::save_atomically(path, &proof.to_json()).map_err(|e| {
-                usage(format!("cannot write the proof to {}: {e}", path.display()))
-            })?;
+            follow::save_atomically(path, &proof.to_json())
+                .map_err(|e| usage(format!("cannot write the proof to {}: {e}", path.display())))?;
             written = Some(path.display().to_string());
         }
         check_payment(&payment, &expected)

@@ -19,8 +19,8 @@
 use crate::state::{holder, TOKENS};
 use alloc::vec::Vec;
 use alloy_consensus::{
-    transaction::TxHashRef,
     proofs::{calculate_receipt_root, calculate_transaction_root},
+    transaction::TxHashRef,
     SignableTransaction, Signed, TxEip1559, TxLegacy, TxReceipt,
 };
 use alloy_eips::eip2718::Encodable2718;
@@ -186,7 +186,11 @@ pub fn body(chain_id: u64, height: u64) -> Body {
         let input = calldata(to, amount, memo);
         let nonce = height * 4 + i64_;
         let gas_price = 20_000_000_000u128;
-        let gas_used = if success { 48_000 + 1_000 * i64_ } else { 31_000 };
+        let gas_used = if success {
+            48_000 + 1_000 * i64_
+        } else {
+            31_000
+        };
         let (tx, tx_type): (TempoTxEnvelope, TempoTxType) = match (kind, height % 2) {
             (1, _) => {
                 let tx = TxEip1559 {

@@ -103,8 +103,7 @@ fn receipt_json(chain: &Chain, height: u64, index: usize) -> Value {
     let (Some(block), Some(body)) = (chain.block(height), chain.body(height)) else {
         return Value::Null;
     };
-    let (Some(tx), Some(receipt)) = (body.transactions.get(index), body.receipts.get(index))
-    else {
+    let (Some(tx), Some(receipt)) = (body.transactions.get(index), body.receipts.get(index)) else {
         return Value::Null;
     };
     let hash = *tx.tx_hash();
@@ -154,7 +153,10 @@ fn served_receipts(shared: &Shared, chain: &Chain, height: u64) -> Option<Vec<Va
     let body = chain.body(height)?;
     let f = &shared.faults;
     if f.hits(FaultKind::ReceiptFromOtherBlock, height) {
-        let other = height.checked_sub(1).filter(|h| *h > 0).unwrap_or(height + 1);
+        let other = height
+            .checked_sub(1)
+            .filter(|h| *h > 0)
+            .unwrap_or(height + 1);
         let n = chain.body(other).map_or(0, |b| b.receipts.len());
         return Some((0..n).map(|i| receipt_json(chain, other, i)).collect());
     }
@@ -166,7 +168,11 @@ fn served_receipts(shared: &Shared, chain: &Chain, height: u64) -> Option<Vec<Va
     }
     if f.hits(FaultKind::ForgedReceipt, height) {
         if let Some(first) = receipts.first_mut() {
-            let status = if first["status"] == "0x1" { "0x0" } else { "0x1" };
+            let status = if first["status"] == "0x1" {
+                "0x0"
+            } else {
+                "0x1"
+            };
             first["status"] = json!(status);
         }
     }
@@ -187,7 +193,9 @@ fn served_receipts(shared: &Shared, chain: &Chain, height: u64) -> Option<Vec<Va
 pub fn handle(shared: &Shared, chain: &Chain, id: &Value, method: &str, params: &Value) -> Value {
     let at = |i: usize| params.get(i);
     match method {
-        "eth_getTransactionByHash" | "eth_getTransactionReceipt" | "eth_getRawTransactionByHash" => {
+        "eth_getTransactionByHash"
+        | "eth_getTransactionReceipt"
+        | "eth_getRawTransactionByHash" => {
             let Some(hash) = hash_param(at(0)) else {
                 return error(id, -32602, "invalid params: 32-byte hash expected");
             };
@@ -208,13 +216,20 @@ pub fn handle(shared: &Shared, chain: &Chain, id: &Value, method: &str, params: 
                     let found = receipts
                         .into_iter()
                         .find(|r| r["transactionHash"] == json!(hash));
-                    ok(id, found.unwrap_or_else(|| receipt_json(chain, height, index)))
+                    ok(
+                        id,
+                        found.unwrap_or_else(|| receipt_json(chain, height, index)),
+                    )
                 }
             }
         }
         _ => {
             let Some(height) = block_id(chain, at(0)) else {
-                return error(id, -32602, "invalid params: block number, tag or hash expected");
+                return error(
+                    id,
+                    -32602,
+                    "invalid params: block number, tag or hash expected",
+                );
             };
             let Some(body) = chain.body(height) else {
                 return ok(id, Value::Null);
