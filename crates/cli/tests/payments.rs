@@ -108,7 +108,7 @@ fn a_devnet_payment_is_confirmed_and_its_proof_verifies_offline() {
 
         // Offline: the proof alone, with and without the expectation.
         let file = proof.display().to_string();
-        let (code, out) = cli(&devnet, "verify-payment", &[file.clone()]);
+        let (code, out) = cli(&devnet, "verify-payment", std::slice::from_ref(&file));
         assert_eq!((code, &out["height"]), (Some(0), &Value::from(h)), "{out}");
         let mut args = vec![file.clone()];
         args.extend(expectation(&payment));
