@@ -52,10 +52,17 @@
 //! an altered, missing or extra node, or a proof from another block is refused with its own
 //! [`proof::ProofError`]); it can only answer for an older final block, or not at all.
 //!
+//! **Payments** ([`payment`], [`receipt`]): a transaction is proven in a final block only by
+//! its raw bytes rebuilding the header's `transactionsRoot`, and its outcome only by the block's
+//! receipts rebuilding `receiptsRoot`. A server cannot make a transaction look included, a
+//! failed one successful, or a transfer's token, recipient, amount or memo read otherwise; it
+//! can only withhold the block (the payment stays pending).
+//!
 //! ## Layout (in data-flow order)
 //! [`rpc`] (RPC JSON) → [`certificate`], [`header`], [`dkg`] (decoding) → [`bls`],
 //! [`verify`] (verification) with [`network`] and [`epoch`] (what is trusted when) →
-//! [`proof`] and [`tip20`] (state under a final header) → [`client`] (following epochs,
+//! [`proof`] and [`tip20`] (state under a final header) → [`receipt`] and [`payment`]
+//! (transactions and receipts under a final header) → [`client`] (following epochs,
 //! sans-IO) → [`error`].
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
