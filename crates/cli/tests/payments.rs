@@ -82,6 +82,28 @@ fn a_devnet_payment_is_confirmed_and_its_proof_verifies_offline() {
     let (h, i, hash) = find(2, |p| p.success && p.memo.is_some());
     devnet.wait_for(h + 1);
     let payment = payments::body(CHAIN_ID, h).payments[i].clone();
+    // The node shapes: full blocks, transactions and receipts by hash, raw transactions.
+    let hex = format!("{h:#x}");
+    let full =
+        devnet.call("eth_getBlockByNumber", serde_json::json!([hex, true]))["result"].clone();
+    assert_eq!(full["transactions"][i]["hash"], format!("{hash:#x}"));
+    assert_eq!(full["transactions"][i]["blockNumber"], hex);
+    let by_hash =
+        devnet.call("eth_getTransactionByHash", serde_json::json!([hash]))["result"].clone();
+    assert_eq!(by_hash["transactionIndex"], format!("{i:#x}"));
+    let receipt =
+        devnet.call("eth_getTransactionReceipt", serde_json::json!([hash]))["result"].clone();
+    assert_eq!(
+        (receipt["status"].as_str(), receipt["blockNumber"].as_str()),
+        (Some("0x1"), Some(hex.as_str()))
+    );
+    let raw = devnet.call("debug_getRawTransactions", serde_json::json!([hex]))["result"].clone();
+    let one = devnet.call(
+        "eth_getRawTransactionByBlockNumberAndIndex",
+        serde_json::json!([hex, format!("{i:#x}")]),
+    )["result"]
+        .clone();
+    assert_eq!(raw[i], one);
     let dir = std::env::temp_dir().join(format!("tempo-light-payment-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     for (rpc, form) in [(devnet.url(), "full"), (devnet.ws_url(), "trie")] {
