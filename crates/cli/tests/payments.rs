@@ -278,3 +278,18 @@ fn every_payment_fault_is_refused_with_its_own_error() {
     let hash = payments::body(CHAIN_ID, 8).hashes()[0];
     assert_eq!(confirm(&devnet, &devnet.url(), hash, &[]).0, Some(0));
 }
+
+#[test]
+fn without_the_debug_namespace_raw_transactions_are_fetched_one_by_one() {
+    let devnet = start(&["--fault", "no-debug-namespace"]);
+    let (h, i, hash) = find(3, |p| p.success);
+    assert!(payments::body(CHAIN_ID, h).transactions.len() > 1 || i == 0);
+    devnet.wait_for(h + 1);
+    let answer = devnet.call(
+        "debug_getRawTransactions",
+        serde_json::json!([format!("{h:#x}")]),
+    );
+    assert_eq!(answer["error"]["code"], -32601);
+    let (code, out) = confirm(&devnet, &devnet.url(), hash, &[]);
+    assert_eq!((code, &out["height"]), (Some(0), &Value::from(h)), "{out}");
+}

@@ -46,6 +46,9 @@ pub enum FaultKind {
     ReorderedReceipts,
     /// The recipient of the first payment log of the block is changed (the bloom is not).
     ForgedLog,
+    /// The `debug_` namespace is off (as on most public nodes): `debug_*` methods answer
+    /// -32601, so raw transactions must be asked for one by one.
+    NoDebugNamespace,
 }
 
 /// A fault and where it applies.
@@ -89,6 +92,7 @@ impl FromStr for Fault {
             "missing-transaction" => FaultKind::MissingTransaction,
             "reordered-receipts" => FaultKind::ReorderedReceipts,
             "forged-log" => FaultKind::ForgedLog,
+            "no-debug-namespace" => FaultKind::NoDebugNamespace,
             other => return Err(format!("unknown fault {other}")),
         };
         if matches!(

@@ -192,6 +192,13 @@ fn served_receipts(shared: &Shared, chain: &Chain, height: u64) -> Option<Vec<Va
 /// Answers one of [`handles`]'s methods.
 pub fn handle(shared: &Shared, chain: &Chain, id: &Value, method: &str, params: &Value) -> Value {
     let at = |i: usize| params.get(i);
+    if method.starts_with("debug_") && shared.faults.has(FaultKind::NoDebugNamespace) {
+        return error(
+            id,
+            -32601,
+            &format!("the method {method} does not exist/is not available"),
+        );
+    }
     match method {
         "eth_getTransactionByHash"
         | "eth_getTransactionReceipt"
