@@ -684,6 +684,15 @@ pub enum BlockItems {
 }
 
 /// A self-contained, offline-checkable proof of a payment.
+///
+/// Its JSON form (version 1):
+/// `{"type": "tempo-light/payment-proof", "version": 1, "transactionHash", "identity" (96-byte
+/// G2 hex), "certificate" (the finalization's hex), "headers": [the payment's header, then each
+/// child up to the certified one], "transactions": {"all": [raw hex…]} | {"proven": [{"index",
+/// "raw", "proof": [node hex…]}]}, "receipts": likewise (typed receipt encodings; in the proven
+/// form the receipt before the transaction's comes first, for its gas used)}`.
+/// Nothing in it is trusted: the verifier's own identity decides finality, and every other byte
+/// must hash up to the certified header.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PaymentProof {
     /// The transaction.
