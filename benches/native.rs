@@ -409,6 +409,92 @@ fn main() {
         1.0,
         "",
     );
+    // A proven payment in a block of 1,000 transactions: the devnet's signed transactions and
+    // receipts (Tempo 0x76, EIP-1559, legacy), gathered into one block whose header commits to
+    // them. The header stands for one already verified (the certificate's cost is above).
+    let (payment_header, raw, receipts) = {
+        let (mut raw, mut receipts, mut cumulative) = (Vec::new(), Vec::new(), 0u64);
+        for h in 1.. {
+            let body = tempo_light_devnet::payments::body(1337, h);
+            for (i, (tx, r)) in body
+                .raw_transactions()
+                .into_iter()
+                .zip(body.raw_receipts())
+                .enumerate()
+            {
+                let mut r = tempo_light::receipt::BlockReceipt::decode_2718(&r).unwrap();
+                cumulative += body.gas_used_by(i);
+                r.receipt.receipt.cumulative_gas_used = cumulative;
+                raw.push(tx);
+                receipts.push(r);
+            }
+            if raw.len() >= 1000 {
+                break;
+            }
+        }
+        raw.truncate(1000);
+        receipts.truncate(1000);
+        let mut header = Chain::new(DevnetConfig::default()).tip().header.clone();
+        header.inner.transactions_root = tempo_light::receipt::transactions_root(&raw);
+        header.inner.receipts_root = tempo_light::receipt::receipts_root(&receipts);
+        (header, raw, receipts)
+    };
+    let verified = tempo_light::VerifiedBlock {
+        height: payment_header.number(),
+        hash: payment_header.hash(),
+        epoch: 0,
+        view: 0,
+        parent_view: 0,
+        identity: identity.clone(),
+        header: payment_header.clone(),
+        next_epoch: None,
+    };
+    let tx_hash = alloy_primitives::keccak256(&raw[500]);
+    let anchor = tempo_light::payment::FinalAnchor {
+        verified: &verified,
+        links: &[],
+    };
+    row(
+        "payment, block of 1000 txs: full block",
+        measure(10, 5, || {
+            black_box(
+                tempo_light::confirm_payment(
+                    &anchor,
+                    tx_hash,
+                    black_box(&raw),
+                    black_box(&receipts),
+                )
+                .unwrap(),
+            );
+        }),
+        1.0,
+        "(both tries rebuilt)",
+    );
+    let payment = tempo_light::confirm_payment(&anchor, tx_hash, &raw, &receipts).unwrap();
+    let certified = CertifiedBlock {
+        certificate: block.certificate.clone(),
+        header: payment_header.clone(),
+        claimed: Default::default(),
+    };
+    let mut proof_sizes = Vec::new();
+    for form in [
+        tempo_light::payment::ProofForm::FullBlock,
+        tempo_light::payment::ProofForm::TrieProofs,
+    ] {
+        let text =
+            tempo_light::PaymentProof::build(&payment, &certified, &[], &raw, &receipts, form)
+                .to_json();
+        proof_sizes.push((form, text.len()));
+        row(
+            &format!("payment proof, 1000 txs, {form:?}: parse+check"),
+            measure(10, 5, || {
+                let proof = tempo_light::PaymentProof::from_json(black_box(&text)).unwrap();
+                black_box(proof.verify_with(|_| Ok(verified.clone())).unwrap());
+            }),
+            1.0,
+            &format!("({} bytes of JSON; + one certificate check)", text.len()),
+        );
+    }
 
     println!("\nratios (tempo-light / reference; below 1 is faster):");
     println!(

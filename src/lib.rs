@@ -52,10 +52,17 @@
 //! an altered, missing or extra node, or a proof from another block is refused with its own
 //! [`proof::ProofError`]); it can only answer for an older final block, or not at all.
 //!
+//! **Payments** ([`payment`], [`receipt`]): a transaction is proven in a final block only by
+//! its raw bytes rebuilding the header's `transactionsRoot`, and its outcome only by the block's
+//! receipts rebuilding `receiptsRoot`. A server cannot make a transaction look included, a
+//! failed one successful, or a transfer's token, recipient, amount or memo read otherwise; it
+//! can only withhold the block (the payment stays pending).
+//!
 //! ## Layout (in data-flow order)
 //! [`rpc`] (RPC JSON) → [`certificate`], [`header`], [`dkg`] (decoding) → [`bls`],
 //! [`verify`] (verification) with [`network`] and [`epoch`] (what is trusted when) →
-//! [`proof`] and [`tip20`] (state under a final header) → [`client`] (following epochs,
+//! [`proof`] and [`tip20`] (state under a final header) → [`receipt`] and [`payment`]
+//! (transactions and receipts under a final header) → [`client`] (following epochs,
 //! sans-IO) → [`error`].
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -80,6 +87,9 @@ pub mod verify;
 pub mod proof;
 pub mod tip20;
 
+pub mod payment;
+pub mod receipt;
+
 pub mod client;
 
 pub mod error;
@@ -94,5 +104,9 @@ pub use error::{ClientError, StateError, Unexpected};
 pub use error::{DecodeError, Error, PointError, VerifyError};
 pub use header::TempoHeader;
 pub use network::{AnchoredIdentity, Network, NetworkKind};
+pub use payment::{
+    check_payment, confirm_payment, verify_payment_proof, ConfirmedPayment, ExpectedPayment,
+    PaymentError, PaymentProof,
+};
 pub use rpc::{CertifiedBlock, Discrepancy};
 pub use verify::{provenance, verify_block, verify_with_network, Provenance, VerifiedBlock};

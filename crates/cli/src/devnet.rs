@@ -60,6 +60,9 @@ pub struct Args {
     /// equivocation@HEIGHT. Connection faults (stall, drop, malformed-json) apply to consensus
     /// requests for height N or, without @N, to all of them. Proof faults (forged-balance,
     /// proof-wrong-root) apply to `eth_getProof` at block N or, without @N, at every block.
+    /// Payment faults (forged-receipt, receipt-from-other-block, missing-transaction,
+    /// reordered-receipts, forged-log) apply to the receipts and raw transactions of block N;
+    /// no-debug-namespace turns the `debug_` methods off.
     #[arg(long = "fault", value_name = "KIND[@N]")]
     pub faults: Vec<Fault>,
 }

@@ -4,9 +4,10 @@
 //! Exit codes: 0 success; 1 the input does not prove finality (a [`tempo_light::VerifyError`]);
 //! 2 the input is malformed (a [`tempo_light::DecodeError`]); 3 usage or I/O error; 4 an
 //! equivocation (`follow`); 5 the RPC stayed unavailable; 6 a header this version cannot
-//! hash (the network may have upgraded).
+//! hash (the network may have upgraded); 7 a transaction still pending (`confirm`).
 
 mod balance;
+mod confirm;
 mod demo;
 mod devnet;
 mod follow;
@@ -35,6 +36,12 @@ enum Command {
     /// Prove an account's TIP-20 balance at the newest final block (eth_getProof, checked
     /// against the block's verified state root).
     Balance(balance::Args),
+    /// Prove a transaction final, included and executed, with the TIP-20 transfers it made
+    /// (checked against --token/--to/--amount/--memo when given); --proof-out writes a proof
+    /// anyone can re-check offline. Exit 7: still pending.
+    Confirm(confirm::Args),
+    /// Re-check a payment proof written by `confirm --proof-out`, offline.
+    VerifyPayment(confirm::VerifyArgs),
     /// Serve a simulated Tempo chain on 127.0.0.1 (real certificates, epochs, rotations and
     /// faults on demand), for tests and development.
     Devnet(devnet::Args),
@@ -87,6 +94,8 @@ fn main() -> ExitCode {
         Command::Verify(args) => verify::run(args),
         Command::Follow(args) => follow::run(args, stop_flag()),
         Command::Balance(args) => balance::run(args, stop_flag()),
+        Command::Confirm(args) => confirm::run(args, stop_flag()),
+        Command::VerifyPayment(args) => confirm::run_verify(args),
         Command::Devnet(args) => devnet::run(args, stop_flag()),
         Command::Demo(args) => demo::run(args, stop_flag()),
     }

@@ -26,6 +26,8 @@
 extern crate alloc;
 
 pub mod keys;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod payments;
 #[cfg(feature = "server")]
 pub mod server;
 pub mod state;
@@ -195,6 +197,9 @@ pub struct Chain {
     players: BTreeMap<u64, Vec<[u8; 32]>>,
     blocks: BTreeMap<u64, DevBlock>,
     equivocations: BTreeMap<u64, DevBlock>,
+    /// Transactions and receipts of the kept blocks (native only).
+    #[cfg(not(target_arch = "wasm32"))]
+    bodies: BTreeMap<u64, payments::Body>,
     nullified: Vec<(u64, u64)>,
     tip: u64,
     tip_view: u64,
@@ -217,6 +222,8 @@ impl Chain {
             players,
             blocks: BTreeMap::new(),
             equivocations: BTreeMap::new(),
+            #[cfg(not(target_arch = "wasm32"))]
+            bodies: BTreeMap::new(),
             nullified: Vec::new(),
             tip: 0,
             tip_view: 0,
@@ -317,6 +324,22 @@ impl Chain {
             .config
             .genesis_timestamp_ms
             .saturating_add(height.saturating_mul(self.config.block_time_ms));
+        // The block's transactions and receipts (native only: none in wasm32 builds).
+        #[cfg(not(target_arch = "wasm32"))]
+        let (transactions_root, receipts_root, logs_bloom, gas_used) = {
+            let body = payments::body(self.config.chain_id, height);
+            let roots = (
+                body.transactions_root(),
+                body.receipts_root(),
+                body.logs_bloom(),
+                body.gas_used(),
+            );
+            self.bodies.insert(height, body);
+            roots
+        };
+        #[cfg(target_arch = "wasm32")]
+        let (transactions_root, receipts_root, logs_bloom, gas_used) =
+            (EMPTY_ROOT, EMPTY_ROOT, Default::default(), 0);
         TempoHeader {
             general_gas_limit: 30_000_000,
             shared_gas_limit: 0,
@@ -326,13 +349,13 @@ impl Chain {
                 ommers_hash: EMPTY_OMMERS,
                 beneficiary: Address::from_word(B256::from(self.rng.next32())),
                 state_root: state::World::at(height).root(),
-                transactions_root: EMPTY_ROOT,
-                receipts_root: EMPTY_ROOT,
-                logs_bloom: Default::default(),
+                transactions_root,
+                receipts_root,
+                logs_bloom,
                 difficulty: U256::ZERO,
                 number: height,
                 gas_limit: 500_000_000,
-                gas_used: 0,
+                gas_used,
                 timestamp: millis / 1000,
                 extra_data,
                 mix_hash: B256::ZERO,
@@ -454,6 +477,8 @@ impl Chain {
             if h != 0 && !epoch::is_boundary(length, h) {
                 self.blocks.remove(&h);
                 self.equivocations.remove(&h);
+                #[cfg(not(target_arch = "wasm32"))]
+                self.bodies.remove(&h);
             }
             self.pruned_below += 1;
         }
@@ -467,6 +492,24 @@ impl Chain {
     /// The block at `height`, if produced and not pruned.
     pub fn block(&self, height: u64) -> Option<&DevBlock> {
         self.blocks.get(&height)
+    }
+
+    /// The transactions and receipts of the block at `height`, if produced and kept.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn body(&self, height: u64) -> Option<&payments::Body> {
+        self.bodies.get(&height)
+    }
+
+    /// The height and index of the transaction with `hash` among the kept blocks (a linear
+    /// scan; the devnet is small).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn find_transaction(&self, hash: &B256) -> Option<(u64, usize)> {
+        self.bodies.iter().find_map(|(height, body)| {
+            body.hashes()
+                .iter()
+                .position(|h| h == hash)
+                .map(|i| (*height, i))
+        })
     }
 
     /// The block with `hash`, if kept (a linear scan; the devnet is small).

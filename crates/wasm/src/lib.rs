@@ -29,6 +29,9 @@ use tempo_light::{
 };
 use wasm_bindgen::prelude::*;
 
+#[cfg(feature = "payments")]
+mod payment;
+
 fn set(object: &Object, key: &str, value: impl Into<JsValue>) {
     // Setting a property on a plain, extensible object cannot fail.
     let _ = Reflect::set(object, &JsValue::from_str(key), &value.into());

@@ -35,6 +35,20 @@ pub enum FaultKind {
     ForgedBalance,
     /// `eth_getProof` answers with a proof against the state of the block before the one asked for.
     ProofWrongRoot,
+    /// The first receipt of the block is served with its status flipped (`eth_getBlockReceipts`,
+    /// `eth_getTransactionReceipt`).
+    ForgedReceipt,
+    /// The block's receipts are those of the block before it (or after, for block 1).
+    ReceiptFromOtherBlock,
+    /// The block's raw transactions are served without the first one.
+    MissingTransaction,
+    /// The block's receipts are served in reverse order.
+    ReorderedReceipts,
+    /// The recipient of the first payment log of the block is changed (the bloom is not).
+    ForgedLog,
+    /// The `debug_` namespace is off (as on most public nodes): `debug_*` methods answer
+    /// -32601, so raw transactions must be asked for one by one.
+    NoDebugNamespace,
 }
 
 /// A fault and where it applies.
@@ -73,6 +87,12 @@ impl FromStr for Fault {
             "malformed-json" => FaultKind::MalformedJson,
             "forged-balance" => FaultKind::ForgedBalance,
             "proof-wrong-root" => FaultKind::ProofWrongRoot,
+            "forged-receipt" => FaultKind::ForgedReceipt,
+            "receipt-from-other-block" => FaultKind::ReceiptFromOtherBlock,
+            "missing-transaction" => FaultKind::MissingTransaction,
+            "reordered-receipts" => FaultKind::ReorderedReceipts,
+            "forged-log" => FaultKind::ForgedLog,
+            "no-debug-namespace" => FaultKind::NoDebugNamespace,
             other => return Err(format!("unknown fault {other}")),
         };
         if matches!(

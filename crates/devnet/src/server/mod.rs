@@ -5,6 +5,7 @@
 
 mod connection;
 pub mod faults;
+mod payments;
 mod rpc;
 
 use crate::{Chain, ChainFaults, DevnetConfig};

@@ -321,7 +321,16 @@ impl Shared {
                         "invalid params: block number or tag expected",
                         None,
                     ),
-                    Some(h) => ok(&id, self.header_json(&chain, h)),
+                    // `header_json` is null for a block not executed yet; so is the answer.
+                    Some(h) => ok(
+                        &id,
+                        super::payments::with_transactions(
+                            &chain,
+                            h,
+                            self.header_json(&chain, h),
+                            params.get(1) == Some(&json!(true)),
+                        ),
+                    ),
                 }
             }
             "eth_getBlockByHash" => {
@@ -340,12 +349,22 @@ impl Shared {
                             .filter(|h| *h <= executed);
                         ok(
                             &id,
-                            height.map_or(Value::Null, |h| self.header_json(&chain, h)),
+                            height.map_or(Value::Null, |h| {
+                                super::payments::with_transactions(
+                                    &chain,
+                                    h,
+                                    self.header_json(&chain, h),
+                                    params.get(1) == Some(&json!(true)),
+                                )
+                            }),
                         )
                     }
                 }
             }
             "eth_getProof" => self.get_proof(&chain, &id, &params),
+            m if super::payments::handles(m) => {
+                super::payments::handle(self, &chain, &id, m, &params)
+            }
             _ => error(
                 &id,
                 -32601,

@@ -1,0 +1,604 @@
+//! `tempo-light confirm` and `tempo-light verify-payment`: a transaction and its TIP-20
+//! transfers proven final, included and executed, and the proof re-checked offline.
+//!
+//! `confirm` follows the chain (as `balance` does: every certificate and epoch verified), asks
+//! where the transaction is (`eth_getTransactionReceipt`, only to locate its block), fetches the
+//! block's finalization certificate, its raw transactions (`debug_getRawTransactions`, or
+//! `eth_getRawTransactionByBlockNumberAndIndex` one by one where the debug namespace is off) and
+//! its receipts (`eth_getBlockReceipts`), and lets the core decide ([`tempo_light::payment`]).
+//! A transaction that is not in a final block yet is *pending* (exit 7), not an error.
+//!
+//! Exit codes: 0 proven and as expected; 1 proven otherwise (failed, or not what was expected)
+//! or refused (forged); 2 malformed; 3 usage or I/O; 5 the RPC stayed unavailable; 7 still
+//! pending (after `--wait` ran out, or at once without it).
+
+use super::follow::{self, FollowError, Follower, Output};
+use super::trust::TrustArgs;
+use alloy_primitives::{Address, Bytes, B256, U256};
+use serde_json::{json, Value};
+use std::{
+    path::PathBuf,
+    process::ExitCode,
+    sync::atomic::{AtomicBool, Ordering},
+    time::{Duration, Instant},
+};
+use tempo_light::{
+    payment::{
+        check_payment, confirm_payment, ConfirmedPayment, ExpectedPayment, FinalAnchor,
+        PaymentError, PaymentProof, ProofForm, MAX_LINK_HEADERS,
+    },
+    receipt::{BlockReceipt, MAX_BLOCK_TRANSACTIONS},
+    tip20, CertifiedBlock, TempoHeader,
+};
+
+/// Exit code: the transaction is not in a final block yet.
+pub const EXIT_PENDING: u8 = 7;
+
+/// What the payer expected (shared by both commands).
+#[derive(clap::Args, Clone, Debug)]
+pub struct ExpectArgs {
+    /// The TIP-20 token expected to move (a 0x20c0… address).
+    #[arg(long)]
+    pub token: Option<String>,
+    /// The recipient expected.
+    #[arg(long)]
+    pub to: Option<String>,
+    /// The amount expected: base units (`1500000`), or a decimal with the token's 6 decimals (`1.5`).
+    #[arg(long)]
+    pub amount: Option<String>,
+    /// The memo expected: 32 bytes of hex, or a text of at most 32 bytes (zero-padded).
+    #[arg(long)]
+    pub memo: Option<String>,
+}
+
+/// Arguments of `tempo-light confirm`.
+#[derive(clap::Args, Clone, Debug)]
+pub struct Args {
+    #[command(flatten)]
+    pub trust: TrustArgs,
+    /// JSON-RPC endpoint, http(s):// or ws(s):// (defaults to the network's public endpoint).
+    #[arg(long)]
+    pub rpc: Option<String>,
+    /// The transaction hash.
+    pub tx: String,
+    #[command(flatten)]
+    pub expect: ExpectArgs,
+    /// Wait for the transaction to be final (up to --wait-ms).
+    #[arg(long)]
+    pub wait: bool,
+    /// How long --wait waits, in milliseconds.
+    #[arg(long, default_value_t = 120_000)]
+    pub wait_ms: u64,
+    /// Write the PaymentProof (a self-contained JSON document) to this file.
+    #[arg(long)]
+    pub proof_out: Option<PathBuf>,
+    /// What the proof holds: the whole block's transactions and receipts, trie proofs of the
+    /// one transaction and receipt, or whichever is smaller.
+    #[arg(long, default_value = "smallest", value_parser = ["smallest", "full", "trie"])]
+    pub proof_form: String,
+    /// Resume from (and save) the trust state here, as `follow --state` does.
+    #[arg(long)]
+    pub state: Option<PathBuf>,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Timeout of each RPC call, in milliseconds.
+    #[arg(long, default_value_t = 10_000)]
+    pub timeout_ms: u64,
+}
+
+/// Arguments of `tempo-light verify-payment`.
+#[derive(clap::Args, Clone, Debug)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub trust: TrustArgs,
+    /// The PaymentProof file (`-` for standard input).
+    pub file: String,
+    #[command(flatten)]
+    pub expect: ExpectArgs,
+    /// Only accept a proof about this transaction.
+    #[arg(long)]
+    pub tx: Option<String>,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Why a command ended without proving the payment as expected.
+enum Failure {
+    /// Following, usage or the RPC.
+    Follow(FollowError),
+    /// The core refused, or the payment is not what was expected.
+    Payment(PaymentError, Option<Box<ConfirmedPayment>>),
+    /// Not final yet.
+    Pending(String),
+}
+
+impl From<FollowError> for Failure {
+    fn from(e: FollowError) -> Self {
+        Self::Follow(e)
+    }
+}
+
+fn usage(text: String) -> Failure {
+    Failure::Follow(FollowError::Usage(text))
+}
+
+fn address(text: &str, what: &str) -> Result<Address, Failure> {
+    text.trim()
+        .parse()
+        .map_err(|_| usage(format!("{what} {text} is not a 20-byte hex address")))
+}
+
+fn amount(text: &str) -> Result<U256, Failure> {
+    let bad = || usage(format!("--amount {text} is not an amount"));
+    let text = text.trim();
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    if fraction.len() > 6 || (whole.is_empty() && fraction.is_empty()) {
+        return Err(bad());
+    }
+    if !text.contains('.') {
+        return U256::from_str_radix(whole, 10).map_err(|_| bad());
+    }
+    let digits = format!(
+        "{}{fraction:0<6}",
+        if whole.is_empty() { "0" } else { whole }
+    );
+    U256::from_str_radix(&digits, 10).map_err(|_| bad())
+}
+
+fn memo(text: &str) -> Result<B256, Failure> {
+    if let Ok(word) = text.trim().parse::<B256>() {
+        return Ok(word);
+    }
+    let bytes = text.as_bytes();
+    if bytes.len() > 32 {
+        return Err(usage(format!(
+            "--memo is neither 32 bytes of hex nor a text of at most 32 bytes: {text}"
+        )));
+    }
+    let mut word = [0u8; 32];
+    word[..bytes.len()].copy_from_slice(bytes);
+    Ok(B256::from(word))
+}
+
+impl ExpectArgs {
+    fn parse(&self) -> Result<ExpectedPayment, Failure> {
+        let token = self
+            .token
+            .as_deref()
+            .map(|t| address(t, "--token"))
+            .transpose()?;
+        if let Some(token) = token.filter(|t| !tip20::is_tip20_address(*t)) {
+            return Err(usage(format!(
+                "--token {token:#x} is not a TIP-20 token (0x20c0… addresses)"
+            )));
+        }
+        Ok(ExpectedPayment {
+            token,
+            to: self.to.as_deref().map(|t| address(t, "--to")).transpose()?,
+            amount: self.amount.as_deref().map(amount).transpose()?,
+            memo: self.memo.as_deref().map(memo).transpose()?,
+        })
+    }
+}
+
+fn tx_hash(text: &str) -> Result<B256, Failure> {
+    text.trim()
+        .parse()
+        .map_err(|_| usage(format!("{text} is not a 32-byte transaction hash")))
+}
+
+fn malformed(what: &str, e: impl std::fmt::Display) -> Failure {
+    Failure::Follow(FollowError::Malformed(format!("{what}: {e}")))
+}
+
+/// A JSON-RPC quantity (`0x`-prefixed hex, no leading zeros beyond `0x0`) as a `u64`.
+fn read_quantity(field: &str, v: &Value) -> Result<u64, String> {
+    let text = v
+        .as_str()
+        .ok_or_else(|| format!("{field}: expected a hex quantity"))?;
+    let digits = text
+        .strip_prefix("0x")
+        .filter(|d| !d.is_empty() && d.len() <= 16 && (d.len() == 1 || !d.starts_with('0')))
+        .ok_or_else(|| format!("{field}: invalid quantity {text:?}"))?;
+    u64::from_str_radix(digits, 16).map_err(|_| format!("{field}: invalid quantity {text:?}"))
+}
+
+/// JSON-RPC data (`0x`-prefixed hex bytes).
+fn read_bytes(field: &str, v: &Value) -> Result<Bytes, String> {
+    let text = v
+        .as_str()
+        .ok_or_else(|| format!("{field}: expected hex bytes"))?;
+    let digits = text
+        .strip_prefix("0x")
+        .ok_or_else(|| format!("{field}: hex bytes must start with 0x"))?;
+    alloy_primitives::hex::decode(digits)
+        .map(Bytes::from)
+        .map_err(|_| format!("{field}: invalid hex"))
+}
+
+fn quantity(n: u64) -> Value {
+    json!(format!("{n:#x}"))
+}
+
+/// The payment as printed with `--json`.
+pub fn payment_json(p: &ConfirmedPayment) -> Value {
+    let transfers: Vec<Value> = p
+        .transfers
+        .iter()
+        .map(|t| {
+            json!({
+                "token": format!("{:#x}", t.token),
+                "from": format!("{:#x}", t.from),
+                "to": format!("{:#x}", t.to),
+                "amount": t.amount.to_string(),
+                "formatted": tip20::format_amount(t.amount),
+                "memo": t.memo.map(|m| format!("{m:#x}")),
+                "logIndex": t.log_index,
+            })
+        })
+        .collect();
+    json!({
+        "type": "payment",
+        "transactionHash": format!("{:#x}", p.transaction_hash),
+        "success": p.success,
+        "height": p.height,
+        "blockHash": format!("{:#x}", p.block_hash),
+        "index": p.index,
+        "txType": format!("{:#x}", p.tx_type),
+        "gasUsed": p.gas_used,
+        "transfers": transfers,
+        "certifiedHeight": p.certified_height,
+        "epoch": p.epoch,
+        "identity": super::verify::hex(p.identity.to_bytes()),
+        "timestamp": p.timestamp_ms,
+    })
+}
+
+fn print_payment(p: &ConfirmedPayment, proof: Option<&str>) {
+    let status = if p.success { "succeeded" } else { "FAILED" };
+    println!(
+        "final: transaction {:#x} {status} in block {} (index {}, type {:#x}, {} gas)",
+        p.transaction_hash,
+        p.height,
+        p.index,
+        p.tx_type,
+        p.gas_used.map_or("?".into(), |g| g.to_string())
+    );
+    println!("  block        {:#x}", p.block_hash);
+    if p.certified_height != p.height {
+        println!(
+            "  certified    by block {} (linked by parent hashes)",
+            p.certified_height
+        );
+    }
+    for t in &p.transfers {
+        let memo = t.memo.map(|m| format!(" memo {m:#x}")).unwrap_or_default();
+        println!(
+            "  transfer     {} of {:#x} from {:#x} to {:#x}{memo}",
+            tip20::format_amount(t.amount),
+            t.token,
+            t.from,
+            t.to
+        );
+    }
+    if let Some(path) = proof {
+        println!("  proof        {path}");
+    }
+}
+
+struct Confirmer<'a, 'b> {
+    follower: Follower<'a>,
+    args: &'b Args,
+}
+
+impl Confirmer<'_, '_> {
+    /// Where the RPC says the transaction is (untrusted: only used to know which block to
+    /// prove), or `None` if it does not know it yet.
+    fn locate(&mut self, hash: B256) -> Result<Option<u64>, Failure> {
+        let receipt = self
+            .follower
+            .call("eth_getTransactionReceipt", json!([format!("{hash:#x}")]))?;
+        if receipt.is_null() {
+            return Ok(None);
+        }
+        let number = receipt
+            .get("blockNumber")
+            .ok_or_else(|| malformed("eth_getTransactionReceipt", "no blockNumber"))?;
+        if number.is_null() {
+            return Ok(None);
+        }
+        read_quantity("blockNumber", number)
+            .map(Some)
+            .map_err(|e| malformed("eth_getTransactionReceipt", e))
+    }
+
+    fn raw_transactions(&mut self, height: u64) -> Result<Vec<Bytes>, Failure> {
+        let parse = |v: &Value| -> Result<Vec<Bytes>, Failure> {
+            let items = v
+                .as_array()
+                .ok_or_else(|| malformed("raw transactions", "not an array"))?;
+            if items.len() > MAX_BLOCK_TRANSACTIONS {
+                return Err(malformed("raw transactions", "too many"));
+            }
+            items
+                .iter()
+                .map(|i| read_bytes("raw transaction", i))
+                .collect::<Result<_, _>>()
+                .map_err(|e| malformed("raw transactions", e))
+        };
+        match self
+            .follower
+            .call("debug_getRawTransactions", json!([quantity(height)]))
+        {
+            Ok(v) => return parse(&v),
+            Err(FollowError::Unavailable(e)) if e.contains("-32601") || e.contains("-32603") => {}
+            Err(e) => return Err(e.into()),
+        }
+        // Without the debug namespace: one by one.
+        let mut out = Vec::new();
+        for i in 0..MAX_BLOCK_TRANSACTIONS {
+            let v = self.follower.call(
+                "eth_getRawTransactionByBlockNumberAndIndex",
+                json!([quantity(height), quantity(i as u64)]),
+            )?;
+            if v.is_null() {
+                return Ok(out);
+            }
+            out.push(
+                read_bytes("raw transaction", &v)
+                    .map_err(|e| malformed("eth_getRawTransactionByBlockNumberAndIndex", e))?,
+            );
+        }
+        Err(malformed("raw transactions", "too many"))
+    }
+
+    fn receipts(&mut self, height: u64) -> Result<Vec<BlockReceipt>, Failure> {
+        let v = self
+            .follower
+            .call("eth_getBlockReceipts", json!([quantity(height)]))?;
+        let items = v
+            .as_array()
+            .ok_or_else(|| malformed("eth_getBlockReceipts", "not an array"))?;
+        if items.len() > MAX_BLOCK_TRANSACTIONS {
+            return Err(malformed("eth_getBlockReceipts", "too many receipts"));
+        }
+        items
+            .iter()
+            .map(BlockReceipt::from_value)
+            .collect::<Result<_, _>>()
+            .map_err(|e| malformed("eth_getBlockReceipts", e))
+    }
+
+    fn header(&mut self, height: u64) -> Result<TempoHeader, Failure> {
+        let v = self
+            .follower
+            .call("eth_getBlockByNumber", json!([quantity(height), false]))?;
+        if v.is_null() {
+            return Err(FollowError::Unavailable(format!("block {height} not served")).into());
+        }
+        TempoHeader::from_value(v).map_err(|e| malformed("eth_getBlockByNumber", e))
+    }
+
+    /// The certified block proving `height` final, and the headers linking it (empty when
+    /// the block's own certificate is served).
+    fn certified(&mut self, height: u64) -> Result<(CertifiedBlock, Vec<TempoHeader>), Failure> {
+        match self
+            .follower
+            .call("consensus_getFinalization", json!([{"height": height}]))
+        {
+            Ok(v) => {
+                let block =
+                    CertifiedBlock::from_value(v).map_err(|e| malformed("certificate", e))?;
+                Ok((block, Vec::new()))
+            }
+            Err(FollowError::Unavailable(_)) => {
+                // The node no longer has that certificate: link the block to the newest one.
+                let v = self
+                    .follower
+                    .call("consensus_getFinalization", json!(["latest"]))?;
+                let tip = CertifiedBlock::from_value(v).map_err(|e| malformed("certificate", e))?;
+                let top = tip.header.number();
+                if top < height || top - height > MAX_LINK_HEADERS as u64 {
+                    return Err(FollowError::Unavailable(format!(
+                        "no certificate for block {height} and the newest ({top}) is too far to link"
+                    ))
+                    .into());
+                }
+                let links = (height..top)
+                    .map(|h| self.header(h))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok((tip, links))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn confirm(&mut self, hash: B256) -> Result<(ConfirmedPayment, Option<String>), Failure> {
+        let expected = self.args.expect.parse()?;
+        let deadline = Instant::now() + Duration::from_millis(self.args.wait_ms);
+        let height = loop {
+            self.follower.run()?;
+            let head = self.follower.client().head().map_or(0, |h| h.height);
+            let why = match self.locate(hash)? {
+                Some(h) if h <= head => break h,
+                Some(h) => format!("in block {h}, not final yet (final head {head})"),
+                None => "not in any block the RPC knows".to_string(),
+            };
+            if !self.args.wait || Instant::now() >= deadline {
+                return Err(Failure::Pending(why));
+            }
+            std::thread::sleep(Duration::from_millis(250));
+            if follow_stop().load(Ordering::Relaxed) {
+                return Err(Failure::Pending(why));
+            }
+        };
+        let (certified, links) = self.certified(height)?;
+        let verified = self
+            .follower
+            .client()
+            .verify(&certified)
+            .map_err(|e| match e {
+                tempo_light::Error::Decode(d) => malformed("certificate", d),
+                other => Failure::Payment(PaymentError::NotFinal(Box::new(other)), None),
+            })?;
+        let transactions = self.raw_transactions(height)?;
+        let receipts = self.receipts(height)?;
+        let anchor = FinalAnchor {
+            verified: &verified,
+            links: &links,
+        };
+        let payment = confirm_payment(&anchor, hash, &transactions, &receipts)
+            .map_err(|e| Failure::Payment(e, None))?;
+        let mut written = None;
+        if let Some(path) = &self.args.proof_out {
+            let form = match self.args.proof_form.as_str() {
+                "full" => ProofForm::FullBlock,
+                "trie" => ProofForm::TrieProofs,
+                _ => ProofForm::Smallest,
+            };
+            let proof =
+                PaymentProof::build(&payment, &certified, &links, &transactions, &receipts, form);
+            follow::save_atomically(path, &proof.to_json())
+                .map_err(|e| usage(format!("cannot write the proof to {}: {e}", path.display())))?;
+            written = Some(path.display().to_string());
+        }
+        check_payment(&payment, &expected)
+            .map_err(|e| Failure::Payment(e, Some(Box::new(payment.clone()))))?;
+        Ok((payment, written))
+    }
+}
+
+fn follow_stop() -> &'static AtomicBool {
+    crate::stop_flag()
+}
+
+fn report(json_out: bool, result: Result<(ConfirmedPayment, Option<String>), Failure>) -> ExitCode {
+    match result {
+        Ok((payment, proof)) => {
+            if json_out {
+                let mut v = payment_json(&payment);
+                v["proof"] = json!(proof);
+                println!("{v}");
+            } else {
+                print_payment(&payment, proof.as_deref());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(Failure::Pending(why)) => {
+            if json_out {
+                println!("{}", json!({"type": "pending", "reason": why}));
+            } else {
+                println!("pending: {why}");
+            }
+            ExitCode::from(EXIT_PENDING)
+        }
+        Err(Failure::Follow(e)) => {
+            if json_out {
+                println!(
+                    "{}",
+                    json!({"type": "error", "code": e.code(), "error": e.to_string()})
+                );
+            } else {
+                eprintln!("error: {e}");
+            }
+            ExitCode::from(e.exit_code())
+        }
+        Err(Failure::Payment(e, payment)) => {
+            let code = if e.is_malformed() { 2 } else { 1 };
+            if json_out {
+                let mut v = json!({"type": "error", "code": e.code(), "error": e.to_string()});
+                if let Some(p) = &payment {
+                    v["payment"] = payment_json(p);
+                }
+                println!("{v}");
+            } else {
+                if let Some(p) = &payment {
+                    print_payment(p, None);
+                }
+                let prefix = if e.is_proven_otherwise() {
+                    "not as expected"
+                } else if e.is_malformed() {
+                    "malformed"
+                } else {
+                    "not proven"
+                };
+                eprintln!("error: {prefix}: {e}");
+            }
+            ExitCode::from(code)
+        }
+    }
+}
+
+/// `tempo-light confirm`.
+pub fn run(args: Args, stop: &AtomicBool) -> ExitCode {
+    let json_out = args.json;
+    let result = (|| {
+        let network = args.trust.network().map_err(usage)?;
+        let hash = tx_hash(&args.tx)?;
+        args.expect.parse()?;
+        let follow_args = follow::Args {
+            trust: args.trust.clone(),
+            rpc: args.rpc.clone(),
+            http: None,
+            from_block: None,
+            state: args.state.clone(),
+            every_header: false,
+            json: args.json,
+            until: None,
+            timeout_ms: args.timeout_ms,
+            retries: 4,
+            poll_ms: 200,
+            concurrency: 8,
+            once: true,
+        };
+        let mut sink = |output: &Output| {
+            if let Output::Note(note) = output {
+                eprintln!("note: {note}");
+            }
+        };
+        let follower = Follower::new(network, follow_args, &mut sink, stop)?;
+        let mut confirmer = Confirmer {
+            follower,
+            args: &args,
+        };
+        confirmer.confirm(hash)
+    })();
+    report(json_out, result)
+}
+
+/// `tempo-light verify-payment`: re-checks a PaymentProof offline.
+pub fn run_verify(args: VerifyArgs) -> ExitCode {
+    let json_out = args.json;
+    let result = (|| {
+        let network = args.trust.network().map_err(usage)?;
+        let expected = args.expect.parse()?;
+        let asked = args.tx.as_deref().map(tx_hash).transpose()?;
+        let text = if args.file == "-" {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+                .map_err(|e| usage(format!("cannot read standard input: {e}")))?;
+            text
+        } else {
+            std::fs::read_to_string(&args.file)
+                .map_err(|e| usage(format!("cannot read {}: {e}", args.file)))?
+        };
+        let proof = PaymentProof::from_json(&text).map_err(|e| Failure::Payment(e, None))?;
+        if let Some(asked) = asked.filter(|a| *a != proof.transaction_hash) {
+            return Err(Failure::Payment(
+                PaymentError::WrongTransaction {
+                    asked,
+                    proven: proof.transaction_hash,
+                },
+                None,
+            ));
+        }
+        let payment = tempo_light::verify_payment_proof(&network, &proof)
+            .map_err(|e| Failure::Payment(e, None))?;
+        check_payment(&payment, &expected)
+            .map_err(|e| Failure::Payment(e, Some(Box::new(payment.clone()))))?;
+        Ok((payment, None))
+    })();
+    report(json_out, result)
+}

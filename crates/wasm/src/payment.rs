@@ -1,0 +1,237 @@
+//! Proven payments in JS: `verifyPaymentProof(proof, network?, expected?)` (pure, offline),
+//! and on a client `confirmPayment({...})` (what a JS `confirmPayment` needs once it has
+//! fetched the block's certificate, raw transactions and receipts) and
+//! `verifyPaymentProof(proof, expected?)` under the identities the client has learnt.
+//! [`paymentRequests`] names the RPC calls to make.
+
+use super::{
+    bad_input, big, big_u256, certified_block, core_error, error, fixed_of, get, hex, set, to_json,
+    u64_of, WasmClient,
+};
+use alloc::{format, string::String, vec::Vec};
+use alloy_primitives::{Bytes, U256};
+use js_sys::{Array, Object};
+use tempo_light::{
+    payment::{
+        check_payment, confirm_payment, ConfirmedPayment, ExpectedPayment, FinalAnchor,
+        PaymentError, PaymentProof, ProofForm,
+    },
+    receipt::{BlockReceipt, MAX_BLOCK_TRANSACTIONS},
+    verify_payment_proof, Network,
+};
+use wasm_bindgen::{prelude::*, JsCast};
+
+fn payment_error(e: &PaymentError) -> JsValue {
+    error(e.code(), &format!("{e}"), false)
+}
+
+fn payment_js(p: &ConfirmedPayment) -> JsValue {
+    let o = Object::new();
+    set(&o, "transactionHash", hex(p.transaction_hash));
+    set(&o, "success", p.success);
+    set(&o, "height", big(p.height));
+    set(&o, "blockHash", hex(p.block_hash));
+    set(&o, "index", big(p.index as u64));
+    set(&o, "txType", p.tx_type);
+    set(&o, "gasUsed", p.gas_used.map_or(JsValue::NULL, big));
+    set(&o, "certifiedHeight", big(p.certified_height));
+    set(&o, "epoch", big(p.epoch));
+    set(&o, "identity", hex(p.identity.to_bytes()));
+    set(&o, "timestampMillis", big(p.timestamp_ms));
+    let transfers: Array = p
+        .transfers
+        .iter()
+        .map(|t| {
+            let o = Object::new();
+            set(&o, "token", hex(t.token));
+            set(&o, "from", hex(t.from));
+            set(&o, "to", hex(t.to));
+            set(&o, "amount", big_u256(t.amount));
+            set(&o, "formatted", tempo_light::tip20::format_amount(t.amount));
+            set(&o, "memo", t.memo.map_or(JsValue::NULL, hex));
+            set(&o, "logIndex", big(t.log_index as u64));
+            JsValue::from(o)
+        })
+        .collect();
+    set(&o, "transfers", transfers);
+    o.into()
+}
+
+/// `{ token?, to?, amount?, memo? }` (amount as bigint, number or decimal string of base units).
+fn expected_of(value: &JsValue) -> Result<ExpectedPayment, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(ExpectedPayment::default());
+    }
+    let optional = |key: &str| {
+        let v = get(value, key);
+        (!v.is_undefined() && !v.is_null()).then_some(v)
+    };
+    let amount = match optional("amount") {
+        None => None,
+        Some(v) => {
+            let text = if v.is_bigint() {
+                js_sys::BigInt::from(v)
+                    .to_string(10)
+                    .map(String::from)
+                    .unwrap_or_default()
+            } else if let Some(s) = v.as_string() {
+                s
+            } else {
+                format!("{}", u64_of(&v, "expected.amount")?)
+            };
+            Some(
+                U256::from_str_radix(text.trim(), 10)
+                    .map_err(|_| bad_input("expected.amount", "not an integer of base units"))?,
+            )
+        }
+    };
+    Ok(ExpectedPayment {
+        token: optional("token")
+            .map(|v| fixed_of(&v, "expected.token"))
+            .transpose()?,
+        to: optional("to")
+            .map(|v| fixed_of(&v, "expected.to"))
+            .transpose()?,
+        amount,
+        memo: optional("memo")
+            .map(|v| fixed_of(&v, "expected.memo"))
+            .transpose()?,
+    })
+}
+
+fn proof_of(value: &JsValue) -> Result<PaymentProof, JsValue> {
+    let json = to_json(value, "proof")?;
+    PaymentProof::from_value(&json).map_err(|e| payment_error(&e))
+}
+
+fn checked(payment: ConfirmedPayment, expected: &ExpectedPayment) -> Result<JsValue, JsValue> {
+    check_payment(&payment, expected).map_err(|e| {
+        let js = payment_error(&e);
+        set(
+            js.unchecked_ref::<Object>(),
+            "payment",
+            payment_js(&payment),
+        );
+        js
+    })?;
+    Ok(payment_js(&payment))
+}
+
+/// Re-checks a PaymentProof (the JSON document `tempo-light confirm --proof-out` and
+/// `confirmPayment` write) against a network preset (`"mainnet"`, `"testnet"`), offline, and
+/// holds it to `expected` (`{ token?, to?, amount?, memo? }`) when given. Returns the payment
+/// `{ transactionHash, success, height, blockHash, index, txType, gasUsed, transfers: [{ token,
+/// from, to, amount, formatted, memo, logIndex }], certifiedHeight, epoch, identity,
+/// timestampMillis }`; throws an error whose `code` names the rule that failed (a payment
+/// proven but not as expected carries it as `payment`).
+#[wasm_bindgen(js_name = verifyPaymentProof)]
+pub fn verify_payment_proof_js(
+    proof: JsValue,
+    network: Option<String>,
+    expected: JsValue,
+) -> Result<JsValue, JsValue> {
+    let name = network.unwrap_or_else(|| String::from("mainnet"));
+    let network = Network::by_name(&name).ok_or_else(|| bad_input("network", "unknown preset"))?;
+    let expected = expected_of(&expected)?;
+    let proof = proof_of(&proof)?;
+    let payment = verify_payment_proof(&network, &proof).map_err(|e| payment_error(&e))?;
+    checked(payment, &expected)
+}
+
+/// The JSON-RPC calls that fetch what `confirmPayment` needs about a transaction found (by
+/// `eth_getTransactionReceipt`, which only locates it) in block `height`: its certificate, its
+/// raw transactions and its receipts, as `[{ method, params }]`. Where a node does not serve
+/// `debug_getRawTransactions`, ask `eth_getRawTransactionByBlockNumberAndIndex` for each index.
+#[wasm_bindgen(js_name = paymentRequests)]
+pub fn payment_requests(height: JsValue) -> Result<Array, JsValue> {
+    let height = u64_of(&height, "height")?;
+    let quantity = format!("{height:#x}");
+    let request = |method: &str, params: serde_json::Value| {
+        let o = Object::new();
+        set(&o, "method", method);
+        set(
+            &o,
+            "params",
+            serde_wasm_bindgen::to_value(&params).unwrap_or(JsValue::NULL),
+        );
+        JsValue::from(o)
+    };
+    Ok([
+        request(
+            "consensus_getFinalization",
+            serde_json::json!([{ "height": height }]),
+        ),
+        request("debug_getRawTransactions", serde_json::json!([quantity])),
+        request("eth_getBlockReceipts", serde_json::json!([quantity])),
+    ]
+    .into_iter()
+    .collect())
+}
+
+#[wasm_bindgen(js_class = TempoLightClient)]
+impl WasmClient {
+    /// Proves a payment from what the RPC answered for its block: `{ txHash, block (the
+    /// consensus_getFinalization result), transactions (raw hex strings, in block order),
+    /// receipts (the eth_getBlockReceipts result), expected?, proofForm? ("smallest" | "full" |
+    /// "trie") }`. The block's certificate is verified under this client's identities. Returns
+    /// `{ payment, proof }` (`proof`: the PaymentProof JSON text); throws as
+    /// `verifyPaymentProof` does.
+    #[wasm_bindgen(js_name = confirmPayment)]
+    pub fn confirm_payment(&self, input: JsValue) -> Result<JsValue, JsValue> {
+        let hash = fixed_of(&get(&input, "txHash"), "txHash")?;
+        let block = certified_block(&get(&input, "block"))?;
+        let expected = expected_of(&get(&input, "expected"))?;
+        let form = match get(&input, "proofForm").as_string().as_deref() {
+            None | Some("smallest") => ProofForm::Smallest,
+            Some("full") => ProofForm::FullBlock,
+            Some("trie") => ProofForm::TrieProofs,
+            Some(_) => return Err(bad_input("proofForm", "smallest, full or trie")),
+        };
+        let list = |key: &str| -> Result<Vec<serde_json::Value>, JsValue> {
+            match to_json(&get(&input, key), key)? {
+                serde_json::Value::Array(items) if items.len() <= MAX_BLOCK_TRANSACTIONS => {
+                    Ok(items)
+                }
+                _ => Err(bad_input(key, "not an array (of at most 50000 items)")),
+            }
+        };
+        let transactions = list("transactions")?
+            .iter()
+            .map(|v| tempo_light::json::bytes("transactions", v))
+            .collect::<Result<Vec<Bytes>, _>>()
+            .map_err(|e| core_error(&tempo_light::Error::Decode(e)))?;
+        let receipts = list("receipts")?
+            .iter()
+            .map(BlockReceipt::from_value)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| core_error(&tempo_light::Error::Decode(e)))?;
+        let verified = self.inner.verify(&block).map_err(|e| core_error(&e))?;
+        let anchor = FinalAnchor {
+            verified: &verified,
+            links: &[],
+        };
+        let payment = confirm_payment(&anchor, hash, &transactions, &receipts)
+            .map_err(|e| payment_error(&e))?;
+        let proof = PaymentProof::build(&payment, &block, &[], &transactions, &receipts, form);
+        let out = Object::new();
+        set(&out, "proof", proof.to_json());
+        set(&out, "payment", checked(payment, &expected)?);
+        Ok(out.into())
+    }
+
+    /// Re-checks a PaymentProof under the identities this client has learnt (epochs after a
+    /// rotation included), and holds it to `expected` when given. Returns the payment.
+    #[wasm_bindgen(js_name = verifyPaymentProof)]
+    pub fn verify_payment_proof(
+        &self,
+        proof: JsValue,
+        expected: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let expected = expected_of(&expected)?;
+        let proof = proof_of(&proof)?;
+        let payment = proof
+            .verify_with(|block| self.inner.verify(block))
+            .map_err(|e| payment_error(&e))?;
+        checked(payment, &expected)
+    }
+}
