@@ -47,6 +47,8 @@ cargo fmt --all -- --check
 
 log "lints (clippy -D warnings, every crate of the workspace)"
 cargo clippy --locked --workspace --all-targets -- -D warnings
+# The wasm payment exports (off in the npm package for its size; see BENCHMARKS.md).
+cargo clippy --locked -p tempo-light-wasm --features payments --all-targets -- -D warnings
 
 log "docs (every public item documented)"
 RUSTDOCFLAGS="-D warnings" cargo doc --locked --workspace --no-deps

@@ -197,9 +197,14 @@ impl WasmClient {
         };
         let transactions = list("transactions")?
             .iter()
-            .map(|v| tempo_light::json::bytes("transactions", v))
-            .collect::<Result<Vec<Bytes>, _>>()
-            .map_err(|e| core_error(&tempo_light::Error::Decode(e)))?;
+            .map(|v| {
+                v.as_str()
+                    .and_then(|text| text.strip_prefix("0x"))
+                    .and_then(|digits| alloy_primitives::hex::decode(digits).ok())
+                    .map(Bytes::from)
+                    .ok_or_else(|| bad_input("transactions", "not 0x-prefixed hex bytes"))
+            })
+            .collect::<Result<Vec<Bytes>, _>>()?;
         let receipts = list("receipts")?
             .iter()
             .map(BlockReceipt::from_value)
