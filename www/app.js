@@ -358,43 +358,6 @@ $('provider-form').addEventListener('submit', async (e) => {
   }
 });
 
-// ---- Confirming a payment: shown only when the package has the payment API ------------------
-
-let paymentProof = null;
-function setupPayment() {
-  const card = $('payment-card');
-  card.hidden = !(client && typeof client.confirmPayment === 'function');
-}
-$('payment-form').addEventListener('submit', async (e) => {
-  e.preventDefault();
-  if (typeof client?.confirmPayment !== 'function') return;
-  const hash = $('payment-hash').value.trim();
-  paymentProof = null;
-  $('payment-download').disabled = true;
-  $('payment-status').textContent = 'pending…';
-  for (const id of ['payment-transfer', 'payment-block']) $(id).textContent = '—';
-  try {
-    const r = await client.confirmPayment({ hash, rpc: current?.rpc, onStatus: (s) => { $('payment-status').textContent = String(s?.status ?? s); } });
-    $('payment-status').innerHTML = '<span class="badge synced">final</span>';
-    const t = r.transfer ?? r;
-    if (t.from || t.to) $('payment-transfer').textContent = `${t.from} → ${t.to}: ${t.formatted ?? t.amount ?? t.value ?? ''} ${t.symbol ?? ''}`;
-    if (r.height !== undefined) $('payment-block').textContent = `#${r.height} ${short(r.hash ?? r.blockHash)}`;
-    paymentProof = r.proof ?? null;
-    $('payment-download').disabled = paymentProof === null;
-  } catch (error) {
-    $('payment-status').innerHTML = `<span class="badge frozen">${escape(error.code ?? 'Error')}</span> ${escape(error.message ?? String(error))}`;
-  }
-});
-$('payment-download').addEventListener('click', () => {
-  if (paymentProof === null) return;
-  const text = typeof paymentProof === 'string' ? paymentProof : JSON.stringify(paymentProof, (_, v) => (typeof v === 'bigint' ? String(v) : v), 2);
-  const link = document.createElement('a');
-  link.href = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
-  link.download = `payment-${$('payment-hash').value.trim().slice(0, 12)}.json`;
-  link.click();
-  setTimeout(() => URL.revokeObjectURL(link.href), 1000);
-});
-
 // ---- Saving, starting, stopping ------------------------------------------------------------
 
 function save(config) {
@@ -444,7 +407,6 @@ async function start(config) {
     if (!$('provider-account').value) $('provider-account').value = page.watched.account;
     growAll();
   }
-  setupPayment();
   const head = client.head;
   if (head) showHead({ ...head, timestampMillis: Date.now(), seen: null });
   controller = new AbortController();
