@@ -9,7 +9,11 @@
 //! - DKG outcomes: real `deal` outputs of 1 to 24 players, wrapped as Tempo's
 //!   `OnchainDkgOutcome`, and mutations; the reference's verdict is Tempo's `Read`.
 //!
-//! Each test prints how many cases it compared.
+//! Each test prints how many cases it compared. The counts scale from the environment:
+//! `TEMPO_LIGHT_DIFF_CASES` (certificate cases, default 4,800) and `TEMPO_LIGHT_DIFF_DKG_CASES`
+//! (DKG outcome cases, default ~6,500); a long run (RELIABILITY.md):
+//! `TEMPO_LIGHT_DIFF_CASES=1_000_000 TEMPO_LIGHT_DIFF_DKG_CASES=100_000 cargo test --release
+//! --test reference_differential -- --nocapture`.
 #![cfg(not(target_arch = "wasm32"))]
 
 use tempo_light_testkit as common;
@@ -46,6 +50,28 @@ const CERTIFICATES_PER_COMMITTEE: usize = 50;
 const MUTATIONS_PER_CERTIFICATE: usize = 12;
 const OUTCOMES: usize = 120;
 const MUTATIONS_PER_OUTCOME: usize = 40;
+/// Cases each signed certificate yields: itself, under another identity, its mutations, an
+/// over-long and an overflowing varint.
+const CASES_PER_CERTIFICATE: usize = 2 + MUTATIONS_PER_CERTIFICATE + 2;
+/// Cases each dealt outcome yields: itself, its random and its targeted mutations.
+const CASES_PER_OUTCOME: usize = 1 + MUTATIONS_PER_OUTCOME + 13;
+/// How many mismatches are quoted in a failure (all are counted).
+const QUOTED_MISMATCHES: usize = 50;
+/// Progress is printed every this many cases (long runs).
+const PROGRESS_EVERY: usize = 100_000;
+
+/// How many cases to compare at least: `var` from the environment (`_` allowed as a digit
+/// separator), else `default`. CI runs the defaults; a long run sets
+/// `TEMPO_LIGHT_DIFF_CASES` (certificates) and `TEMPO_LIGHT_DIFF_DKG_CASES` (DKG outcomes).
+fn cases_from_env(var: &str, default: usize) -> usize {
+    match std::env::var(var) {
+        Ok(v) => v
+            .replace('_', "")
+            .parse()
+            .unwrap_or_else(|_| panic!("{var}={v} is not a number")),
+        Err(_) => default,
+    }
+}
 
 struct Committee {
     sharing: Sharing<MinSig>,
@@ -200,35 +226,37 @@ fn mutations(valid: &Certificate, other: &Certificate, rng: &mut StdRng) -> Vec<
 
 #[test]
 fn certificate_verdicts_match_the_reference() {
+    let target = cases_from_env(
+        "TEMPO_LIGHT_DIFF_CASES",
+        COMMITTEES * CERTIFICATES_PER_COMMITTEE * CASES_PER_CERTIFICATE,
+    );
     let mut rng = StdRng::seed_from_u64(0x7e3b0);
     let committees: Vec<Committee> = (0..COMMITTEES)
         .map(|i| committee(&mut rng, i as u64, [1, 4, 7, 10, 13, 16][i % 6]))
         .collect();
-    let (mut compared, mut accepted, mut mismatches) = (0usize, 0usize, Vec::new());
+    let (mut compared, mut accepted, mut signed) = (0usize, 0usize, 0usize);
+    let mut mismatches = Vec::new();
+    let mut mismatched = 0usize;
     let mut check = |bytes: &[u8], identity: &[u8; 96], label: &str| {
         let theirs = reference::certificate_verifies(bytes, identity);
         let mine = ours(bytes, identity);
         compared += 1;
         accepted += usize::from(mine);
         if mine != theirs || !decodes_alike(bytes) {
-            mismatches.push(format!(
-                "{label}: ours {mine}, reference {theirs}, bytes {}",
-                alloy_primitives::hex::encode(bytes)
-            ));
-        }
-    };
-    for (k, c) in committees.iter().enumerate() {
-        let other = &committees[(k + 1) % committees.len()];
-        for _ in 0..CERTIFICATES_PER_COMMITTEE {
-            let certificate = c.certificate(&mut rng);
-            let foreign = other.certificate(&mut rng);
-            check(&certificate.encode(), &c.identity, "valid");
-            check(&certificate.encode(), &other.identity, "wrong identity");
-            for bytes in mutations(&certificate, &foreign, &mut rng) {
-                check(&bytes, &c.identity, "mutation");
+            mismatched += 1;
+            if mismatches.len() < QUOTED_MISMATCHES {
+                mismatches.push(format!(
+                    "{label}: ours {mine}, reference {theirs}, bytes {}",
+                    alloy_primitives::hex::encode(bytes)
+                ));
             }
         }
-    }
+        if compared % PROGRESS_EVERY == 0 {
+            eprintln!(
+                "differential: certificates: {compared} compared so far, {mismatched} mismatches"
+            );
+        }
+    };
     // The real mainnet certificate, both ways.
     let f = common::fixture();
     let real =
@@ -239,21 +267,32 @@ fn certificate_verdicts_match_the_reference() {
         &tempo_light::network::TESTNET_IDENTITY_51,
         "mainnet under testnet",
     );
+    // Committee after committee, until the count is reached.
+    let mut k = 0;
+    while compared < target {
+        let c = &committees[k % COMMITTEES];
+        let other = &committees[(k + 1) % COMMITTEES];
+        k += 1;
+        let certificate = c.certificate(&mut rng);
+        let foreign = other.certificate(&mut rng);
+        signed += 1;
+        check(&certificate.encode(), &c.identity, "valid");
+        check(&certificate.encode(), &other.identity, "wrong identity");
+        for bytes in mutations(&certificate, &foreign, &mut rng) {
+            check(&bytes, &c.identity, "mutation");
+        }
+    }
     println!(
-        "differential: certificates: compared {compared} cases ({accepted} valid, {} rejected), {} mismatches",
+        "differential: certificates: compared {compared} cases ({accepted} valid, {} rejected), {mismatched} mismatches",
         compared - accepted,
-        mismatches.len()
     );
     assert!(
-        mismatches.is_empty(),
-        "{} of {compared} verdicts differ:\n{}",
+        mismatched == 0,
+        "{mismatched} of {compared} verdicts differ (the first {} quoted):\n{}",
         mismatches.len(),
         mismatches.join("\n")
     );
-    assert!(
-        accepted >= COMMITTEES * CERTIFICATES_PER_COMMITTEE,
-        "the valid ones verified"
-    );
+    assert!(accepted >= signed, "the valid ones verified");
 }
 
 fn reference_batch(certificates: &[Certificate], identity: &[u8; 96]) -> bool {
@@ -449,39 +488,58 @@ fn compare_outcome(bytes: &[u8]) -> Result<bool, String> {
 
 #[test]
 fn dkg_outcome_verdicts_match_the_reference() {
+    let target = cases_from_env("TEMPO_LIGHT_DIFF_DKG_CASES", OUTCOMES * CASES_PER_OUTCOME);
     let mut rng = StdRng::seed_from_u64(0xd6c0);
-    let (mut compared, mut accepted, mut mismatches) = (0usize, 0usize, Vec::new());
-    let mut inputs: Vec<Vec<u8>> = Vec::new();
-    for k in 0..OUTCOMES {
-        let n = 1 + k % 24;
-        let bytes = outcome_bytes(&mut rng, n, (k as u64) * 3 + 1);
-        inputs.extend(outcome_mutations(&bytes, &mut rng));
-        inputs.push(bytes);
-    }
+    let (mut compared, mut accepted, mut dealt) = (0usize, 0usize, 0usize);
+    let mut mismatches = Vec::new();
+    let mut mismatched = 0usize;
+    let mut compare_all = |inputs: Vec<Vec<u8>>| {
+        for bytes in &inputs {
+            compared += 1;
+            match compare_outcome(bytes) {
+                Ok(ok) => accepted += usize::from(ok),
+                Err(why) => {
+                    mismatched += 1;
+                    if mismatches.len() < QUOTED_MISMATCHES {
+                        mismatches.push(format!("{why}: {}", alloy_primitives::hex::encode(bytes)));
+                    }
+                }
+            }
+            if compared % PROGRESS_EVERY == 0 {
+                eprintln!(
+                    "differential: dkg outcomes: {compared} compared so far, {mismatched} mismatches"
+                );
+            }
+        }
+    };
     let f: serde_json::Value = serde_json::from_str(common::MAINNET_GENESIS).unwrap();
     let genesis = alloy_primitives::hex::decode(f["genesisExtraData"].as_str().unwrap()).unwrap();
-    inputs.extend(outcome_mutations(&genesis, &mut rng));
+    let mut inputs = outcome_mutations(&genesis, &mut rng);
     inputs.push(genesis);
-    for bytes in &inputs {
-        compared += 1;
-        match compare_outcome(bytes) {
-            Ok(ok) => accepted += usize::from(ok),
-            Err(why) => mismatches.push(format!("{why}: {}", alloy_primitives::hex::encode(bytes))),
-        }
+    compare_all(inputs);
+    // Outcome after outcome (1 to 24 players), until the count is reached.
+    let mut k = 0usize;
+    while compared < target {
+        let n = 1 + k % 24;
+        let bytes = outcome_bytes(&mut rng, n, (k as u64) * 3 + 1);
+        k += 1;
+        dealt += 1;
+        let mut inputs = outcome_mutations(&bytes, &mut rng);
+        inputs.push(bytes);
+        compare_all(inputs);
     }
     println!(
-        "differential: dkg outcomes: compared {compared} cases ({accepted} accepted, {} rejected), {} mismatches",
+        "differential: dkg outcomes: compared {compared} cases ({accepted} accepted, {} rejected), {mismatched} mismatches",
         compared - accepted,
-        mismatches.len()
     );
     assert!(
-        mismatches.is_empty(),
-        "{} of {compared} verdicts differ:\n{}",
+        mismatched == 0,
+        "{mismatched} of {compared} verdicts differ (the first {} quoted):\n{}",
         mismatches.len(),
         mismatches.join("\n")
     );
     assert!(
-        accepted > OUTCOMES,
+        accepted > dealt,
         "valid outcomes (and trailing-byte variants) accepted"
     );
 }
