@@ -58,7 +58,7 @@ const CASES_PER_OUTCOME: usize = 1 + MUTATIONS_PER_OUTCOME + 13;
 /// How many mismatches are quoted in a failure (all are counted).
 const QUOTED_MISMATCHES: usize = 50;
 /// Progress is printed every this many cases (long runs).
-const PROGRESS_EVERY: usize = 100_000;
+const PROGRESS_EVERY: usize = 50_000;
 
 /// How many cases to compare at least: `var` from the environment (`_` allowed as a digit
 /// separator), else `default`. CI runs the defaults; a long run sets
@@ -134,6 +134,68 @@ fn random_u64(rng: &mut StdRng) -> u64 {
         0
     } else {
         rng.random::<u64>() >> (64 - bits)
+    }
+}
+
+/// Counts of one differential test: cases compared, accepted by both, and mismatches (the
+/// first few quoted); prints progress on long runs.
+struct Tally {
+    what: &'static str,
+    compared: usize,
+    accepted: usize,
+    mismatched: usize,
+    quoted: Vec<String>,
+}
+
+impl Tally {
+    fn new(what: &'static str) -> Self {
+        Self {
+            what,
+            compared: 0,
+            accepted: 0,
+            mismatched: 0,
+            quoted: Vec::new(),
+        }
+    }
+
+    /// One case: `Ok(accepted)` when both sides agree, `Err(why)` when they differ.
+    fn record(&mut self, verdict: Result<bool, String>) {
+        self.compared += 1;
+        match verdict {
+            Ok(accepted) => self.accepted += usize::from(accepted),
+            Err(why) => {
+                self.mismatched += 1;
+                if self.quoted.len() < QUOTED_MISMATCHES {
+                    self.quoted.push(why);
+                }
+            }
+        }
+        if self.compared % PROGRESS_EVERY == 0 {
+            eprintln!(
+                "differential: {}: {} compared so far, {} mismatches",
+                self.what, self.compared, self.mismatched
+            );
+        }
+    }
+
+    /// Prints the counts and fails on any mismatch.
+    fn finish(&self, accepted: &str) {
+        println!(
+            "differential: {}: compared {} cases ({} {accepted}, {} rejected), {} mismatches",
+            self.what,
+            self.compared,
+            self.accepted,
+            self.compared - self.accepted - self.mismatched,
+            self.mismatched
+        );
+        assert!(
+            self.mismatched == 0,
+            "{} of {} verdicts differ (the first {} quoted):\n{}",
+            self.mismatched,
+            self.compared,
+            self.quoted.len(),
+            self.quoted.join("\n")
+        );
     }
 }
 
@@ -234,65 +296,59 @@ fn certificate_verdicts_match_the_reference() {
     let committees: Vec<Committee> = (0..COMMITTEES)
         .map(|i| committee(&mut rng, i as u64, [1, 4, 7, 10, 13, 16][i % 6]))
         .collect();
-    let (mut compared, mut accepted, mut signed) = (0usize, 0usize, 0usize);
-    let mut mismatches = Vec::new();
-    let mut mismatched = 0usize;
-    let mut check = |bytes: &[u8], identity: &[u8; 96], label: &str| {
+    let mut tally = Tally::new("certificates");
+    let mut signed = 0usize;
+    let check = |tally: &mut Tally, bytes: &[u8], identity: &[u8; 96], label: &str| {
         let theirs = reference::certificate_verifies(bytes, identity);
         let mine = ours(bytes, identity);
-        compared += 1;
-        accepted += usize::from(mine);
-        if mine != theirs || !decodes_alike(bytes) {
-            mismatched += 1;
-            if mismatches.len() < QUOTED_MISMATCHES {
-                mismatches.push(format!(
-                    "{label}: ours {mine}, reference {theirs}, bytes {}",
-                    alloy_primitives::hex::encode(bytes)
-                ));
-            }
-        }
-        if compared % PROGRESS_EVERY == 0 {
-            eprintln!(
-                "differential: certificates: {compared} compared so far, {mismatched} mismatches"
-            );
-        }
+        let verdict = if mine != theirs || !decodes_alike(bytes) {
+            Err(format!(
+                "{label}: ours {mine}, reference {theirs}, bytes {}",
+                alloy_primitives::hex::encode(bytes)
+            ))
+        } else {
+            Ok(mine)
+        };
+        tally.record(verdict);
     };
     // The real mainnet certificate, both ways.
     let f = common::fixture();
     let real =
         alloy_primitives::hex::decode(f["finalization"]["certificate"].as_str().unwrap()).unwrap();
-    check(&real, &tempo_light::network::MAINNET_IDENTITY, "mainnet");
     check(
+        &mut tally,
+        &real,
+        &tempo_light::network::MAINNET_IDENTITY,
+        "mainnet",
+    );
+    check(
+        &mut tally,
         &real,
         &tempo_light::network::TESTNET_IDENTITY_51,
         "mainnet under testnet",
     );
     // Committee after committee, until the count is reached.
     let mut k = 0;
-    while compared < target {
+    while tally.compared < target {
         let c = &committees[k % COMMITTEES];
         let other = &committees[(k + 1) % COMMITTEES];
         k += 1;
         let certificate = c.certificate(&mut rng);
         let foreign = other.certificate(&mut rng);
         signed += 1;
-        check(&certificate.encode(), &c.identity, "valid");
-        check(&certificate.encode(), &other.identity, "wrong identity");
+        check(&mut tally, &certificate.encode(), &c.identity, "valid");
+        check(
+            &mut tally,
+            &certificate.encode(),
+            &other.identity,
+            "wrong identity",
+        );
         for bytes in mutations(&certificate, &foreign, &mut rng) {
-            check(&bytes, &c.identity, "mutation");
+            check(&mut tally, &bytes, &c.identity, "mutation");
         }
     }
-    println!(
-        "differential: certificates: compared {compared} cases ({accepted} valid, {} rejected), {mismatched} mismatches",
-        compared - accepted,
-    );
-    assert!(
-        mismatched == 0,
-        "{mismatched} of {compared} verdicts differ (the first {} quoted):\n{}",
-        mismatches.len(),
-        mismatches.join("\n")
-    );
-    assert!(accepted >= signed, "the valid ones verified");
+    tally.finish("valid");
+    assert!(tally.accepted >= signed, "the valid ones verified");
 }
 
 fn reference_batch(certificates: &[Certificate], identity: &[u8; 96]) -> bool {
@@ -490,56 +546,35 @@ fn compare_outcome(bytes: &[u8]) -> Result<bool, String> {
 fn dkg_outcome_verdicts_match_the_reference() {
     let target = cases_from_env("TEMPO_LIGHT_DIFF_DKG_CASES", OUTCOMES * CASES_PER_OUTCOME);
     let mut rng = StdRng::seed_from_u64(0xd6c0);
-    let (mut compared, mut accepted, mut dealt) = (0usize, 0usize, 0usize);
-    let mut mismatches = Vec::new();
-    let mut mismatched = 0usize;
-    let mut compare_all = |inputs: Vec<Vec<u8>>| {
+    let mut tally = Tally::new("dkg outcomes");
+    let mut dealt = 0usize;
+    let compare_all = |tally: &mut Tally, inputs: Vec<Vec<u8>>| {
         for bytes in &inputs {
-            compared += 1;
-            match compare_outcome(bytes) {
-                Ok(ok) => accepted += usize::from(ok),
-                Err(why) => {
-                    mismatched += 1;
-                    if mismatches.len() < QUOTED_MISMATCHES {
-                        mismatches.push(format!("{why}: {}", alloy_primitives::hex::encode(bytes)));
-                    }
-                }
-            }
-            if compared % PROGRESS_EVERY == 0 {
-                eprintln!(
-                    "differential: dkg outcomes: {compared} compared so far, {mismatched} mismatches"
-                );
-            }
+            tally.record(
+                compare_outcome(bytes)
+                    .map_err(|why| format!("{why}: {}", alloy_primitives::hex::encode(bytes))),
+            );
         }
     };
     let f: serde_json::Value = serde_json::from_str(common::MAINNET_GENESIS).unwrap();
     let genesis = alloy_primitives::hex::decode(f["genesisExtraData"].as_str().unwrap()).unwrap();
     let mut inputs = outcome_mutations(&genesis, &mut rng);
     inputs.push(genesis);
-    compare_all(inputs);
+    compare_all(&mut tally, inputs);
     // Outcome after outcome (1 to 24 players), until the count is reached.
     let mut k = 0usize;
-    while compared < target {
+    while tally.compared < target {
         let n = 1 + k % 24;
         let bytes = outcome_bytes(&mut rng, n, (k as u64) * 3 + 1);
         k += 1;
         dealt += 1;
         let mut inputs = outcome_mutations(&bytes, &mut rng);
         inputs.push(bytes);
-        compare_all(inputs);
+        compare_all(&mut tally, inputs);
     }
-    println!(
-        "differential: dkg outcomes: compared {compared} cases ({accepted} accepted, {} rejected), {mismatched} mismatches",
-        compared - accepted,
-    );
+    tally.finish("accepted");
     assert!(
-        mismatched == 0,
-        "{mismatched} of {compared} verdicts differ (the first {} quoted):\n{}",
-        mismatches.len(),
-        mismatches.join("\n")
-    );
-    assert!(
-        accepted > dealt,
+        tally.accepted > dealt,
         "valid outcomes (and trailing-byte variants) accepted"
     );
 }
