@@ -36,10 +36,12 @@ run_one() {
   mkdir -p "runs/$t" "corpus/$t" "artifacts/$t"
   local marker="$LOGS/$t.started"
   touch "$marker"
-  local rc=0
-  cargo +nightly fuzz run "$t" "runs/$t" "corpus/$t" -- \
+  local rc=0 cpu
+  # CPU seconds (user + system) of the run, from bash's `time` (the machine may be shared).
+  cpu=$( { TIMEFORMAT='%U %S'; time cargo +nightly fuzz run "$t" "runs/$t" "corpus/$t" -- \
     -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 -timeout=60 \
-    -print_final_stats=1 >"$LOGS/$t.log" 2>&1 || rc=$?
+    -print_final_stats=1 >"$LOGS/$t.log" 2>&1; } 2>&1 ) || rc=$?
+  cpu=$(echo "$cpu" | tail -1 | awk '{printf "%.0f", $1 + $2}')
   local execs corpus found new
   execs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$LOGS/$t.log" | tail -1 | grep -o '[0-9]*$' || true)
   corpus=$(find "runs/$t" "corpus/$t" -type f | wc -l)
@@ -48,8 +50,8 @@ run_one() {
   if [ "$rc" != 0 ] || [ -n "$new" ]; then
     found="A CRASH (exit $rc): ${new}see fuzz/$LOGS/$t.log"
   fi
-  printf 'fuzz: %-26s %10s executions in %s s, corpus %s inputs, found %s\n' \
-    "$t" "${execs:-?}" "$SECONDS_EACH" "$corpus" "$found"
+  printf 'fuzz: %-26s %10s executions in %s s (%s CPU s), corpus %s inputs, found %s\n' \
+    "$t" "${execs:-?}" "$SECONDS_EACH" "${cpu:-?}" "$corpus" "$found"
   [ "$found" = "nothing" ]
 }
 
