@@ -22,8 +22,11 @@ use tempo_light::{
 use tempo_light_devnet::{state, ChainFaults, DevBlock, DevnetConfig};
 use tempo_light_testkit::reference;
 
+/// A target's check: panics on a finding.
+pub type Check = fn(&[u8]);
+
 /// Every fuzz target, by name (the `fuzz_targets/<name>.rs` binaries and the corpus folders).
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Check)] = &[
     ("certificate", certificate),
     ("certificate_differential", certificate_differential),
     ("dkg_outcome", dkg_outcome),
