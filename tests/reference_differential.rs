@@ -9,7 +9,11 @@
 //! - DKG outcomes: real `deal` outputs of 1 to 24 players, wrapped as Tempo's
 //!   `OnchainDkgOutcome`, and mutations; the reference's verdict is Tempo's `Read`.
 //!
-//! Each test prints how many cases it compared.
+//! Each test prints how many cases it compared. The counts scale from the environment:
+//! `TEMPO_LIGHT_DIFF_CASES` (certificate cases, default 4,800) and `TEMPO_LIGHT_DIFF_DKG_CASES`
+//! (DKG outcome cases, default ~6,500); a long run (RELIABILITY.md):
+//! `TEMPO_LIGHT_DIFF_CASES=1_000_000 TEMPO_LIGHT_DIFF_DKG_CASES=100_000 cargo test --release
+//! --test reference_differential -- --nocapture`.
 #![cfg(not(target_arch = "wasm32"))]
 
 use tempo_light_testkit as common;
@@ -46,6 +50,28 @@ const CERTIFICATES_PER_COMMITTEE: usize = 50;
 const MUTATIONS_PER_CERTIFICATE: usize = 12;
 const OUTCOMES: usize = 120;
 const MUTATIONS_PER_OUTCOME: usize = 40;
+/// Cases each signed certificate yields: itself, under another identity, its mutations, an
+/// over-long and an overflowing varint.
+const CASES_PER_CERTIFICATE: usize = 2 + MUTATIONS_PER_CERTIFICATE + 2;
+/// Cases each dealt outcome yields: itself, its random and its targeted mutations.
+const CASES_PER_OUTCOME: usize = 1 + MUTATIONS_PER_OUTCOME + 13;
+/// How many mismatches are quoted in a failure (all are counted).
+const QUOTED_MISMATCHES: usize = 50;
+/// Progress is printed every this many cases (long runs).
+const PROGRESS_EVERY: usize = 50_000;
+
+/// How many cases to compare at least: `var` from the environment (`_` allowed as a digit
+/// separator), else `default`. CI runs the defaults; a long run sets
+/// `TEMPO_LIGHT_DIFF_CASES` (certificates) and `TEMPO_LIGHT_DIFF_DKG_CASES` (DKG outcomes).
+fn cases_from_env(var: &str, default: usize) -> usize {
+    match std::env::var(var) {
+        Ok(v) => v
+            .replace('_', "")
+            .parse()
+            .unwrap_or_else(|_| panic!("{var}={v} is not a number")),
+        Err(_) => default,
+    }
+}
 
 struct Committee {
     sharing: Sharing<MinSig>,
@@ -108,6 +134,68 @@ fn random_u64(rng: &mut StdRng) -> u64 {
         0
     } else {
         rng.random::<u64>() >> (64 - bits)
+    }
+}
+
+/// Counts of one differential test: cases compared, accepted by both, and mismatches (the
+/// first few quoted); prints progress on long runs.
+struct Tally {
+    what: &'static str,
+    compared: usize,
+    accepted: usize,
+    mismatched: usize,
+    quoted: Vec<String>,
+}
+
+impl Tally {
+    fn new(what: &'static str) -> Self {
+        Self {
+            what,
+            compared: 0,
+            accepted: 0,
+            mismatched: 0,
+            quoted: Vec::new(),
+        }
+    }
+
+    /// One case: `Ok(accepted)` when both sides agree, `Err(why)` when they differ.
+    fn record(&mut self, verdict: Result<bool, String>) {
+        self.compared += 1;
+        match verdict {
+            Ok(accepted) => self.accepted += usize::from(accepted),
+            Err(why) => {
+                self.mismatched += 1;
+                if self.quoted.len() < QUOTED_MISMATCHES {
+                    self.quoted.push(why);
+                }
+            }
+        }
+        if self.compared % PROGRESS_EVERY == 0 {
+            eprintln!(
+                "differential: {}: {} compared so far, {} mismatches",
+                self.what, self.compared, self.mismatched
+            );
+        }
+    }
+
+    /// Prints the counts and fails on any mismatch.
+    fn finish(&self, accepted: &str) {
+        println!(
+            "differential: {}: compared {} cases ({} {accepted}, {} rejected), {} mismatches",
+            self.what,
+            self.compared,
+            self.accepted,
+            self.compared - self.accepted - self.mismatched,
+            self.mismatched
+        );
+        assert!(
+            self.mismatched == 0,
+            "{} of {} verdicts differ (the first {} quoted):\n{}",
+            self.mismatched,
+            self.compared,
+            self.quoted.len(),
+            self.quoted.join("\n")
+        );
     }
 }
 
@@ -200,60 +288,67 @@ fn mutations(valid: &Certificate, other: &Certificate, rng: &mut StdRng) -> Vec<
 
 #[test]
 fn certificate_verdicts_match_the_reference() {
+    let target = cases_from_env(
+        "TEMPO_LIGHT_DIFF_CASES",
+        COMMITTEES * CERTIFICATES_PER_COMMITTEE * CASES_PER_CERTIFICATE,
+    );
     let mut rng = StdRng::seed_from_u64(0x7e3b0);
     let committees: Vec<Committee> = (0..COMMITTEES)
         .map(|i| committee(&mut rng, i as u64, [1, 4, 7, 10, 13, 16][i % 6]))
         .collect();
-    let (mut compared, mut accepted, mut mismatches) = (0usize, 0usize, Vec::new());
-    let mut check = |bytes: &[u8], identity: &[u8; 96], label: &str| {
+    let mut tally = Tally::new("certificates");
+    let mut signed = 0usize;
+    let check = |tally: &mut Tally, bytes: &[u8], identity: &[u8; 96], label: &str| {
         let theirs = reference::certificate_verifies(bytes, identity);
         let mine = ours(bytes, identity);
-        compared += 1;
-        accepted += usize::from(mine);
-        if mine != theirs || !decodes_alike(bytes) {
-            mismatches.push(format!(
+        let verdict = if mine != theirs || !decodes_alike(bytes) {
+            Err(format!(
                 "{label}: ours {mine}, reference {theirs}, bytes {}",
                 alloy_primitives::hex::encode(bytes)
-            ));
-        }
+            ))
+        } else {
+            Ok(mine)
+        };
+        tally.record(verdict);
     };
-    for (k, c) in committees.iter().enumerate() {
-        let other = &committees[(k + 1) % committees.len()];
-        for _ in 0..CERTIFICATES_PER_COMMITTEE {
-            let certificate = c.certificate(&mut rng);
-            let foreign = other.certificate(&mut rng);
-            check(&certificate.encode(), &c.identity, "valid");
-            check(&certificate.encode(), &other.identity, "wrong identity");
-            for bytes in mutations(&certificate, &foreign, &mut rng) {
-                check(&bytes, &c.identity, "mutation");
-            }
-        }
-    }
     // The real mainnet certificate, both ways.
     let f = common::fixture();
     let real =
         alloy_primitives::hex::decode(f["finalization"]["certificate"].as_str().unwrap()).unwrap();
-    check(&real, &tempo_light::network::MAINNET_IDENTITY, "mainnet");
     check(
+        &mut tally,
+        &real,
+        &tempo_light::network::MAINNET_IDENTITY,
+        "mainnet",
+    );
+    check(
+        &mut tally,
         &real,
         &tempo_light::network::TESTNET_IDENTITY_51,
         "mainnet under testnet",
     );
-    println!(
-        "differential: certificates: compared {compared} cases ({accepted} valid, {} rejected), {} mismatches",
-        compared - accepted,
-        mismatches.len()
-    );
-    assert!(
-        mismatches.is_empty(),
-        "{} of {compared} verdicts differ:\n{}",
-        mismatches.len(),
-        mismatches.join("\n")
-    );
-    assert!(
-        accepted >= COMMITTEES * CERTIFICATES_PER_COMMITTEE,
-        "the valid ones verified"
-    );
+    // Committee after committee, until the count is reached.
+    let mut k = 0;
+    while tally.compared < target {
+        let c = &committees[k % COMMITTEES];
+        let other = &committees[(k + 1) % COMMITTEES];
+        k += 1;
+        let certificate = c.certificate(&mut rng);
+        let foreign = other.certificate(&mut rng);
+        signed += 1;
+        check(&mut tally, &certificate.encode(), &c.identity, "valid");
+        check(
+            &mut tally,
+            &certificate.encode(),
+            &other.identity,
+            "wrong identity",
+        );
+        for bytes in mutations(&certificate, &foreign, &mut rng) {
+            check(&mut tally, &bytes, &c.identity, "mutation");
+        }
+    }
+    tally.finish("valid");
+    assert!(tally.accepted >= signed, "the valid ones verified");
 }
 
 fn reference_batch(certificates: &[Certificate], identity: &[u8; 96]) -> bool {
@@ -449,39 +544,37 @@ fn compare_outcome(bytes: &[u8]) -> Result<bool, String> {
 
 #[test]
 fn dkg_outcome_verdicts_match_the_reference() {
+    let target = cases_from_env("TEMPO_LIGHT_DIFF_DKG_CASES", OUTCOMES * CASES_PER_OUTCOME);
     let mut rng = StdRng::seed_from_u64(0xd6c0);
-    let (mut compared, mut accepted, mut mismatches) = (0usize, 0usize, Vec::new());
-    let mut inputs: Vec<Vec<u8>> = Vec::new();
-    for k in 0..OUTCOMES {
-        let n = 1 + k % 24;
-        let bytes = outcome_bytes(&mut rng, n, (k as u64) * 3 + 1);
-        inputs.extend(outcome_mutations(&bytes, &mut rng));
-        inputs.push(bytes);
-    }
+    let mut tally = Tally::new("dkg outcomes");
+    let mut dealt = 0usize;
+    let compare_all = |tally: &mut Tally, inputs: Vec<Vec<u8>>| {
+        for bytes in &inputs {
+            tally.record(
+                compare_outcome(bytes)
+                    .map_err(|why| format!("{why}: {}", alloy_primitives::hex::encode(bytes))),
+            );
+        }
+    };
     let f: serde_json::Value = serde_json::from_str(common::MAINNET_GENESIS).unwrap();
     let genesis = alloy_primitives::hex::decode(f["genesisExtraData"].as_str().unwrap()).unwrap();
-    inputs.extend(outcome_mutations(&genesis, &mut rng));
+    let mut inputs = outcome_mutations(&genesis, &mut rng);
     inputs.push(genesis);
-    for bytes in &inputs {
-        compared += 1;
-        match compare_outcome(bytes) {
-            Ok(ok) => accepted += usize::from(ok),
-            Err(why) => mismatches.push(format!("{why}: {}", alloy_primitives::hex::encode(bytes))),
-        }
+    compare_all(&mut tally, inputs);
+    // Outcome after outcome (1 to 24 players), until the count is reached.
+    let mut k = 0usize;
+    while tally.compared < target {
+        let n = 1 + k % 24;
+        let bytes = outcome_bytes(&mut rng, n, (k as u64) * 3 + 1);
+        k += 1;
+        dealt += 1;
+        let mut inputs = outcome_mutations(&bytes, &mut rng);
+        inputs.push(bytes);
+        compare_all(&mut tally, inputs);
     }
-    println!(
-        "differential: dkg outcomes: compared {compared} cases ({accepted} accepted, {} rejected), {} mismatches",
-        compared - accepted,
-        mismatches.len()
-    );
+    tally.finish("accepted");
     assert!(
-        mismatches.is_empty(),
-        "{} of {compared} verdicts differ:\n{}",
-        mismatches.len(),
-        mismatches.join("\n")
-    );
-    assert!(
-        accepted > OUTCOMES,
+        tally.accepted > dealt,
         "valid outcomes (and trailing-byte variants) accepted"
     );
 }

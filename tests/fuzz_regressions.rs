@@ -1,0 +1,279 @@
+//! The fuzz targets' inputs, replayed in `cargo test`: every file under
+//! `fuzz/regressions/<target>/` (an input a fuzzing campaign found, kept after its fix) and
+//! `fuzz/corpus/<target>/` (the seed corpora), through the same check functions the libFuzzer
+//! binaries run (`fuzz/src/checks.rs`, included here as a module).
+//!
+//! `cargo test --test fuzz_regressions -- --ignored write_seed_corpora` rewrites the seed
+//! corpora from the real mainnet fixtures and the fuzzing devnets.
+#![cfg(not(target_arch = "wasm32"))]
+
+#[path = "../fuzz/src/checks.rs"]
+mod checks;
+
+use std::path::{Path, PathBuf};
+
+use alloy_primitives::hex;
+use serde_json::{json, Value};
+use tempo_light::{LightClient, Network, Request};
+
+fn fuzz_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz")
+}
+
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_file())
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn fuzz_inputs_replay_without_a_finding() {
+    let (mut regressions, mut seeds) = (0usize, 0usize);
+    for (name, check) in checks::TARGETS {
+        let found = files(&fuzz_dir().join("regressions").join(name));
+        let corpus = files(&fuzz_dir().join("corpus").join(name));
+        assert!(
+            !corpus.is_empty(),
+            "fuzz target {name} has no seed corpus in fuzz/corpus/{name}"
+        );
+        for path in found.iter().chain(&corpus) {
+            let bytes = std::fs::read(path).unwrap();
+            // A finding panics here, naming the check that failed; the path says which input.
+            eprintln!("replaying {}", path.display());
+            check(&bytes);
+        }
+        regressions += found.len();
+        seeds += corpus.len();
+    }
+    println!(
+        "fuzz inputs: replayed {regressions} regression inputs and {seeds} seed inputs over {} targets, no finding",
+        checks::TARGETS.len()
+    );
+}
+
+/// The real mainnet certified block in every shape `CertifiedBlock::from_json` accepts.
+fn mainnet_shapes() -> Vec<(&'static str, Value)> {
+    let block = tempo_light_testkit::mainnet_certified_block();
+    let mut event = block.clone();
+    event["type"] = json!("finalized");
+    event["seen"] = json!(1_785_582_410_900u64);
+    let f = tempo_light_testkit::fixture();
+    vec![
+        ("fixture-file", f.clone()),
+        ("certified-block", block.clone()),
+        (
+            "rpc-response",
+            json!({"jsonrpc": "2.0", "id": 1, "result": block}),
+        ),
+        ("event", event.clone()),
+        (
+            "get-latest",
+            json!({"jsonrpc": "2.0", "id": 7, "result": {"finalized": block, "notarized": null}}),
+        ),
+        (
+            "notification",
+            json!({"jsonrpc": "2.0", "method": "consensus_event", "params": {"subscription": "0x1", "result": event}}),
+        ),
+        (
+            "header-certificate",
+            json!({"header": f["header"], "certificate": f["finalization"]["certificate"]}),
+        ),
+        (
+            "rpc-error",
+            json!({"jsonrpc": "2.0", "id": 1, "error": {"code": 204, "message": "not ready"}}),
+        ),
+    ]
+}
+
+/// A devnet client driven honestly (answering its own requests, the latest finalization
+/// being the block at `tip`) for `steps` steps.
+fn followed(d: &checks::Devnet, tip: u64, steps: usize, every_header: bool) -> LightClient {
+    let mut client = LightClient::new(d.network());
+    client.set_every_header(every_header);
+    for _ in 0..steps {
+        match client.next_request() {
+            None => break,
+            Some(Request::LatestFinalization) => {
+                let _ = client.on_finalization(d.certified(tip));
+            }
+            Some(Request::Finalization { height }) => {
+                let _ = client.on_finalization(d.certified(height));
+            }
+            Some(Request::Headers { from, to }) => {
+                let headers = (from..=to)
+                    .map(|h| d.chain.block(h).unwrap().header.clone())
+                    .collect();
+                let _ = client.on_headers(headers);
+            }
+        }
+    }
+    client
+}
+
+#[test]
+#[ignore = "a tool: rewrites fuzz/corpus from the fixtures and the devnets"]
+fn write_seed_corpora() {
+    let d = checks::devnet();
+    let faulty = checks::faulty_devnet();
+    let mut out: Vec<(&str, String, Vec<u8>)> = Vec::new();
+    let f = tempo_light_testkit::fixture();
+    let mainnet_cert = hex::decode(f["finalization"]["certificate"].as_str().unwrap()).unwrap();
+    let cert = |h: u64| d.block(h).certificate.as_ref().unwrap().encode();
+    let twin = d
+        .chain
+        .equivocation(checks::EQUIVOCATION_AT)
+        .unwrap()
+        .certificate
+        .as_ref()
+        .unwrap()
+        .encode();
+
+    out.push(("certificate", "mainnet".into(), mainnet_cert.clone()));
+    out.push(("certificate", "devnet-1".into(), cert(1)));
+    out.push(("certificate", "devnet-boundary-9".into(), cert(9)));
+    out.push(("certificate", "devnet-twin".into(), twin));
+    for (which, name, bytes) in [
+        (0u8, "mainnet", mainnet_cert.clone()),
+        (1, "mainnet-under-testnet", mainnet_cert.clone()),
+        (3, "devnet-1", cert(1)),
+        (3, "devnet-boundary-9", cert(9)),
+    ] {
+        let mut input = vec![which];
+        input.extend_from_slice(&bytes);
+        out.push(("certificate_differential", name.into(), input));
+    }
+
+    let genesis: Value = serde_json::from_str(tempo_light_testkit::MAINNET_GENESIS).unwrap();
+    let genesis = hex::decode(genesis["genesisExtraData"].as_str().unwrap()).unwrap();
+    for target in ["dkg_outcome", "dkg_outcome_differential"] {
+        out.push((target, "mainnet-genesis".into(), genesis.clone()));
+        out.push((
+            target,
+            "devnet-genesis".into(),
+            d.chain.block(0).unwrap().header.extra_data().to_vec(),
+        ));
+        out.push((
+            target,
+            "devnet-boundary-9".into(),
+            d.block(9).header.extra_data().to_vec(),
+        ));
+        out.push((
+            target,
+            "faulty-devnet-boundary-34".into(),
+            faulty.block(34).header.extra_data().to_vec(),
+        ));
+    }
+
+    let header_json = |v: &Value| serde_json::to_vec_pretty(v).unwrap();
+    out.push(("header_json", "mainnet".into(), header_json(&f["header"])));
+    for h in [1u64, 9] {
+        let v = serde_json::to_value(&d.block(h).header).unwrap();
+        out.push(("header_json", format!("devnet-{h}"), header_json(&v)));
+    }
+    let mut rpc_header = serde_json::to_value(&d.block(2).header).unwrap();
+    rpc_header["hash"] = json!(format!("{:#x}", d.block(2).hash));
+    out.push((
+        "header_json",
+        "devnet-with-hash".into(),
+        header_json(&rpc_header),
+    ));
+
+    for (name, value) in mainnet_shapes() {
+        out.push((
+            "certified_block",
+            format!("mainnet-{name}"),
+            header_json(&value),
+        ));
+    }
+    for h in [3u64, 9, checks::DEVNET_BLOCKS] {
+        out.push((
+            "certified_block",
+            format!("devnet-{h}"),
+            header_json(&checks::certified_json(d.block(h))),
+        ));
+    }
+
+    out.push((
+        "saved_state",
+        "mainnet-fresh".into(),
+        LightClient::new(Network::mainnet()).to_json().into_bytes(),
+    ));
+    out.push((
+        "saved_state",
+        "testnet-fresh".into(),
+        LightClient::new(Network::testnet()).to_json().into_bytes(),
+    ));
+    let synced = followed(d, checks::DEVNET_BLOCKS, 40, false);
+    out.push((
+        "saved_state",
+        "devnet-synced".into(),
+        synced.to_json().into_bytes(),
+    ));
+    out.push((
+        "saved_state",
+        "faulty-devnet-stuck".into(),
+        followed(faulty, checks::DEVNET_BLOCKS, 40, false)
+            .to_json()
+            .into_bytes(),
+    ));
+    let mut frozen = followed(d, checks::EQUIVOCATION_AT, 40, true);
+    assert_eq!(frozen.head().unwrap().height, checks::EQUIVOCATION_AT);
+    let twin = d.chain.equivocation(checks::EQUIVOCATION_AT).unwrap();
+    let _ = frozen.on_finalization(twin.certified().unwrap());
+    assert!(frozen.is_frozen());
+    out.push((
+        "saved_state",
+        "devnet-frozen".into(),
+        frozen.to_json().into_bytes(),
+    ));
+
+    let world = tempo_light_devnet::state::World::at(checks::PROOF_HEIGHT);
+    for (i, (token, account)) in checks::proof_subjects().into_iter().enumerate() {
+        let proof = world.proof(token, &tempo_light::tip20::balance_query_slots(account));
+        let value = proof.to_json();
+        out.push(("account_proof", format!("subject-{i}"), header_json(&value)));
+        if i == 0 {
+            let envelope = json!({"jsonrpc": "2.0", "id": 3, "result": value});
+            out.push((
+                "account_proof",
+                "subject-0-rpc".into(),
+                header_json(&envelope),
+            ));
+        }
+    }
+
+    let honest: Vec<u8> = [0u8].into_iter().chain([2u8; 40]).collect();
+    out.push(("light_client", "honest-follow".into(), honest));
+    let mut faulty_follow = vec![1u8];
+    faulty_follow.extend([2u8; 40]);
+    out.push(("light_client", "faulty-follow".into(), faulty_follow));
+    let mut every = vec![0u8, 6, 1];
+    every.extend([2u8; 30]);
+    every.extend([4, 5, 7, 2, 2, 0, 55, 3, 30, 5, 1, 1, 40, 0, 9, 0x80, 2]);
+    out.push((
+        "light_client",
+        "every-header-reload-replay-twin".into(),
+        every,
+    ));
+    let mixed = vec![
+        0u8, 0, 9, 0, 14, 1, 19, 4, 0, 1, 24, 33, 1, 7, 1, 9, 2, 0, 0, 44, 4, 2, 2, 2, 5, 7,
+    ];
+    out.push(("light_client", "mixed".into(), mixed));
+    let mut equivocation = vec![0u8, 0, u8::try_from(checks::EQUIVOCATION_AT - 1).unwrap()];
+    equivocation.extend([2u8; 15]);
+    equivocation.extend([7, 4, 0, 10, 2, 2]);
+    out.push(("light_client", "equivocation".into(), equivocation));
+
+    for (target, name, bytes) in out {
+        let dir = fuzz_dir().join("corpus").join(target);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(name), bytes).unwrap();
+    }
+}
