@@ -366,6 +366,9 @@ P.follow = async function follow(options = {}) {
   const dispatch = async (events) => {
     let advanced = false;
     for (const event of events) {
+      // No callback after the abort (a callback may abort in the middle of a batch); the
+      // client's state has advanced all the same, and is saved below.
+      if (stopped()) { advanced = true; break; }
       callback(onEvent, event);
       emit(this, 'event', event);
       if (event.type === 'finalized') { advanced = true; callback(onFinalized, event); emit(this, 'finalized', event); }

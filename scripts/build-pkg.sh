@@ -20,7 +20,7 @@ else
   rm -rf pkg
   wasm-pack build crates/wasm --profile wasm-release --no-opt --target web --out-dir ../../pkg \
     --out-name tempo_light --no-pack
-  node_modules/.bin/wasm-opt -Oz --converge --strip-debug --strip-producers \
+  node_modules/.bin/wasm-opt -Oz --converge --gufa -Oz --converge --strip-debug --strip-producers \
     pkg/tempo_light_bg.wasm -o pkg/tempo_light_bg.wasm
 fi
 

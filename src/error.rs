@@ -161,7 +161,7 @@ pub enum VerifyError {
     /// carries fields this version does not know: the network has probably upgraded (a fork
     /// that adds a hashed header field), and this version cannot compute its block hash.
     #[error(
-        "the header carries fields this version of tempo-light does not know ({}) and its hash does not match the certificate: the network may have upgraded; update tempo-light",
+        "unknown header fields ({}) and a hash unlike the certificate's: the network may have upgraded; update tempo-light",
         fields.join(", ")
     )]
     UnsupportedHeader {
@@ -349,7 +349,7 @@ pub enum Unexpected {
     EmptyRange,
     /// Headers with no head to link them to. Cannot happen through the client's own
     /// requests: it asks for header runs only above a head it has.
-    #[error("no head to link headers to")]
+    #[error("no head")]
     NoHead,
 }
 

@@ -309,7 +309,7 @@ fn a_header_from_a_later_fork_exits_6_naming_its_field() {
     assert_eq!(o.status.code(), Some(6));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
-        err.starts_with("not verified: the header carries fields"),
+        err.starts_with("not verified: unknown header fields"),
         "{err}"
     );
     assert!(
