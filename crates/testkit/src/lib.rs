@@ -2,6 +2,10 @@
 //! `tests/fixtures/`, copied from Tempo mainnet), and certificates signed with real BLS keys
 //! by the reference crates (commonware 2026.7.1) over headers we choose.
 
+//!
+//! Test-only: its `unwrap`s are on the embedded fixtures and on inputs the tests themselves
+//! build, never on outside bytes, and it is no dependency of the core, the CLI or the wasm.
+
 pub mod reference;
 
 use commonware_codec::Encode;
