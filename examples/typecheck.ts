@@ -87,3 +87,26 @@ async function lifecycle(): Promise<void> {
   console.log(n);
 }
 void lifecycle;
+
+// Proven payments: the payment's fields are typed, amounts bigint, errors narrowed by class.
+import { verifyPaymentProof, initPayments, PaymentMismatchError, type ConfirmedPayment, type PaymentStatus } from 'tempo-light';
+async function pay(c: TempoLightClient, hash: `0x${string}`) {
+  await initPayments();
+  try {
+    const { payment, proof } = await c.confirmPayment({
+      hash,
+      token: '0x20c0000000000000000000000000000000000000',
+      amount: 12_500_000n,
+      waitMs: Infinity,
+      onStatus: (s: PaymentStatus) => console.log(s.status, s.height),
+    });
+    const moved: bigint = payment.transfers[0].amount;
+    const again: ConfirmedPayment = await verifyPaymentProof(proof, { network: 'mainnet', expected: { amount: moved } });
+    const mine: ConfirmedPayment = await c.verifyPaymentProof(JSON.parse(proof));
+    return again.success && mine.height;
+  } catch (e) {
+    if (e instanceof PaymentMismatchError) return e.payment?.success;
+    throw e;
+  }
+}
+void pay;

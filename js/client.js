@@ -38,7 +38,7 @@ export function _setPlatform(p) { platform = p; }
 const wasmSource = (input) =>
   input && typeof input === 'object' && !ArrayBuffer.isView(input) && !(input instanceof ArrayBuffer) &&
   !(typeof URL !== 'undefined' && input instanceof URL) && !(typeof Response !== 'undefined' && input instanceof Response) &&
-  !(input instanceof WebAssembly.Module) && 'wasm' in input
+  !(input instanceof WebAssembly.Module) && ('wasm' in input || 'paymentsWasm' in input)
     ? input.wasm
     : input;
 
@@ -53,6 +53,7 @@ export function init(input) {
   if (initialized) return Promise.resolve();
   if (!loading) {
     loading = (async () => {
+      if (input && typeof input === 'object' && 'paymentsWasm' in input) paymentsSource = input.paymentsWasm;
       let source = wasmSource(input);
       if (source == null) source = platform ? await platform.load() : new URL('./tempo_light_bg.wasm', import.meta.url);
       await wbgInit({ module_or_path: source });
@@ -634,6 +635,221 @@ P.verifyProof = function (proof, header = this.head) {
   alive(this);
   if (!header?.stateRoot) throw typed('NoStateRoot', 'no verified state root yet: follow until a block is final', false);
   return verifyProof(proof, header);
+};
+
+// ---- payments ----------------------------------------------------------------------------
+
+/** The payments module's source set by `init({ paymentsWasm })`. */
+let paymentsSource;
+let paymentsLoading = null;
+/** The payments module (js/payments.js and its wasm), loaded once on the first payment call. */
+function paymentsModule() {
+  if (!paymentsLoading) {
+    paymentsLoading = (async () => {
+      const { loadPayments } = await import('./payments.js');
+      const source = paymentsSource ?? (platform?.loadPayments ? await platform.loadPayments() : undefined);
+      return loadPayments(source);
+    })().catch((e) => {
+      paymentsLoading = null;
+      throw typed('InitFailed', `could not load tempo-light's payments module: ${e?.message ?? e}`, true, e);
+    });
+  }
+  return paymentsLoading;
+}
+
+/**
+ * Loads the payments module now (it loads by itself on the first payment call): for a page
+ * that wants it ready, or offline. `input`: its URL, bytes, `Response` or compiled module;
+ * by default `tempo_light_payments_bg.wasm` beside this file.
+ */
+export function initPayments(input) {
+  if (input != null && !paymentsLoading) paymentsSource = wasmSource(input);
+  return paymentsModule().then(() => undefined);
+}
+
+/** A client of the payments module holding `client`'s trust (its state), freed after `fn`. */
+async function withPaymentsClient(client, fn) {
+  const m = await paymentsModule();
+  alive(client);
+  let full;
+  try {
+    full = m.PaymentsClient.fromState(client.toState());
+    return fn(full);
+  } catch (e) {
+    throw toTyped(e);
+  } finally {
+    full?.free();
+  }
+}
+
+/**
+ * Re-checks a PaymentProof (the JSON document `confirmPayment()` and `tempo-light confirm
+ * --proof-out` write; text or parsed) offline: the certificate under `network` (a preset, by
+ * default `'mainnet'`, or a custom network `{ identity, epochLength, ... }`), the block's
+ * tries and the transfer; held to `expected` when given. Resolves with the payment; rejects
+ * with a `VerificationError` naming the rule that failed, or a `PaymentMismatchError`
+ * (carrying `payment`) for a payment proven but not as expected.
+ */
+export async function verifyPaymentProof(proof, { network = 'mainnet', expected } = {}) {
+  const m = await paymentsModule();
+  try {
+    if (network && typeof network === 'object') {
+      const full = m.PaymentsClient.custom(network);
+      try { return full.verifyPaymentProof(proof, expected); } finally { full.free(); }
+    }
+    return m.verifyPaymentProof(proof, network, expected);
+  } catch (e) {
+    throw toTyped(e);
+  }
+}
+
+/**
+ * Re-checks a PaymentProof under the identities this client has learnt (epochs after a
+ * rotation included); held to `expected` (`{ token?, to?, amount?, memo? }`) when given.
+ */
+P.verifyPaymentProof = async function (proof, expected) {
+  alive(this);
+  return withPaymentsClient(this, (full) => full.verifyPaymentProof(proof, expected));
+};
+
+const HASH = /^0x[0-9a-fA-F]{64}$/;
+const quantityOf = (value, what) => {
+  if (typeof value !== 'string' || !/^0x[0-9a-fA-F]{1,16}$/.test(value)) {
+    throw typed('RpcError', `${what}: not a quantity`, false);
+  }
+  return BigInt(value);
+};
+const quantity = (n) => `0x${n.toString(16)}`;
+/** The most transactions a block may hold (the core's MAX_BLOCK_TRANSACTIONS). */
+const MAX_BLOCK_TRANSACTIONS = 50_000;
+
+/**
+ * A block's raw transactions: `debug_getRawTransactions`, or one by one with
+ * `eth_getRawTransactionByBlockNumberAndIndex` where the node has the debug namespace off.
+ * (Nothing here is trusted: the core rebuilds the transactions trie from them.)
+ */
+async function rawTransactions(transport, height, limits) {
+  try {
+    return await transport.call('debug_getRawTransactions', [quantity(height)], limits);
+  } catch (e) {
+    if (e?.rpcCode !== -32601 && e?.rpcCode !== -32603) throw e;
+  }
+  const out = [];
+  for (let i = 0; i < MAX_BLOCK_TRANSACTIONS; i += 8) {
+    const part = await Promise.all(Array.from({ length: 8 }, (_, k) =>
+      transport.call('eth_getRawTransactionByBlockNumberAndIndex', [quantity(height), quantity(i + k)], limits)));
+    for (const raw of part) {
+      if (raw === null) return out;
+      out.push(raw);
+    }
+  }
+  throw typed('RpcError', `block ${height} holds more than ${MAX_BLOCK_TRANSACTIONS} transactions`, false);
+}
+
+/**
+ * Proves a payment: resolves once transaction `hash` is in a final block, with `{ payment,
+ * proof }`: the payment (success, block, index, gas used, its TIP-20 transfers decoded,
+ * amounts as bigint) and its PaymentProof (JSON text that anyone can re-check offline with
+ * `verifyPaymentProof`). Until then it follows the chain (the client's own `follow()`, or
+ * one it runs meanwhile over `rpc`/`request`) and reports `onStatus({ status: 'unknown' |
+ * 'pending' | 'final', height, finalHeight })`. Held to `{ token, to, amount, memo }` when
+ * given (a `PaymentMismatchError` carrying `payment` otherwise). Rejects with `Pending`
+ * (retryable) when `waitMs` (default 120 s; `Infinity` waits for ever) runs out.
+ */
+P.confirmPayment = async function confirmPayment(options = {}) {
+  alive(this);
+  const {
+    hash,
+    token,
+    to,
+    amount,
+    memo,
+    rpc,
+    request,
+    signal,
+    onStatus,
+    waitMs = 120_000,
+    pollMs = 1000,
+    proofForm = 'smallest',
+    timeoutMs = DEFAULT_TIMEOUT_MS,
+    maxResponseBytes = MAX_RESPONSE_BYTES,
+  } = options;
+  if (typeof hash !== 'string' || !HASH.test(hash)) {
+    throw typed('InvalidInput', 'confirmPayment: `hash` must be a 0x-prefixed 32-byte transaction hash', false);
+  }
+  if (!['smallest', 'full', 'trie'].includes(proofForm)) {
+    throw typed('InvalidInput', "confirmPayment: `proofForm` is 'smallest', 'full' or 'trie'", false);
+  }
+  if (rpc !== undefined && (typeof rpc !== 'string' || !/^(https?|wss?):\/\//i.test(rpc))) {
+    throw typed('InvalidInput', 'confirmPayment: `rpc` must be an http(s):// or ws(s):// URL', false);
+  }
+  const expected = { token, to, amount, memo };
+  const limits = { timeoutMs, maxResponseBytes, signals: [signal, lifetime(this)] };
+  // The module loads while the chain is asked.
+  paymentsModule().catch(() => {});
+  // The calls go over the endpoint follow() uses, or over `rpc`/`request`.
+  const following = FOLLOWING.has(this);
+  if (!following && !rpc && !request) {
+    throw typed('InvalidInput', 'confirmPayment needs `rpc` or `request` (or a client that is following)', false);
+  }
+  const own = following ? null
+    : request ? eip1193Transport(request)
+      : /^wss?:/i.test(rpc) && typeof WebSocket !== 'undefined' ? wsTransport(rpc, limits)
+        : httpTransport(toHttpUrl(rpc));
+  const transport = own ?? RPC.get(this);
+  // Finality needs the client's head at the transaction's block: its own follow(), or one
+  // this call runs (from the first time it has to wait until it returns).
+  let inner = null;
+  let stoppedBy = null;
+  const followMeanwhile = () => {
+    if (inner || FOLLOWING.has(this)) return;
+    inner = new AbortController();
+    this.follow({ rpc, request, signal: inner.signal, timeoutMs, maxResponseBytes, pollMs: Math.min(pollMs, 1000) })
+      .catch((e) => { stoppedBy = e; });
+  };
+  const deadline = Date.now() + waitMs;
+  let last = '';
+  const report = (status, height, finalHeight) => {
+    const key = `${status}:${height}:${finalHeight}`;
+    if (key === last) return;
+    last = key;
+    try { onStatus?.({ status, hash, height, finalHeight }); } catch {} // the caller's business
+  };
+  try {
+    for (;;) {
+      if (stoppedBy) throw stoppedBy;
+      const receipt = await transport.call('eth_getTransactionReceipt', [hash], limits);
+      // Only where to look: nothing in the receipt is believed.
+      const height = receipt?.blockNumber == null ? null : quantityOf(receipt.blockNumber, 'eth_getTransactionReceipt.blockNumber');
+      const finalHeight = this.head?.height ?? null;
+      if (height !== null && finalHeight !== null && height <= finalHeight) {
+        const block = await transport.call('consensus_getFinalization', [{ height: Number(height) }], limits);
+        if (block !== null) {
+          const transactions = await rawTransactions(transport, height, limits);
+          const receipts = await transport.call('eth_getBlockReceipts', [quantity(height)], limits);
+          const out = await withPaymentsClient(this, (full) =>
+            full.confirmPayment({ txHash: hash, block, transactions, receipts, expected, proofForm }));
+          report('final', height, finalHeight);
+          return out;
+        }
+      }
+      report(height === null ? 'unknown' : 'pending', height, finalHeight);
+      if (height !== null) followMeanwhile();
+      if (Date.now() >= deadline) {
+        const where = height === null ? 'is in no block the RPC knows' : `is in block ${height}, not final yet (final head ${finalHeight})`;
+        throw typed('Pending', `transaction ${hash} ${where}`, true);
+      }
+      const left = deadline - Date.now();
+      try {
+        await waitFor(this, () => height !== null && (this.head?.height ?? -1n) >= height, 'confirmPayment()', { signal, timeoutMs: Math.min(pollMs, left) });
+      } catch (e) {
+        if (e.code !== 'Timeout') throw e;
+      }
+    }
+  } finally {
+    inner?.abort();
+    own?.close?.();
+  }
 };
 
 const free = P.free;

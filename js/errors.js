@@ -25,6 +25,14 @@ export class AbortedError extends TempoLightError {}
 export class DestroyedError extends TempoLightError {}
 /** Saved state that could not be read back (`storage`): refused and reported, never replaced. */
 export class StorageError extends TempoLightError {}
+/**
+ * A payment proven final, included and executed, but not what was expected: it failed, moved
+ * nothing, or moved another token, to another recipient, another amount or memo. `payment`
+ * holds what it did.
+ */
+export class PaymentMismatchError extends TempoLightError {}
+/** A transaction not in a final block yet (`confirmPayment` ran out of `waitMs`): retryable. */
+export class PendingError extends TempoLightError {}
 
 const VERIFICATION = new Set([
   'SignaturePoint', 'BadSignature', 'DigestMismatch', 'EpochMismatch', 'HeightOutOfRange',
@@ -33,11 +41,17 @@ const VERIFICATION = new Set([
   'ProofRootMismatch', 'ProofNodeMismatch', 'ProofIncomplete', 'ProofValueMismatch',
   'ProofMalformedNode', 'ProofAddressMismatch', 'ProofMissingSlot', 'NoSuchToken',
   'UnsupportedHeader', 'CodeHashMismatch', 'NotFinal',
+  // A payment's block, transactions and receipts that do not check out.
+  'MalformedTransaction', 'MalformedReceipt', 'TransactionsRootMismatch', 'TransactionProofInvalid',
+  'TransactionNotInBlock', 'ReceiptCountMismatch', 'ReceiptsReordered', 'ReceiptFromOtherBlock',
+  'LogsBloomMismatch', 'ReceiptsRootMismatch', 'ReceiptProofInvalid', 'MalformedTransferLog',
+  'IdentityMismatch', 'WrongTransaction',
 ]);
+const PAYMENT_MISMATCH = new Set(['PaymentFailed', 'NoTransfer', 'TokenMismatch', 'RecipientMismatch', 'AmountMismatch', 'MemoMismatch']);
 const MALFORMED = new Set([
   'InvalidHex', 'Truncated', 'TrailingBytes', 'InvalidVarint', 'LengthOutOfRange', 'InvalidBool',
   'UnsupportedSharingMode', 'InvalidPoint', 'InvalidEd25519Key', 'UnsortedSet', 'InvalidState',
-  'StringNotInline', 'Malformed', 'InvalidJson',
+  'StringNotInline', 'Malformed', 'InvalidJson', 'UnsupportedVersion',
 ]);
 // (A server's malformed JSON is an RpcError made by the transports; `InvalidJson` from the wasm
 // is malformed input.)
@@ -49,6 +63,8 @@ export function classFor(code) {
   if (code === 'Aborted') return AbortedError;
   if (code === 'Destroyed') return DestroyedError;
   if (code === 'StorageCorrupt' || code === 'StorageMismatch' || code === 'StorageUnavailable') return StorageError;
+  if (code === 'Pending') return PendingError;
+  if (PAYMENT_MISMATCH.has(code)) return PaymentMismatchError;
   if (RPC.has(code)) return RpcError;
   if (VERIFICATION.has(code)) return VerificationError;
   if (MALFORMED.has(code)) return MalformedInputError;
@@ -66,7 +82,10 @@ export function typed(code, message, retryable = false, cause) {
 export function toTyped(e) {
   if (e instanceof TempoLightError) return e;
   if (e && typeof e === 'object' && typeof e.code === 'string') {
-    return typed(e.code, e.message ?? String(e), !!e.retryable);
+    const error = typed(e.code, e.message ?? String(e), !!e.retryable);
+    // A payment proven but not as expected: what it did.
+    if (e.payment !== undefined) error.payment = e.payment;
+    return error;
   }
   // A wasm trap or a bug: never expected, still typed.
   return typed('Internal', `internal error: ${e?.message ?? String(e)}`, false, e);

@@ -254,6 +254,16 @@ export type ErrorCode =
   | 'UnsupportedHeader' | 'Malformed'
   /** A `follow()` callback threw (reported to `onError`/`error`; following goes on). */
   | 'ListenerFailed'
+  /** A transaction not in a final block yet (`confirmPayment` ran out of `waitMs`; retryable). */
+  | 'Pending'
+  /** A payment's transactions or receipts that do not check out against its final header. */
+  | 'MalformedTransaction' | 'MalformedReceipt' | 'TransactionsRootMismatch' | 'TransactionProofInvalid'
+  | 'TransactionNotInBlock' | 'ReceiptCountMismatch' | 'ReceiptsReordered' | 'ReceiptFromOtherBlock'
+  | 'LogsBloomMismatch' | 'ReceiptsRootMismatch' | 'ReceiptProofInvalid' | 'MalformedTransferLog'
+  /** A PaymentProof under another identity than the network's, or about another transaction. */
+  | 'IdentityMismatch' | 'WrongTransaction' | 'UnsupportedVersion'
+  /** A payment proven, but not as expected (`PaymentMismatchError`, with `payment`). */
+  | 'PaymentFailed' | 'NoTransfer' | 'TokenMismatch' | 'RecipientMismatch' | 'AmountMismatch' | 'MemoMismatch'
   /** A bug: never expected. */
   | 'Internal';
 
@@ -282,6 +292,16 @@ export declare class AbortedError extends TempoLightError {}
 export declare class DestroyedError extends TempoLightError {}
 /** Saved state refused or unavailable (`StorageCorrupt`, `StorageMismatch`, `StorageUnavailable`). */
 export declare class StorageError extends TempoLightError {}
+/**
+ * A payment proven final, included and executed, but not as expected (`PaymentFailed`,
+ * `NoTransfer`, `TokenMismatch`, `RecipientMismatch`, `AmountMismatch`, `MemoMismatch`):
+ * `payment` says what it did.
+ */
+export declare class PaymentMismatchError extends TempoLightError {
+  payment?: ConfirmedPayment;
+}
+/** A transaction not in a final block yet (`Pending`, retryable). */
+export declare class PendingError extends TempoLightError {}
 /**
  * What the verified provider rejects with: `code` is numeric as EIP-1193 wants (4200
  * unsupported or unverifiable, 4900 upstream unavailable or destroyed, -32602 invalid
@@ -376,6 +396,91 @@ export interface BalanceOptions {
   retries?: number;
 }
 
+/** What the payer expected; each field given is checked (its own error when it differs). */
+export interface ExpectedPayment {
+  /** The TIP-20 token (a `0x20c0…` address). */
+  token?: Hex;
+  /** The recipient. */
+  to?: Hex;
+  /** The amount in base units (the token's 6 decimals: `1_500_000n` is 1.5). */
+  amount?: bigint | number | string;
+  /** The memo (32 bytes of hex) of a `TransferWithMemo`. */
+  memo?: Hex;
+}
+
+/** A TIP-20 `Transfer`/`TransferWithMemo` log of the payment's receipt, decoded. */
+export interface Tip20Transfer {
+  token: Hex;
+  from: Hex;
+  to: Hex;
+  amount: bigint;
+  /** `amount` with the token's 6 decimals, e.g. `"1.5"`. */
+  formatted: string;
+  memo: Hex | null;
+  logIndex: bigint;
+}
+
+/** A transaction proven in a final block, with its outcome and what it moved. */
+export interface ConfirmedPayment {
+  transactionHash: Hex;
+  /** The receipt's status. */
+  success: boolean;
+  /** The block that holds it. */
+  height: bigint;
+  blockHash: Hex;
+  /** Its index in the block. */
+  index: bigint;
+  /** Its EIP-2718 type (`0x76` for Tempo's own). */
+  txType: number;
+  gasUsed: bigint | null;
+  transfers: Tip20Transfer[];
+  /** The block whose certificate proves it final (its own, or one it links to). */
+  certifiedHeight: bigint;
+  epoch: bigint;
+  /** The identity the certificate verified under. */
+  identity: Hex;
+  timestampMillis: bigint;
+}
+
+/** What `confirmPayment` reports while it waits. */
+export interface PaymentStatus {
+  /** `unknown`: in no block the RPC knows; `pending`: in a block not final yet; `final`. */
+  status: 'unknown' | 'pending' | 'final';
+  hash: Hex;
+  height: bigint | null;
+  /** The client's verified head when reported. */
+  finalHeight: bigint | null;
+}
+
+export interface ConfirmPaymentOptions extends ExpectedPayment {
+  /** The transaction hash. */
+  hash: Hex;
+  /** The endpoint to ask (default: the one `follow()` uses; needed when the client is not following). */
+  rpc?: string;
+  request?: Eip1193Request;
+  /** Aborting cancels at once (`Aborted`). */
+  signal?: AbortSignal;
+  /** Called when the status changes: unknown → pending → final. */
+  onStatus?: (status: PaymentStatus) => void;
+  /** How long to wait for finality, in ms (default 120000; `Infinity`: until `signal`); then `Pending`. */
+  waitMs?: number;
+  /** How often to ask about a transaction not final yet, in ms (default 1000). */
+  pollMs?: number;
+  /** The proof holds the whole block (`full`), trie proofs of one transaction and receipt (`trie`), or the smaller (`smallest`, default). */
+  proofForm?: 'smallest' | 'full' | 'trie';
+  /** For each whole answer, in ms (default 10000). */
+  timeoutMs?: number;
+  /** The largest answer accepted, in bytes (default 16 MB). */
+  maxResponseBytes?: number;
+}
+
+/** A payment proven, and the proof that lets anyone re-check it offline. */
+export interface PaymentConfirmation {
+  payment: ConfirmedPayment;
+  /** The PaymentProof: a self-contained JSON document (what `tempo-light confirm --proof-out` writes). */
+  proof: string;
+}
+
 export type Status = 'syncing' | 'synced' | 'stalled' | 'stopped' | 'frozen' | 'destroyed';
 
 /** A place to keep the client's trust state; sync or async. */
@@ -440,7 +545,20 @@ export interface CustomNetwork {
  * beside the package's JS (`new URL('./tempo_light_bg.wasm', import.meta.url)`, which Vite
  * and webpack 5 bundle); in Node it is read from disk. Rejects with `InitFailed`.
  */
-export declare function init(input?: WasmInput | { wasm: WasmInput }): Promise<void>;
+export declare function init(input?: WasmInput | { wasm?: WasmInput; paymentsWasm?: WasmInput }): Promise<void>;
+/**
+ * Loads the payments module now (it loads by itself on the first payment call, beside this
+ * file: `tempo_light_payments_bg.wasm`).
+ */
+export declare function initPayments(input?: WasmInput): Promise<void>;
+/**
+ * Re-checks a PaymentProof offline under `network` (default `'mainnet'`): its certificate,
+ * the block's tries and the transfer; held to `expected` when given.
+ */
+export declare function verifyPaymentProof(
+  proof: string | object,
+  options?: { network?: 'mainnet' | 'testnet' | CustomNetwork; expected?: ExpectedPayment },
+): Promise<ConfirmedPayment>;
 /** Loads the wasm synchronously from its bytes or a compiled module (idempotent). */
 export declare function initSync(input: BufferSource | WebAssembly.Module | { wasm: BufferSource | WebAssembly.Module }): void;
 /** Whether the wasm is loaded. */
@@ -494,6 +612,15 @@ export declare class TempoLightClient {
    * (over `rpc`/`request`, or the endpoint `follow()` uses).
    */
   getVerifiedBalance(options: BalanceOptions): Promise<VerifiedBalance>;
+  /**
+   * Proves a payment: resolves once transaction `hash` is in a final block (following the
+   * chain until then), with the payment and its PaymentProof. Rejects with a
+   * `VerificationError` for answers that do not check out, a `PaymentMismatchError` when it
+   * is not as expected, `Pending` when `waitMs` runs out.
+   */
+  confirmPayment(options: ConfirmPaymentOptions): Promise<PaymentConfirmation>;
+  /** Re-checks a PaymentProof under the identities this client has learnt. */
+  verifyPaymentProof(proof: string | object, expected?: ExpectedPayment): Promise<ConfirmedPayment>;
   /** Listens to an event; returns a function that removes the listener. */
   on<K extends keyof ClientEventMap>(type: K, listener: (payload: ClientEventMap[K]) => void): () => void;
   off<K extends keyof ClientEventMap>(type: K, listener: (payload: ClientEventMap[K]) => void): void;

@@ -5,7 +5,12 @@ import { readFile } from 'node:fs/promises';
 import { _setPlatform } from './client.js';
 
 const wasmFile = new URL('./tempo_light_bg.wasm', import.meta.url);
-_setPlatform({ load: () => readFile(wasmFile), loadSync: () => readFileSync(wasmFile) });
+const paymentsFile = new URL('./tempo_light_payments_bg.wasm', import.meta.url);
+_setPlatform({
+  load: () => readFile(wasmFile),
+  loadSync: () => readFileSync(wasmFile),
+  loadPayments: () => readFile(paymentsFile),
+});
 
 export * from './index.js';
 export { default } from './index.js';

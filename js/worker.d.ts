@@ -2,7 +2,8 @@
 // the page through a proxy with the same methods, async.
 import type {
   AccountProofJson, BalanceOptions, BalanceQuery, CertifiedBlockInput, ClientEvent, ClientEventMap,
-  ClientRequest, CreateOptions, CustomNetwork, FollowOptions, Head, Hex, Status, TempoHeaderJson,
+  ClientRequest, ConfirmedPayment, ConfirmPaymentOptions, CreateOptions, CustomNetwork, ExpectedPayment, FollowOptions, Head, Hex,
+  PaymentConfirmation, Status, TempoHeaderJson,
   TempoLightError, VerifiedAccount, VerifiedBalance, VerifiedBlock, VerifiedProviderOptions, WaitOptions, WasmInput,
 } from './index.js';
 
@@ -52,6 +53,9 @@ export interface RemoteClient {
   balanceQuery(token: Hex, account: Hex): Promise<BalanceQuery>;
   verifyProof(proof: AccountProofJson | string, header?: { stateRoot: Hex }): Promise<VerifiedAccount>;
   getVerifiedBalance(options: Omit<BalanceOptions, 'request' | 'signal'>): Promise<VerifiedBalance>;
+  /** `confirmPayment()` in the worker (no functions: no `request`, `signal` or `onStatus`). */
+  confirmPayment(options: Omit<ConfirmPaymentOptions, 'request' | 'signal' | 'onStatus'>): Promise<PaymentConfirmation>;
+  verifyPaymentProof(proof: string | object, expected?: ExpectedPayment): Promise<ConfirmedPayment>;
   ready(options?: Omit<WaitOptions, 'signal'>): Promise<void>;
   waitSynced(options?: Omit<WaitOptions, 'signal'>): Promise<void>;
   save(): Promise<void>;

@@ -25,7 +25,7 @@ const deserializeError = (s) =>
   s.provider ? new ProviderRpcError(s.message, s.code, s.reason, s.retryable) : typed(s.code, s.message, s.retryable);
 
 const EVENTS = ['finalized', 'epoch', 'rotation', 'headers', 'presetSuperseded', 'equivocation', 'error', 'status'];
-const CALLS = new Set(['verify', 'verifyBatch', 'nextRequest', 'onFinalization', 'onHeaders', 'setEveryHeader', 'abandon', 'reset', 'identityFor', 'toState', 'balanceQuery', 'verifyProof', 'getVerifiedBalance', 'ready', 'waitSynced', 'save']);
+const CALLS = new Set(['verify', 'verifyBatch', 'nextRequest', 'onFinalization', 'onHeaders', 'setEveryHeader', 'abandon', 'reset', 'identityFor', 'toState', 'balanceQuery', 'verifyProof', 'getVerifiedBalance', 'ready', 'waitSynced', 'save', 'confirmPayment', 'verifyPaymentProof']);
 const snapshot = (c) => (c.__wbg_ptr ? { head: c.head, status: c.status, frozen: c.frozen, idle: c.idle, network: c.network } : { head: null, status: 'destroyed', frozen: false, idle: false, network: null });
 
 /** Serves one page over `port`. */

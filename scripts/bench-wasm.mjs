@@ -143,6 +143,33 @@ try {
   if (e.code !== 'ENOENT') throw e;
 }
 
+// Proven payments in a block of 1,000 transactions (PaymentProofs written by the native
+// benchmark, under the batch chain's identity), re-checked offline by the package's payments
+// module: the whole block (both tries rebuilt) and the trie proofs of one transaction and its
+// receipt; each includes one certificate check.
+try {
+  const { identity, epochLength } = JSON.parse(readFileSync(`${root}/target/bench-batch.json`, 'utf8'));
+  const { verifyPaymentProof, initPayments } = await import(`${root}/pkg/index.node.js`);
+  await initPayments();
+  for (const form of ['full', 'trie']) {
+    const text = readFileSync(`${root}/target/bench-payment-${form}.json`, 'utf8');
+    const network = { identity, epochLength };
+    await verifyPaymentProof(text, { network });
+    const times = [];
+    for (let i = 0; i < 15; i++) {
+      const t0 = performance.now();
+      for (let k = 0; k < 3; k++) await verifyPaymentProof(text, { network });
+      times.push((performance.now() - t0) / 3);
+    }
+    row(`payment proof, 1000 txs, ${form}: parse+check`, stats(times));
+    console.log(`${''.padEnd(48)} (${text.length} bytes of JSON; + one certificate check)`);
+  }
+  const payments = readFileSync(`${root}/pkg/tempo_light_payments_bg.wasm`);
+  console.log(`payments module (loaded on the first payment call): ${payments.length} bytes raw, ${gzipSync(payments, { level: 9 }).length} gzipped`);
+} catch (e) {
+  if (e.code !== 'ENOENT') throw e;
+}
+
 const raw = readFileSync(`${root}/pkg/tempo_light_bg.wasm`);
 const gz = gzipSync(raw, { level: 9 });
 const coldMedian = cold.sort((a, b) => a - b)[5];

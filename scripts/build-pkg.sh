@@ -14,21 +14,31 @@ command -v "$CC_wasm32_unknown_unknown" >/dev/null || {
 [ -x node_modules/.bin/wasm-opt ] && [ -x node_modules/.bin/esbuild ] || npm ci --no-audit --no-fund
 
 # `--js`: only the hand-written files (after a JS change), keeping the wasm already in pkg/.
-if [ "${1:-}" = "--js" ] && [ -f pkg/tempo_light_bg.wasm ] && [ -f pkg/tempo_light.js ]; then
-  find pkg -maxdepth 1 -type f ! -name 'tempo_light.js' ! -name 'tempo_light_bg.wasm' -delete
+# The package holds two modules: `tempo_light` (finality, balances: the 150 KB budget) and
+# `tempo_light_payments` (the same exports plus proven payments), which the package loads only
+# on the first payment call (js/payments.js).
+if [ "${1:-}" = "--js" ] && [ -f pkg/tempo_light_bg.wasm ] && [ -f pkg/tempo_light.js ] \
+  && [ -f pkg/tempo_light_payments_bg.wasm ] && [ -f pkg/tempo_light_payments.js ]; then
+  find pkg -maxdepth 1 -type f ! -name 'tempo_light.js' ! -name 'tempo_light_bg.wasm' \
+    ! -name 'tempo_light_payments.js' ! -name 'tempo_light_payments_bg.wasm' -delete
 else
-  rm -rf pkg
+  rm -rf pkg target/pkg-payments
   wasm-pack build crates/wasm --profile wasm-release --no-opt --target web --out-dir ../../pkg \
     --out-name tempo_light --no-pack
-  node_modules/.bin/wasm-opt -Oz --converge --gufa -Oz --converge --strip-debug --strip-producers \
-    pkg/tempo_light_bg.wasm -o pkg/tempo_light_bg.wasm
+  wasm-pack build crates/wasm --profile wasm-release --no-opt --target web \
+    --out-dir ../../target/pkg-payments --out-name tempo_light_payments --no-pack -- --features payments
+  cp target/pkg-payments/tempo_light_payments.js target/pkg-payments/tempo_light_payments_bg.wasm pkg/
+  for module in tempo_light tempo_light_payments; do
+    node_modules/.bin/wasm-opt -Oz --converge --gufa -Oz --converge --strip-debug --strip-producers \
+      "pkg/${module}_bg.wasm" -o "pkg/${module}_bg.wasm"
+  done
 fi
 
 # The hand-written modules (ESM, no top-level await; index.node.js is Node's), their types,
 # and a CommonJS build of Node's entry for `require('tempo-light')`: esbuild bundles it with
 # the wasm-bindgen glue (ESM) into one file that reads the same .wasm beside it.
 cp js/index.js js/index.node.js js/client.js js/errors.js js/transport.js js/provider.js \
-  js/storage.js js/worker.js js/index.d.ts js/worker.d.ts js/README.md LICENSE pkg/
+  js/storage.js js/payments.js js/worker.js js/index.d.ts js/worker.d.ts js/README.md LICENSE pkg/
 cp js/index.d.ts pkg/index.d.cts
 # keccak-256 (for eth_getCode's codeHash) from @noble/hashes, bundled in: no runtime dependency.
 node_modules/.bin/esbuild js/keccak.src.js --bundle --format=esm --minify --log-level=warning \
@@ -38,23 +48,29 @@ node_modules/.bin/esbuild js/keccak.src.js --bundle --format=esm --minify --log-
 # bundled into index.cjs, its minified code hides index.cjs's export names from the
 # cjs-module-lexer that Node and attw use.)
 node_modules/.bin/esbuild pkg/index.node.js --bundle --platform=node --format=cjs --target=node18 \
-  --define:import.meta.url=__tempo_light_url --log-level=warning --external:./keccak.js \
+  --define:import.meta.url=__tempo_light_url --log-level=warning --external:./keccak.js --external:./payments.js \
   --banner:js="const __tempo_light_url = require('node:url').pathToFileURL(__filename).href;" \
   --outfile=pkg/index.cjs
 # The worker entry for require() (bundlers in CommonJS mode): the wasm is looked up beside
 # the worker's script unless `expose({ wasm })` says where.
 sed "s#from './index.js'#from './index.cjs'#" js/worker.d.ts > pkg/worker.d.cts
 node_modules/.bin/esbuild pkg/worker.js --bundle --platform=browser --format=cjs --target=es2020 \
-  --define:import.meta.url=__tempo_light_url --log-level=warning --external:./keccak.js \
+  --define:import.meta.url=__tempo_light_url --log-level=warning --external:./keccak.js --external:./payments.js \
   --banner:js="const __tempo_light_url = typeof self !== 'undefined' && self.location ? self.location.href : 'file:///';" \
   --outfile=pkg/worker.cjs
-rm -f pkg/tempo_light.d.ts pkg/tempo_light_bg.wasm.d.ts
+rm -f pkg/tempo_light.d.ts pkg/tempo_light_bg.wasm.d.ts pkg/tempo_light_payments.d.ts pkg/tempo_light_payments_bg.wasm.d.ts
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 sed "s/\"version\": \"0.0.0\"/\"version\": \"$version\"/" js/package.json > pkg/package.json
 rm -f pkg/.gitignore
 
 raw=$(wc -c < pkg/tempo_light_bg.wasm)
 gz=$(gzip -9 -c pkg/tempo_light_bg.wasm | wc -c)
+# (payments.js is loaded by a dynamic import() on the first payment call: measured apart.)
 js=$(node_modules/.bin/esbuild pkg/index.js --bundle --minify --format=esm --log-level=error \
-  --external:./tempo_light_bg.wasm | gzip -9 | wc -c)
+  --external:./tempo_light_bg.wasm --external:./payments.js | gzip -9 | wc -c)
+praw=$(wc -c < pkg/tempo_light_payments_bg.wasm)
+pgz=$(gzip -9 -c pkg/tempo_light_payments_bg.wasm | wc -c)
+pjs=$(node_modules/.bin/esbuild pkg/payments.js --bundle --minify --format=esm --log-level=error \
+  --external:./tempo_light_payments_bg.wasm | gzip -9 | wc -c)
 echo "pkg/: tempo-light $version, wasm $raw bytes ($gz gzipped), JS around it (everything index.js imports, bundled and minified) $js bytes gzipped"
+echo "pkg/: loaded on the first payment call: wasm $praw bytes ($pgz gzipped), JS $pjs bytes gzipped"

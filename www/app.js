@@ -7,7 +7,7 @@ const PKG = params.get('pkg') ?? '../pkg/index.js';
 // viem, as one ES module (tests/e2e/serve.mjs bundles it from node_modules); without it the
 // provider panel reads through provider.request directly.
 const VIEM = params.get('viem') ?? './vendor/viem.js';
-const { TempoLightClient, init, createVerifiedProvider, RpcError } = await import(PKG);
+const { TempoLightClient, init, createVerifiedProvider, RpcError, PaymentMismatchError, PendingError } = await import(PKG);
 // The package does nothing at import: load its wasm once, before the sync APIs.
 await init();
 
@@ -298,6 +298,126 @@ $('balance-form').addEventListener('submit', (e) => {
   proveBalance();
 });
 
+// ---- Confirming a payment: pending → final, the transfer, the proof -------------------------
+
+let paymentRun = null; // the AbortController of the confirmation in progress
+let paymentProof = null; // { hash, text } of the last proof
+
+// "1.5" (6 decimals, as every TIP-20 token) to base units; '' is no expectation.
+function baseUnits(text) {
+  const t = text.trim();
+  if (!t) return undefined;
+  const m = /^(\d+)(?:\.(\d{0,6}))?$/.exec(t);
+  if (!m) throw Object.assign(new Error(`amount: ${t} is not a number of tokens with at most 6 decimals`), { code: 'InvalidInput' });
+  return BigInt(m[1]) * 1_000_000n + BigInt((m[2] ?? '').padEnd(6, '0') || '0');
+}
+
+// The token's symbol and decimals, proven like the balance (cached per token).
+const tokenInfo = new Map();
+async function describeToken(token, holder) {
+  if (!tokenInfo.has(token)) {
+    try {
+      const b = await client.getVerifiedBalance({ token, account: holder, rpc: current?.rpc });
+      tokenInfo.set(token, { symbol: b.symbol, decimals: b.decimals });
+    } catch {
+      return { symbol: short(token), decimals: 6 }; // not proven now: the address stands in
+    }
+  }
+  return tokenInfo.get(token);
+}
+
+async function showPayment(payment, note) {
+  const card = $('payment-card');
+  card.dataset.height = String(payment.height);
+  card.dataset.success = String(payment.success);
+  card.dataset.transfers = String(payment.transfers.length);
+  $('payment-block').textContent = `#${payment.height} ${short(payment.blockHash)} (transaction ${payment.index})`;
+  $('payment-outcome').innerHTML = payment.success
+    ? `<span class="badge synced">succeeded</span> ${escape(payment.gasUsed ?? '?')} gas`
+    : '<span class="badge frozen">failed</span> the transaction reverted: nothing it tried to move moved';
+  if (note) $('payment-outcome').insertAdjacentHTML('beforeend', ` <em>${escape(note)}</em>`);
+  const rows = [];
+  for (const t of payment.transfers) {
+    const info = await describeToken(t.token, t.to);
+    rows.push(`<div class="transfer"><strong>${escape(t.formatted)} ${escape(info.symbol)}</strong>`
+      + ` <span class="hint-inline">(${escape(info.decimals)} decimals, ${escape(t.amount)} base units)</span><br>`
+      + `from <span class="mono" title="${escape(t.from)}">${escape(short(t.from))}</span>`
+      + ` to <span class="mono" title="${escape(t.to)}">${escape(short(t.to))}</span>`
+      + (t.memo ? `<br>memo <span class="mono wrap">${escape(t.memo)}</span>` : '') + '</div>');
+  }
+  $('payment-transfers').innerHTML = rows.length ? rows.join('') : 'no TIP-20 transfer';
+}
+
+function clearPayment() {
+  for (const id of ['payment-status', 'payment-block', 'payment-outcome', 'payment-transfers']) $(id).textContent = '—';
+  const card = $('payment-card');
+  for (const key of ['state', 'code', 'height', 'success', 'transfers']) delete card.dataset[key];
+  paymentProof = null;
+  $('download-proof').disabled = true;
+}
+
+function paymentState(state, html) {
+  $('payment-card').dataset.state = state;
+  $('payment-status').innerHTML = html;
+}
+
+$('payment-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  paymentRun?.abort();
+  clearPayment();
+  if (!client) { paymentState('error', 'Follow a network first.'); return; }
+  const run = (paymentRun = new AbortController());
+  const data = new FormData($('payment-form'));
+  const field = (name) => (data.get(name) ?? '').trim() || undefined;
+  const hash = field('hash');
+  let amount;
+  try { amount = baseUnits(data.get('amount') ?? ''); } catch (error) { paymentState('error', escape(error.message)); return; }
+  paymentState('waiting', 'Asking where the transaction is…');
+  try {
+    const { payment, proof } = await client.confirmPayment({
+      hash, token: field('token'), to: field('to'), amount, memo: field('memo'),
+      rpc: current?.rpc, signal: run.signal, waitMs: Infinity, pollMs: 500,
+      onStatus: (s) => {
+        if (s.status === 'unknown') paymentState('unknown', 'Not in any block the RPC knows yet: waiting…');
+        else if (s.status === 'pending') {
+          paymentState('pending', `<span class="badge syncing">pending</span> in block #${escape(s.height)}, not final yet (verified head #${escape(s.finalHeight ?? '—')})`);
+        }
+      },
+    });
+    paymentProof = { hash, text: proof };
+    $('download-proof').disabled = false;
+    await showPayment(payment);
+    paymentState('final', `<span class="badge synced">final</span> proven in block #${escape(payment.height)}, whose certificate verified under epoch ${escape(payment.epoch)}'s identity`);
+  } catch (error) {
+    if (run.signal.aborted) return;
+    const card = $('payment-card');
+    card.dataset.code = error.code ?? 'Error';
+    if (error instanceof PaymentMismatchError) {
+      // Proven, but not what was expected: what it did is shown beside why.
+      if (error.payment) await showPayment(error.payment);
+      paymentState('otherwise', `<span class="badge frozen">${escape(error.code)}</span> proven final, but not as expected: ${escape(error.message)}`);
+    } else if (error instanceof PendingError || isConnectivity(error) || error.code === 'Aborted' || error.code === 'InvalidInput') {
+      paymentState('error', `<span class="badge stalled">${escape(error.code ?? 'Error')}</span> ${escape(error.message ?? String(error))}`);
+    } else {
+      // An answer that failed verification: a lie about the payment.
+      paymentState('refused', `<span class="badge frozen">refused</span> ${escape(error.code ?? 'Error')}: ${escape(error.message ?? String(error))}`);
+      reject(error, 'payment not confirmed');
+    }
+  } finally {
+    if (paymentRun === run) paymentRun = null;
+  }
+});
+
+$('download-proof').addEventListener('click', () => {
+  if (!paymentProof) return;
+  const url = URL.createObjectURL(new Blob([paymentProof.text], { type: 'application/json' }));
+  const a = Object.assign(document.createElement('a'), { href: url, download: `payment-${paymentProof.hash.slice(2, 14)}.json` });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+});
+
 // ---- The verified provider, read by viem --------------------------------------------------
 
 let viem;
@@ -387,6 +507,9 @@ function resetView() {
   lastFinalizedAt = null;
   lastIdentity = null;
   clearBalance();
+  paymentRun?.abort();
+  clearPayment();
+  tokenInfo.clear();
   clearConnectivity();
 }
 

@@ -36,7 +36,9 @@ async function check(dist, page = 'index.html', extra = '') {
   assert.equal(result.height, '32724390');
   assert.equal(result.hash, fixture.header.hash);
   assert.equal(result.refused, 'BadSignature', 'a typed error from the wasm');
-  assert.ok(wasmRequests.length >= 1, 'the wasm was fetched');
+  assert.ok(wasmRequests.length >= 2, `both wasm modules were fetched: ${wasmRequests}`);
+  assert.ok(!['InitFailed', null].includes(result.payments) && !String(result.payments).startsWith('untyped'),
+    `the payments module loaded and refused a non-proof with a typed error: ${result.payments}`);
   assert.deepEqual(p.errors, []);
 }
 
@@ -44,7 +46,7 @@ test('Vite production build', { timeout: 120000 }, async () => {
   const dir = app('vite');
   run('vite', ['build', '--config', 'vite.config.mjs'], dir);
   const assets = readdirSync(join(dir, 'dist/assets'));
-  assert.ok(assets.some((f) => f.endsWith('.wasm')), `Vite emitted the wasm: ${assets}`);
+  assert.equal(assets.filter((f) => f.endsWith('.wasm')).length, 2, `Vite emitted both wasm modules: ${assets}`);
   await check(join(dir, 'dist'));
 });
 
@@ -52,7 +54,7 @@ test('webpack 5 production build', { timeout: 120000 }, async () => {
   const dir = app('webpack');
   run('webpack', ['--config', 'webpack.config.cjs'], dir);
   const files = readdirSync(join(dir, 'dist'));
-  assert.ok(files.some((f) => f.endsWith('.wasm')), `webpack emitted the wasm: ${files}`);
+  assert.equal(files.filter((f) => f.endsWith('.wasm')).length, 2, `webpack emitted both wasm modules: ${files}`);
   await check(join(dir, 'dist'), 'index.html', '<!doctype html><meta charset="utf-8"><script src="main.js"></script>');
 });
 
@@ -62,7 +64,8 @@ test('esbuild production builds (ESM with the wasm copied beside it, and iife wi
   run('esbuild', ['main.js', '--bundle', '--minify', '--format=esm', '--outfile=dist/main.js'], dir);
   run('esbuild', ['main.js', '--bundle', '--minify', '--format=iife', '--outfile=dist/iife.js', '--log-level=error'], dir);
   copyFileSync(join(PKG_DIR, 'tempo_light_bg.wasm'), join(dist, 'tempo_light_bg.wasm'));
+  copyFileSync(join(PKG_DIR, 'tempo_light_payments_bg.wasm'), join(dist, 'tempo_light_payments_bg.wasm'));
   await check(dist, 'index.html', '<!doctype html><meta charset="utf-8"><script type="module" src="main.js"></script>');
-  await check(dist, 'iife.html', '<!doctype html><meta charset="utf-8"><script>window.WASM_URL = "tempo_light_bg.wasm"</script><script src="iife.js"></script>');
+  await check(dist, 'iife.html', '<!doctype html><meta charset="utf-8"><script>window.WASM_URL = "tempo_light_bg.wasm"; window.PAYMENTS_WASM_URL = "tempo_light_payments_bg.wasm"</script><script src="iife.js"></script>');
   assert.ok(existsSync(join(dist, 'iife.js')));
 });

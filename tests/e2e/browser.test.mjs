@@ -343,3 +343,137 @@ test('an unreachable RPC shows in the status area with a countdown, not under Re
     server.close();
   }
 });
+
+/** A JSON-RPC call to a devnet from the test (to pick transactions, never to check them). */
+async function rpcCall(rpc, method, params) {
+  const answer = await (await fetch(rpc, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+  })).json();
+  return answer.result;
+}
+const blockHashes = async (rpc, h) => (await rpcCall(rpc, 'eth_getBlockByNumber', [`0x${h.toString(16)}`, true])).transactions.map((t) => t.hash);
+async function waitForBlock(rpc, h) {
+  while (BigInt(await rpcCall(rpc, 'eth_blockNumber', [])) < BigInt(h)) await new Promise((r) => setTimeout(r, 50));
+}
+
+test('the payment card confirms a devnet payment (pending → final, transfers, proof download), says when it is not as expected, and refuses a forged receipt', { timeout: 240000 }, async () => {
+  // Block 6 of the devnet has its receipts forged (its other blocks are honest). One identity
+  // throughout, so that the CLI can re-check the downloaded proof offline with it alone (a
+  // proof from after a rotation needs the identity of its epoch).
+  const net = await devnet([...DEVNET, '--full-dkg-every', '0', '--fault', 'forged-receipt@6']);
+  const server = await serve();
+  const site = `http://127.0.0.1:${server.address().port}/www/index.html`;
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    const pageErrors = [];
+    page.on('pageerror', (e) => pageErrors.push(e));
+    await page.goto(site);
+    await page.waitForFunction(() => window.tempoLight !== undefined, null, { timeout: 20000 });
+    // Every state the card goes through, in order.
+    await page.evaluate(() => {
+      window.paymentStates = [];
+      const card = document.getElementById('payment-card');
+      new MutationObserver(() => {
+        const s = card.dataset.state;
+        if (s && window.paymentStates.at(-1) !== s) window.paymentStates.push(s);
+      }).observe(card, { attributes: true, attributeFilter: ['data-state'] });
+    });
+    const confirm = async (hash, expect = {}) => {
+      await page.evaluate(() => { window.paymentStates = []; });
+      await page.fill('#payment-hash', hash);
+      // What is expected is folded away until asked for.
+      const open = await page.evaluate(() => document.getElementById('payment-expect').open);
+      if (open !== (expect.amount !== undefined)) await page.click('#payment-expect summary');
+      if (expect.amount !== undefined) await page.fill('#payment-amount', expect.amount);
+      else await page.evaluate(() => { document.getElementById('payment-amount').value = ''; });
+      await page.click('#confirm-payment');
+      await page.waitForFunction(() => ['final', 'otherwise', 'refused', 'error'].includes(document.getElementById('payment-card').dataset.state), null, { timeout: 60000 });
+      return page.evaluate(() => ({ ...document.getElementById('payment-card').dataset, states: window.paymentStates, status: document.getElementById('payment-status').textContent }));
+    };
+    await page.selectOption('#network', 'custom');
+    await page.fill('#rpc', net.rpc);
+    await page.fill('#identity', net.identity);
+    await page.fill('#epochLength', '5');
+    await page.click('#start');
+    await page.waitForFunction(() => /^#\d+$/.test(document.getElementById('head-height').textContent), null, { timeout: 30000 });
+
+    // Stopped, the page's client falls behind: a payment in a newer block is pending until
+    // confirmPayment has followed the chain to it, then final.
+    await page.click('#stop');
+    await page.waitForFunction(() => !document.getElementById('start').disabled, null, { timeout: 10000 });
+    const head = BigInt((await page.textContent('#head-height')).slice(1));
+    await waitForBlock(net.rpc, head + 4n);
+    // A transaction the RPC says succeeded (only to pick one: the page proves it), in the
+    // newest block that has one.
+    let latest = BigInt(await rpcCall(net.rpc, 'eth_blockNumber', []));
+    let fresh = null;
+    for (; !fresh; latest--) {
+      for (const hash of await blockHashes(net.rpc, latest)) {
+        if ((await rpcCall(net.rpc, 'eth_getTransactionReceipt', [hash])).status === '0x1') { fresh = hash; break; }
+      }
+      if (fresh) break;
+    }
+    assert.ok(latest > head, 'the payment is in a block the stopped page has not verified');
+    let shown = await confirm(fresh);
+    assert.equal(shown.state, 'final', JSON.stringify(shown));
+    assert.deepEqual([shown.states[0], shown.states.at(-2), shown.states.at(-1)], ['waiting', 'pending', 'final'], JSON.stringify(shown.states));
+    assert.equal(shown.height, String(latest));
+    assert.ok(Number(shown.transfers) >= 1, JSON.stringify(shown));
+    const transfers = await page.textContent('#payment-transfers');
+    assert.match(transfers, /pathUSD|\d+ decimals/, transfers);
+    assert.match(transfers, /from 0x.*to 0x/);
+    await mkdir(SHOTS, { recursive: true });
+    await page.locator('#payment-card').screenshot({ path: join(SHOTS, 'payment.png') });
+
+    // The proof downloads, and the CLI re-checks it offline.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-proof')]);
+    const file = join(SHOTS, 'payment-proof.json');
+    await download.saveAs(file);
+    const proof = JSON.parse(await readFile(file, 'utf8'));
+    assert.equal(proof.type, 'tempo-light/payment-proof');
+    const checked = await new Promise((resolve) => {
+      const child = spawn(BIN, ['verify-payment', '--json', '--identity', net.identity, '--epoch-length', '5', file], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.on('data', (d) => { out += d; });
+      child.on('exit', (code) => resolve({ code, out: JSON.parse(out.trim()) }));
+    });
+    assert.equal(checked.code, 0, JSON.stringify(checked.out));
+    assert.equal(checked.out.transactionHash, fresh);
+
+    // Not what was expected (an amount nobody sent): proven final, shown otherwise, with
+    // what it did.
+    shown = await confirm(fresh, { amount: '987654.321' });
+    assert.equal(shown.state, 'otherwise', JSON.stringify(shown));
+    assert.equal(shown.code, 'AmountMismatch');
+    assert.ok(Number(shown.transfers) >= 1);
+
+    // The forged receipts of block 6: refused, and listed under Rejections.
+    await waitForBlock(net.rpc, 7);
+    const [forged] = await blockHashes(net.rpc, 6);
+    shown = await confirm(forged);
+    assert.equal(shown.state, 'refused', JSON.stringify(shown));
+    assert.equal(shown.code, 'ReceiptsRootMismatch');
+    const rejections = await page.$$eval('#rejections li', (items) => items.map((li) => li.textContent));
+    assert.ok(rejections.some((r) => r.includes('ReceiptsRootMismatch')), rejections.join('\n'));
+    await page.screenshot({ path: join(SHOTS, 'payment-refused.png'), fullPage: true });
+
+    // The card fits at a 390 px phone width too.
+    await page.setViewportSize({ width: 390, height: 844 });
+    // (The text areas regrow on the window's resize event: give it a moment.)
+    let { bad, checked: controls } = await cutOff(page);
+    for (let i = 0; i < 20 && bad.length; i++) {
+      await page.waitForTimeout(100);
+      ({ bad, checked: controls } = await cutOff(page));
+    }
+    assert.deepEqual(bad, [], `cut off at 390 px (of ${controls} checked)`);
+    await page.locator('#payment-card').screenshot({ path: join(SHOTS, 'payment-390.png') });
+    assert.deepEqual(pageErrors, []);
+  } finally {
+    await browser.close();
+    server.close();
+  }
+});

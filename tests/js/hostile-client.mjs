@@ -64,6 +64,8 @@ let outcome;
 try {
   if (spec.mode === 'balance') {
     await client.getVerifiedBalance({ token: PATH_USD, account: '0x00000000000000000000000000000000000000aa', ...options });
+  } else if (spec.mode === 'payment') {
+    await client.confirmPayment({ hash: `0x${'ab'.repeat(32)}`, ...options, waitMs: 0 });
   } else {
     await client.follow({ ...options, maxRetries: spec.maxRetries ?? 0, pollMs: 50, onError: (e) => errors.push(e.code) });
   }

@@ -113,6 +113,14 @@ for (const [name, kind, code] of [['one byte per second', 'drip', 'Timeout'], ['
   });
 }
 
+for (const [name, kind, code] of [['one byte per second', 'drip', 'Timeout'], ['endless chunked body', 'endless-chunked', 'ResponseTooLarge'], ['200 MB body', 'huge-200mb', 'ResponseTooLarge']]) {
+  test(`confirmPayment: ${name} ends with ${code}`, { timeout: 60000 }, async () => {
+    const r = await run(kind, { mode: 'payment', timeoutMs: TIMEOUT_MS });
+    report(`confirmPayment, ${name}`, r);
+    bounded(r, { code });
+  });
+}
+
 // Abort and destroy() cancel a call in flight at once. The bound is 100 ms from the stop.
 const STOPS = [
   ['follow', 'drip', {}, 'http answer dripping'],
@@ -120,12 +128,14 @@ const STOPS = [
   ['follow', 'ws-silent', {}, 'ws server never answering'],
   ['follow', 'silent', { request: 'never' }, 'EIP-1193 request never answering'],
   ['balance', 'drip', {}, 'http answer dripping'],
+  ['payment', 'drip', {}, 'http answer dripping'],
 ];
+const CALLED = { balance: 'getVerifiedBalance', payment: 'confirmPayment', follow: 'follow' };
 for (const stop of ['abort', 'destroy']) {
   for (const [mode, kind, spec, name] of STOPS) {
     test(`${mode}: ${stop} during an ${name} ends it within 100 ms`, { timeout: 60000 }, async () => {
       const r = await run(kind, { mode, timeoutMs: 10000, stop, stopAfterMs: 1000, ...spec });
-      report(`${mode === 'balance' ? 'getVerifiedBalance' : 'follow'}, ${stop} during ${name}`, r);
+      report(`${CALLED[mode]}, ${stop} during ${name}`, r);
       if (mode === 'follow') {
         assert.equal(r.settled, 'resolved', `follow resolves when stopped: ${JSON.stringify(r)}`);
         assert.deepEqual(r.errors, [], 'no callback after the stop');

@@ -33,3 +33,13 @@ test("index.cjs's lazy keccak-256 (eth_getCode) loads from CommonJS", async () =
   const { keccak_256 } = await import(require('node:url').pathToFileURL(file).href);
   assert.equal(Buffer.from(keccak_256(new Uint8Array())).toString('hex'), 'c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470');
 });
+
+test("index.cjs loads the payments module on the first payment call", async () => {
+  // `await import("./payments.js")` from CommonJS, then its wasm read from disk beside it.
+  assert.match(readFileSync(require.resolve('tempo-light'), 'utf8'), /import\("\.\/payments\.js"\)/);
+  await tempo.initPayments();
+  // A proof that is no proof: refused by the payments module, typed.
+  await assert.rejects(tempo.verifyPaymentProof('{"type":"tempo-light/payment-proof","version":1}'), (e) =>
+    e instanceof tempo.TempoLightError && e.code !== 'Internal' && e.code !== 'InitFailed');
+  await assert.rejects(tempo.verifyPaymentProof('{'), (e) => e instanceof tempo.MalformedInputError || e.code === 'Malformed');
+});

@@ -394,6 +394,27 @@ impl Chain {
         certificate
     }
 
+    /// A certificate, signed by the committee of the header's epoch, for any header carrying a
+    /// consensus context of an epoch this chain has reached: for benchmarks and tests that
+    /// need a final block of chosen contents (e.g. a block of 1,000 payments). `None` for a
+    /// header without a consensus context or of an epoch without a committee yet.
+    pub fn certify_header(&self, header: &TempoHeader) -> Option<tempo_light::CertifiedBlock> {
+        let context = header.consensus_context.as_ref()?;
+        if !self.committees.contains_key(&context.epoch) {
+            return None;
+        }
+        Some(tempo_light::CertifiedBlock {
+            certificate: self.certify(
+                context.epoch,
+                context.view,
+                context.parent_view,
+                header.hash(),
+            ),
+            header: header.clone(),
+            claimed: Default::default(),
+        })
+    }
+
     /// Finalizes the next block and returns it.
     pub fn produce(&mut self) -> &DevBlock {
         let height = self.tip + 1;

@@ -99,7 +99,12 @@ fn expected_of(value: &JsValue) -> Result<ExpectedPayment, JsValue> {
     })
 }
 
+/// The proof document as JSON text (parsed by the core, which bounds its size) or as a
+/// parsed object.
 fn proof_of(value: &JsValue) -> Result<PaymentProof, JsValue> {
+    if let Some(text) = value.as_string() {
+        return PaymentProof::from_json(&text).map_err(|e| payment_error(&e));
+    }
     let json = to_json(value, "proof")?;
     PaymentProof::from_value(&json).map_err(|e| payment_error(&e))
 }
