@@ -356,11 +356,21 @@ async function waitForBlock(rpc, h) {
   while (BigInt(await rpcCall(rpc, 'eth_blockNumber', [])) < BigInt(h)) await new Promise((r) => setTimeout(r, 50));
 }
 
-test('the payment card confirms a devnet payment (pending → final, transfers, proof download), says when it is not as expected, and refuses a forged receipt', { timeout: 240000 }, async () => {
+test('the payment card confirms a devnet payment (pending → final, transfers, proof download), says when it is not as expected, and refuses every payment fault', { timeout: 240000 }, async () => {
   // Block 6 of the devnet has its receipts forged (its other blocks are honest). One identity
   // throughout, so that the CLI can re-check the downloaded proof offline with it alone (a
   // proof from after a rotation needs the identity of its epoch).
-  const net = await devnet([...DEVNET, '--full-dkg-every', '0', '--fault', 'forged-receipt@6']);
+  // Block heights hold 1 + h % 4 transactions: each payment fault at a block where it bites.
+  const FAULTS = [
+    [6, 0, 'forged-receipt', 'ReceiptsRootMismatch'],
+    [5, 1, 'receipt-from-other-block', 'ReceiptFromOtherBlock'],
+    [10, 1, 'missing-transaction', 'TransactionsRootMismatch'],
+    [7, 2, 'reordered-receipts', 'ReceiptsReordered'],
+    [9, 0, 'forged-log', 'LogsBloomMismatch'],
+  ];
+  const net = await devnet([...DEVNET, '--full-dkg-every', '0', ...FAULTS.flatMap(([h, , kind]) => ['--fault', `${kind}@${h}`])]);
+  // The honest payment is taken from beyond the faulty blocks.
+  await waitForBlock(net.rpc, 12);
   const server = await serve();
   const site = `http://127.0.0.1:${server.address().port}/www/index.html`;
   const browser = await chromium.launch({
@@ -451,15 +461,17 @@ test('the payment card confirms a devnet payment (pending → final, transfers, 
     assert.equal(shown.code, 'AmountMismatch');
     assert.ok(Number(shown.transfers) >= 1);
 
-    // The forged receipts of block 6: refused, and listed under Rejections.
-    await waitForBlock(net.rpc, 7);
-    const [forged] = await blockHashes(net.rpc, 6);
-    shown = await confirm(forged);
-    assert.equal(shown.state, 'refused', JSON.stringify(shown));
-    assert.equal(shown.code, 'ReceiptsRootMismatch');
-    const rejections = await page.$$eval('#rejections li', (items) => items.map((li) => li.textContent));
-    assert.ok(rejections.some((r) => r.includes('ReceiptsRootMismatch')), rejections.join('\n'));
-    await page.screenshot({ path: join(SHOTS, 'payment-refused.png'), fullPage: true });
+    // Every payment fault: refused with its own code, and listed under Rejections.
+    await waitForBlock(net.rpc, 11);
+    for (const [height, index, fault, code] of FAULTS) {
+      const forged = (await blockHashes(net.rpc, height))[index];
+      shown = await confirm(forged);
+      assert.equal(shown.state, 'refused', `${fault}: ${JSON.stringify(shown)}`);
+      assert.equal(shown.code, code, fault);
+      const rejections = await page.$$eval('#rejections li', (items) => items.map((li) => li.textContent));
+      assert.ok(rejections.some((r) => r.includes(code)), `${fault}: ${rejections.join('\n')}`);
+      if (fault === 'forged-receipt') await page.screenshot({ path: join(SHOTS, 'payment-refused.png'), fullPage: true });
+    }
 
     // The card fits at a 390 px phone width too.
     await page.setViewportSize({ width: 390, height: 844 });
