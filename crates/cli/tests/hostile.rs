@@ -121,13 +121,13 @@ fn saved_state() -> String {
     client.to_json()
 }
 
-fn follow_args(url: &str) -> Vec<String> {
+fn follow_args(url: &str, timeout: Duration) -> Vec<String> {
     [
         "follow",
         "--rpc",
         url,
         "--timeout-ms",
-        &TIMEOUT.as_millis().to_string(),
+        &timeout.as_millis().to_string(),
         "--retries",
         &RETRIES.to_string(),
         "--poll-ms",
@@ -140,7 +140,7 @@ fn follow_args(url: &str) -> Vec<String> {
 /// `tempo-light follow --rpc URL --state FILE` from a saved state; checks the file is byte
 /// for byte the same afterwards.
 fn follow_from_state(url: &str) -> Measured {
-    follow_from_state_with(url, &follow_args(url), HARD_LIMIT)
+    follow_from_state_with(url, &follow_args(url, TIMEOUT), HARD_LIMIT)
 }
 
 /// As [`follow_from_state`], with the arguments given (`--state` is added).
@@ -293,7 +293,7 @@ fn a_never_ending_chunked_answer_ends_with_exit_5() {
 fn balance_shares_the_bounds_a_never_ending_answer_ends_with_exit_5() {
     let server = Server::start(endless_chunked);
     let url = server.http_url();
-    let mut args = follow_args(&url);
+    let mut args = follow_args(&url, TIMEOUT);
     // `balance` takes the same --rpc, --timeout-ms and --retries, not --poll-ms.
     args[0] = "balance".into();
     args.truncate(args.len() - 2);
@@ -536,9 +536,12 @@ fn ws_fixture_server(
     )
 }
 
+/// `--timeout-ms` of the flood case.
+const FLOOD_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Follows a WebSocket server from nothing until the fixture's block is final.
-fn follow_to_fixture(url: &str) -> Measured {
-    let mut args = follow_args(url);
+fn follow_to_fixture(url: &str, timeout: Duration) -> Measured {
+    let mut args = follow_args(url, timeout);
     args.extend(["--until".into(), FIXTURE_HEIGHT.to_string()]);
     run_measured(&args, HARD_LIMIT)
 }
@@ -578,7 +581,9 @@ fn a_flood_of_100_000_subscription_events_per_second_neither_stalls_nor_bloats_f
             }
         });
     });
-    let m = follow_to_fixture(&server.ws_url());
+    // The poll's answer waits behind the events already in the socket buffers (a few MB): a
+    // slow debug build on a loaded machine needs more than the usual second to read through.
+    let m = follow_to_fixture(&server.ws_url(), FLOOD_TIMEOUT);
     let sent = events.load(Ordering::Relaxed);
     println!(
         "flood: {sent} events sent in {} ms ({:.0} a second)",
@@ -590,7 +595,7 @@ fn a_flood_of_100_000_subscription_events_per_second_neither_stalls_nor_bloats_f
         &m,
         0,
         &[],
-        MARGIN,
+        FLOOD_TIMEOUT + MARGIN,
     );
     assert!(
         m.stdout.contains(&format!("final   #{FIXTURE_HEIGHT}")),
@@ -614,7 +619,7 @@ fn a_notification_for_a_subscription_never_made_is_ignored() {
             );
         }
     });
-    let m = follow_to_fixture(&server.ws_url());
+    let m = follow_to_fixture(&server.ws_url(), TIMEOUT);
     assert_ended(
         "WebSocket notification for a subscription never made",
         &m,
