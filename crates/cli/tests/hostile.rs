@@ -4,11 +4,13 @@
 //! frames claiming 2^63 bytes, messages that never end, floods of subscription events and
 //! notifications for subscriptions never made.
 //!
-//! Each case runs the real binary and checks that it ends with the documented exit code (5:
-//! the RPC stayed unavailable; 2: a malformed answer) and an error naming what failed, within
-//! the per-call timeout (times the attempts) plus a margin, with a bounded peak RSS (VmHWM
-//! from /proc, polled every 2 ms while it runs), and with its `--state` file byte for byte
-//! unchanged. Measured figures are printed (`--nocapture`) and recorded in RELIABILITY.md.
+//! Each case runs the real binary (`follow`, once `balance`) and checks that it ends with the
+//! documented exit code (5: the RPC stayed unavailable; 2: a malformed answer) and an error
+//! naming what failed, within the per-call timeout (times the attempts) plus a margin, with a
+//! bounded peak RSS (VmHWM from /proc, polled every 2 ms while it runs), and with its
+//! `--state` file byte for byte unchanged. The two cases whose server also answers honestly
+//! (the event flood, the foreign notifications) must instead reach the real block, exit 0.
+//! Measured figures are printed (`--nocapture`) and recorded in RELIABILITY.md.
 #![cfg(target_os = "linux")] // the child's peak RSS is read from /proc
 
 #[path = "support/hostile.rs"]
