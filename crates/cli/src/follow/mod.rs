@@ -618,9 +618,13 @@ impl<'a> Follower<'a> {
                             }
                         }
                     }
+                    // One wait for a finalization, not one per event: a stream of other
+                    // events (10^5 a second from a hostile server) must not hold off polling.
                     let wait = Duration::from_millis(self.args.poll_ms.max(1) * 4);
+                    let deadline = Instant::now() + wait;
                     loop {
-                        match socket.next_event(wait) {
+                        match socket.next_event(deadline.saturating_duration_since(Instant::now()))
+                        {
                             Ok(Some(event)) => {
                                 if event.get("type").and_then(Value::as_str) == Some("finalized") {
                                     return Ok(Some(event));
