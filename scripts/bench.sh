@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# All benchmarks in one run: native (tempo-light beside the reference crates) and wasm in Node
-# (the npm package beside @noble/curves), with sizes and cold start. See BENCHMARKS.md.
+# All benchmarks in one run: native (tempo-light beside the reference crates), wasm in Node (the
+# npm package beside mcl-wasm and @noble/curves, with sizes and cold starts) and in headless
+# Chromium (beside mcl-wasm: first verified certificate of a fresh page, warm verification).
+# See BENCHMARKS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x node_modules/.bin/wasm-opt ] || npm ci --no-audit --no-fund
@@ -9,3 +11,4 @@ cargo bench --locked -p tempo-light --bench native | tee target/bench-native.txt
 native_us=$(sed -n 's/^decode + verify one certificate (tempo-light) *\([0-9.]*\) µs.*/\1/p' target/bench-native.txt)
 ./scripts/build-pkg.sh
 NATIVE_VERIFY_US="$native_us" node scripts/bench-wasm.mjs
+node scripts/bench-browser.mjs
