@@ -494,6 +494,13 @@ P.save = async function saveNow() {
   await storage.adapter.set(storage.key, this.toState());
 };
 
+/** The identities a client's network was created with (a custom network with the same chain
+ * id and epoch length but another identity is another network). */
+function anchors(client) {
+  const builtin = JSON.parse(client.toState()).network?.builtin ?? [];
+  return builtin.map((a) => `${a.fromEpoch}:${String(a.identity).toLowerCase()}`).join(',');
+}
+
 function defaultKey(network) {
   if (network === 'mainnet' || network === 'testnet') return `tempo-light:${network}`;
   return `tempo-light:custom:${network.chainId ?? 0}:${String(network.identity).slice(2, 18).toLowerCase()}`;
@@ -542,7 +549,8 @@ TempoLightClient.create = async function create(options = {}) {
     }
     const want = client.network;
     const got = resumed.network;
-    if (got.name !== want.name || got.chainId !== want.chainId || got.epochLength !== want.epochLength) {
+    if (got.name !== want.name || got.chainId !== want.chainId || got.epochLength !== want.epochLength
+      || anchors(resumed) !== anchors(client)) {
       client.destroy();
       resumed.destroy();
       throw typed('StorageMismatch', `the state saved under "${key}" is for another network (${got.name}, chain ${got.chainId}); it was left as it is`, false);

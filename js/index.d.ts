@@ -241,7 +241,7 @@ export type ErrorCode =
   | 'FollowActive'
   /** Saved state that cannot be read back: refused, left in place. */
   | 'StorageCorrupt'
-  /** Saved state of another network: refused, left in place. */
+  /** Saved state of another network (chain id, epoch length or identity): refused, left in place. */
   | 'StorageMismatch'
   /** The storage adapter failed (retryable). */
   | 'StorageUnavailable'

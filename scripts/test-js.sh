@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Tests the npm package as a user gets it: packs pkg/, installs the tarball into a scratch
 # project, runs the Node tests there (tests/js), builds apps with real bundlers and runs them,
-# workers and storage in headless Chromium (tests/bundlers), type-checks examples against the
-# declarations, and lints the package's metadata (publint, attw).
+# workers and storage in headless Chromium (tests/bundlers; storage-kill.test.mjs SIGKILLs the
+# browser while it saves, TEMPO_LIGHT_BROWSER_KILLS times per storage kind, 5 by default),
+# type-checks examples against the declarations, and lints the package's metadata (publint, attw).
 # Usage: test-js.sh [TEST_FILE...] (only those Node tests) | test-js.sh browser
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,9 +34,11 @@ ws_flag=""
 if node --experimental-websocket -e "typeof WebSocket === 'function' || process.exit(1)" 2>/dev/null; then
   ws_flag="--experimental-websocket"
 fi
-[ -x "$root/target/debug/tempo-light" ] || (cd "$root" && cargo build --locked -p tempo-light-cli)
+bin="${CARGO_TARGET_DIR:-target}/debug/tempo-light"
+case "$bin" in /*) ;; *) bin="$root/$bin" ;; esac
+[ -x "$bin" ] || (cd "$root" && cargo build --locked -p tempo-light-cli)
 export TEMPO_FIXTURE="$root/tests/fixtures/mainnet-block-32724390.json"
-export TEMPO_LIGHT_BIN="$root/target/debug/tempo-light"
+export TEMPO_LIGHT_BIN="$bin"
 [ ${#tests[@]} -eq 0 ] || node $ws_flag --test "${tests[@]}"
 # The tarball in real bundlers (Vite, webpack 5, esbuild) and in workers, in headless Chromium.
 if [ "$browser" != 0 ]; then

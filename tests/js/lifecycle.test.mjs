@@ -189,9 +189,18 @@ test('storage: saved after every advance, resumed, corrupt or foreign state refu
   await assert.rejects(TempoLightClient.create({ network, storage }),
     (e) => e instanceof StorageError && e.code === 'StorageCorrupt' && e.retryable === false && e.message.includes(key));
   assert.equal(saved.get(key), '{"version":1,"garbage":');
-  // Another network's state under the key: refused too.
-  saved.set(key, TempoLightClient.mainnet().toState());
-  await assert.rejects(TempoLightClient.create({ network, storage }), (e) => e instanceof StorageError && e.code === 'StorageMismatch');
+  // Another network's state under the key: refused too, and left exactly as it was.
+  const foreign = TempoLightClient.mainnet().toState();
+  saved.set(key, foreign);
+  await assert.rejects(TempoLightClient.create({ network, storage }),
+    (e) => e instanceof StorageError && e.code === 'StorageMismatch' && e.retryable === false);
+  assert.equal(saved.get(key), foreign);
+  // So is the state of a network with the same chain id and epoch length but another identity.
+  const other = TempoLightClient.custom({ ...network, identity: TempoLightClient.mainnet().identityFor(0) }).toState();
+  saved.set(key, other);
+  await assert.rejects(TempoLightClient.create({ network, storage }),
+    (e) => e instanceof StorageError && e.code === 'StorageMismatch' && e.retryable === false);
+  assert.equal(saved.get(key), other);
   // A broken adapter: a typed, retryable error.
   await assert.rejects(TempoLightClient.create({ network, storage: { get: () => { throw new Error('disk gone'); }, set() {} } }),
     (e) => e instanceof StorageError && e.code === 'StorageUnavailable' && e.retryable === true);

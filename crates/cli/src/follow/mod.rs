@@ -3,8 +3,8 @@
 //! It answers the client's requests over JSON-RPC (HTTP polling, or a WebSocket
 //! subscription that falls back to polling), retries what is merely unavailable with
 //! backoff, and stops at the first answer that fails verification: a lying server is not
-//! retried into acceptance. With `--state` it saves after every advance (write, then
-//! rename) and resumes from the file.
+//! retried into acceptance. With `--state` it saves after every advance (a sibling file
+//! written and synced, renamed over the old one, the directory synced) and resumes from it.
 
 pub mod rpc;
 
@@ -768,7 +768,11 @@ fn parse_header(value: Value) -> Result<TempoHeader, FollowError> {
     TempoHeader::from_value(value).map_err(|e| FollowError::Malformed(e.to_string()))
 }
 
-/// Writes `text` to `path` atomically.
+/// Writes `text` to `path` atomically: the whole text to a sibling `.tmp` file, flushed to
+/// the disk, then renamed over `path`, and the directory flushed so the rename is durable
+/// too. A process killed at any point leaves the old file or the new one, never a mix (a
+/// half-written `.tmp` at worst, which the next save overwrites); the flushes carry this
+/// over a power loss.
 pub fn save_atomically(path: &Path, text: &str) -> std::io::Result<()> {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".tmp");
@@ -778,7 +782,20 @@ pub fn save_atomically(path: &Path, text: &str) -> std::io::Result<()> {
         file.write_all(text.as_bytes())?;
         file.sync_all()?;
     }
-    std::fs::rename(&tmp, path)
+    std::fs::rename(&tmp, path)?;
+    // The rename is done (and atomic) whatever this says: some file systems cannot sync a
+    // directory, so this is best effort.
+    #[cfg(unix)]
+    {
+        let dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        if let Ok(dir) = std::fs::File::open(dir) {
+            let _ = dir.sync_all();
+        }
+    }
+    Ok(())
 }
 
 /// Formats an event as a text line.
