@@ -808,11 +808,12 @@ P.confirmPayment = async function confirmPayment(options = {}) {
   // Finality needs the client's head at the transaction's block: its own follow(), or one
   // this call runs (from the first time it has to wait until it returns).
   let inner = null;
+  let innerRun = null;
   let stoppedBy = null;
   const followMeanwhile = () => {
     if (inner || FOLLOWING.has(this)) return;
     inner = new AbortController();
-    this.follow({ rpc, request, signal: inner.signal, timeoutMs, maxResponseBytes, pollMs: Math.min(pollMs, 1000) })
+    innerRun = this.follow({ rpc, request, signal: inner.signal, timeoutMs, maxResponseBytes, pollMs: Math.min(pollMs, 1000) })
       .catch((e) => { stoppedBy = e; });
   };
   const deadline = Date.now() + waitMs;
@@ -855,7 +856,9 @@ P.confirmPayment = async function confirmPayment(options = {}) {
       }
     }
   } finally {
+    // Nothing of this call runs after it returns: the follow() it started has ended.
     inner?.abort();
+    await innerRun;
     own?.close?.();
   }
 };
