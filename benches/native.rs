@@ -77,10 +77,118 @@ fn row(name: &str, (median, p10, p90): (f64, f64, f64), unit_div: f64, note: &st
     m
 }
 
+/// The epochs the catch-up row bridges (mainnet is at about epoch 1,700).
+const CATCH_UP_EPOCHS: u64 = 1_700;
+
+/// The catch-up row; returns its median in µs. `TEMPO_BENCH=catch-up` runs it alone
+/// (and then also times the thread's CPU, `cpu_time`).
+fn catch_up(cpu_time: bool) -> f64 {
+    // Catch-up: a fresh client anchored at the genesis identity reaches a tip 1,700 epochs
+    // later (mainnet is at about epoch 1,700) through its real path: the tip does not verify
+    // under the anchor (the key rotated), walking back finds no boundary it signs, so it
+    // bridges forward, every boundary verified under the identity learnt from the one before
+    // and its DKG outcome decoded and checked for rotations. Short epochs: the work is per
+    // boundary. Blocks are parsed beforehand (transfer and JSON excluded).
+    let mut long_chain = Chain::new(DevnetConfig {
+        epoch_length: 2,
+        full_dkg_every: 10,
+        retain: 8,
+        ..Default::default()
+    });
+    for _ in 0..(CATCH_UP_EPOCHS * 2 + 1) {
+        long_chain.produce();
+    }
+    let served: std::collections::HashMap<u64, CertifiedBlock> = (1..=CATCH_UP_EPOCHS * 2 + 1)
+        .filter_map(|h| Some((h, long_chain.block(h)?.certified()?)))
+        .collect();
+    let tip_height = long_chain.tip().height();
+    let run = || {
+        let network = tempo_light::Network::custom(0, 2, long_chain.genesis_identity(), 0).unwrap();
+        let mut client = tempo_light::client::LightClient::new(network);
+        while let Some(request) = client.next_request() {
+            let height = match request {
+                tempo_light::client::Request::LatestFinalization if client.head().is_some() => {
+                    break
+                }
+                tempo_light::client::Request::LatestFinalization => tip_height,
+                tempo_light::client::Request::Finalization { height } => height,
+                tempo_light::client::Request::Headers { .. } => unreachable!("not asked"),
+            };
+            client
+                .on_finalization(black_box(served[&height].clone()))
+                .unwrap();
+        }
+        assert_eq!(client.head().unwrap().height, tip_height);
+    };
+    let median = row(
+        &format!("catch-up: {CATCH_UP_EPOCHS} epoch boundaries from the anchor"),
+        measure(3, 1, run),
+        1.0,
+        "",
+    );
+    // CPU time of the thread (not wall time, which a loaded machine inflates), Linux only.
+    let cpu_ns = || -> Option<u64> {
+        let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+        text.split_whitespace().next()?.parse().ok()
+    };
+    if let (true, Some(before)) = (cpu_time, cpu_ns()) {
+        let mut cpu = Vec::new();
+        for _ in 0..3 {
+            let start = cpu_ns().unwrap_or(before);
+            run();
+            cpu.push(cpu_ns().unwrap_or(start).saturating_sub(start) as f64 / 1e3);
+        }
+        row("catch-up: thread CPU time", stats(cpu), 1.0, "(3 runs)");
+        // Where it goes: the parts of one boundary step, each summed over the boundaries.
+        let boundaries: Vec<&CertifiedBlock> = (0..CATCH_UP_EPOCHS)
+            .filter_map(|e| served.get(&tempo_light::epoch::boundary_of(2, e)?))
+            .collect();
+        let part = |name: &str, f: &mut dyn FnMut(&CertifiedBlock)| {
+            let start = cpu_ns().unwrap_or(0);
+            for block in &boundaries {
+                f(black_box(block));
+            }
+            let spent = cpu_ns().unwrap_or(start).saturating_sub(start) as f64 / 1e3;
+            println!(
+                "  of which, over {} boundaries: {name:<36} {spent:>10.0} µs",
+                boundaries.len()
+            );
+        };
+        let mut identities = std::collections::HashMap::new();
+        part("DKG outcome decode", &mut |b| {
+            let outcome = tempo_light::DkgOutcome::decode(b.header.extra_data()).unwrap();
+            identities.insert(outcome.epoch, outcome.identity().clone());
+        });
+        part("header hash", &mut |b| {
+            black_box(b.header.hash());
+        });
+        part("block clone", &mut |b| {
+            black_box(b.clone());
+        });
+        part("certificate verify (one by one)", &mut |b| {
+            let identity = &identities[&b.certificate.epoch.max(1)];
+            black_box(b.certificate.verify(identity).is_ok());
+        });
+        part("verify_block (hash, verify, decode)", &mut |b| {
+            let identity = &identities[&b.certificate.epoch.max(1)];
+            black_box(tempo_light::verify_block(identity, 2, b).is_ok());
+        });
+    }
+    median
+}
+
 fn main() {
     // `cargo bench` passes --bench; `cargo test --all-targets` runs this binary without it.
     if !std::env::args().any(|a| a == "--bench") {
         println!("native benchmarks: skipped (run `cargo bench --bench native`)");
+        return;
+    }
+    if std::env::var("TEMPO_BENCH").as_deref() == Ok("catch-up") {
+        let catch_up = catch_up(true);
+        println!(
+            "  catch-up over {CATCH_UP_EPOCHS} epochs: {:.3} s",
+            catch_up / 1e6
+        );
         return;
     }
     let fixture: serde_json::Value = serde_json::from_str(include_str!(
@@ -365,50 +473,7 @@ fn main() {
         "(6 proofs)",
     );
 
-    // Catch-up: a fresh client anchored at the genesis identity reaches a tip 1,700 epochs
-    // later (mainnet is at about epoch 1,700) through its real path: the tip does not verify
-    // under the anchor (the key rotated), walking back finds no boundary it signs, so it
-    // bridges forward, every boundary verified under the identity learnt from the one before
-    // and its DKG outcome decoded and checked for rotations. Short epochs: the work is per
-    // boundary. Blocks are parsed beforehand (transfer and JSON excluded).
-    const CATCH_UP_EPOCHS: u64 = 1_700;
-    let mut long_chain = Chain::new(DevnetConfig {
-        epoch_length: 2,
-        full_dkg_every: 10,
-        retain: 8,
-        ..Default::default()
-    });
-    for _ in 0..(CATCH_UP_EPOCHS * 2 + 1) {
-        long_chain.produce();
-    }
-    let served: std::collections::HashMap<u64, CertifiedBlock> = (1..=CATCH_UP_EPOCHS * 2 + 1)
-        .filter_map(|h| Some((h, long_chain.block(h)?.certified()?)))
-        .collect();
-    let tip_height = long_chain.tip().height();
-    let catch_up = row(
-        &format!("catch-up: {CATCH_UP_EPOCHS} epoch boundaries from the anchor"),
-        measure(3, 1, || {
-            let network =
-                tempo_light::Network::custom(0, 2, long_chain.genesis_identity(), 0).unwrap();
-            let mut client = tempo_light::client::LightClient::new(network);
-            while let Some(request) = client.next_request() {
-                let height = match request {
-                    tempo_light::client::Request::LatestFinalization if client.head().is_some() => {
-                        break
-                    }
-                    tempo_light::client::Request::LatestFinalization => tip_height,
-                    tempo_light::client::Request::Finalization { height } => height,
-                    tempo_light::client::Request::Headers { .. } => unreachable!("not asked"),
-                };
-                client
-                    .on_finalization(black_box(served[&height].clone()))
-                    .unwrap();
-            }
-            assert_eq!(client.head().unwrap().height, tip_height);
-        }),
-        1.0,
-        "",
-    );
+    let catch_up = catch_up(false);
     // A proven payment in a block of 1,000 transactions: the devnet's signed transactions and
     // receipts (Tempo 0x76, EIP-1559, legacy), gathered into one block whose header commits to
     // them. The header stands for one already verified (the certificate's cost is above).
