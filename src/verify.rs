@@ -126,7 +126,8 @@ pub fn provenance(network: &Network, block: &CertifiedBlock) -> Option<Provenanc
     let epoch = block.certificate.epoch;
     if height / network.epoch_length().get() != epoch {
         // floor(height / L) == epoch  <=>  height / (epoch + 1) < L <= height / epoch.
-        let min = height / epoch.checked_add(1)? + 1;
+        // (No epoch length at all when that bound is u64::MAX: epoch 0 at height u64::MAX.)
+        let min = (height / epoch.checked_add(1)?).checked_add(1)?;
         let max = match epoch {
             0 => u64::MAX,
             _ => height / epoch,

@@ -564,3 +564,17 @@ fn forged_certificate_fails_under_every_code_path() {
         );
     }
 }
+
+#[test]
+fn provenance_of_a_height_no_epoch_length_can_reach_is_none_not_an_overflow() {
+    // Found by the fuzz campaign of 2026-11-25 (certified_block): a certificate of epoch 0
+    // for block u64::MAX; the smallest epoch length that would place it there is 2^64.
+    let input =
+        include_str!("../fuzz/regressions/certified_block/provenance-epoch-0-height-u64-max.json");
+    let value: serde_json::Value = serde_json::from_str(input).unwrap();
+    let block = CertifiedBlock::from_value(value).unwrap();
+    assert_eq!(block.header.number(), u64::MAX);
+    assert_eq!(block.certificate.epoch, 0);
+    assert!(verify_mainnet(&block).is_err());
+    assert_eq!(tempo_light::provenance(&Network::mainnet(), &block), None);
+}
