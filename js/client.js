@@ -566,6 +566,22 @@ TempoLightClient.create = async function create(options = {}) {
 // ---- balances and proofs ----------------------------------------------------------------
 
 /**
+ * The transport of a one-off call (`getVerifiedBalance`, `confirmPayment`): over `request`
+ * or `rpc` when given (a connection of its own, which `release()` closes), otherwise the one
+ * `follow()` uses (null when the client is not following).
+ */
+function callTransport(client, { rpc, request }, limits) {
+  if (request) return { transport: eip1193Transport(request), release() {} };
+  if (rpc) {
+    const transport = /^wss?:/i.test(rpc) && typeof WebSocket !== 'undefined'
+      ? wsTransport(rpc, limits)
+      : httpTransport(toHttpUrl(rpc));
+    return { transport, release: () => transport.close?.() };
+  }
+  return { transport: RPC.get(client) ?? null, release() {} };
+}
+
+/**
  * Proves `account`'s balance of the TIP-20 `token` at the verified head: asks `eth_getProof`
  * (over `rpc`/`request`, or the endpoint `follow()` uses) and checks the answer against the
  * head's state root.
@@ -583,17 +599,11 @@ P.getVerifiedBalance = async function getVerifiedBalance(options = {}) {
     retries = 8,
   } = options;
   let query = this.balanceQuery(token, account);
-  const transport = request
-    ? eip1193Transport(request)
-    : rpc
-      ? (/^wss?:/i.test(rpc) && typeof WebSocket !== 'undefined'
-        ? wsTransport(rpc, { timeoutMs, maxResponseBytes, signals: [signal, lifetime(this)] })
-        : httpTransport(rpc))
-      : RPC.get(this);
+  const limits = { timeoutMs, maxResponseBytes, signals: [signal, lifetime(this)] };
+  const { transport, release } = callTransport(this, { rpc, request }, limits);
   if (!transport) {
     throw typed('InvalidInput', 'getVerifiedBalance needs `rpc` or `request` (or a client that is following)', false);
   }
-  const limits = { timeoutMs, maxResponseBytes, signals: [signal, lifetime(this)] };
   try {
     for (let attempt = 0; ; attempt++) {
       try {
@@ -610,7 +620,7 @@ P.getVerifiedBalance = async function getVerifiedBalance(options = {}) {
       }
     }
   } finally {
-    if (transport !== RPC.get(this) && rpc && /^wss?:/i.test(rpc)) transport.close?.();
+    release();
   }
 };
 
@@ -795,16 +805,11 @@ P.confirmPayment = async function confirmPayment(options = {}) {
   const limits = { timeoutMs, maxResponseBytes, signals: [signal, lifetime(this)] };
   // The module loads while the chain is asked.
   paymentsModule().catch(() => {});
-  // The calls go over the endpoint follow() uses, or over `rpc`/`request`.
-  const following = FOLLOWING.has(this);
-  if (!following && !rpc && !request) {
+  // (A client that is not following needs an endpoint: the follow() started meanwhile uses it.)
+  if (!FOLLOWING.has(this) && !rpc && !request) {
     throw typed('InvalidInput', 'confirmPayment needs `rpc` or `request` (or a client that is following)', false);
   }
-  const own = following ? null
-    : request ? eip1193Transport(request)
-      : /^wss?:/i.test(rpc) && typeof WebSocket !== 'undefined' ? wsTransport(rpc, limits)
-        : httpTransport(toHttpUrl(rpc));
-  const transport = own ?? RPC.get(this);
+  const { transport, release } = callTransport(this, { rpc, request }, limits);
   // Finality needs the client's head at the transaction's block: its own follow(), or one
   // this call runs (from the first time it has to wait until it returns).
   let inner = null;
@@ -859,7 +864,7 @@ P.confirmPayment = async function confirmPayment(options = {}) {
     // Nothing of this call runs after it returns: the follow() it started has ended.
     inner?.abort();
     await innerRun;
-    own?.close?.();
+    release();
   }
 };
 
