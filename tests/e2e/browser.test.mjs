@@ -43,6 +43,12 @@ function devnet(args) {
 after(() => { for (const child of children) child.kill('SIGKILL'); });
 
 const DEVNET = ['--epoch-length', '5', '--block-time-ms', '100', '--seed', '7'];
+
+/** Headless Chromium as every test here runs it. */
+const launchChromium = () => chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
 const SHOTS = join(ROOT, 'target/e2e');
 
 /** The devnet's pathUSD balance of its holder 1 at height `h` (crates/devnet). */
@@ -93,10 +99,7 @@ test('the page follows a devnet, explains epochs and trust, reads through viem, 
   const honest = await devnet([...DEVNET, '--full-dkg-every', '2']);
   const server = await serve();
   const site = `http://127.0.0.1:${server.address().port}/www/index.html`;
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const pageErrors = [];
@@ -266,10 +269,7 @@ test('the page follows a devnet, explains epochs and trust, reads through viem, 
 test('an unreachable RPC shows in the status area with a countdown, not under Rejections; lying devnets do', { timeout: 180000 }, async () => {
   const server = await serve();
   const site = `http://127.0.0.1:${server.address().port}/www/index.html`;
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const pageErrors = [];
@@ -373,10 +373,7 @@ test('the payment card confirms a devnet payment (pending → final, transfers, 
   await waitForBlock(net.rpc, 12);
   const server = await serve();
   const site = `http://127.0.0.1:${server.address().port}/www/index.html`;
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
     const pageErrors = [];
