@@ -17,7 +17,7 @@ cd "$(dirname "$0")/../fuzz"
 
 SECONDS_EACH="${1:-30}"
 JOBS="${FUZZ_JOBS:-1}"
-ALL="certificate certificate_differential dkg_outcome dkg_outcome_differential header_json certified_block saved_state account_proof light_client"
+ALL="certificate certificate_differential dkg_outcome dkg_outcome_differential header_json certified_block saved_state account_proof light_client payment_block payment_proof wasm_inputs"
 TARGETS="${FUZZ_TARGETS:-$ALL}"
 
 rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal

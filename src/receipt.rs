@@ -224,6 +224,49 @@ pub fn logs_bloom(logs: &[Log]) -> Bloom {
     bloom
 }
 
+/// Reads a block's raw transactions as a node sends them (`debug_getRawTransactions`: an
+/// array of `0x`-prefixed hex strings, at most [`MAX_BLOCK_TRANSACTIONS`]). Only the shape is
+/// checked here; the envelopes are `payment::check_transactions`'s rule.
+pub fn raw_transactions_from_value(value: &Value) -> Result<Vec<Bytes>, DecodeError> {
+    let field = "raw transactions";
+    let items = json::array(field, value)?;
+    if items.len() > MAX_BLOCK_TRANSACTIONS {
+        return Err(json::invalid(field, "too many transactions in one block"));
+    }
+    items.iter().map(raw_transaction_from_value).collect()
+}
+
+/// Reads one raw transaction (`eth_getRawTransactionByBlockNumberAndIndex`'s answer): a
+/// `0x`-prefixed hex string of at most [`MAX_TRANSACTION_BYTES`] bytes.
+pub fn raw_transaction_from_value(value: &Value) -> Result<Bytes, DecodeError> {
+    let field = "raw transaction";
+    let text = value
+        .as_str()
+        .ok_or_else(|| json::invalid(field, "expected 0x-prefixed hex bytes"))?;
+    let digits = text
+        .strip_prefix("0x")
+        .ok_or_else(|| json::invalid(field, "hex bytes must start with 0x"))?;
+    if digits.len() > 2 * MAX_TRANSACTION_BYTES {
+        return Err(json::invalid(
+            field,
+            "larger than the largest transaction accepted",
+        ));
+    }
+    alloy_primitives::hex::decode(digits)
+        .map(Bytes::from)
+        .map_err(|_| json::invalid(field, "invalid hex"))
+}
+
+/// Reads an `eth_getBlockReceipts` answer: an array of at most [`MAX_BLOCK_TRANSACTIONS`]
+/// receipts, each read by [`BlockReceipt::from_value`].
+pub fn block_receipts_from_value(value: &Value) -> Result<Vec<BlockReceipt>, DecodeError> {
+    let items = json::array("receipts", value)?;
+    if items.len() > MAX_BLOCK_TRANSACTIONS {
+        return Err(json::invalid("receipts", "too many receipts in one block"));
+    }
+    items.iter().map(BlockReceipt::from_value).collect()
+}
+
 /// Checks the envelope of a raw transaction (its EIP-2718 encoding): a legacy transaction is
 /// one RLP list; a typed one is a type byte in `0x01..=0x7f` followed by one RLP list; nothing
 /// may follow. Returns the type (0 for legacy).

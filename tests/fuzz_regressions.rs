@@ -14,7 +14,11 @@ use std::path::{Path, PathBuf};
 
 use alloy_primitives::hex;
 use serde_json::{json, Value};
-use tempo_light::{LightClient, Network, Request};
+use tempo_light::{
+    payment::{confirm_payment, FinalAnchor, PaymentProof, ProofForm},
+    receipt::BlockReceipt,
+    LightClient, Network,
+};
 
 fn fuzz_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz")
@@ -94,28 +98,6 @@ fn mainnet_shapes() -> Vec<(&'static str, Value)> {
 
 /// A devnet client driven honestly (answering its own requests, the latest finalization
 /// being the block at `tip`) for `steps` steps.
-fn followed(d: &checks::Devnet, tip: u64, steps: usize, every_header: bool) -> LightClient {
-    let mut client = LightClient::new(d.network());
-    client.set_every_header(every_header);
-    for _ in 0..steps {
-        match client.next_request() {
-            None => break,
-            Some(Request::LatestFinalization) => {
-                let _ = client.on_finalization(d.certified(tip));
-            }
-            Some(Request::Finalization { height }) => {
-                let _ = client.on_finalization(d.certified(height));
-            }
-            Some(Request::Headers { from, to }) => {
-                let headers = (from..=to)
-                    .map(|h| d.chain.block(h).unwrap().header.clone())
-                    .collect();
-                let _ = client.on_headers(headers);
-            }
-        }
-    }
-    client
-}
 
 #[test]
 #[ignore = "a tool: rewrites fuzz/corpus from the fixtures and the devnets"]
@@ -210,7 +192,7 @@ fn write_seed_corpora() {
         "testnet-fresh".into(),
         LightClient::new(Network::testnet()).to_json().into_bytes(),
     ));
-    let synced = followed(d, checks::DEVNET_BLOCKS, 40, false);
+    let synced = checks::followed(d, checks::DEVNET_BLOCKS, 40, false);
     out.push((
         "saved_state",
         "devnet-synced".into(),
@@ -219,11 +201,11 @@ fn write_seed_corpora() {
     out.push((
         "saved_state",
         "faulty-devnet-stuck".into(),
-        followed(faulty, checks::DEVNET_BLOCKS, 40, false)
+        checks::followed(faulty, checks::DEVNET_BLOCKS, 40, false)
             .to_json()
             .into_bytes(),
     ));
-    let mut frozen = followed(d, checks::EQUIVOCATION_AT, 40, true);
+    let mut frozen = checks::followed(d, checks::EQUIVOCATION_AT, 40, true);
     assert_eq!(frozen.head().unwrap().height, checks::EQUIVOCATION_AT);
     let twin = d.chain.equivocation(checks::EQUIVOCATION_AT).unwrap();
     let _ = frozen.on_finalization(twin.certified().unwrap());
@@ -271,9 +253,195 @@ fn write_seed_corpora() {
     equivocation.extend([7, 4, 0, 10, 2, 2]);
     out.push(("light_client", "equivocation".into(), equivocation));
 
+    // Payments: blocks of the honest devnet with 2 to 4 transactions (a failed one, memos).
+    let payment_doc = |h: u64, i: usize, tip: u64| {
+        let body = d.chain.body(h).unwrap();
+        let receipts: Vec<Value> = body
+            .raw_receipts()
+            .iter()
+            .zip(body.hashes())
+            .map(|(raw, hash)| {
+                let mut v = BlockReceipt::decode_2718(raw).unwrap().to_value();
+                v["transactionHash"] = json!(hash);
+                v
+            })
+            .collect();
+        let links: Vec<Value> = (h..tip)
+            .map(|k| serde_json::to_value(&d.block(k).header).unwrap())
+            .collect();
+        json!({
+            "tip": tip,
+            "hash": body.hashes()[i],
+            "transactions": body.raw_transactions(),
+            "receipts": receipts,
+            "links": links,
+            "expect": 15,
+        })
+    };
+    let mut proofs = Vec::new();
+    for (h, i, tip) in [(3u64, 2usize, 3u64), (6, 1, 6), (7, 3, 9), (18, 0, 18)] {
+        let doc = payment_doc(h, i, tip);
+        out.push((
+            "payment_block",
+            format!("devnet-{h}-{i}-tip-{tip}"),
+            header_json(&doc),
+        ));
+        let body = d.chain.body(h).unwrap();
+        let receipts: Vec<_> = body
+            .raw_receipts()
+            .iter()
+            .map(|r| BlockReceipt::decode_2718(r).unwrap())
+            .collect();
+        let links: Vec<_> = (h..tip).map(|k| d.block(k).header.clone()).collect();
+        let verified = checks::verified_devnet_block(tip).unwrap();
+        let anchor = FinalAnchor {
+            verified: &verified,
+            links: &links,
+        };
+        let raw = body.raw_transactions();
+        let payment = confirm_payment(&anchor, body.hashes()[i], &raw, &receipts).unwrap();
+        for form in [ProofForm::FullBlock, ProofForm::TrieProofs] {
+            let proof =
+                PaymentProof::build(&payment, &d.certified(tip), &links, &raw, &receipts, form);
+            out.push((
+                "payment_proof",
+                format!("devnet-{h}-{i}-tip-{tip}-{form:?}"),
+                header_json(&proof.to_value()),
+            ));
+            proofs.push(proof);
+        }
+    }
+
+    // What the wasm exports read: the export's index, then its argument as JSON.
+    let export = |name: &str, value: &Value| {
+        let index = checks::WASM_EXPORTS
+            .iter()
+            .position(|e| *e == name)
+            .unwrap();
+        let mut input = vec![u8::try_from(index).unwrap()];
+        input.extend(serde_json::to_vec(value).unwrap());
+        input
+    };
+    let synced = checks::synced_client(false);
+    let state: Value = serde_json::from_str(&synced.to_json()).unwrap();
+    out.push((
+        "wasm_inputs",
+        "fromState".into(),
+        export("fromState", &state),
+    ));
+    out.push((
+        "wasm_inputs",
+        "verifyCertifiedBlock".into(),
+        export("verifyCertifiedBlock", &mainnet_shapes()[0].1),
+    ));
+    let after = checks::SYNCED_AT + 1;
+    out.push((
+        "wasm_inputs",
+        "verifyBatch".into(),
+        export(
+            "TempoLightClient.verifyBatch",
+            &json!([
+                checks::certified_json(d.block(after)),
+                checks::certified_json(d.block(9))
+            ]),
+        ),
+    ));
+    out.push((
+        "wasm_inputs",
+        "onFinalization".into(),
+        export(
+            "TempoLightClient.onFinalization",
+            &checks::certified_json(d.block(after + 1)),
+        ),
+    ));
+    let headers: Vec<Value> = (after..checks::AWAITING_HEADERS_OF)
+        .map(|h| serde_json::to_value(&d.block(h).header).unwrap())
+        .collect();
+    out.push((
+        "wasm_inputs",
+        "onHeaders".into(),
+        export("TempoLightClient.onHeaders", &json!(headers)),
+    ));
+    let world = tempo_light_devnet::state::World::at(checks::PROOF_HEIGHT);
+    let (token, account) = checks::proof_subjects()[0];
+    let proof = world
+        .proof(token, &tempo_light::tip20::balance_query_slots(account))
+        .to_json();
+    out.push((
+        "wasm_inputs",
+        "verifyBalance".into(),
+        export(
+            "verifyBalance",
+            &json!([{"token": token, "account": account}, proof.clone()]),
+        ),
+    ));
+    out.push((
+        "wasm_inputs",
+        "verifyProof".into(),
+        export("verifyProof", &json!([{"stateRoot": world.root()}, proof])),
+    ));
+    let doc = payment_doc(6, 1, 6);
+    out.push((
+        "wasm_inputs",
+        "confirmPayment".into(),
+        export(
+            "TempoLightClient.confirmPayment",
+            &json!({
+                "txHash": doc["hash"],
+                "block": checks::certified_json(d.block(6)),
+                "transactions": doc["transactions"],
+                "receipts": doc["receipts"],
+            }),
+        ),
+    ));
+    out.push((
+        "wasm_inputs",
+        "verifyPaymentProof".into(),
+        export("verifyPaymentProof", &proofs[1].to_value()),
+    ));
+
     for (target, name, bytes) in out {
         let dir = fuzz_dir().join("corpus").join(target);
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join(name), bytes).unwrap();
     }
+}
+
+/// The payment seeds are real payments, so the fuzzer starts from inputs that reach the end of
+/// every rule (a seed refused early would leave the deep rules unexercised).
+#[test]
+fn payment_seeds_are_proven_payments() {
+    let d = checks::devnet();
+    let mut proven = 0;
+    for path in files(&fuzz_dir().join("corpus").join("payment_proof")) {
+        let proof = PaymentProof::from_json(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let epoch = proof.headers.last().unwrap().number() / checks::DEVNET_EPOCH_LENGTH;
+        let identity = d.chain.identity(epoch).unwrap();
+        proof
+            .verify(&identity, checks::DEVNET_EPOCH_LENGTH)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        proven += 1;
+    }
+    for path in files(&fuzz_dir().join("corpus").join("payment_block")) {
+        let doc: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        let raw = tempo_light::receipt::raw_transactions_from_value(&doc["transactions"]).unwrap();
+        let receipts = tempo_light::receipt::block_receipts_from_value(&doc["receipts"]).unwrap();
+        let links: Vec<_> = doc["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| tempo_light::TempoHeader::from_value(h.clone()).unwrap())
+            .collect();
+        let verified = checks::verified_devnet_block(doc["tip"].as_u64().unwrap()).unwrap();
+        let anchor = FinalAnchor {
+            verified: &verified,
+            links: &links,
+        };
+        let hash = doc["hash"].as_str().unwrap().parse().unwrap();
+        confirm_payment(&anchor, hash, &raw, &receipts)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        proven += 1;
+    }
+    assert!(proven >= 12, "{proven} payment seeds");
+    println!("payment seeds: {proven} proven payments");
 }

@@ -362,3 +362,35 @@ fn a_payment_proof_with_any_single_byte_changed_is_refused() {
     assert!(total > 1000);
     let _ = keccak256([0u8]);
 }
+
+#[test]
+fn raw_transaction_and_receipt_lists_are_read_with_their_bounds() {
+    use serde_json::json;
+    use tempo_light::receipt::{
+        block_receipts_from_value, raw_transactions_from_value, MAX_BLOCK_TRANSACTIONS,
+        MAX_TRANSACTION_BYTES,
+    };
+    let chain = chain(4);
+    let body = chain.body(3).unwrap();
+    let raw = body.raw_transactions();
+    assert_eq!(raw_transactions_from_value(&json!(raw)).unwrap(), raw);
+    let refused = |v: serde_json::Value| raw_transactions_from_value(&v).unwrap_err().to_string();
+    assert!(refused(json!({"0": "0x00"})).contains("expected an array"));
+    assert!(refused(json!(["00"])).contains("must start with 0x"));
+    assert!(refused(json!(["0x0"])).contains("invalid hex"));
+    assert!(refused(json!([7])).contains("expected 0x-prefixed hex"));
+    let oversized = format!("0x{}", "00".repeat(MAX_TRANSACTION_BYTES + 1));
+    assert!(refused(json!([oversized])).contains("larger than"));
+    let many = vec![json!("0x00"); MAX_BLOCK_TRANSACTIONS + 1];
+    assert!(refused(json!(many)).contains("too many"));
+
+    let receipts: Vec<serde_json::Value> = receipts(body).iter().map(|r| r.to_value()).collect();
+    let read = block_receipts_from_value(&json!(receipts)).unwrap();
+    assert_eq!(read.len(), body.receipts.len());
+    assert!(block_receipts_from_value(&json!(null)).is_err());
+    let many = vec![receipts[0].clone(); MAX_BLOCK_TRANSACTIONS + 1];
+    assert!(block_receipts_from_value(&json!(many))
+        .unwrap_err()
+        .to_string()
+        .contains("too many"));
+}

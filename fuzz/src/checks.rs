@@ -15,9 +15,17 @@ use tempo_light::{
     certificate::{self, Certificate},
     client::TrustState,
     network::{MAINNET_IDENTITY, TESTNET_IDENTITY_1747, TESTNET_IDENTITY_51},
+    payment::{
+        check_payment, confirm_payment, tip20_transfers, ConfirmedPayment, ExpectedPayment,
+        FinalAnchor, PaymentProof, ProofForm,
+    },
+    proof::verify_account_proof,
     proof::AccountProof,
+    receipt::{self, BlockReceipt},
     tip20::BalanceQuery,
-    CertifiedBlock, ClientError, DkgOutcome, Event, LightClient, Network, PublicKey, TempoHeader,
+    verify::VerifiedBlock,
+    CertifiedBlock, ClientError, DkgOutcome, Event, LightClient, Network, PublicKey, Request,
+    TempoHeader,
 };
 use tempo_light_devnet::{state, ChainFaults, DevBlock, DevnetConfig};
 use tempo_light_testkit::reference;
@@ -36,6 +44,9 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("saved_state", saved_state),
     ("account_proof", account_proof),
     ("light_client", light_client),
+    ("payment_block", payment_block),
+    ("payment_proof", payment_proof),
+    ("wasm_inputs", wasm_inputs),
 ];
 
 // ---- the simulated chains -----------------------------------------------------------------
@@ -441,6 +452,446 @@ pub fn account_proof(data: &[u8]) {
                 "a forged supply was proven"
             );
             assert_eq!(b.state_root, query.state_root);
+        }
+    }
+}
+
+// ---- payments ------------------------------------------------------------------------------
+
+/// The honest devnet's block at `height`, verified under its epoch's identity.
+pub fn verified_devnet_block(height: u64) -> Option<VerifiedBlock> {
+    let d = devnet();
+    let block = d.chain.block(height)?.certified()?;
+    let identity = d.chain.identity(height / DEVNET_EPOCH_LENGTH)?;
+    tempo_light::verify_block(&identity, DEVNET_EPOCH_LENGTH, &block).ok()
+}
+
+/// What the devnet really did in the transaction a payment names: the payment must be it.
+fn assert_is_the_chains(payment: &ConfirmedPayment) {
+    let d = devnet();
+    let block = d
+        .chain
+        .block(payment.height)
+        .expect("a proven payment is in a block the devnet produced");
+    assert_eq!(
+        payment.block_hash, block.hash,
+        "a payment proven in a forged block"
+    );
+    let body = d.chain.body(payment.height).expect("every body is kept");
+    assert_eq!(
+        body.hashes().get(payment.index),
+        Some(&payment.transaction_hash),
+        "a transaction proven at an index the block does not hold it at"
+    );
+    let truth = BlockReceipt::decode_2718(&body.raw_receipts()[payment.index])
+        .expect("the devnet's receipts decode");
+    assert_eq!(
+        payment.success,
+        truth.success(),
+        "a forged status was proven"
+    );
+    assert_eq!(
+        payment.gas_used,
+        Some(body.gas_used_by(payment.index)),
+        "a forged gas used was proven"
+    );
+    assert_eq!(
+        payment.transfers,
+        tip20_transfers(truth.logs()).expect("the devnet's logs decode"),
+        "forged transfers were proven"
+    );
+}
+
+fn expectation(selector: u8, payment: &ConfirmedPayment) -> ExpectedPayment {
+    let first = payment.transfers.first();
+    ExpectedPayment {
+        token: (selector & 1 != 0).then(|| first.map_or(Address::ZERO, |t| t.token)),
+        to: (selector & 2 != 0).then(|| first.map_or(Address::ZERO, |t| t.to)),
+        amount: (selector & 4 != 0).then(|| first.map_or_else(Default::default, |t| t.amount)),
+        memo: (selector & 8 != 0).then(|| first.and_then(|t| t.memo).unwrap_or_default()),
+    }
+}
+
+/// What a wallet fetches to confirm a payment, as one JSON document: `{"tip": certified
+/// height on the honest devnet, "hash": the transaction, "transactions": the
+/// `debug_getRawTransactions` answer, "receipts": the `eth_getBlockReceipts` answer, "links":
+/// headers from the payment's block up to the tip (optional), "expect": 0..15 (optional)}`.
+/// Reading the answers and confirming never panic; a payment confirmed is exactly the
+/// devnet's transaction (block, index, status, gas used, transfers); a proof built from it,
+/// in each form, re-checks offline to the same payment.
+pub fn payment_block(data: &[u8]) {
+    let Ok(doc) = serde_json::from_slice::<Value>(data) else {
+        return;
+    };
+    let transactions = doc
+        .get("transactions")
+        .map(receipt::raw_transactions_from_value);
+    let receipts = doc.get("receipts").map(receipt::block_receipts_from_value);
+    let (Some(Ok(transactions)), Some(Ok(receipts))) = (transactions, receipts) else {
+        return;
+    };
+    let _ = tempo_light::payment::check_transactions(&transactions);
+    let _ = receipt::transactions_root(&transactions);
+    for r in &receipts {
+        let again = BlockReceipt::decode_2718(&r.encoded_2718()).expect("an encoding decodes");
+        assert_eq!(again.receipt, r.receipt, "a receipt does not round-trip");
+        let back = BlockReceipt::from_value(&r.to_value()).expect("its JSON reads back");
+        assert_eq!(
+            back.receipt, r.receipt,
+            "a receipt's JSON does not round-trip"
+        );
+    }
+    let links = match doc.get("links") {
+        None => Vec::new(),
+        Some(v) => {
+            let Some(items) = v.as_array() else { return };
+            let Ok(headers) = items
+                .iter()
+                .map(|h| TempoHeader::from_value(h.clone()))
+                .collect::<Result<Vec<_>, _>>()
+            else {
+                return;
+            };
+            headers
+        }
+    };
+    let Some(tip) = doc.get("tip").and_then(Value::as_u64) else {
+        return;
+    };
+    let Some(verified) = verified_devnet_block(tip.min(DEVNET_BLOCKS)) else {
+        return;
+    };
+    let Some(hash) = doc
+        .get("hash")
+        .and_then(Value::as_str)
+        .and_then(|h| h.parse::<B256>().ok())
+    else {
+        return;
+    };
+    let anchor = FinalAnchor {
+        verified: &verified,
+        links: &links,
+    };
+    let Ok(payment) = confirm_payment(&anchor, hash, &transactions, &receipts) else {
+        return;
+    };
+    assert_is_the_chains(&payment);
+    let selector = doc
+        .get("expect")
+        .and_then(Value::as_u64)
+        .and_then(|n| u8::try_from(n & 15).ok())
+        .unwrap_or(0);
+    let _ = check_payment(&payment, &expectation(selector, &payment));
+    let certified = devnet().certified(verified.height);
+    for form in [ProofForm::FullBlock, ProofForm::TrieProofs] {
+        let proof =
+            PaymentProof::build(&payment, &certified, &links, &transactions, &receipts, form);
+        let again = PaymentProof::from_json(&proof.to_json()).expect("a built proof reads");
+        assert_eq!(again, proof, "a built proof does not round-trip");
+        let rechecked = again
+            .verify(&verified.identity, DEVNET_EPOCH_LENGTH)
+            .expect("a proof built from a confirmed payment re-checks");
+        assert_eq!(rechecked, payment, "a proof re-checks to another payment");
+    }
+}
+
+/// A `PaymentProof` document: reading never panics and round-trips; re-checking it under the
+/// honest devnet's identity for its epoch never panics and proves only the devnet's real
+/// transactions; under mainnet's or testnet's identities it proves nothing (no such payment
+/// was made there by anyone holding these bytes).
+pub fn payment_proof(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(proof) = PaymentProof::from_json(text) else {
+        return;
+    };
+    let again = PaymentProof::from_json(&proof.to_json()).expect("a read proof writes and reads");
+    assert_eq!(again, proof, "a proof does not round-trip");
+    let d = devnet();
+    let checked = proof.verify_with(|block| {
+        let epoch = block.header.number() / DEVNET_EPOCH_LENGTH;
+        // An epoch the devnet never reached: its genesis identity, under which nothing of a
+        // later epoch verifies.
+        let identity = d
+            .chain
+            .identity(epoch)
+            .unwrap_or_else(|| d.chain.genesis_identity());
+        tempo_light::verify_block(&identity, DEVNET_EPOCH_LENGTH, block)
+    });
+    if let Ok(payment) = checked {
+        assert_is_the_chains(&payment);
+        for selector in [0, 15] {
+            let _ = check_payment(&payment, &expectation(selector, &payment));
+        }
+    }
+    for network in [Network::mainnet(), Network::testnet()] {
+        if let Ok(p) = tempo_light::verify_payment_proof(&network, &proof) {
+            panic!(
+                "{} proved a payment: {:#x}",
+                network.name(),
+                p.transaction_hash
+            );
+        }
+    }
+}
+
+/// A client of the honest devnet led by its own requests (answered honestly) for at most
+/// `steps` steps toward the tip `tip`.
+pub fn followed(d: &Devnet, tip: u64, steps: usize, every_header: bool) -> LightClient {
+    let mut client = LightClient::new(d.network());
+    client.set_every_header(every_header);
+    for _ in 0..steps {
+        match client.next_request() {
+            None => break,
+            Some(Request::LatestFinalization) => {
+                let _ = client.on_finalization(d.certified(tip));
+            }
+            Some(Request::Finalization { height }) => {
+                let _ = client.on_finalization(d.certified(height));
+            }
+            Some(Request::Headers { from, to }) => {
+                let headers = (from..=to).map(|h| d.block(h).header.clone()).collect();
+                let _ = client.on_headers(headers);
+            }
+        }
+    }
+    client
+}
+
+/// Where the clients of `wasm_inputs` stand: synced to this height of the honest devnet.
+pub const SYNCED_AT: u64 = 20;
+/// The block the every-header client of `wasm_inputs` was handed, its headers not yet.
+pub const AWAITING_HEADERS_OF: u64 = 23;
+
+/// A client of the honest devnet synced to [`SYNCED_AT`] (built once, cloned). With
+/// `awaiting_headers`, in every-header mode and handed block [`AWAITING_HEADERS_OF`], so that
+/// its next request is the headers in between.
+pub fn synced_client(awaiting_headers: bool) -> LightClient {
+    static CLIENTS: OnceLock<[LightClient; 2]> = OnceLock::new();
+    let [plain, awaiting] = CLIENTS.get_or_init(|| {
+        let d = devnet();
+        let plain = followed(d, SYNCED_AT, 40, false);
+        let mut awaiting = followed(d, SYNCED_AT, 40, true);
+        let _ = awaiting.on_finalization(d.certified(AWAITING_HEADERS_OF));
+        [plain, awaiting]
+    });
+    if awaiting_headers { awaiting } else { plain }.clone()
+}
+
+// ---- what the wasm exports read ---------------------------------------------------------------
+
+/// The exports of the npm package (`crates/wasm`) that read JSON from JavaScript, by the
+/// first byte of a `wasm_inputs` input; the rest is the JSON text JavaScript hands over.
+pub const WASM_EXPORTS: &[&str] = &[
+    "fromState",
+    "verifyCertifiedBlock",
+    "TempoLightClient.verifyBatch",
+    "TempoLightClient.onFinalization",
+    "TempoLightClient.onHeaders",
+    "verifyBalance",
+    "verifyProof",
+    "TempoLightClient.confirmPayment",
+    "verifyPaymentProof",
+];
+
+/// The JSON each export of the npm package reads, through the core calls that export makes
+/// after converting its JS argument to JSON (`crates/wasm` is a thin conversion layer: each
+/// export is `to_json`, then these calls, then a conversion of the result to JS). First byte:
+/// the export ([`WASM_EXPORTS`], modulo); the rest: its argument as JSON text (for the
+/// two-argument exports, `[first, second]`). Nothing panics; a client refusing an input is
+/// left byte for byte unchanged; what is accepted is what the chain finalized.
+pub fn wasm_inputs(data: &[u8]) {
+    let Some((&selector, rest)) = data.split_first() else {
+        return;
+    };
+    let Ok(value) = serde_json::from_slice::<Value>(rest) else {
+        return;
+    };
+    let d = devnet();
+    let synced = || synced_client(false);
+    let second = |i: usize| value.as_array().and_then(|a| a.get(i)).cloned();
+    let export = usize::from(selector) % WASM_EXPORTS.len();
+    match export {
+        0 => {
+            if let Ok(client) = LightClient::from_json(&value.to_string()) {
+                let saved = client.to_json();
+                let again = LightClient::from_json(&saved).expect("a saved state restores");
+                assert_eq!(
+                    again.to_json(),
+                    saved,
+                    "a restored state does not round-trip"
+                );
+            }
+        }
+        1 => {
+            let Ok(block) = CertifiedBlock::from_value(value) else {
+                return;
+            };
+            if let Ok(v) = tempo_light::verify_with_network(&Network::mainnet(), &block) {
+                assert_eq!(
+                    v.hash,
+                    fixture_hash(),
+                    "mainnet accepted a block never finalized"
+                );
+            }
+            assert!(tempo_light::verify_with_network(&Network::testnet(), &block).is_err());
+        }
+        2 | 3 => {
+            let items = match value {
+                Value::Array(items) if export == 2 => items,
+                one => Vec::from([one]),
+            };
+            let blocks: Vec<CertifiedBlock> = items
+                .into_iter()
+                .filter_map(|v| CertifiedBlock::from_value(v).ok())
+                .collect();
+            let mut client = synced();
+            for (block, result) in blocks.iter().zip(client.verify_batch(&blocks)) {
+                if let Ok(v) = result {
+                    assert!(
+                        d.finalized(v.height, v.hash).is_some(),
+                        "a forged block verified"
+                    );
+                    assert_eq!(v.hash, block.header.hash());
+                }
+            }
+            for block in blocks {
+                let before = client.to_json();
+                if client.on_finalization(block).is_err() {
+                    assert_eq!(client.to_json(), before, "a refusal changed the state");
+                }
+                if let Some(head) = client.head() {
+                    assert!(
+                        d.finalized(head.height, head.hash).is_some(),
+                        "a forged head"
+                    );
+                }
+            }
+        }
+        4 => {
+            let Value::Array(items) = value else { return };
+            let Ok(headers) = items
+                .into_iter()
+                .map(TempoHeader::from_value)
+                .collect::<Result<Vec<_>, _>>()
+            else {
+                return;
+            };
+            let mut client = synced_client(true);
+            let before = client.to_json();
+            match client.on_headers(headers) {
+                Err(_) => assert_eq!(client.to_json(), before, "a refusal changed the state"),
+                Ok(events) => {
+                    for event in events {
+                        let Event::Headers(headers) = event else {
+                            continue;
+                        };
+                        for h in headers {
+                            assert_eq!(
+                                d.chain.block(h.header.number()).map(|b| b.hash),
+                                Some(h.hash),
+                                "a header the chain never had was yielded"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        5 | 6 => {
+            let (Some(query), Some(proof)) = (second(0), second(1)) else {
+                return;
+            };
+            let Ok(proof) = AccountProof::from_value(proof) else {
+                return;
+            };
+            let fixture = proof_fixture();
+            let root = fixture.queries[0].state_root;
+            if export == 6 {
+                if let Ok(v) = verify_account_proof(root, &proof) {
+                    for (slot, value) in &v.storage {
+                        assert_eq!(
+                            *value,
+                            fixture.world.storage(v.address, *slot),
+                            "a forged slot"
+                        );
+                    }
+                }
+                return;
+            }
+            let field = |k: &str| {
+                query
+                    .get(k)
+                    .and_then(Value::as_str)
+                    .and_then(|s| s.parse().ok())
+            };
+            let (Some(token), Some(account)) = (field("token"), field("account")) else {
+                return;
+            };
+            let Ok(q) = BalanceQuery::new(token, account, PROOF_HEIGHT, B256::ZERO, root) else {
+                return;
+            };
+            if let Ok(b) = q.verify(&proof) {
+                assert_eq!(
+                    b.balance.balance,
+                    fixture
+                        .world
+                        .storage(token, tempo_light::tip20::balance_slot(account)),
+                    "a forged balance was proven"
+                );
+            }
+        }
+        7 => {
+            let (Some(hash), Some(block)) = (value.get("txHash"), value.get("block")) else {
+                return;
+            };
+            let Some(hash) = hash.as_str().and_then(|h| h.parse::<B256>().ok()) else {
+                return;
+            };
+            let Ok(block) = CertifiedBlock::from_value(block.clone()) else {
+                return;
+            };
+            let empty = Value::Null;
+            let Ok(transactions) =
+                receipt::raw_transactions_from_value(value.get("transactions").unwrap_or(&empty))
+            else {
+                return;
+            };
+            let Ok(receipts) =
+                receipt::block_receipts_from_value(value.get("receipts").unwrap_or(&empty))
+            else {
+                return;
+            };
+            let Ok(verified) = synced().verify(&block) else {
+                return;
+            };
+            let anchor = FinalAnchor {
+                verified: &verified,
+                links: &[],
+            };
+            if let Ok(payment) = confirm_payment(&anchor, hash, &transactions, &receipts) {
+                assert_is_the_chains(&payment);
+                let proof = PaymentProof::build(
+                    &payment,
+                    &block,
+                    &[],
+                    &transactions,
+                    &receipts,
+                    ProofForm::Smallest,
+                );
+                assert_eq!(
+                    PaymentProof::from_json(&proof.to_json()).map(|p| p == proof),
+                    Ok(true)
+                );
+            }
+        }
+        _ => {
+            let Ok(proof) = PaymentProof::from_value(&value) else {
+                return;
+            };
+            if let Ok(payment) = proof.verify_with(|block| synced().verify(block)) {
+                assert_is_the_chains(&payment);
+            }
         }
     }
 }

@@ -27,7 +27,7 @@ use tempo_light::{
         check_payment, confirm_payment, ConfirmedPayment, ExpectedPayment, FinalAnchor,
         PaymentError, PaymentProof, ProofForm, MAX_LINK_HEADERS,
     },
-    receipt::{BlockReceipt, MAX_BLOCK_TRANSACTIONS},
+    receipt::{self, BlockReceipt, MAX_BLOCK_TRANSACTIONS},
     tip20, CertifiedBlock, TempoHeader,
 };
 
@@ -206,18 +206,6 @@ fn read_quantity(field: &str, v: &Value) -> Result<u64, String> {
 }
 
 /// JSON-RPC data (`0x`-prefixed hex bytes).
-fn read_bytes(field: &str, v: &Value) -> Result<Bytes, String> {
-    let text = v
-        .as_str()
-        .ok_or_else(|| format!("{field}: expected hex bytes"))?;
-    let digits = text
-        .strip_prefix("0x")
-        .ok_or_else(|| format!("{field}: hex bytes must start with 0x"))?;
-    alloy_primitives::hex::decode(digits)
-        .map(Bytes::from)
-        .map_err(|_| format!("{field}: invalid hex"))
-}
-
 fn quantity(n: u64) -> Value {
     json!(format!("{n:#x}"))
 }
@@ -316,17 +304,7 @@ impl Confirmer<'_, '_> {
 
     fn raw_transactions(&mut self, height: u64) -> Result<Vec<Bytes>, Failure> {
         let parse = |v: &Value| -> Result<Vec<Bytes>, Failure> {
-            let items = v
-                .as_array()
-                .ok_or_else(|| malformed("raw transactions", "not an array"))?;
-            if items.len() > MAX_BLOCK_TRANSACTIONS {
-                return Err(malformed("raw transactions", "too many"));
-            }
-            items
-                .iter()
-                .map(|i| read_bytes("raw transaction", i))
-                .collect::<Result<_, _>>()
-                .map_err(|e| malformed("raw transactions", e))
+            receipt::raw_transactions_from_value(v).map_err(|e| malformed("raw transactions", e))
         };
         match self
             .follower
@@ -347,7 +325,7 @@ impl Confirmer<'_, '_> {
                 return Ok(out);
             }
             out.push(
-                read_bytes("raw transaction", &v)
+                receipt::raw_transaction_from_value(&v)
                     .map_err(|e| malformed("eth_getRawTransactionByBlockNumberAndIndex", e))?,
             );
         }
@@ -358,17 +336,7 @@ impl Confirmer<'_, '_> {
         let v = self
             .follower
             .call("eth_getBlockReceipts", json!([quantity(height)]))?;
-        let items = v
-            .as_array()
-            .ok_or_else(|| malformed("eth_getBlockReceipts", "not an array"))?;
-        if items.len() > MAX_BLOCK_TRANSACTIONS {
-            return Err(malformed("eth_getBlockReceipts", "too many receipts"));
-        }
-        items
-            .iter()
-            .map(BlockReceipt::from_value)
-            .collect::<Result<_, _>>()
-            .map_err(|e| malformed("eth_getBlockReceipts", e))
+        receipt::block_receipts_from_value(&v).map_err(|e| malformed("eth_getBlockReceipts", e))
     }
 
     fn header(&mut self, height: u64) -> Result<TempoHeader, Failure> {

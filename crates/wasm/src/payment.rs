@@ -8,15 +8,15 @@ use super::{
     bad_input, big, big_u256, certified_block, core_error, error, fixed_of, get, hex, set, to_json,
     u64_of, WasmClient,
 };
-use alloc::{format, string::String, vec::Vec};
-use alloy_primitives::{Bytes, U256};
+use alloc::{format, string::String};
+use alloy_primitives::U256;
 use js_sys::{Array, Object};
 use tempo_light::{
     payment::{
         check_payment, confirm_payment, ConfirmedPayment, ExpectedPayment, FinalAnchor,
         PaymentError, PaymentProof, ProofForm,
     },
-    receipt::{BlockReceipt, MAX_BLOCK_TRANSACTIONS},
+    receipt::{block_receipts_from_value, raw_transactions_from_value},
     verify_payment_proof, Network,
 };
 use wasm_bindgen::{prelude::*, JsCast};
@@ -192,29 +192,12 @@ impl WasmClient {
             Some("trie") => ProofForm::TrieProofs,
             Some(_) => return Err(bad_input("proofForm", "smallest, full or trie")),
         };
-        let list = |key: &str| -> Result<Vec<serde_json::Value>, JsValue> {
-            match to_json(&get(&input, key), key)? {
-                serde_json::Value::Array(items) if items.len() <= MAX_BLOCK_TRANSACTIONS => {
-                    Ok(items)
-                }
-                _ => Err(bad_input(key, "not an array (of at most 50000 items)")),
-            }
-        };
-        let transactions = list("transactions")?
-            .iter()
-            .map(|v| {
-                v.as_str()
-                    .and_then(|text| text.strip_prefix("0x"))
-                    .and_then(|digits| alloy_primitives::hex::decode(digits).ok())
-                    .map(Bytes::from)
-                    .ok_or_else(|| bad_input("transactions", "not 0x-prefixed hex bytes"))
-            })
-            .collect::<Result<Vec<Bytes>, _>>()?;
-        let receipts = list("receipts")?
-            .iter()
-            .map(BlockReceipt::from_value)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| core_error(&tempo_light::Error::Decode(e)))?;
+        let decode = |e| core_error(&tempo_light::Error::Decode(e));
+        let transactions =
+            raw_transactions_from_value(&to_json(&get(&input, "transactions"), "transactions")?)
+                .map_err(decode)?;
+        let receipts = block_receipts_from_value(&to_json(&get(&input, "receipts"), "receipts")?)
+            .map_err(decode)?;
         let verified = self.inner.verify(&block).map_err(|e| core_error(&e))?;
         let anchor = FinalAnchor {
             verified: &verified,
