@@ -2,8 +2,11 @@
 // that never end, drip, are huge or never come, over HTTP and WebSocket, and an EIP-1193
 // function that never answers. Each case runs the client in its own process
 // (hostile-client.mjs) to measure its memory alone, and checks: the call ends within
-// timeoutMs + 1 s with the typed, retryable error; the peak RSS stays under the cap + 50 MB
-// over the baseline; the state is unchanged; an abort or destroy() ends it within 100 ms.
+// timeoutMs + 1 s with the typed, retryable error; the peak RSS stays under the cap + 100 MB
+// over the baseline (measured +35…59 MB on an idle machine, more under load: the chunks the
+// runtime had buffered when the fetch was aborted and garbage not yet collected; a 200 MB or
+// endless body read whole would be 200 MB and more); the state is unchanged; an abort or
+// destroy() ends it within 100 ms.
 // Prints `hostile: <case> ended in N ms with CODE, peak rss M MB (+D MB)` for RELIABILITY.md.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -49,7 +52,7 @@ function bounded(r, { code, timeoutMs = TIMEOUT_MS, cap = CAP, retries = 0 }) {
   // Each try is bounded by the timeout; between tries follow() backs off 500 ms, 1 s, ...
   const backoff = Array.from({ length: retries }, (_, i) => Math.min(250 * 2 ** (i + 1), 8000)).reduce((a, b) => a + b, 0);
   assert.ok(r.ms < (retries + 1) * timeoutMs + backoff + 1000, `ended in ${r.ms} ms`);
-  assert.ok(r.overBaselineMB < cap / MB + 50, `peak rss ${r.peakMB} MB is ${r.overBaselineMB} MB over the baseline`);
+  assert.ok(r.overBaselineMB < cap / MB + 100, `peak rss ${r.peakMB} MB is ${r.overBaselineMB} MB over the baseline`);
   assert.equal(r.stateUnchanged, true, 'the state did not change');
   assert.equal(r.headUnchanged, true, 'the head did not change');
 }
