@@ -115,7 +115,7 @@ async function rpc(port, method, params) {
   return answer.result;
 }
 
-test('every JSON entry point refuses mutated inputs with a typed error and accepts only the truth', { timeout: 900000 }, async () => {
+test('every JSON entry point refuses mutated inputs with a typed error and accepts only the truth', { timeout: Math.max(900000, ITERATIONS * 1000) }, async () => {
   const started = performance.now();
   // ---- the real inputs ----
   const { port, identity, holders } = await devnet([]);
