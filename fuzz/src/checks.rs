@@ -281,7 +281,9 @@ pub fn dkg_outcome_differential(data: &[u8]) {
 // ---- JSON from the RPC ---------------------------------------------------------------------------
 
 /// Header JSON: parsing never panics; a parsed header serializes to JSON that parses back to
-/// the same header (and so the same hash).
+/// the same header (and so the same hash); wherever Tempo's own header type
+/// (`tempo_primitives::TempoHeader` 1.11.0, read by serde, hashed by `Sealable::hash_slow`)
+/// also reads the JSON, the two hashes are equal.
 pub fn header_json(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
@@ -299,6 +301,14 @@ pub fn header_json(data: &[u8]) {
     let reparsed = TempoHeader::from_value(again).expect("a serialized header parses");
     assert_eq!(reparsed, header, "header JSON does not round-trip");
     assert_eq!(reparsed.hash(), hash);
+    if let Ok(theirs) = serde_json::from_str::<tempo_primitives::TempoHeader>(text) {
+        use alloy_consensus::Sealable;
+        assert_eq!(
+            hash,
+            theirs.hash_slow(),
+            "our header hash differs from tempo-primitives'"
+        );
+    }
 }
 
 fn fixture_hash() -> B256 {
