@@ -194,8 +194,8 @@ test('every JSON entry point refuses mutated inputs with a typed error and accep
     if (cok) custom.destroy();
 
     const devnetClient = TempoLightClient.fromState(devnetState);
-    const [token, account] = random() < 0.5 ? [fuzzed(query.token), query.account] : [query.token, fuzzed(query.account)];
-    await attempt('TempoLightClient.balanceQuery', () => devnetClient.balanceQuery(token, account));
+    const [qToken, qAccount] = random() < 0.5 ? [fuzzed(query.token), query.account] : [query.token, fuzzed(query.account)];
+    await attempt('TempoLightClient.balanceQuery', () => devnetClient.balanceQuery(qToken, qAccount));
     await attempt('TempoLightClient.identityFor', () => devnetClient.identityFor(fuzzed(1)));
     devnetClient.destroy();
 
