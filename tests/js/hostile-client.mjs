@@ -13,10 +13,12 @@ const MB = 1024 * 1024;
 const spec = JSON.parse(process.argv[2]);
 const fixture = JSON.parse(readFileSync(process.env.TEMPO_FIXTURE, 'utf8'));
 
+// At the real block, or (`fresh`) at the preset alone, to be led to it by the server.
 const client = TempoLightClient.mainnet();
-client.onFinalization(fixture);
+if (!spec.fresh) client.onFinalization(fixture);
 const state = client.toState();
 const head = client.head;
+const fixtureHash = TempoLightClient.mainnet().verify(fixture).hash;
 
 // An EIP-1193 request function that never answers.
 const request = spec.request === 'never' ? () => new Promise(() => {}) : undefined;
@@ -92,7 +94,8 @@ console.log(`RESULT ${JSON.stringify({
   overBaselineMB: +((sampled - baseline) / MB).toFixed(1),
   lifetimeMaxRssMB: +(lifetimeMaxRss / MB).toFixed(1),
   stateUnchanged: alive ? client.toState() === state : null,
-  headUnchanged: alive ? client.head?.hash === head.hash && client.head?.height === head.height : null,
+  headUnchanged: alive ? client.head?.hash === head?.hash && client.head?.height === head?.height : null,
+  atFixture: alive ? client.head?.hash === fixtureHash : null,
   status: client.status,
 })}`);
 process.exit(0);

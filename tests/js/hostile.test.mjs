@@ -31,7 +31,7 @@ async function run(kind, spec) {
     const code = await new Promise((resolve) => child.on('exit', resolve));
     const line = out.split('\n').find((l) => l.startsWith('RESULT '));
     assert.ok(line, `the client process printed no result (exit ${code}): ${out}`);
-    return { ...JSON.parse(line.slice(7)), connections: server.connections() };
+    return { ...JSON.parse(line.slice(7)), connections: server.connections(), server: server.stats() };
   } finally {
     await server.close();
   }
@@ -80,6 +80,57 @@ for (const [name, kind, spec, code] of CASES) {
     bounded(r, { code, timeoutMs: timeoutMs ?? 10000, cap: spec.maxResponseBytes ?? CAP });
     assert.deepEqual(r.errors, [code], 'onError saw the error once');
     assert.equal(r.status, 'stopped');
+  });
+}
+
+// Answers that arrive whole but are not a block: refused at once with a typed error that
+// names them, not retried (they are not unavailability), the state untouched.
+const REFUSED = [
+  ['http result nested 10^6 arrays deep', 'nested-1e6'],
+  ['http certificate followed by 10 MB more hex', 'hex-10mb'],
+];
+for (const [name, kind] of REFUSED) {
+  test(`follow: ${name} is refused, typed, at once`, { timeout: 60000 }, async () => {
+    const r = await run(kind, { mode: 'follow', timeoutMs: TIMEOUT_MS, maxRetries: 3 });
+    report(`follow, ${name}`, r);
+    assert.equal(r.settled, 'rejected', JSON.stringify(r));
+    assert.equal(r.name, 'TempoLightError');
+    assert.ok(r.code && r.code !== 'Internal', `a named code: ${r.code}: ${r.message}`);
+    assert.equal(r.retryable, false, `not retried: ${r.code}`);
+    assert.deepEqual(r.errors, [r.code], 'reported once');
+    assert.equal(r.connections, 1, 'asked once');
+    assert.ok(r.ms < 1000 + TIMEOUT_MS, `ended in ${r.ms} ms`);
+    assert.ok(r.overBaselineMB < CAP / MB + 100, `peak rss ${r.peakMB} MB is ${r.overBaselineMB} MB over the baseline`);
+    assert.equal(r.stateUnchanged, true, 'the state did not change');
+    assert.equal(r.headUnchanged, true, 'the head did not change');
+  });
+}
+
+// A connection closed in the middle of an answer, a redirect loop: unavailability, retried
+// (maxRetries 1: asked twice), then the typed, retryable error.
+for (const [name, kind] of [['http connection closed mid-answer', 'closes-mid-answer'], ['http 302 to itself', 'redirect-loop']]) {
+  test(`follow: ${name} ends with RpcUnavailable`, { timeout: 60000 }, async () => {
+    const r = await run(kind, { mode: 'follow', timeoutMs: TIMEOUT_MS, maxRetries: 1 });
+    report(`follow, ${name}`, r);
+    bounded(r, { code: 'RpcUnavailable', retries: 1 });
+    assert.deepEqual(r.errors, ['RpcUnavailable', 'RpcUnavailable']);
+  });
+}
+
+// A WebSocket server that answers the calls with the real block while it floods the
+// subscription with 10^5 other events a second, or sends malformed "finalized" events for a
+// subscription never made: a fresh client still reaches the block (polling is not starved,
+// the foreign events are ignored), no error, memory bounded; stopped after 3 s.
+for (const [name, kind] of [['10^5 subscription events a second', 'ws-event-flood'], ['notifications for a subscription never made', 'ws-foreign-notification']]) {
+  test(`follow: ${name} neither stalls nor bloats it`, { timeout: 60000 }, async () => {
+    const r = await run(kind, { mode: 'follow', timeoutMs: TIMEOUT_MS, fresh: true, stop: 'abort', stopAfterMs: 3000 });
+    report(`follow, ws ${name} (${r.server.events ?? 0} sent, ${r.server.finalizationCalls ?? 0} finalizations asked)`, r);
+    assert.equal(r.settled, 'resolved', JSON.stringify(r));
+    assert.deepEqual(r.errors, [], 'no error');
+    assert.equal(r.atFixture, true, 'the real block was reached');
+    assert.ok((r.server.events ?? 0) >= 100, `the hostile events were sent: ${r.server.events}`);
+    assert.ok(r.server.finalizationCalls >= 3, `it kept polling: ${r.server.finalizationCalls} calls`);
+    assert.ok(r.overBaselineMB < CAP / MB + 100, `peak rss ${r.peakMB} MB is ${r.overBaselineMB} MB over the baseline`);
   });
 }
 
