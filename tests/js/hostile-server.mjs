@@ -217,26 +217,35 @@ const WS_ANSWERING = {
   },
 };
 
+/**
+ * Completes the WebSocket handshake on `socket` (node:net), then hands every byte the client
+ * sends after it to `onData` (the bytes that came with the handshake first, if any).
+ */
+function upgrading(socket, onData) {
+  let head = Buffer.alloc(0);
+  let upgraded = false;
+  socket.on('error', () => {});
+  socket.on('data', (data) => {
+    if (upgraded) { onData(data); return; }
+    head = Buffer.concat([head, data]);
+    const end = head.indexOf('\r\n\r\n');
+    if (end < 0) { if (head.length > 65536) socket.destroy(); return; }
+    const key = /sec-websocket-key:\s*(\S+)/i.exec(head.subarray(0, end).toString('latin1'))?.[1];
+    if (!key) { socket.end('HTTP/1.1 400 Bad Request\r\n\r\n'); return; }
+    const accept = createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+    upgraded = true;
+    onData(head.subarray(end + 4));
+  });
+}
+
+/** The server for WS_ANSWERING's `kind`: answers every call, starts the hostile part on the first. */
 function wsAnswering(kind, stats) {
   const block = JSON.stringify(fixture());
   return (socket) => {
-    let head = Buffer.alloc(0);
-    let upgraded = false;
     let started = false;
     let pending = Buffer.alloc(0);
-    socket.on('error', () => {});
-    socket.on('data', (data) => {
-      if (!upgraded) {
-        head = Buffer.concat([head, data]);
-        const end = head.indexOf('\r\n\r\n');
-        if (end < 0) { if (head.length > 65536) socket.destroy(); return; }
-        const key = /sec-websocket-key:\s*(\S+)/i.exec(head.subarray(0, end).toString('latin1'))?.[1];
-        if (!key) { socket.end('HTTP/1.1 400 Bad Request\r\n\r\n'); return; }
-        const accept = createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
-        socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
-        upgraded = true;
-        data = head.subarray(end + 4);
-      }
+    upgrading(socket, (data) => {
       const [texts, rest] = clientTexts(Buffer.concat([pending, data]));
       pending = rest;
       for (const text of texts) {
@@ -258,24 +267,9 @@ function wsAnswering(kind, stats) {
  */
 function wsConnection(kind) {
   return (socket) => {
-    let head = Buffer.alloc(0);
-    let upgraded = false;
     let started = false;
-    socket.on('error', () => {});
-    socket.on('data', (data) => {
-      if (upgraded) {
-        if (!started) { started = true; WS[kind](socket); }
-        return;
-      }
-      head = Buffer.concat([head, data]);
-      const end = head.indexOf('\r\n\r\n');
-      if (end < 0) { if (head.length > 65536) socket.destroy(); return; }
-      const key = /sec-websocket-key:\s*(\S+)/i.exec(head.subarray(0, end).toString('latin1'))?.[1];
-      if (!key) { socket.end('HTTP/1.1 400 Bad Request\r\n\r\n'); return; }
-      const accept = createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
-      socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
-      upgraded = true;
-      if (head.length > end + 4 && !started) { started = true; WS[kind](socket); }
+    upgrading(socket, (data) => {
+      if (data.length > 0 && !started) { started = true; WS[kind](socket); }
     });
   };
 }
