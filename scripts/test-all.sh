@@ -77,8 +77,8 @@ cargo test --locked -p tempo-light --lib state_reader -- --nocapture 2>&1 | grep
 log "state proofs: how many proofs and tamperings were checked"
 cargo test --locked -p tempo-light --test proofs -- --nocapture 2>&1 | grep -E "proofs verified|mutations|test result|panicked"
 
-log "fuzz smoke runs (every fuzz target for ${FUZZ_SECONDS:=10} s, libFuzzer; the long campaign is in RELIABILITY.md)"
-./scripts/fuzz.sh "$FUZZ_SECONDS"
+log "fuzz smoke runs (every fuzz target for ${FUZZ_SECONDS:=30} s, two at a time, libFuzzer; the long campaigns are in RELIABILITY.md)"
+FUZZ_JOBS="${FUZZ_JOBS:-2}" ./scripts/fuzz.sh "$FUZZ_SECONDS"
 
 log "wasm tests in Node (the same core, 32-bit)"
 wasm-pack test --node crates/wasm --locked --test wasm_node
