@@ -131,12 +131,19 @@ test('every JSON entry point refuses mutated inputs with a typed error and accep
   const { port, identity, holders } = await devnet([]);
   const network = { identity, epochLength: EPOCH_LENGTH };
   const tip = 12n;
-  while (BigInt(await rpc(port, 'eth_blockNumber', [])) < tip + 2n) await new Promise((r) => setTimeout(r, 20));
+  while (BigInt(await rpc(port, 'eth_blockNumber', [])) < tip + 2n) {
+    assert.ok(performance.now() - started < 60000, 'the devnet did not reach its first blocks in 60 s');
+    await new Promise((r) => setTimeout(r, 20));
+  }
   // A client of the devnet synced past `tip`, saved.
   const follower = TempoLightClient.custom(network);
   const stop = new AbortController();
   const following = follower.follow({ rpc: `http://127.0.0.1:${port}`, signal: stop.signal });
-  while ((follower.head?.height ?? 0n) < tip) await new Promise((r) => setTimeout(r, 20));
+  const deadline = Date.now() + 60000;
+  while ((follower.head?.height ?? 0n) < tip) {
+    assert.ok(Date.now() < deadline, `the devnet client did not reach height ${tip} in 60 s`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
   stop.abort();
   await following;
   const devnetState = follower.toState();
@@ -144,6 +151,7 @@ test('every JSON entry point refuses mutated inputs with a typed error and accep
   // A block with a transfer, its payment confirmed honestly, and its proof.
   let hash, honest, honestProof;
   for (let h = 3; !honest; h++) {
+    assert.ok(h < Number(tip), 'no successful transfer among the devnet\'s first blocks');
     const block = await rpc(port, 'eth_getBlockByNumber', [`0x${h.toString(16)}`, true]);
     for (const tx of block.transactions) {
       const client = TempoLightClient.fromState(devnetState);
