@@ -10,7 +10,8 @@
 // many blocks, is printed, and not an error.
 //
 // TEMPO_LIGHT_BROWSER_KILLS=N kills per storage kind (5 by default, for CI; RELIABILITY.md
-// reports the long runs), TEMPO_LIGHT_KILL_SEED the seed of the kill times. The package is the
+// reports the long runs), TEMPO_LIGHT_KILL_SEED the seed of the kill times,
+// TEMPO_LIGHT_BROWSER_STORAGE=indexedDB (or localStorage) one kind only. The package is the
 // tarball scripts/test-js.sh installed (TEMPO_SCRATCH), or pkg/ when run by hand:
 //   TEMPO_LIGHT_BROWSER_KILLS=50 node --test tests/bundlers/storage-kill.test.mjs
 import { after, test } from 'node:test';
@@ -23,6 +24,8 @@ import { chromium } from 'playwright-core';
 import { PKG_DIR, ROOT, SCRATCH, serve, devnet } from './browser.mjs';
 
 const KILLS = Number(process.env.TEMPO_LIGHT_BROWSER_KILLS ?? 5);
+/** The storage kinds to kill (TEMPO_LIGHT_BROWSER_STORAGE, comma-separated): both by default. */
+const KINDS = (process.env.TEMPO_LIGHT_BROWSER_STORAGE ?? 'indexedDB,localStorage').split(',');
 const pkgDir = SCRATCH ? PKG_DIR : join(ROOT, 'pkg');
 
 /** splitmix64: the same seed, the same kill times. */
@@ -117,7 +120,7 @@ async function blockHash(rpc, height) {
   return (await res.json()).result?.hash;
 }
 
-for (const storage of ['indexedDB', 'localStorage']) {
+for (const storage of KINDS) {
   test(`storage: '${storage}' in Chromium killed ${KILLS} times with SIGKILL resumes every time, never behind`, { timeout: 60000 + KILLS * 20000 }, async () => {
     const random = rng(Number(process.env.TEMPO_LIGHT_KILL_SEED ?? 17) + (storage === 'indexedDB' ? 0 : 1));
     const net = await devnet([]);
