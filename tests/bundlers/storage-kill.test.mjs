@@ -135,6 +135,7 @@ for (const storage of KINDS) {
     let gap = 0n; // and by how many blocks at most
     let chrome = null;
     let final = null;
+    let failed = false;
     try {
       for (let i = 0; i <= KILLS; i++) {
         chrome = await launch(profile);
@@ -192,9 +193,14 @@ for (const storage of KINDS) {
         assert.deepEqual(errors, [], `relaunch ${i}: follow() failed`);
         for (const r of reports) if (r.stored && (lastStored === null || BigInt(r.stored) > lastStored)) lastStored = BigInt(r.stored);
       }
+    } catch (e) {
+      failed = true;
+      throw e;
     } finally {
       await chrome?.kill();
-      rmSync(profile, { recursive: true, force: true });
+      // On a failure the profile is kept for inspection, as the failing relaunch found it.
+      if (failed) console.log(`kill loop (Chromium, ${storage}): failed; the profile is kept in ${profile}`);
+      else rmSync(profile, { recursive: true, force: true });
     }
     console.log(`kill loop (Chromium, ${storage}): ${KILLS} kills, ${heads.size} distinct resumed heads, 0 corrupt, ${behind} resumed behind the page's last read-back (by ${gap} blocks at most); head #${final} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
   });
