@@ -205,7 +205,7 @@ fn read_quantity(field: &str, v: &Value) -> Result<u64, String> {
     u64::from_str_radix(digits, 16).map_err(|_| format!("{field}: invalid quantity {text:?}"))
 }
 
-/// JSON-RPC data (`0x`-prefixed hex bytes).
+/// A height as a JSON-RPC quantity (`0x`-prefixed hex, no leading zeros).
 fn quantity(n: u64) -> Value {
     json!(format!("{n:#x}"))
 }
