@@ -155,16 +155,20 @@ pub(crate) fn verify_inner(
         block.header.hash(),
         identity_for,
         check_signature,
+        None,
     )
 }
 
-/// [`verify_inner`] with the header's hash already computed (a batch hashes each header once).
-fn verify_hashed(
+/// [`verify_inner`] with the header's hash already computed (a batch hashes each header once)
+/// and, for a boundary, its DKG outcome possibly decoded already (`decoded`: decoding depends
+/// on the bytes alone, so an outcome decoded ahead of the rules is the one they would decode).
+pub(crate) fn verify_hashed(
     epoch_length: u64,
     block: &CertifiedBlock,
     hash: B256,
     identity_for: impl FnOnce(u64) -> Result<PublicKey, VerifyError>,
     check_signature: bool,
+    decoded: Option<DkgOutcome>,
 ) -> Result<VerifiedBlock, Error> {
     check_digest(&block.certificate, hash).map_err(|e| {
         if block.claimed.unknown_header_fields.is_empty() {
@@ -182,7 +186,10 @@ fn verify_hashed(
         block.certificate.verify(&identity)?;
     }
     let next_epoch = if epoch::is_boundary(epoch_length, height) {
-        Some(DkgOutcome::decode(block.header.extra_data())?)
+        Some(match decoded {
+            Some(outcome) => outcome,
+            None => DkgOutcome::decode(block.header.extra_data())?,
+        })
     } else {
         None
     };
@@ -249,14 +256,26 @@ pub fn verify_batch(
                 let identity = groups[group].0.clone();
                 // A certificate the batch proved needs no pairing of its own; one it did not
                 // is verified alone, so its refusal is exactly the single-block refusal.
-                verify_hashed(epoch_length, &blocks[i], hash, |_| Ok(identity), !good[i])
+                verify_hashed(
+                    epoch_length,
+                    &blocks[i],
+                    hash,
+                    |_| Ok(identity),
+                    !good[i],
+                    None,
+                )
             }
         })
         .collect()
 }
 
 /// Marks in `good` the members whose certificates verify, splitting failed batches in halves.
-fn bisect(identity: &PublicKey, blocks: &[CertifiedBlock], members: &[usize], good: &mut [bool]) {
+pub(crate) fn bisect(
+    identity: &PublicKey,
+    blocks: &[CertifiedBlock],
+    members: &[usize],
+    good: &mut [bool],
+) {
     if members.is_empty() {
         return;
     }

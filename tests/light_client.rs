@@ -686,3 +686,192 @@ fn bridges_forward_from_its_anchor_when_the_key_rotated_beyond_walking_back() {
         "the identity learnt for the tip's epoch is the chain's"
     );
 }
+
+/// A fresh client driven to the tip of `chain`, bridging with runs of boundaries whose sizes
+/// come from `sizes` (cycled; 0 means one by one through `on_finalization`). Returns the
+/// events and the number of runs handed over.
+fn sync_in_runs(client: &mut LightClient, chain: &Chain, sizes: &[usize]) -> (Vec<Event>, usize) {
+    let mut events = Vec::new();
+    let mut runs = 0;
+    for turn in 0.. {
+        assert!(turn < 10_000, "no progress");
+        let size = sizes[turn % sizes.len()];
+        let wanted = client.boundaries_wanted(size);
+        if size > 0 && !wanted.is_empty() {
+            let run = wanted
+                .iter()
+                .map(|&h| certified(chain.block(h).unwrap()))
+                .collect();
+            events.extend(client.on_boundaries(run).unwrap());
+            runs += 1;
+            continue;
+        }
+        match step(client, chain) {
+            Some(result) => events.extend(result.unwrap()),
+            None => break,
+        }
+    }
+    (events, runs)
+}
+
+/// A chain whose tip is out of reach of walking back from genesis (more than
+/// MAX_PROBE_EPOCHS epochs, a new identity every third epoch), so a fresh client bridges.
+fn long_chain(seed: u64, faults: ChainFaults) -> Chain {
+    let config = DevnetConfig {
+        epoch_length: 2,
+        full_dkg_every: 3,
+        seed,
+        faults,
+        retain: 1_000,
+        ..Default::default()
+    };
+    let mut chain = Chain::new(config);
+    for _ in 0..2 * (tempo_light::client::MAX_PROBE_EPOCHS + 30) {
+        chain.produce();
+    }
+    chain
+}
+
+fn fresh_client(chain: &Chain) -> LightClient {
+    let network = Network::custom(chain.config().chain_id, 2, chain.genesis_identity(), 0).unwrap();
+    LightClient::new(network)
+}
+
+#[test]
+fn a_run_of_boundaries_is_taken_as_each_one_in_turn() {
+    let chain = long_chain(21, ChainFaults::default());
+    let mut one_by_one = fresh_client(&chain);
+    let (expected, _) = sync_in_runs(&mut one_by_one, &chain, &[0]);
+    assert_eq!(one_by_one.head().unwrap().height, chain.tip().height());
+    let mut compared = 0;
+    for sizes in [&[1][..], &[2], &[7], &[64], &[1000], &[3, 0, 5, 1, 0, 9, 2]] {
+        let mut batched = fresh_client(&chain);
+        let (events, runs) = sync_in_runs(&mut batched, &chain, sizes);
+        assert!(runs > 0, "runs of {sizes:?} were used");
+        assert_eq!(events, expected, "runs of {sizes:?}: the same events");
+        assert_eq!(batched.to_json(), one_by_one.to_json(), "runs of {sizes:?}");
+        compared += 1;
+    }
+    println!(
+        "on_boundaries: {compared} ways of cutting {} events into runs, the same as one by one",
+        expected.len()
+    );
+}
+
+/// A client bridging through `chain` after `taken` boundaries, and the next `n` it wants.
+fn bridging(chain: &Chain, taken: usize, n: usize) -> (LightClient, Vec<CertifiedBlock>) {
+    let mut client = fresh_client(chain);
+    while client.boundaries_wanted(1).is_empty() {
+        step(&mut client, chain).unwrap().unwrap();
+    }
+    for _ in 0..taken {
+        let height = client.boundaries_wanted(1)[0];
+        client
+            .on_finalization(certified(chain.block(height).unwrap()))
+            .unwrap();
+    }
+    let run = client
+        .boundaries_wanted(n)
+        .iter()
+        .map(|&h| certified(chain.block(h).unwrap()))
+        .collect();
+    (client, run)
+}
+
+/// The refusal of the first bad boundary in `run`, as answering one by one gives it.
+fn first_refusal(client: &LightClient, run: &[CertifiedBlock]) -> ClientError {
+    let mut client = client.clone();
+    for block in run {
+        if let Err(e) = client.on_finalization(block.clone()) {
+            return e;
+        }
+    }
+    panic!("every boundary of the run was accepted one by one");
+}
+
+#[test]
+fn a_run_with_a_bad_boundary_is_refused_whole_with_the_first_refusal() {
+    let chain = long_chain(22, ChainFaults::default());
+    let foreign = long_chain(23, ChainFaults::default());
+    type Fault = fn(&mut Vec<CertifiedBlock>, usize, &Chain);
+    let faults: [(&str, Fault); 6] = [
+        ("vote signature of another boundary", |run, j, _| {
+            let other = run[(j + 1) % run.len()].certificate.vote_signature;
+            run[j].certificate.vote_signature = other;
+        }),
+        ("seed signature of another boundary", |run, j, _| {
+            let other = run[(j + 1) % run.len()].certificate.seed_signature;
+            run[j].certificate.seed_signature = other;
+        }),
+        ("the same boundary on another chain", |run, j, foreign| {
+            run[j] = certified(foreign.block(run[j].header.number()).unwrap());
+        }),
+        ("a boundary skipped", |run, j, _| {
+            run.remove(j);
+        }),
+        ("a boundary twice", |run, j, _| {
+            let again = run[j].clone();
+            run.insert(j, again);
+        }),
+        ("a block that is not a boundary", |run, j, chain| {
+            let height = run[j].header.number() - 1;
+            run[j] = certified(chain.block(height).unwrap());
+        }),
+    ];
+    let mut compared = 0;
+    for (name, fault) in faults {
+        for j in [0, 3, 6] {
+            let (mut client, mut run) = bridging(&chain, 5 + j, 8);
+            assert_eq!(run.len(), 8);
+            fault(&mut run, j, &foreign);
+            let expected = first_refusal(&client, &run);
+            rejects(
+                &mut client,
+                |c| c.on_boundaries(run),
+                |e| {
+                    assert_eq!(*e, expected, "{name} at {j}");
+                    true
+                },
+            );
+            compared += 1;
+        }
+    }
+    // A run that goes on past the tip it bridges to.
+    let (mut client, mut run) = bridging(&chain, 0, 1000);
+    run.push(run.last().unwrap().clone());
+    rejects(
+        &mut client,
+        |c| c.on_boundaries(run),
+        |e| {
+            matches!(
+                e,
+                ClientError::Unexpected(tempo_light::Unexpected::AnotherHeight)
+            )
+        },
+    );
+    println!("on_boundaries: {compared} bad runs refused whole, each with its first refusal");
+}
+
+#[test]
+fn a_run_through_an_unannounced_rotation_is_refused_whole() {
+    let faults = ChainFaults {
+        unannounced_rotation_at_epoch: Some(80),
+        ..Default::default()
+    };
+    let chain = long_chain(24, faults);
+    let mut client = fresh_client(&chain);
+    while client.boundaries_wanted(1).is_empty() {
+        step(&mut client, &chain).unwrap().unwrap();
+    }
+    let run: Vec<CertifiedBlock> = client
+        .boundaries_wanted(1000)
+        .iter()
+        .map(|&h| certified(chain.block(h).unwrap()))
+        .collect();
+    let expected = first_refusal(&client, &run);
+    assert!(
+        matches!(expected, ClientError::UnannouncedRotation { epoch: 80 }),
+        "{expected:?}"
+    );
+    rejects(&mut client, |c| c.on_boundaries(run), |e| *e == expected);
+}

@@ -233,6 +233,14 @@ enum Sync {
     },
 }
 
+/// What a run of boundaries taught the client about one of them before its turn.
+struct Precheck {
+    /// The identity its certificate was proven valid under by a batch, if any.
+    proven: Option<PublicKey>,
+    /// Its DKG outcome, if it decoded.
+    outcome: Option<crate::dkg::DkgOutcome>,
+}
+
 /// The light client.
 #[derive(Clone, Debug)]
 pub struct LightClient {
@@ -400,7 +408,7 @@ impl LightClient {
     /// [`Request::Finalization`] (a subscription event counts as the former).
     pub fn on_finalization(&mut self, block: CertifiedBlock) -> Result<Vec<Event>, ClientError> {
         let mut next = self.clone();
-        let events = next.finalization(block)?;
+        let events = next.finalization(block, None)?;
         *self = next;
         Ok(events)
     }
@@ -468,6 +476,97 @@ impl LightClient {
         })
     }
 
+    /// The boundary heights the client will ask for next, in order, while it bridges towards
+    /// a newer tip (at most `max`; empty when it is not bridging). A driver may fetch them
+    /// together and hand them to [`LightClient::on_boundaries`]. In every-header mode each
+    /// boundary is followed by its header run, so only the next one is listed.
+    pub fn boundaries_wanted(&self, max: usize) -> Vec<u64> {
+        let (Sync::Bridging { tip }, None) = (&self.sync, &self.state.frozen) else {
+            return Vec::new();
+        };
+        let Some(from) = self.bridged_epoch() else {
+            return Vec::new();
+        };
+        let length = self.state.network.epoch_length().get();
+        let max = if self.every_header { max.min(1) } else { max };
+        (from..tip.certificate.epoch)
+            .take(max)
+            .map_while(|epoch| epoch::boundary_of(length, epoch))
+            .collect()
+    }
+
+    /// Accepts a run of boundary finalizations answering [`LightClient::boundaries_wanted`],
+    /// ascending: exactly as if each were given to [`LightClient::on_finalization`] in turn
+    /// (the same events, the same state, the same first refusal), all-or-nothing over the
+    /// run, with their certificates verified in one multi-pairing per identity.
+    ///
+    /// The identities are learnt ahead from the outcomes in the run itself, unchecked; that
+    /// only decides which certificates are paired together. Each boundary is then taken in
+    /// order through the rules, and a batch's verdict counts for its certificate only under
+    /// the identity the rules arrive at; any other is verified alone.
+    pub fn on_boundaries(
+        &mut self,
+        blocks: Vec<CertifiedBlock>,
+    ) -> Result<Vec<Event>, ClientError> {
+        let prechecks = self.precheck_boundaries(&blocks);
+        let mut next = self.clone();
+        let mut events = Vec::new();
+        for (block, precheck) in blocks.into_iter().zip(prechecks) {
+            if !matches!(next.sync, Sync::Bridging { .. }) {
+                // The run goes on past the boundaries the client wanted.
+                return Err(ClientError::Unexpected(Unexpected::AnotherHeight));
+            }
+            events.extend(next.finalization(block, Some(precheck))?);
+        }
+        *self = next;
+        Ok(events)
+    }
+
+    /// Decodes each boundary's outcome and verifies the run's certificates in batches, each
+    /// under the identity it would have if every boundary before it were accepted.
+    fn precheck_boundaries(&self, blocks: &[CertifiedBlock]) -> Vec<Precheck> {
+        let length = self.state.network.epoch_length().get();
+        // Identities the run's own outcomes announce, by epoch (unchecked until their turn).
+        let mut learnt: Vec<(u64, PublicKey)> = Vec::new();
+        let mut groups: Vec<(PublicKey, Vec<usize>)> = Vec::new();
+        let mut prechecks = Vec::with_capacity(blocks.len());
+        for (i, block) in blocks.iter().enumerate() {
+            let epoch = block.certificate.epoch;
+            let identity = match learnt.iter().rev().find(|(e, _)| *e == epoch) {
+                Some((_, identity)) => Some(identity.clone()),
+                None => self.state.identity_for(epoch).ok(),
+            };
+            let outcome = if epoch::is_boundary(length, block.header.number()) {
+                crate::dkg::DkgOutcome::decode(block.header.extra_data()).ok()
+            } else {
+                None
+            };
+            if let Some(outcome) = &outcome {
+                learnt.push((outcome.epoch, outcome.identity().clone()));
+            }
+            if let Some(identity) = identity {
+                match groups.iter_mut().find(|(id, _)| *id == identity) {
+                    Some((_, members)) => members.push(i),
+                    None => groups.push((identity, alloc::vec![i])),
+                }
+            }
+            prechecks.push(Precheck {
+                proven: None,
+                outcome,
+            });
+        }
+        let mut good = alloc::vec![false; blocks.len()];
+        for (identity, members) in &groups {
+            verify::bisect(identity, blocks, members, &mut good);
+            for &i in members {
+                if good[i] {
+                    prechecks[i].proven = Some(identity.clone());
+                }
+            }
+        }
+        prechecks
+    }
+
     fn frozen_error(&self) -> Result<(), ClientError> {
         match &self.state.frozen {
             Some(e) => Err(ClientError::Frozen { height: e.height }),
@@ -475,7 +574,13 @@ impl LightClient {
         }
     }
 
-    fn finalization(&mut self, block: CertifiedBlock) -> Result<Vec<Event>, ClientError> {
+    /// Accepts a finalization; `precheck` is what [`LightClient::on_boundaries`] learnt of it
+    /// ahead of its turn (for a boundary asked for while bridging).
+    fn finalization(
+        &mut self,
+        block: CertifiedBlock,
+        precheck: Option<Precheck>,
+    ) -> Result<Vec<Event>, ClientError> {
         self.frozen_error()?;
         let length = self.state.network.epoch_length().get();
         // Rules that need no identity come first, so a lying answer is named as such.
@@ -489,7 +594,7 @@ impl LightClient {
                 if Some(Request::Finalization { height }) != self.next_request() {
                     return Err(ClientError::Unexpected(Unexpected::AnotherHeight));
                 }
-                self.accept_boundary(&block, tip)
+                self.accept_boundary(&block, hash, tip, precheck)
             }
             Sync::Probing {
                 tip,
@@ -512,7 +617,7 @@ impl LightClient {
                 if !confirm && can_go_back && self.state.registered_through.is_none() {
                     // Found? Then first learn the outcome one boundary back, so the identity
                     // this boundary announces is checked against that outcome's announcement.
-                    match self.verify_boundary(&block) {
+                    match self.verify_boundary(&block, hash, None) {
                         Ok(_) => {
                             self.sync = Sync::Probing {
                                 tip,
@@ -527,7 +632,7 @@ impl LightClient {
                         Err(e) => Err(e),
                     }
                 } else {
-                    match self.accept_boundary(&block, tip.clone()) {
+                    match self.accept_boundary(&block, hash, tip.clone(), None) {
                         Err(ClientError::Block(Error::Verify(VerifyError::BadSignature {
                             ..
                         }))) if !confirm && can_go_back => walk_back(self),
@@ -684,8 +789,15 @@ impl LightClient {
         self.apply_verified(verified, None, tip.claimed.seen)
     }
 
-    /// Verifies a boundary certificate under the identity already trusted for its epoch.
-    fn verify_boundary(&self, block: &CertifiedBlock) -> Result<VerifiedBlock, ClientError> {
+    /// Verifies a boundary certificate (whose header hashes to `hash`) under the identity
+    /// already trusted for its epoch. A `precheck` saves work, never a rule: its signature
+    /// verdict counts only if it was reached under that very identity.
+    fn verify_boundary(
+        &self,
+        block: &CertifiedBlock,
+        hash: B256,
+        precheck: Option<Precheck>,
+    ) -> Result<VerifiedBlock, ClientError> {
         let length = self.state.network.epoch_length().get();
         let height = block.header.number();
         let epoch = verify::check_epoch(length, &block.certificate, height)?;
@@ -693,16 +805,29 @@ impl LightClient {
             return Err(ClientError::Unexpected(Unexpected::NotABoundary));
         }
         let identity = self.state.identity_for(epoch)?;
-        Ok(verify::verify_block(&identity, length, block)?)
+        let (proven, decoded) = match precheck {
+            Some(p) => (p.proven.as_ref() == Some(&identity), p.outcome),
+            None => (false, None),
+        };
+        Ok(verify::verify_hashed(
+            length,
+            block,
+            hash,
+            |_| Ok(identity),
+            !proven,
+            decoded,
+        )?)
     }
 
     /// Verifies a boundary certificate, registers the epoch it opens, and carries on towards `tip`.
     fn accept_boundary(
         &mut self,
         block: &CertifiedBlock,
+        hash: B256,
         tip: CertifiedBlock,
+        precheck: Option<Precheck>,
     ) -> Result<Vec<Event>, ClientError> {
-        let verified = self.verify_boundary(block)?;
+        let verified = self.verify_boundary(block, hash, precheck)?;
         if let Some(known) = self.state.known_hash(verified.height) {
             if known != verified.hash {
                 let height = verified.height;
