@@ -216,21 +216,24 @@ enum Sync {
     /// Waiting for a newer finalization.
     Idle,
     /// Fetching boundary certificates up to the tip's epoch.
-    Bridging { tip: CertifiedBlock },
+    Bridging { tip: Tip },
     /// A fresh client walking back to a boundary it can verify (`confirm`: one boundary
     /// further back, to learn the announcement before trusting the next change).
-    Probing {
-        tip: CertifiedBlock,
-        epoch: u64,
-        confirm: bool,
-    },
+    Probing { tip: Tip, epoch: u64, confirm: bool },
     /// Fetching the header run from the head up to a verified target (every-header mode).
     Filling {
         target: VerifiedBlock,
-        resume: Option<CertifiedBlock>,
+        resume: Option<Tip>,
         /// Runs received so far, highest first; each ends at the parent of the one before.
         chunks: Vec<Vec<AuthenticatedHeader>>,
     },
+}
+
+/// A finalization to reach, with its header's hash (computed once, when it arrived).
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Tip {
+    block: CertifiedBlock,
+    hash: B256,
 }
 
 /// What a run of boundaries taught the client about one of them before its turn.
@@ -383,6 +386,10 @@ impl LightClient {
             return None;
         }
         let length = self.state.network.epoch_length().get();
+        // The fallbacks below cannot be taken: `Bridging` is entered only when a bridged epoch
+        // exists and is below the tip's, and `Probing` only for an epoch below the tip's; the
+        // tip's height passed `check_epoch`, so the boundary of any earlier epoch lies below it
+        // and cannot overflow.
         Some(match &self.sync {
             Sync::Idle => Request::LatestFinalization,
             Sync::Bridging { .. } => Request::Finalization {
@@ -489,7 +496,7 @@ impl LightClient {
         };
         let length = self.state.network.epoch_length().get();
         let max = if self.every_header { max.min(1) } else { max };
-        (from..tip.certificate.epoch)
+        (from..tip.block.certificate.epoch)
             .take(max)
             .map_while(|epoch| epoch::boundary_of(length, epoch))
             .collect()
@@ -604,7 +611,7 @@ impl LightClient {
                 if Some(Request::Finalization { height }) != self.next_request() {
                     return Err(ClientError::Unexpected(Unexpected::AnotherHeight));
                 }
-                let tip_epoch = tip.certificate.epoch;
+                let tip_epoch = tip.block.certificate.epoch;
                 let can_go_back = probe > 0 && self.can_probe(probe - 1, tip_epoch);
                 let walk_back = |client: &mut Self| {
                     client.sync = Sync::Probing {
@@ -676,25 +683,26 @@ impl LightClient {
             }
         }
         if self.bridged_epoch().is_some() {
-            return self.continue_to(block);
+            return self.continue_to(Tip { block, hash });
         }
         // A fresh client: try the built-in identity for the tip's epoch first; if it does not
         // verify, the key may have rotated since the preset was made: walk back.
         let identity = self.state.identity_for(tip_epoch)?;
-        match verify::verify_block(&identity, self.state.network.epoch_length().get(), &block) {
+        let length = self.state.network.epoch_length().get();
+        match verify::verify_hashed(length, &block, hash, |_| Ok(identity), true, None) {
             Ok(verified) => self.apply_verified(verified, None, block.claimed.seen),
             Err(Error::Verify(VerifyError::BadSignature { .. }))
                 if tip_epoch > 0 && self.can_probe(tip_epoch - 1, tip_epoch) =>
             {
                 self.sync = Sync::Probing {
-                    tip: block,
+                    tip: Tip { block, hash },
                     epoch: tip_epoch - 1,
                     confirm: false,
                 };
                 Ok(Vec::new())
             }
             Err(refusal @ Error::Verify(VerifyError::BadSignature { .. })) => {
-                self.bridge_from_anchor(block, refusal.into())
+                self.bridge_from_anchor(Tip { block, hash }, refusal.into())
             }
             Err(e) => Err(e.into()),
         }
@@ -708,10 +716,10 @@ impl LightClient {
     /// if the client had followed the chain from there. Anything else keeps `refusal`.
     fn bridge_from_anchor(
         &mut self,
-        tip: CertifiedBlock,
+        tip: Tip,
         refusal: ClientError,
     ) -> Result<Vec<Event>, ClientError> {
-        let tip_epoch = tip.certificate.epoch;
+        let tip_epoch = tip.block.certificate.epoch;
         let fresh = self.state.head.is_none() && self.state.registered_through.is_none();
         let Ok(anchor) = self.state.network.builtin_identity(tip_epoch).cloned() else {
             return Err(refusal);
@@ -750,7 +758,8 @@ impl LightClient {
             Some(known) if known != hash => {
                 let epoch = block.certificate.epoch;
                 let identity = self.state.identity_for(epoch)?;
-                verify::verify_block(&identity, self.state.network.epoch_length().get(), block)?;
+                let length = self.state.network.epoch_length().get();
+                verify::verify_hashed(length, block, hash, |_| Ok(identity), true, None)?;
                 let evidence = Equivocation {
                     height,
                     epoch,
@@ -769,8 +778,8 @@ impl LightClient {
     }
 
     /// Plans (or completes) reaching `tip`: bridge boundaries, then verify it.
-    fn continue_to(&mut self, tip: CertifiedBlock) -> Result<Vec<Event>, ClientError> {
-        let tip_epoch = tip.certificate.epoch;
+    fn continue_to(&mut self, tip: Tip) -> Result<Vec<Event>, ClientError> {
+        let tip_epoch = tip.block.certificate.epoch;
         if self.bridged_epoch().is_some_and(|k| k < tip_epoch) {
             self.sync = Sync::Bridging { tip };
             return Ok(Vec::new());
@@ -778,15 +787,16 @@ impl LightClient {
         if self
             .state
             .head
-            .is_some_and(|h| tip.header.number() <= h.height)
+            .is_some_and(|h| tip.block.header.number() <= h.height)
         {
             self.sync = Sync::Idle;
             return Ok(Vec::new());
         }
         let identity = self.state.identity_for(tip_epoch)?;
+        let length = self.state.network.epoch_length().get();
         let verified =
-            verify::verify_block(&identity, self.state.network.epoch_length().get(), &tip)?;
-        self.apply_verified(verified, None, tip.claimed.seen)
+            verify::verify_hashed(length, &tip.block, tip.hash, |_| Ok(identity), true, None)?;
+        self.apply_verified(verified, None, tip.block.claimed.seen)
     }
 
     /// Verifies a boundary certificate (whose header hashes to `hash`) under the identity
@@ -824,7 +834,7 @@ impl LightClient {
         &mut self,
         block: &CertifiedBlock,
         hash: B256,
-        tip: CertifiedBlock,
+        tip: Tip,
         precheck: Option<Precheck>,
     ) -> Result<Vec<Event>, ClientError> {
         let verified = self.verify_boundary(block, hash, precheck)?;
@@ -842,7 +852,7 @@ impl LightClient {
     fn apply_verified(
         &mut self,
         verified: VerifiedBlock,
-        resume: Option<CertifiedBlock>,
+        resume: Option<Tip>,
         seen_ms: Option<u64>,
     ) -> Result<Vec<Event>, ClientError> {
         let mut registered = Vec::new();
@@ -887,7 +897,7 @@ impl LightClient {
     fn advance(
         &mut self,
         verified: VerifiedBlock,
-        resume: Option<CertifiedBlock>,
+        resume: Option<Tip>,
         seen_ms: Option<u64>,
     ) -> Result<Vec<Event>, ClientError> {
         if self.every_header
@@ -910,7 +920,7 @@ impl LightClient {
     fn finish(
         &mut self,
         verified: VerifiedBlock,
-        resume: Option<CertifiedBlock>,
+        resume: Option<Tip>,
         seen_ms: Option<u64>,
         mut events: Vec<Event>,
     ) -> Result<Vec<Event>, ClientError> {
@@ -967,7 +977,7 @@ impl LightClient {
         &mut self,
         run: Vec<AuthenticatedHeader>,
         target: VerifiedBlock,
-        resume: Option<CertifiedBlock>,
+        resume: Option<Tip>,
     ) -> Result<Vec<Event>, ClientError> {
         let mut events = Vec::new();
         let length = self.state.network.epoch_length().get();
@@ -1113,6 +1123,7 @@ pub fn latest_boundary_at_or_before(length: u64, height: u64) -> Result<u64, Ver
         return Ok(height);
     }
     Ok(match e.checked_sub(1) {
+        // Cannot fall back: the boundary of the epoch before `height`'s lies below `height`.
         Some(previous) => epoch::boundary_of(length, previous).unwrap_or(0),
         None => 0,
     })

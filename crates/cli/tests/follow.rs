@@ -421,3 +421,87 @@ fn starts_from_a_trusted_block_hash() {
     );
     assert_eq!(out.status.code(), Some(5));
 }
+
+/// The epochs announced by `epoch` lines, in order.
+fn epochs(lines: &[Value]) -> Vec<u64> {
+    lines
+        .iter()
+        .filter(|l| l["type"] == "epoch")
+        .map(|l| l["epoch"].as_u64().unwrap())
+        .collect()
+}
+
+/// A devnet far enough ahead (more than 64 epochs of two blocks, a new identity every third)
+/// that a fresh client cannot walk back to a boundary its anchor signs: it catches up from
+/// its anchor, handing the boundaries to the client in runs.
+fn far_ahead(extra: &[&str]) -> Devnet {
+    let mut args = vec![
+        "--epoch-length",
+        "2",
+        "--block-time-ms",
+        "5",
+        "--full-dkg-every",
+        "3",
+    ];
+    args.extend_from_slice(extra);
+    let devnet = Devnet::start(&args);
+    devnet.wait_for(260);
+    devnet
+}
+
+#[test]
+fn catches_up_from_its_anchor_through_every_boundary_in_runs() {
+    let devnet = far_ahead(&[]);
+    for rpc in [devnet.url(), devnet.ws_url()] {
+        let out = follow(&devnet, &rpc, &["--until", "250"]);
+        assert!(
+            out.status.success(),
+            "{rpc}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let lines = json_lines(&out);
+        let learnt = epochs(&lines);
+        let tip_epoch = *learnt.last().unwrap();
+        assert!(tip_epoch > 120, "{rpc}: far enough ahead ({tip_epoch})");
+        assert_eq!(
+            learnt,
+            (1..=tip_epoch).collect::<Vec<_>>(),
+            "{rpc}: every epoch learnt from its boundary, in order"
+        );
+        assert_eq!(rotations(&lines) as u64, tip_epoch / 3, "{rpc}");
+        let heights = finalized_heights(&lines);
+        assert!(
+            heights.windows(2).all(|w| w[0] < w[1]),
+            "{rpc}: {heights:?}"
+        );
+    }
+}
+
+#[test]
+fn a_bad_boundary_inside_a_run_stops_catch_up_with_its_own_error() {
+    // Block 81 is the boundary of epoch 40: far behind the walk-back's reach from a tip past
+    // epoch 120, so only catching up from the anchor meets it, inside a run.
+    let devnet = far_ahead(&["--fault", "corrupt-certificate@81"]);
+    let state = temp_state("bad-run");
+    let path = state.to_str().unwrap();
+    let out = follow(&devnet, &devnet.url(), &["--until", "250", "--state", path]);
+    let lines = json_lines(&out);
+    assert_eq!(out.status.code(), Some(1), "{lines:?}");
+    assert_eq!(error_code(&lines).as_deref(), Some("BadSignature"));
+    // Runs before the one that held the bad boundary were taken, that one not at all (the
+    // first run here: nothing learnt, nothing saved), nothing after it.
+    let learnt = epochs(&lines);
+    assert!(learnt.iter().all(|&e| e <= 40), "{learnt:?}");
+    assert!(
+        finalized_heights(&lines).iter().all(|&h| h < 81),
+        "{lines:?}"
+    );
+    if let Ok(text) = std::fs::read_to_string(&state) {
+        let saved: Value = serde_json::from_str(&text).unwrap();
+        assert!(
+            saved["head"]["height"].as_u64().unwrap_or(0) < 81,
+            "{saved}"
+        );
+    }
+    let _ = std::fs::remove_file(&state);
+}

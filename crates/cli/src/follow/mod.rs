@@ -654,7 +654,6 @@ impl<'a> Follower<'a> {
         let block =
             CertifiedBlock::from_value(value).map_err(|e| FollowError::Malformed(e.to_string()))?;
         let started = Instant::now();
-        let network = self.client.state().network().clone();
         let kept = block.clone();
         match self.client.on_finalization(block) {
             Ok(events) => {
@@ -663,14 +662,55 @@ impl<'a> Follower<'a> {
                 Ok(!events.is_empty())
             }
             Err(ClientError::NotNewer { .. }) => Ok(false),
-            Err(ClientError::Block(Error::Decode(e))) => Err(FollowError::Malformed(e.to_string())),
-            Err(e) => {
+            Err(e) => Err(self.refusal(e, &kept)),
+        }
+    }
+
+    /// Catching up: fetches the boundaries the client wants next (`wanted`, ascending) and
+    /// hands them over as one run, whose certificates the client verifies in one
+    /// multi-pairing per identity. The run is cut short once its headers hold
+    /// [`BOUNDARY_RUN_BYTES`], so a server's large answers cannot pile up.
+    fn bridge(&mut self, wanted: &[u64]) -> Result<(), FollowError> {
+        let mut run = Vec::with_capacity(wanted.len());
+        let mut bytes = 0;
+        for &height in wanted {
+            let value = self.call("consensus_getFinalization", json!([{ "height": height }]))?;
+            let block = CertifiedBlock::from_value(value)
+                .map_err(|e| FollowError::Malformed(e.to_string()))?;
+            bytes += block.header.extra_data().len();
+            run.push(block);
+            if bytes > BOUNDARY_RUN_BYTES {
+                break;
+            }
+        }
+        let started = Instant::now();
+        // For the hint on a refusal: the run's first block names the network as well as any.
+        let first = run.first().cloned();
+        match self.client.on_boundaries(run) {
+            Ok(events) => {
+                self.stats.verify_ms = started.elapsed().as_secs_f64() * 1000.0;
+                self.emit(&events)
+            }
+            Err(e) => Err(match first {
+                Some(block) => self.refusal(e, &block),
+                None => FollowError::Rejected(e),
+            }),
+        }
+    }
+
+    /// The error a refused answer ends `follow` with; a refused signature also gets a hint
+    /// when `block` looks like it comes from another network.
+    fn refusal(&mut self, e: ClientError, block: &CertifiedBlock) -> FollowError {
+        match e {
+            ClientError::Block(Error::Decode(e)) => FollowError::Malformed(e.to_string()),
+            e => {
                 if let ClientError::Block(Error::Verify(_)) = e {
-                    if let Some(hint) = super::verify::network_hint(&network, &kept) {
+                    let network = self.client.state().network().clone();
+                    if let Some(hint) = super::verify::network_hint(&network, block) {
                         (self.sink)(&Output::Note(format!("hint: {hint}")));
                     }
                 }
-                Err(FollowError::Rejected(e))
+                FollowError::Rejected(e)
             }
         }
     }
@@ -740,9 +780,14 @@ impl<'a> Follower<'a> {
                     }
                 }
                 Request::Finalization { height } => {
-                    let value =
-                        self.call("consensus_getFinalization", json!([{"height": height}]))?;
-                    self.feed(value)?;
+                    let wanted = self.client.boundaries_wanted(BOUNDARY_RUN);
+                    if wanted.len() > 1 {
+                        self.bridge(&wanted)?;
+                    } else {
+                        let value =
+                            self.call("consensus_getFinalization", json!([{"height": height}]))?;
+                        self.feed(value)?;
+                    }
                 }
                 Request::Headers { from, to } => {
                     let headers = self.fetch_headers(from, to)?;
@@ -758,6 +803,12 @@ impl<'a> Follower<'a> {
         }
     }
 }
+
+/// Boundaries fetched and verified as one run while catching up.
+const BOUNDARY_RUN: usize = 64;
+/// Bytes of boundary headers (`extraData`) a run holds before it is handed over, whatever its
+/// length: real DKG outcomes are a few KB.
+const BOUNDARY_RUN_BYTES: usize = 1 << 20;
 
 fn parse_header(value: Value) -> Result<TempoHeader, FollowError> {
     if value.is_null() {
