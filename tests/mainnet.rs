@@ -1,4 +1,4 @@
-//! Real mainnet data from `../shared/fixtures/`: a finalized block and the genesis DKG outcome.
+//! Real mainnet data from `tests/fixtures/` (copied from the shared mainnet fixtures): a finalized block and the genesis DKG outcome.
 #![cfg(not(target_arch = "wasm32"))]
 
 use tempo_light::{

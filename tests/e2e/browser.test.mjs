@@ -6,7 +6,7 @@
 // in the status area with a countdown (not under Rejections), and lying devnets do show
 // under Rejections with their reason. Saves screenshots to target/e2e/.
 //
-// Run by scripts/test-e2e.sh (which builds pkg/ and the binary first).
+// Run by scripts/test-all.sh (`node --test tests/e2e/`, after it has built pkg/ and the binary).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';

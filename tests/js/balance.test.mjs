@@ -8,7 +8,7 @@ import { devnet } from './devnet.mjs';
 
 const PATH_USD = '0x20c0000000000000000000000000000000000000';
 
-/** The devnet's pathUSD balance of holder `i` at `height` (src/devnet/state.rs). */
+/** The devnet's pathUSD balance of holder `i` at `height` (crates/devnet/src/state.rs, `balance`). */
 function expected(i, height) {
   if (i >= 4) return 0n;
   const n = BigInt(i + 1);
