@@ -101,14 +101,44 @@ pub struct DkgOutcome {
 impl DkgOutcome {
     /// Decodes an outcome from the front of `bytes`; bytes after it are ignored, as Tempo does.
     pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
+        Self::decode_after(bytes, None)
+    }
+
+    /// [`Self::decode`], with less work when `previous` (an outcome decoded before, such as
+    /// the previous epoch's) shares points or keys with this one: a coefficient whose bytes
+    /// are those of `previous`'s at the same index (the identity, across a reshare), or a
+    /// validator key found in one of its sets or in an earlier set of this outcome (the
+    /// dealers, players and next players of consecutive epochs are mostly the same), is
+    /// already known valid and is not decompressed again. The verdict is exactly
+    /// [`Self::decode`]'s: only bytes equal to ones that passed the same check are skipped.
+    /// (`previous` must come from decoding, whose sets are checked and ascending: an outcome
+    /// built by hand could hold keys that never were; hence not public.)
+    pub(crate) fn decode_after(
+        bytes: &[u8],
+        previous: Option<&DkgOutcome>,
+    ) -> Result<Self, DecodeError> {
         let mut r = Reader::new(bytes);
         let epoch = r.varint_u64("dkg.epoch")?;
         let summary = B256::from(r.array::<32>("dkg.summary")?);
-        let sharing = read_sharing(&mut r)?;
-        let dealers = read_set(&mut r, "dkg.dealers", 1)?;
-        let players = read_set(&mut r, "dkg.players", 1)?;
-        let revealed = read_set(&mut r, "dkg.revealed", 0)?;
-        let next_players = read_set(&mut r, "dkg.next_players", 1)?;
+        let sharing = read_sharing(&mut r, previous.map(|p| p.sharing.coefficients()))?;
+        let earlier: [&[[u8; 32]]; 4] = match previous {
+            Some(p) => [&p.next_players, &p.players, &p.dealers, &p.revealed],
+            None => [&[]; 4],
+        };
+        let dealers = read_set(&mut r, "dkg.dealers", 1, &earlier)?;
+        let players = read_set(
+            &mut r,
+            "dkg.players",
+            1,
+            &[&dealers, earlier[0], earlier[1]],
+        )?;
+        let revealed = read_set(&mut r, "dkg.revealed", 0, &[&players, &dealers])?;
+        let next_players = read_set(
+            &mut r,
+            "dkg.next_players",
+            1,
+            &[&players, &dealers, &revealed, earlier[0]],
+        )?;
         let is_next_full_dkg = r.bool("dkg.is_next_full_dkg")?;
         Ok(Self {
             epoch,
@@ -162,7 +192,9 @@ impl DkgOutcome {
     }
 }
 
-fn read_sharing(r: &mut Reader<'_>) -> Result<Sharing, DecodeError> {
+/// Reads the sharing; `known` are coefficients checked before, reused where the bytes at the
+/// same index are theirs.
+fn read_sharing(r: &mut Reader<'_>, known: Option<&[PublicKey]>) -> Result<Sharing, DecodeError> {
     let mode = match r.u8("dkg.sharing.mode")? {
         0 => SharingMode::NonZeroCounter,
         tag => return Err(DecodeError::UnsupportedSharingMode { tag }),
@@ -181,6 +213,14 @@ fn read_sharing(r: &mut Reader<'_>) -> Result<Sharing, DecodeError> {
     let mut coefficients = Vec::with_capacity(count as usize);
     for index in 0..count as usize {
         let bytes = r.array::<PUBLIC_KEY_LENGTH>("dkg.sharing.coefficients")?;
+        // Equal bytes decode to the same point, which passed every check then.
+        if let Some(same) = known
+            .and_then(|k| k.get(index))
+            .filter(|k| k.to_bytes() == bytes)
+        {
+            coefficients.push(same.clone());
+            continue;
+        }
         let point = PublicKey::from_bytes(&bytes).map_err(|reason| DecodeError::InvalidPoint {
             field: "dkg.sharing.coefficients",
             index,
@@ -195,17 +235,33 @@ fn read_sharing(r: &mut Reader<'_>) -> Result<Sharing, DecodeError> {
     })
 }
 
+/// Reads a set of validator keys. `known` are sets of keys checked before, each ascending: a
+/// key found in one is valid without decompressing it again. (Each is walked once, in step
+/// with the keys read, which ascend unless the set is refused as unsorted; a key not found
+/// is simply checked.)
 fn read_set(
     r: &mut Reader<'_>,
     field: &'static str,
     min: u32,
+    known: &[&[[u8; 32]]],
 ) -> Result<Vec<[u8; 32]>, DecodeError> {
     let count = r.length(field, min, MAX_VALIDATORS)?;
     r.ensure_items(field, count, 32)?;
     let mut keys: Vec<[u8; 32]> = Vec::with_capacity(count as usize);
+    let mut cursors = [0usize; 4];
     for index in 0..count as usize {
         let key = r.array::<32>(field)?;
-        if !crate::ed25519::is_valid_key(&key) {
+        let mut seen = false;
+        for (set, at) in known.iter().zip(cursors.iter_mut()) {
+            while set.get(*at).is_some_and(|k| *k < key) {
+                *at += 1;
+            }
+            if set.get(*at) == Some(&key) {
+                seen = true;
+                break;
+            }
+        }
+        if !seen && !crate::ed25519::is_valid_key(&key) {
             return Err(DecodeError::InvalidEd25519Key { field, index });
         }
         if keys.last().is_some_and(|prev| *prev >= key) {
@@ -214,4 +270,56 @@ fn read_set(
         keys.push(key);
     }
     Ok(keys)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    fn genesis() -> Vec<u8> {
+        let fixture: Value = serde_json::from_str(include_str!(
+            "../tests/fixtures/mainnet-genesis-dkg-outcome.json"
+        ))
+        .unwrap();
+        decode_hex("extraData", fixture["genesisExtraData"].as_str().unwrap()).unwrap()
+    }
+
+    /// Decoding after a previous outcome decides exactly as decoding alone, on every
+    /// single-byte change of an outcome that shares all its points and keys with it (so
+    /// every changed key or point is one the previous outcome does not vouch for, and every
+    /// unchanged one is skipped), and after no outcome at all.
+    #[test]
+    fn decoding_after_a_previous_outcome_decides_as_decoding_alone() {
+        let bytes = genesis();
+        let previous = DkgOutcome::decode(&bytes).unwrap();
+        assert_eq!(
+            DkgOutcome::decode_after(&bytes, Some(&previous)),
+            Ok(previous.clone())
+        );
+        let mut rejected = 0;
+        for at in 0..bytes.len() {
+            for mask in [0x01u8, 0x02, 0x10, 0x80, 0xff] {
+                let mut changed = bytes.clone();
+                changed[at] ^= mask;
+                let alone = DkgOutcome::decode(&changed);
+                assert_eq!(
+                    DkgOutcome::decode_after(&changed, Some(&previous)),
+                    alone,
+                    "byte {at} ^ {mask:#x}"
+                );
+                assert_eq!(DkgOutcome::decode_after(&changed, None), alone);
+                rejected += usize::from(alone.is_err());
+            }
+        }
+        assert!(rejected > bytes.len(), "{rejected}");
+        // Sets reordered (unsorted, then sorted differently) and keys swapped between sets.
+        let next_players_at = bytes.len() - 1 - (1 + 32 * previous.next_players.len());
+        let mut swapped = bytes.clone();
+        swapped[next_players_at + 1..next_players_at + 65].rotate_left(32);
+        assert_eq!(
+            DkgOutcome::decode_after(&swapped, Some(&previous)),
+            DkgOutcome::decode(&swapped)
+        );
+    }
 }

@@ -536,7 +536,11 @@ impl LightClient {
         // Identities the run's own outcomes announce, by epoch (unchecked until their turn).
         let mut learnt: Vec<(u64, PublicKey)> = Vec::new();
         let mut groups: Vec<(PublicKey, Vec<usize>)> = Vec::new();
-        let mut prechecks = Vec::with_capacity(blocks.len());
+        let mut prechecks: Vec<Precheck> = Vec::with_capacity(blocks.len());
+        // The last outcome decoded in the run: its points and keys passed their checks, so
+        // the same bytes in the next outcome (a reshare repeats most of them) are not checked
+        // again; the decoding decides exactly as alone.
+        let mut previous: Option<usize> = None;
         for (i, block) in blocks.iter().enumerate() {
             let epoch = block.certificate.epoch;
             let identity = match learnt.iter().rev().find(|(e, _)| *e == epoch) {
@@ -544,12 +548,14 @@ impl LightClient {
                 None => self.state.identity_for(epoch).ok(),
             };
             let outcome = if epoch::is_boundary(length, block.header.number()) {
-                crate::dkg::DkgOutcome::decode(block.header.extra_data()).ok()
+                let known = previous.and_then(|p| prechecks[p].outcome.as_ref());
+                crate::dkg::DkgOutcome::decode_after(block.header.extra_data(), known).ok()
             } else {
                 None
             };
             if let Some(outcome) = &outcome {
                 learnt.push((outcome.epoch, outcome.identity().clone()));
+                previous = Some(i);
             }
             if let Some(identity) = identity {
                 match groups.iter_mut().find(|(id, _)| *id == identity) {
