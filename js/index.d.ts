@@ -255,12 +255,13 @@ export interface HeadersEvent {
 }
 
 /**
- * Informational, not an alarm: the identity the chain's own (verified) DKG outcome gave this
- * epoch differs from the one the client started with (its preset, or the `identity` of a
- * custom network). Expected after the first rotation of a custom network, and on mainnet or
- * testnet once they rotate past the identities built into this version. The new identity
- * was learnt through a verified boundary block; nothing is wrong. (The core calls it
- * `presetIdentityDiffers`; the package renames it.)
+ * Informational, not an alarm: the chain's own DKG outcome, read from a verified boundary
+ * block, gave `epoch` another identity (`onchain`) than the one configured for it (`preset`: a
+ * custom network's `identity`, or for mainnet and testnet the identities built into this
+ * version). Once for each new identity: on a custom network at every rotation (every full
+ * DKG), on mainnet/testnet at each rotation past the built-in identities; never at a reshare,
+ * which keeps the identity. Nothing is wrong. (The core calls it `presetIdentityDiffers`; the
+ * package renames it.)
  */
 export interface PresetSupersededEvent {
   type: 'presetSuperseded';

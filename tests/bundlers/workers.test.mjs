@@ -168,6 +168,8 @@ for (const kind of ['worker', 'service']) {
       assert.equal(out.listened[type], out.onEvent.filter((t) => t === type).length, type);
     }
     assert.ok(out.onEvent.includes('finalized') && out.onEvent.includes('epoch'), JSON.stringify(out.onEvent));
+    // A custom network: presetSuperseded at every rotation (each brings a new identity).
+    assert.equal(out.listened.presetSuperseded, out.listened.rotation, JSON.stringify(out.listened));
     assert.deepEqual(out.listenerFailed, [true, 'boom']);
     // Errors come back as the class they were, with all their fields.
     assert.deepEqual(out.invalidJson, [true, false, 'InvalidJson', false]);
