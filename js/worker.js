@@ -104,7 +104,9 @@ function serve(port, wasm) {
     async call(id, method, args) {
       const c = client(id);
       if (!CALLS.has(method)) throw typed('InvalidInput', `no method ${method}`, false);
-      const value = await c[method](...(args ?? []));
+      let value = await c[method](...(args ?? []));
+      // verifyBatch's refusals are errors inside the value: each crosses as errors do.
+      if (method === 'verifyBatch') value = value.map((r) => (r.ok ? r : { ok: false, error: serializeError(r.error) }));
       return { value, state: snapshot(c) };
     },
     async follow(id, options) {
@@ -248,6 +250,7 @@ function remote(port) {
         this[method] = async (...args) => {
           const { value, state: s } = await rpc('call', id, method, args);
           Object.assign(this.state, s);
+          if (method === 'verifyBatch') return value.map((r) => (r.ok ? r : { ok: false, error: deserializeError(r.error) }));
           return value;
         };
       }

@@ -54,6 +54,9 @@ window.scenario = async ({ kind, rpc, identity }) => {
     const verified = await mainnet.verify(fixture);
     out.height = verified.height.toString();
     out.hash = verified.hash;
+    // verifyBatch's refusals are errors inside its answer: typed all the same.
+    const batch = await mainnet.verifyBatch([fixture, { header: fixture.header }]);
+    out.batch = [batch[0].ok, batch[0].block?.height?.toString(), batch[1].ok, batch[1].error instanceof MalformedInputError, batch[1].error?.code];
     try { await (await remote.create({ network: 'testnet' })).verify(fixture); } catch (e) { out.refused = [e.name, e.code, e.retryable, e.constructor.name]; }
     await mainnet.destroy();
     try { await mainnet.verify(fixture); } catch (e) { out.afterDestroy = e.code; }
@@ -139,6 +142,7 @@ test('tempo-light/worker from CommonJS (worker.cjs, bundled by esbuild) in a cla
   assert.equal(out.height, '32724390');
   assert.deepEqual(out.refused, ['TempoLightError', 'BadSignature', false, 'VerificationError']);
   assert.equal(out.afterDestroy, 'Destroyed');
+  assert.deepEqual(out.batch, [true, '32724390', false, true, 'InvalidJson']);
   assert.deepEqual(page.errors, []);
 });
 
@@ -156,6 +160,7 @@ for (const kind of ['worker', 'service']) {
     assert.match(out.hash, /^0x[0-9a-f]{64}$/);
     assert.deepEqual(out.refused, ['TempoLightError', 'BadSignature', false, 'VerificationError']);
     assert.equal(out.afterDestroy, 'Destroyed');
+    assert.deepEqual(out.batch, [true, '32724390', false, true, 'InvalidJson']);
     assert.ok(out.finalized >= 5 && out.ascending, JSON.stringify(out));
     assert.ok(BigInt(out.head) > 0n);
     assert.ok(out.statuses.includes('syncing') && out.statuses.at(-1) === 'stopped', JSON.stringify(out.statuses));
