@@ -52,15 +52,87 @@ export interface CertifiedBlockJson {
 }
 
 /**
- * Also accepted: a JSON-RPC response around a CertifiedBlock, `{ header, certificate }`,
- * `{ header, finalization: { certificate } }` (the shape of the mainnet fixture; other fields
- * are ignored), or any of these as a JSON string.
+ * The unauthenticated fields a server may send beside a certificate: read for display and
+ * discrepancy reports, never for verification (non-negative integers; `digest` 32 bytes).
+ */
+export interface ClaimedFields {
+  epoch?: number | null;
+  view?: number | null;
+  digest?: Hex | null;
+  height?: number | null;
+  seen?: number | null;
+}
+
+/** A header beside its certificate: `{ header, certificate }` (other fields are ignored). */
+export interface HeaderWithCertificate extends ClaimedFields {
+  header: TempoHeaderJson;
+  certificate: Hex;
+  /** (With `block`, the object is read as a {@link CertifiedBlockJson}.) */
+  block?: never;
+  /** Ignored (a subscription event's `'finalized'`). */
+  type?: 'finalized' | 'notarized';
+  [field: string]: unknown;
+}
+
+/**
+ * A header beside a finalization holding its certificate: `{ header, finalization:
+ * { certificate } }`, the shape of the mainnet fixture (other fields are ignored).
+ */
+export interface HeaderWithFinalization {
+  header: TempoHeaderJson;
+  finalization: ClaimedFields & { certificate: Hex; [field: string]: unknown };
+  /** (With `certificate` beside `header`, the object is a {@link HeaderWithCertificate}.) */
+  certificate?: never;
+  /** (With `finalized`, the object is read as a {@link ConsensusLatestJson}.) */
+  finalized?: never;
+  block?: never;
+  /** Ignored. */
+  type?: 'finalized' | 'notarized';
+  [field: string]: unknown;
+}
+
+/** One certified block, in any of the shapes an RPC or a file gives it. */
+export type CertifiedBlockObject =
+  | CertifiedBlockJson
+  // `block` as a one-element array holding the header (serde's sequence form of a struct).
+  | (Omit<CertifiedBlockJson, 'block'> & { block: [TempoHeaderJson] })
+  | HeaderWithCertificate
+  | HeaderWithFinalization;
+
+/** What `consensus_getLatest` returns: its `finalized` block is the one read. */
+export interface ConsensusLatestJson {
+  finalized: CertifiedBlockObject;
+  notarized?: unknown;
+  /** (With `certificate`, the object is read as a {@link HeaderWithCertificate}.) */
+  certificate?: never;
+  /** Ignored. */
+  type?: 'finalized' | 'notarized';
+  [field: string]: unknown;
+}
+
+/** Not an envelope: the fields that would make the runtime read the object as one. */
+interface NoEnvelope {
+  jsonrpc?: never;
+  result?: never;
+  /** A JSON-RPC `error` member is refused (`RpcError`). */
+  error?: never;
+  params?: never;
+}
+
+/**
+ * What `verify`, `verifyBatch`, `onFinalization` and `verifyCertifiedBlock` accept (the
+ * runtime's `CertifiedBlock::from_value`): a {@link CertifiedBlockObject} or a
+ * `consensus_getLatest` answer, bare; either inside a JSON-RPC response (`{ jsonrpc, id,
+ * result }`, or `{ result }` alone); either as the `params.result` of a whole subscription
+ * notification (`{ jsonrpc, method: 'consensus_event', params: { subscription, result } }`); or
+ * any of these as a JSON string. A response with an `error` member, a `null` result and an
+ * object with neither `block` nor `header` are refused.
  */
 export type CertifiedBlockInput =
-  | CertifiedBlockJson
-  | { jsonrpc: '2.0'; id: unknown; result: CertifiedBlockJson }
-  | { header: TempoHeaderJson; certificate: Hex; [field: string]: unknown }
-  | { header: TempoHeaderJson; finalization: { certificate: Hex; [field: string]: unknown }; [field: string]: unknown }
+  | (CertifiedBlockObject & NoEnvelope)
+  | (ConsensusLatestJson & NoEnvelope)
+  | { jsonrpc?: string; id?: string | number | null; result: CertifiedBlockObject | ConsensusLatestJson; error?: never; params?: never }
+  | { jsonrpc?: string; method: string; params: { subscription?: unknown; result: CertifiedBlockObject | ConsensusLatestJson }; error?: never }
   | string;
 
 /** The DKG outcome a boundary block announces for the next epoch. */
@@ -183,12 +255,13 @@ export interface HeadersEvent {
 }
 
 /**
- * Informational, not an alarm: the identity the chain's own (verified) DKG outcome gave this
- * epoch differs from the one the client started with (its preset, or the `identity` of a
- * custom network). Expected after the first rotation of a custom network, and on mainnet or
- * testnet once they rotate past the identities built into this version. The new identity
- * was learnt through a verified boundary block; nothing is wrong. (The core calls it
- * `presetIdentityDiffers`; the package renames it.)
+ * Informational, not an alarm: the chain's own DKG outcome, read from a verified boundary
+ * block, gave `epoch` another identity (`onchain`) than the one configured for it (`preset`: a
+ * custom network's `identity`, or for mainnet and testnet the identities built into this
+ * version). Once for each new identity: on a custom network at every rotation (every full
+ * DKG), on mainnet/testnet at each rotation past the built-in identities; never at a reshare,
+ * which keeps the identity. Nothing is wrong. (The core calls it `presetIdentityDiffers`; the
+ * package renames it.)
  */
 export interface PresetSupersededEvent {
   type: 'presetSuperseded';

@@ -32,7 +32,12 @@ export interface RemoteWorker {
   close(): void;
 }
 
-/** A client living in the worker: the same methods, async; getters mirror its last state. */
+/**
+ * A client living in the worker: the same methods, async; getters mirror its last state.
+ * Every event comes back (each core event as `event`, then under its own type); errors come
+ * back as the class they were thrown as (`instanceof` works), with all their fields
+ * (`code`, `retryable`, `reason`, `payment`, `cause`, ...).
+ */
 export interface RemoteClient {
   readonly id: number;
   readonly head: Head | null;
@@ -59,7 +64,11 @@ export interface RemoteClient {
   ready(options?: Omit<WaitOptions, 'signal'>): Promise<void>;
   waitSynced(options?: Omit<WaitOptions, 'signal'>): Promise<void>;
   save(): Promise<void>;
-  /** Runs `follow()` in the worker; aborting `signal` stops it there. No `request` (functions cannot cross threads). */
+  /**
+   * Runs `follow()` in the worker; aborting `signal` stops it there. The callbacks run on this
+   * side (`onEvent`: every core event; one that throws is reported as `ListenerFailed`).
+   * No `request` (functions cannot cross threads).
+   */
   follow(options: Omit<FollowOptions, 'request'>): Promise<void>;
   on<K extends keyof ClientEventMap>(type: K, listener: (payload: ClientEventMap[K]) => void): () => void;
   off<K extends keyof ClientEventMap>(type: K, listener: (payload: ClientEventMap[K]) => void): void;

@@ -10,21 +10,74 @@
 // MessagePort are queued until both ends listen, so none is lost, whichever side starts
 // first. Every reply and event goes over that private port (one per page).
 import { TempoLightClient, init } from './client.js';
-import { ProviderRpcError, TempoLightError, toTyped, typed } from './errors.js';
+import {
+  AbortedError, DestroyedError, MalformedInputError, PaymentMismatchError, PendingError, ProviderRpcError,
+  RpcError, StorageError, TempoLightError, UsageError, VerificationError, classFor, toTyped, typed,
+} from './errors.js';
 import { createVerifiedProvider } from './provider.js';
 
 const CONNECT = 'tempo-light:connect';
 const HELLO = 'tempo-light:hello';
 const READY = 'tempo-light:ready';
 
-const serializeError = (e) => {
-  const t = e instanceof ProviderRpcError ? e : toTyped(e);
-  return { message: t.message, code: t.code, retryable: t.retryable, reason: t.reason, provider: t instanceof ProviderRpcError };
+// Errors cross the thread as what they are: the same class (named by a tag, as minifiers
+// rename classes; `name` is 'TempoLightError' for all), message, and every own field
+// (`code`, `retryable`, `reason`, `data`, `payment`, `rpcCode`, ...) that structured clone
+// can carry; `cause` likewise, a few levels deep. So `instanceof` and `code` agree on both sides.
+const CLASSES = [
+  ['ProviderRpcError', ProviderRpcError], ['RpcError', RpcError], ['VerificationError', VerificationError],
+  ['MalformedInputError', MalformedInputError], ['UsageError', UsageError], ['AbortedError', AbortedError],
+  ['DestroyedError', DestroyedError], ['StorageError', StorageError], ['PaymentMismatchError', PaymentMismatchError],
+  ['PendingError', PendingError], ['TempoLightError', TempoLightError],
+];
+const cloneable = (value) => {
+  if (value === null || typeof value !== 'object') return typeof value === 'function' || typeof value === 'symbol' ? undefined : value;
+  try { return structuredClone(value); } catch { return undefined; }
 };
-const deserializeError = (s) =>
-  s.provider ? new ProviderRpcError(s.message, s.code, s.reason, s.retryable) : typed(s.code, s.message, s.retryable);
+const serializeError = (e, depth = 0) => {
+  const t = e instanceof ProviderRpcError || depth > 0 ? e : toTyped(e);
+  if (!(t instanceof Error)) {
+    const plain = cloneable(t);
+    return { plain: plain === undefined ? String(t) : plain };
+  }
+  const tag = CLASSES.find(([, Class]) => t instanceof Class)?.[0] ?? 'Error';
+  const fields = {};
+  for (const key of Object.keys(t)) {
+    const value = cloneable(t[key]);
+    if (value !== undefined) fields[key] = value;
+  }
+  const out = { tag, message: String(t.message), fields };
+  if (tag === 'Error') out.name = String(t.name);
+  if (t.cause !== undefined && depth < 4) out.cause = serializeError(t.cause, depth + 1);
+  return out;
+};
+const deserializeError = (s, depth = 0) => {
+  if (!s || typeof s !== 'object') return typed('Internal', 'the worker sent no error', false);
+  if ('plain' in s) return s.plain;
+  const fields = s.fields && typeof s.fields === 'object' ? s.fields : {};
+  const cause = s.cause !== undefined && depth < 4 ? deserializeError(s.cause, depth + 1) : undefined;
+  const options = cause === undefined ? undefined : { cause };
+  const message = String(s.message ?? '');
+  let error;
+  if (s.tag === 'ProviderRpcError') {
+    error = new ProviderRpcError(message, fields.code, fields.reason, fields.retryable, cause);
+  } else if (s.tag === 'Error') {
+    error = new Error(message, options);
+    error.name = String(s.name ?? 'Error');
+  } else {
+    const Class = CLASSES.find(([tag]) => tag === s.tag)?.[1] ?? classFor(fields.code);
+    error = new Class(message, fields.code, fields.retryable, options);
+  }
+  for (const key of Object.keys(fields)) {
+    if (key !== '__proto__' && key !== 'constructor') error[key] = fields[key];
+  }
+  return error;
+};
 
-const EVENTS = ['finalized', 'epoch', 'rotation', 'headers', 'presetSuperseded', 'equivocation', 'error', 'status'];
+// Forwarded events: every core event goes once, as `event`; the page emits it, then under its
+// own type (`finalized`, `epoch` and `rotation`, `headers`, `presetSuperseded`, ...), as the
+// client's `follow()` does on the main thread.
+const EVENTS = ['event', 'error', 'status'];
 const CALLS = new Set(['verify', 'verifyBatch', 'nextRequest', 'onFinalization', 'onHeaders', 'setEveryHeader', 'abandon', 'reset', 'identityFor', 'toState', 'balanceQuery', 'verifyProof', 'getVerifiedBalance', 'ready', 'waitSynced', 'save', 'confirmPayment', 'verifyPaymentProof']);
 const snapshot = (c) => (c.__wbg_ptr ? { head: c.head, status: c.status, frozen: c.frozen, idle: c.idle, network: c.network } : { head: null, status: 'destroyed', frozen: false, idle: false, network: null });
 
@@ -51,7 +104,9 @@ function serve(port, wasm) {
     async call(id, method, args) {
       const c = client(id);
       if (!CALLS.has(method)) throw typed('InvalidInput', `no method ${method}`, false);
-      const value = await c[method](...(args ?? []));
+      let value = await c[method](...(args ?? []));
+      // verifyBatch's refusals are errors inside the value: each crosses as errors do.
+      if (method === 'verifyBatch') value = value.map((r) => (r.ok ? r : { ok: false, error: serializeError(r.error) }));
       return { value, state: snapshot(c) };
     },
     async follow(id, options) {
@@ -175,7 +230,9 @@ function remote(port) {
       const c = clients.get(data.client);
       if (!c) return;
       Object.assign(c.state, data.state);
-      c.emit(data.event, data.event === 'error' ? deserializeError(data.payload) : data.payload);
+      if (data.event === 'error') c.emit('error', deserializeError(data.payload));
+      else if (data.event === 'event') c.dispatch(data.payload);
+      else c.emit(data.event, data.payload);
       return;
     }
     const p = pending.get(data?.id);
@@ -193,6 +250,7 @@ function remote(port) {
         this[method] = async (...args) => {
           const { value, state: s } = await rpc('call', id, method, args);
           Object.assign(this.state, s);
+          if (method === 'verifyBatch') return value.map((r) => (r.ok ? r : { ok: false, error: deserializeError(r.error) }));
           return value;
         };
       }
@@ -205,6 +263,14 @@ function remote(port) {
     emit(type, payload) {
       for (const fn of [...(this.listeners.get(type) ?? [])]) { try { fn(payload); } catch {} }
     }
+    /** A core event from the worker: as `event`, then under its type (as `follow()` does). */
+    dispatch(event) {
+      this.emit('event', event);
+      const type = event?.type;
+      if (typeof type !== 'string' || type === 'event' || type === 'error' || type === 'status') return;
+      this.emit(type, event);
+      if (type === 'epoch' && event.rotated) this.emit('rotation', event);
+    }
     on(type, fn) {
       if (!this.listeners.has(type)) this.listeners.set(type, new Set());
       this.listeners.get(type).add(fn);
@@ -214,10 +280,19 @@ function remote(port) {
     /** Like `TempoLightClient.follow`, run in the worker; callbacks and events come back. */
     async follow(options = {}) {
       const { signal, onFinalized, onEpoch, onHeaders, onEvent, onError, ...rest } = options;
+      // As on the main thread: `onEvent` gets every core event, and a callback that throws is
+      // reported as a `ListenerFailed` error (to `onError` and `error` listeners).
+      const guard = (fn) => (event) => {
+        try {
+          fn(event);
+        } catch (e) {
+          this.emit('error', typed('ListenerFailed', `a ${event?.type} callback threw: ${e?.message ?? e}`, false, e));
+        }
+      };
       const offs = [
-        onFinalized && this.on('finalized', onFinalized), onEpoch && this.on('epoch', onEpoch),
-        onHeaders && this.on('headers', onHeaders), onError && this.on('error', onError),
-        onEvent && this.on('finalized', onEvent),
+        onError && this.on('error', onError), onEvent && this.on('event', guard(onEvent)),
+        onFinalized && this.on('finalized', guard(onFinalized)), onEpoch && this.on('epoch', guard(onEpoch)),
+        onHeaders && this.on('headers', guard(onHeaders)),
       ].filter(Boolean);
       const stop = () => rpc('stop', this.id).catch(() => {});
       if (signal?.aborted) return;

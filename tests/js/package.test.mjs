@@ -18,6 +18,33 @@ test('verifies the real mainnet block', () => {
   client.free();
 });
 
+test('verify() accepts every shape CertifiedBlockInput names, and refuses the shapes its types refuse', () => {
+  // The same shapes as examples/fixture-shape.ts, built from the real block.
+  const { header } = fixture;
+  const { certificate, epoch, view, digest } = fixture.finalization;
+  const certified = { epoch, view, digest, certificate, block: { header } };
+  const accepted = {
+    withFinalization: fixture, withCertificate: { header, certificate, epoch, view, height: 32724390 },
+    bare: certified, sequence: { certificate, block: [header] }, event: { ...certified, type: 'finalized', seen: 1700000000000 },
+    latest: { finalized: certified, notarized: null }, response: { jsonrpc: '2.0', id: 1, result: certified },
+    resultOnly: { result: { header, certificate } }, latestResponse: { jsonrpc: '2.0', id: 'a', result: { finalized: fixture } },
+    notification: { jsonrpc: '2.0', method: 'consensus_event', params: { subscription: '0x1', result: { ...certified, type: 'finalized' } } },
+    text: JSON.stringify(certified),
+  };
+  const refused = {
+    errorResponse: [{ jsonrpc: '2.0', id: 1, error: { code: -32000, message: 'no' } }, 'RpcError'],
+    nullResult: [{ jsonrpc: '2.0', id: 1, result: null }, 'InvalidJson'],
+    headerOnly: [{ header }, 'InvalidJson'],
+    certificateOnly: [{ certificate }, 'InvalidJson'],
+    nested: [{ jsonrpc: '2.0', id: 1, result: { jsonrpc: '2.0', id: 1, result: certified } }, 'InvalidJson'],
+    noFinalized: [{ finalized: null }, 'InvalidJson'],
+  };
+  const client = TempoLightClient.mainnet();
+  for (const [name, block] of Object.entries(accepted)) assert.equal(client.verify(block).height, 32724390n, name);
+  for (const [name, [block, code]] of Object.entries(refused)) assert.throws(() => client.verify(block), { code }, name);
+  client.free();
+});
+
 test('follows by feeding a finalization and persists its state', () => {
   const client = TempoLightClient.mainnet();
   assert.deepEqual(client.nextRequest(), { type: 'latest' });

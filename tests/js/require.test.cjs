@@ -43,3 +43,11 @@ test("index.cjs loads the payments module on the first payment call", async () =
     e instanceof tempo.TempoLightError && e.code !== 'Internal' && e.code !== 'InitFailed');
   await assert.rejects(tempo.verifyPaymentProof('{'), (e) => e instanceof tempo.MalformedInputError || e.code === 'Malformed');
 });
+
+test("require('tempo-light/worker') loads worker.cjs, with expose and connectWorker", () => {
+  assert.match(require.resolve('tempo-light/worker'), /worker\.cjs$/);
+  const worker = require('tempo-light/worker');
+  assert.equal(typeof worker.expose, 'function');
+  assert.equal(typeof worker.connectWorker, 'function');
+  assert.equal(typeof worker.TempoLightError, 'function');
+});
