@@ -655,6 +655,40 @@ P.verifyProof = function (proof, header = this.head) {
   return verifyProof(proof, header);
 };
 
+// ---- lazily loaded parts -------------------------------------------------------------------
+
+// Two parts load lazily, each by a dynamic `import()` (a chunk of its own for bundlers): the
+// payments module (js/payments.js) and keccak-256 (keccak.js, for the provider's eth_getCode).
+// A service worker may not `import()`: the worker entry (worker.js) imports both statically
+// and supplies them here, and they are used instead.
+
+/** The modules supplied by an entry that imported them statically, by name. */
+const supplied = { __proto__: null };
+const inServiceWorker = () =>
+  typeof ServiceWorkerGlobalScope === 'function' && globalThis instanceof ServiceWorkerGlobalScope;
+/**
+ * Whether an `import()` that failed with `e` may succeed if asked again: a fetch of the module
+ * that failed (network, HTTP; a bundler's `ChunkLoadError`) may, as browsers that follow
+ * whatwg/html#10327 fetch it again. A service worker may not `import()` at all, and a module
+ * missing from disk (Node's `ERR_MODULE_NOT_FOUND`), that does not parse or that throws while
+ * it runs fails the same way again.
+ */
+const importRetryable = (e) =>
+  !inServiceWorker() && (e?.name === 'ChunkLoadError' || (e instanceof TypeError && e.code === undefined));
+/**
+ * The lazily loaded module `name`: the one supplied, or else `importer()` (the dynamic
+ * import). Rejects with `InitFailed` (retryable as `importRetryable` says).
+ */
+async function lazyModule(name, importer) {
+  if (supplied[name]) return supplied[name];
+  try {
+    return await importer();
+  } catch (e) {
+    const hint = inServiceWorker() ? " (a service worker may not import(): import 'tempo-light/worker' there, which imports it statically)" : '';
+    throw typed('InitFailed', `could not load tempo-light's ${name} module${hint}: ${e?.message ?? e}`, importRetryable(e), e);
+  }
+}
+
 // ---- payments ----------------------------------------------------------------------------
 
 /** The payments module's source set by `init({ paymentsWasm })`. */
@@ -664,12 +698,17 @@ let paymentsLoading = null;
 function paymentsModule() {
   if (!paymentsLoading) {
     paymentsLoading = (async () => {
-      const { loadPayments } = await import('./payments.js');
-      const source = paymentsSource ?? (platform?.loadPayments ? await platform.loadPayments() : undefined);
-      return loadPayments(source);
+      const { loadPayments } = await lazyModule('payments', () => import('./payments.js'));
+      try {
+        const source = paymentsSource ?? (platform?.loadPayments ? await platform.loadPayments() : undefined);
+        return await loadPayments(source);
+      } catch (e) {
+        // Fetching the wasm may fail for a while (network, server): retryable.
+        throw typed('InitFailed', `could not load tempo-light's payments module: ${e?.message ?? e}`, true, e);
+      }
     })().catch((e) => {
       paymentsLoading = null;
-      throw typed('InitFailed', `could not load tempo-light's payments module: ${e?.message ?? e}`, true, e);
+      throw e;
     });
   }
   return paymentsLoading;
@@ -890,6 +929,20 @@ P.destroy = P.free;
 if (typeof Symbol.dispose === 'symbol') P[Symbol.dispose] = P.free;
 
 /** @internal: for the provider. */
-export const _internals = { lifetime, transportOf: (client) => RPC.get(client), alive };
+export const _internals = {
+  lifetime,
+  transportOf: (client) => RPC.get(client),
+  alive,
+  /** A lazily loaded module (see `lazyModule`): `load('keccak', () => import('./keccak.js'))`. */
+  load: lazyModule,
+  /**
+   * Supplies modules imported statically (`{ payments, keccak }`: the namespaces of
+   * payments.js and keccak.js), used instead of `import()`: for the worker entry, as a
+   * service worker may not `import()`.
+   */
+  supply(modules) {
+    for (const [name, module] of Object.entries(modules)) if (module) supplied[name] = module;
+  },
+};
 
 export { TempoLightClient };

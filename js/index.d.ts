@@ -308,7 +308,11 @@ export type ErrorCode =
   | 'Destroyed'
   /** A sync API ran before the wasm was loaded (browsers: `await init()` first). */
   | 'NotInitialized'
-  /** The wasm could not be loaded (retryable: a network error, say). */
+  /**
+   * A wasm module, the payments module or keccak-256 could not be loaded (retryable when
+   * fetching it failed; not where `import()` cannot work, e.g. in a service worker without
+   * `tempo-light/worker`, or a file of the package is missing or broken).
+   */
   | 'InitFailed'
   /** A second `follow()` on a client that is following. */
   | 'FollowActive'

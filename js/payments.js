@@ -5,7 +5,8 @@
 // (`tempo_light_payments_bg.wasm`, built from the same crate with its `payments` feature),
 // so the module every page loads stays small. This file loads it once and hands its exports
 // to client.js, which imports this file with a dynamic `import()` (a separate chunk for
-// bundlers). Nothing runs at import. No Node built-in here (index.node.js supplies the loader).
+// bundlers), or takes it from worker.js, which imports it statically (a service worker may not
+// import()). Nothing runs at import. No Node built-in here (index.node.js supplies the loader).
 
 import wbgInit, {
   TempoLightClient as PaymentsClient,

@@ -260,7 +260,7 @@ export function createVerifiedProvider(options = {}) {
         const code = await call(client, 'eth_getCode', [params[0], hex(block.height)]);
         if (!isHex(code)) throw typed('InvalidJson', 'eth_getCode did not answer hex', false);
         // keccak-256 loads on first use: its tables cost ~5 ms at import.
-        const { keccak_256 } = await import('./keccak.js');
+        const { keccak_256 } = await _internals.load('keccak', () => import('./keccak.js'));
         if (hexOf(keccak_256(bytesOf(code))) !== codeHash) {
           throw typed('CodeHashMismatch', `the code the server sent does not hash to the account's proven codeHash ${codeHash}`, false);
         }

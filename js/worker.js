@@ -9,12 +9,19 @@
 // hello, until one is acknowledged); the worker answers `ready` on that port. Messages on a
 // MessagePort are queued until both ends listen, so none is lost, whichever side starts
 // first. Every reply and event goes over that private port (one per page).
-import { TempoLightClient, init } from './client.js';
+import { TempoLightClient, _internals, init } from './client.js';
 import {
   AbortedError, DestroyedError, MalformedInputError, PaymentMismatchError, PendingError, ProviderRpcError,
   RpcError, StorageError, TempoLightError, UsageError, VerificationError, classFor, toTyped, typed,
 } from './errors.js';
 import { createVerifiedProvider } from './provider.js';
+// The parts the package loads lazily elsewhere, imported statically here: a service worker
+// may not `import()`. (Importing runs nothing but keccak's tables, a few ms; the payments
+// wasm still loads on the first payment call.)
+import * as payments from './payments.js';
+import * as keccak from './keccak.js';
+
+_internals.supply({ payments, keccak });
 
 const CONNECT = 'tempo-light:connect';
 const HELLO = 'tempo-light:hello';

@@ -51,11 +51,12 @@ node_modules/.bin/esbuild pkg/index.node.js --bundle --platform=node --format=cj
   --define:import.meta.url=__tempo_light_url --log-level=warning --external:./keccak.js --external:./payments.js \
   --banner:js="const __tempo_light_url = require('node:url').pathToFileURL(__filename).href;" \
   --outfile=pkg/index.cjs
-# The worker entry for require() (bundlers in CommonJS mode): the wasm is looked up beside
-# the worker's script unless `expose({ wasm })` says where.
+# The worker entry for require() (bundlers in CommonJS mode): the wasm (and the payments
+# wasm) is looked up beside the worker's script unless `expose({ wasm })` says where. worker.js
+# imports payments.js and keccak.js statically (a service worker may not import()): bundled in.
 sed "s#from './index.js'#from './index.cjs'#" js/worker.d.ts > pkg/worker.d.cts
 node_modules/.bin/esbuild pkg/worker.js --bundle --platform=browser --format=cjs --target=es2020 \
-  --define:import.meta.url=__tempo_light_url --log-level=warning --external:./keccak.js --external:./payments.js \
+  --define:import.meta.url=__tempo_light_url --log-level=warning \
   --banner:js="const __tempo_light_url = typeof self !== 'undefined' && self.location ? self.location.href : 'file:///';" \
   --outfile=pkg/worker.cjs
 rm -f pkg/tempo_light.d.ts pkg/tempo_light_bg.wasm.d.ts pkg/tempo_light_payments.d.ts pkg/tempo_light_payments_bg.wasm.d.ts
