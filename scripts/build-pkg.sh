@@ -23,6 +23,14 @@ if [ "${1:-}" = "--js" ] && [ -f pkg/tempo_light_bg.wasm ] && [ -f pkg/tempo_lig
     ! -name 'tempo_light_payments.js' ! -name 'tempo_light_payments_bg.wasm' -delete
 else
   rm -rf pkg target/pkg-payments
+  # Panic locations name their source files; shorten the paths of the registry's crates and of
+  # this checkout (a few hundred bytes gzipped, and a module that does not depend on where
+  # it was built). std's own paths come precompiled and stay as they are.
+  remap="--remap-path-prefix=$(pwd)=t"
+  for dir in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/; do
+    [ -d "$dir" ] && remap="$remap --remap-path-prefix=${dir%/}=r"
+  done
+  export RUSTFLAGS="${RUSTFLAGS:-} $remap"
   wasm-pack build crates/wasm --profile wasm-release --no-opt --target web --out-dir ../../pkg \
     --out-name tempo_light --no-pack
   wasm-pack build crates/wasm --profile wasm-release --no-opt --target web \

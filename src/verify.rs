@@ -84,7 +84,14 @@ pub fn verify_block(
     epoch_length: u64,
     block: &CertifiedBlock,
 ) -> Result<VerifiedBlock, Error> {
-    verify_inner(epoch_length, block, |_| Ok(identity.clone()), true)
+    verify_under(
+        epoch_length,
+        block,
+        block.header.hash(),
+        identity.clone(),
+        true,
+        None,
+    )
 }
 
 /// Verifies a certified block against a network's built-in identities (no epoch tracking:
@@ -205,6 +212,25 @@ pub(crate) fn verify_hashed(
     })
 }
 
+/// [`verify_hashed`] under an identity already chosen (one instance for every caller).
+pub(crate) fn verify_under(
+    epoch_length: u64,
+    block: &CertifiedBlock,
+    hash: B256,
+    identity: PublicKey,
+    check_signature: bool,
+    decoded: Option<DkgOutcome>,
+) -> Result<VerifiedBlock, Error> {
+    verify_hashed(
+        epoch_length,
+        block,
+        hash,
+        move |_| Ok(identity),
+        check_signature,
+        decoded,
+    )
+}
+
 /// Verifies many certified blocks with one multi-pairing per identity (`identity_for` gives
 /// each block's epoch its identity); when a batch fails it is split in halves until the bad
 /// certificates are found. Each result is exactly what verifying that block alone gives.
@@ -256,14 +282,7 @@ pub fn verify_batch(
                 let identity = groups[group].0.clone();
                 // A certificate the batch proved needs no pairing of its own; one it did not
                 // is verified alone, so its refusal is exactly the single-block refusal.
-                verify_hashed(
-                    epoch_length,
-                    &blocks[i],
-                    hash,
-                    |_| Ok(identity),
-                    !good[i],
-                    None,
-                )
+                verify_under(epoch_length, &blocks[i], hash, identity, !good[i], None)
             }
         })
         .collect()
