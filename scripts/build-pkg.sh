@@ -26,6 +26,7 @@ else
   # Panic locations name their source files; shorten the paths of the registry's crates and of
   # this checkout (a few hundred bytes gzipped, and a module that does not depend on where
   # it was built). std's own paths come precompiled and stay as they are.
+  cargo fetch --locked --quiet # the registry's sources are where the loop below finds them
   remap="--remap-path-prefix=$(pwd)=t"
   for dir in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/; do
     [ -d "$dir" ] && remap="$remap --remap-path-prefix=${dir%/}=r"
