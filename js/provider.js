@@ -43,7 +43,7 @@ function asProviderError(e) {
   if (e instanceof ProviderRpcError) return e;
   const t = toTyped(e);
   if (t.code === 'Destroyed' || t.code === 'Aborted' || (t.retryable && t.code !== 'NotNewer')) {
-    return new ProviderRpcError(`upstream unavailable: ${t.message}`, 4900, t.code, true, t);
+    return new ProviderRpcError(`upstream unavailable: ${t.message}`, 4900, t.code, t.retryable, t);
   }
   if (t instanceof VerificationError || t instanceof MalformedInputError || t.code === 'InvalidJson' || t.code === 'RpcError') {
     return new ProviderRpcError(`not verified: ${t.message}`, -32099, t.code, false, t);

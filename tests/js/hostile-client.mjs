@@ -1,12 +1,13 @@
 // The client side of tests/js/hostile.test.mjs, run in its own process so that its memory is
 // measured alone: `node hostile-client.mjs '<json case>'`. Starts a mainnet client at the
-// real block in TEMPO_FIXTURE, runs `follow()` or `getVerifiedBalance()` against the case's
-// server (optionally aborting or destroying the client after `stopAfterMs`), and prints one
-// line `RESULT {json}`: how it ended, when, the peak RSS and whether the state changed.
+// real block in TEMPO_FIXTURE, runs `follow()`, `getVerifiedBalance()`, `confirmPayment()` or a
+// call through the verified provider against the case's server (optionally aborting or
+// destroying the client, or the provider, after `stopAfterMs`), and prints one line
+// `RESULT {json}`: how it ended, when, the peak RSS and whether the state changed.
 // Run with --expose-gc, so that the baseline is taken after a collection.
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { TempoLightClient } from 'tempo-light';
+import { TempoLightClient, createVerifiedProvider } from 'tempo-light';
 
 const PATH_USD = '0x20c0000000000000000000000000000000000000';
 const MB = 1024 * 1024;
@@ -39,8 +40,25 @@ const request = spec.request === 'never' ? () => new Promise(() => {}) : undefin
   await new Promise((resolve) => warm.close(resolve));
 }
 
-globalThis.gc?.();
-const baseline = process.memoryUsage().rss;
+// The baseline is taken once the process has settled: in the first few hundred ms after the
+// start (and after a forced collection) Node's RSS still moves by ±15…25 MB on its own (a
+// client that never receives a byte, against a silent server or an EIP-1193 function that
+// never answers, measured +22 MB over a baseline taken at once, +0 MB over a settled one).
+// Collect, wait, and repeat until two readings 300 ms apart agree within 1 MB (at most ~6 s).
+const settled = async () => {
+  let last = -Infinity;
+  for (let i = 0; i < 20; i++) {
+    globalThis.gc?.();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const rss = process.memoryUsage().rss;
+    if (Math.abs(rss - last) < MB) break;
+    last = rss;
+  }
+  globalThis.gc?.();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  return process.memoryUsage().rss;
+};
+const baseline = await settled();
 let sampled = baseline;
 const sampler = setInterval(() => { sampled = Math.max(sampled, process.memoryUsage().rss); }, 5);
 
@@ -53,18 +71,30 @@ const options = {
   timeoutMs: spec.timeoutMs,
   maxResponseBytes: spec.maxResponseBytes,
 };
+// `provider`: the verified EIP-1193 provider over the client (not following), asked
+// `spec.call` (`eth_getBalance`, or a TIP-20 `balanceOf` through `eth_call`).
+const provider = spec.mode === 'provider'
+  ? createVerifiedProvider({ client, rpc: request ? undefined : spec.url, request, timeoutMs: spec.timeoutMs, maxResponseBytes: spec.maxResponseBytes })
+  : null;
 let stoppedAt = null;
 if (spec.stop) {
   setTimeout(() => {
     stoppedAt = performance.now();
-    if (spec.stop === 'abort') controller.abort(); else client.destroy();
+    if (spec.stop === 'abort') controller.abort();
+    else if (spec.stop === 'provider.destroy') provider.destroy();
+    else client.destroy();
   }, spec.stopAfterMs);
 }
 
 const started = performance.now();
 let outcome;
 try {
-  if (spec.mode === 'balance') {
+  if (spec.mode === 'provider') {
+    const ACCOUNT = '0x00000000000000000000000000000000000000aa';
+    await provider.request(spec.call === 'balanceOf'
+      ? { method: 'eth_call', params: [{ to: PATH_USD, data: `0x70a08231${ACCOUNT.slice(2).padStart(64, '0')}` }, 'latest'] }
+      : { method: 'eth_getBalance', params: [ACCOUNT, 'latest'] });
+  } else if (spec.mode === 'balance') {
     await client.getVerifiedBalance({ token: PATH_USD, account: '0x00000000000000000000000000000000000000aa', ...options });
   } else if (spec.mode === 'payment') {
     await client.confirmPayment({ hash: `0x${'ab'.repeat(32)}`, ...options, waitMs: 0 });
@@ -74,6 +104,8 @@ try {
   outcome = { settled: 'resolved' };
 } catch (e) {
   outcome = { settled: 'rejected', code: e?.code, retryable: e?.retryable, name: e?.name, message: String(e?.message).slice(0, 200) };
+  // The provider's EIP-1193 error: a numeric code, the typed error as `cause`, its code as `reason`.
+  if (provider) outcome.cause = { code: e?.cause?.code, retryable: e?.cause?.retryable, name: e?.cause?.name, reason: e?.reason };
 }
 const ended = performance.now();
 clearInterval(sampler);
