@@ -27,7 +27,7 @@ else
   # this checkout (a few hundred bytes gzipped, and a module that does not depend on where
   # it was built). std's own paths come precompiled and stay as they are.
   cargo fetch --locked --quiet # the registry's sources are where the loop below finds them
-  remap="--remap-path-prefix=$(pwd)=t"
+  remap="--remap-path-prefix=$(pwd)=t --remap-path-prefix=$(rustc --print sysroot)/lib/rustlib/src/rust=s"
   for dir in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/; do
     [ -d "$dir" ] && remap="$remap --remap-path-prefix=${dir%/}=r"
   done
