@@ -459,3 +459,104 @@ fn a_proof_refused_every_time_ends_with_exit_5_after_the_retries() {
     assert!(error.contains("gave up after 3 attempts"), "{error}");
     assert!(error.contains("-32602"), "{error}");
 }
+
+// ---- Block bodies ------------------------------------------------------------------------------
+
+/// The transactions of a consensus answer's body are block `height`'s, as
+/// `eth_getBlockByNumber` serves them: each field the same (the node's full transaction adds
+/// `blockHash`, `from` and such), in the same order. Returns how many.
+fn assert_body_is_the_blocks(devnet: &Devnet, certified: &Value) -> usize {
+    let header = &certified["block"]["header"];
+    let height = header["number"].as_str().unwrap();
+    let body = certified["block"]["body"].as_object().unwrap();
+    // Tempo `serde_sealed_or_recovered_block`: `body` is `tempo_primitives::BlockBody`,
+    // alloy's `BlockBody { transactions, ommers, withdrawals }`.
+    let mut keys: Vec<&str> = body.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["ommers", "transactions", "withdrawals"], "{height}");
+    assert_eq!(body["ommers"], json!([]));
+    // Withdrawals: an empty list, as the header commits to none (`withdrawalsRoot`).
+    assert!(header["withdrawalsRoot"].is_string());
+    assert_eq!(body["withdrawals"], json!([]));
+    let full = devnet.call("eth_getBlockByNumber", json!([height, true]))["result"].clone();
+    let served = full["transactions"].as_array().unwrap();
+    let carried = body["transactions"].as_array().unwrap();
+    assert_eq!(carried.len(), served.len(), "{height}");
+    for (i, (ours, theirs)) in carried.iter().zip(served).enumerate() {
+        let fields = ours.as_object().unwrap();
+        assert!(fields.contains_key("type") && fields.contains_key("hash"));
+        for (field, value) in fields {
+            assert_eq!(
+                &theirs[field], value,
+                "block {height}, transaction {i}, `{field}`"
+            );
+        }
+    }
+    carried.len()
+}
+
+#[test]
+fn devnet_consensus_answers_carry_the_blocks_real_transactions() {
+    let devnet = devnet();
+    // Block h holds 1 + h % 4 payments: 1..=8 has every size, 7 the biggest (4).
+    let mut types = std::collections::BTreeSet::new();
+    let mut biggest = (0, 0);
+    for height in 1..=8u64 {
+        let answer =
+            devnet.call("consensus_getFinalization", json!([{"height": height}]))["result"].clone();
+        let n = assert_body_is_the_blocks(&devnet, &answer);
+        assert_eq!(n as u64, 1 + height % 4, "{height}");
+        for tx in answer["block"]["body"]["transactions"].as_array().unwrap() {
+            types.insert(tx["type"].as_str().unwrap().to_string());
+        }
+        let size = answer.to_string().len();
+        if size > biggest.1 {
+            biggest = (height, size);
+        }
+        // The client takes it as it is, body and all.
+        assert_eq!(
+            CertifiedBlock::from_value(answer).unwrap().header.number(),
+            height
+        );
+    }
+    // Tempo's own type and the Ethereum ones.
+    assert!(
+        types.contains("0x76") && types.contains("0x2") && types.contains("0x0"),
+        "{types:?}"
+    );
+    println!(
+        "the biggest devnet block's consensus answer: block {} at {} bytes",
+        biggest.0, biggest.1
+    );
+    // consensus_getLatest and the subscription carry the body too.
+    let latest = devnet.call("consensus_getLatest", json!([]))["result"]["finalized"].clone();
+    assert!(assert_body_is_the_blocks(&devnet, &latest) > 0);
+    let (mut socket, _) = tungstenite::connect(devnet.ws_url()).unwrap();
+    socket
+        .send(tungstenite::Message::text(
+            json!({"jsonrpc": "2.0", "id": 1, "method": "consensus_subscribe", "params": []})
+                .to_string(),
+        ))
+        .unwrap();
+    socket.read().unwrap();
+    for _ in 0..4 {
+        let message: Value =
+            serde_json::from_str(socket.read().unwrap().to_text().unwrap()).unwrap();
+        assert!(assert_body_is_the_blocks(&devnet, &message["params"]["result"]) > 0);
+    }
+
+    // `verify` takes the biggest block's answer, and `follow` the answers and events.
+    let answer = devnet.call("consensus_getFinalization", json!([{"height": biggest.0}]));
+    let file = std::env::temp_dir().join(format!("tempo-light-body-{}.json", std::process::id()));
+    std::fs::write(&file, answer.to_string()).unwrap();
+    let mut args: Vec<String> = vec!["verify".into()];
+    args.extend(devnet.trust_args());
+    args.push(file.display().to_string());
+    let out = run(&args, LONG);
+    let _ = std::fs::remove_file(&file);
+    assert_success(&out);
+    for rpc in [devnet.url(), devnet.ws_url()] {
+        let out = follow(&devnet, &rpc, &["--until", "14"]);
+        assert_success(&out);
+    }
+}
