@@ -268,7 +268,7 @@ pub fn run(args: Args, stop: &AtomicBool) -> ExitCode {
                     json!({"type": "error", "code": e.code(), "error": e.to_string()})
                 );
             } else {
-                eprintln!("error: {e}");
+                eprintln!("{}", follow::refusal_line(&e));
             }
             ExitCode::from(e.exit_code())
         }
@@ -279,8 +279,11 @@ pub fn run(args: Args, stop: &AtomicBool) -> ExitCode {
                     "{}",
                     json!({"type": "error", "code": e.code(), "error": e.to_string()})
                 );
+            } else if usage {
+                eprintln!("error: {e}");
             } else {
-                eprintln!("error: balance not proven: {e}");
+                // One prefix, as `verify` and `follow` print a refusal.
+                eprintln!("not verified: {e}");
             }
             ExitCode::from(if usage { 3 } else { 1 })
         }

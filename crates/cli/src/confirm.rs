@@ -469,7 +469,7 @@ fn report(json_out: bool, result: Result<(ConfirmedPayment, Option<String>), Fai
                     json!({"type": "error", "code": e.code(), "error": e.to_string()})
                 );
             } else {
-                eprintln!("error: {e}");
+                eprintln!("{}", follow::refusal_line(&e));
             }
             ExitCode::from(e.exit_code())
         }
@@ -485,17 +485,23 @@ fn report(json_out: bool, result: Result<(ConfirmedPayment, Option<String>), Fai
                 if let Some(p) = &payment {
                     print_payment(p, None);
                 }
-                let prefix = if e.is_proven_otherwise() {
-                    "not as expected"
-                } else if e.is_malformed() {
-                    "malformed"
-                } else {
-                    "not proven"
-                };
-                eprintln!("error: {prefix}: {e}");
+                eprintln!("{}", payment_refusal_line(&e));
             }
             ExitCode::from(code)
         }
+    }
+}
+
+/// The one line that says why a payment is refused, with one prefix naming the kind of
+/// failure, as `verify` and `follow` print theirs: `not as expected: …` for a payment proven
+/// but not as expected, `malformed: …`, `not verified: …`.
+fn payment_refusal_line(e: &PaymentError) -> String {
+    match e {
+        // Its message already reads `malformed: …`.
+        PaymentError::Decode(_) => e.to_string(),
+        e if e.is_proven_otherwise() => format!("not as expected: {e}"),
+        e if e.is_malformed() => format!("malformed: {e}"),
+        e => format!("not verified: {e}"),
     }
 }
 

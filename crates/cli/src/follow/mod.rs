@@ -940,17 +940,24 @@ pub fn run_tallied(args: Args, stop: &AtomicBool) -> (ExitCode, Tally) {
     (code, tally)
 }
 
+/// The one line that says why a command that follows (`follow`, `balance`, `confirm`) ended:
+/// `error: …` for usage, else the message, which names the kind of failure itself (`not
+/// verified: …`, `malformed answer: …`, `RPC unavailable: …`, `equivocation: …`).
+pub fn refusal_line(error: &FollowError) -> String {
+    match error {
+        FollowError::Usage(_) => format!("error: {error}"),
+        _ => error.to_string(),
+    }
+}
+
 fn fail(json: bool, error: &FollowError) -> ExitCode {
     if json {
         println!(
             "{}",
             json!({"type": "error", "code": error.code(), "error": error.to_string()})
         );
-    } else if let FollowError::Usage(_) = error {
-        eprintln!("error: {error}");
     } else {
-        // The message names the kind of failure itself (not verified, malformed, ...).
-        eprintln!("{error}");
+        eprintln!("{}", refusal_line(error));
     }
     ExitCode::from(error.exit_code())
 }
