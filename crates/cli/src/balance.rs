@@ -60,7 +60,8 @@ pub struct Args {
     pub timeout_ms: u64,
 }
 
-/// Why proving a balance failed (exit codes as `follow`'s: 1 rejected, 2 malformed, 3 usage).
+/// Why proving a balance failed (exit codes as `follow`'s: 1 rejected, 2 malformed, 3 usage,
+/// 5 unavailable, 6 a header this version cannot hash).
 pub enum BalanceError {
     /// Following to the head or talking to the RPC failed.
     Follow(FollowError),
