@@ -67,12 +67,13 @@ log "tests (unit, integration, differential against commonware 2026.7.1, doc)"
 cargo test --locked --workspace --exclude tempo-light-wasm --all-targets
 cargo test --locked --workspace --exclude tempo-light-wasm --doc
 
-log "differential tests against the reference (commonware, alloy's serde), with how many cases each compared"
+log "differential tests against the reference (commonware, alloy's serde, tempo-primitives' transactions and receipts), with how many cases each compared"
 cargo test --locked -p tempo-light --test reference_differential -- --nocapture 2>&1 | grep -E "^differential:|test result|panicked|differ"
 cargo test --locked -p tempo-light --test header_json -- --nocapture 2>&1 | grep -E "^differential:|test result|panicked"
 cargo test --locked -p tempo-light --test header_upstream -- --nocapture 2>&1 | grep -E "^differential:|test result|panicked"
 cargo test --locked -p tempo-light --lib ed25519 -- --nocapture 2>&1 | grep -E "^differential:|test result|panicked"
 cargo test --locked -p tempo-light --lib state_reader -- --nocapture 2>&1 | grep -E "^differential:|test result|panicked"
+cargo test --locked -p tempo-light --test payment_differential -- --nocapture 2>&1 | grep -E "^(transactions|receipts|mutations):|test result|panicked"
 
 log "state proofs: how many proofs and tamperings were checked"
 cargo test --locked -p tempo-light --test proofs -- --nocapture 2>&1 | grep -E "proofs verified|mutations|test result|panicked"

@@ -208,7 +208,7 @@ const DERIVED_FIELDS: [&str; 8] = [
 /// nor known to be derived. Empty for every header of the forks this version implements; a
 /// header from a later fork that adds a hashed field names it here (and its hash cannot
 /// match, see [`crate::VerifyError::UnsupportedHeader`]).
-pub(crate) fn unknown_fields(value: &Value) -> alloc::vec::Vec<alloc::string::String> {
+pub fn unknown_fields(value: &Value) -> alloc::vec::Vec<alloc::string::String> {
     let Some(object) = value.as_object() else {
         return alloc::vec::Vec::new();
     };

@@ -60,7 +60,8 @@ pub struct Args {
     pub timeout_ms: u64,
 }
 
-/// Why proving a balance failed (exit codes as `follow`'s: 1 rejected, 2 malformed, 3 usage).
+/// Why proving a balance failed (exit codes as `follow`'s: 1 rejected, 2 malformed, 3 usage,
+/// 5 unavailable, 6 a header this version cannot hash).
 pub enum BalanceError {
     /// Following to the head or talking to the RPC failed.
     Follow(FollowError),
@@ -268,7 +269,7 @@ pub fn run(args: Args, stop: &AtomicBool) -> ExitCode {
                     json!({"type": "error", "code": e.code(), "error": e.to_string()})
                 );
             } else {
-                eprintln!("error: {e}");
+                eprintln!("{}", follow::refusal_line(&e));
             }
             ExitCode::from(e.exit_code())
         }
@@ -279,8 +280,11 @@ pub fn run(args: Args, stop: &AtomicBool) -> ExitCode {
                     "{}",
                     json!({"type": "error", "code": e.code(), "error": e.to_string()})
                 );
+            } else if usage {
+                eprintln!("error: {e}");
             } else {
-                eprintln!("error: balance not proven: {e}");
+                // One prefix, as `verify` and `follow` print a refusal.
+                eprintln!("not verified: {e}");
             }
             ExitCode::from(if usage { 3 } else { 1 })
         }

@@ -279,6 +279,8 @@ fn print_payment(p: &ConfirmedPayment, proof: Option<&str>) {
 struct Confirmer<'a, 'b> {
     follower: Follower<'a>,
     args: &'b Args,
+    /// Header fields this version does not know, in the link headers fetched.
+    unknown_header_fields: std::collections::BTreeSet<String>,
 }
 
 impl Confirmer<'_, '_> {
@@ -346,6 +348,7 @@ impl Confirmer<'_, '_> {
         if v.is_null() {
             return Err(FollowError::Unavailable(format!("block {height} not served")).into());
         }
+        follow::note_unknown_fields(&v, &mut self.unknown_header_fields);
         TempoHeader::from_value(v).map_err(|e| malformed("eth_getBlockByNumber", e))
     }
 
@@ -417,8 +420,18 @@ impl Confirmer<'_, '_> {
             verified: &verified,
             links: &links,
         };
-        let payment = confirm_payment(&anchor, hash, &transactions, &receipts)
-            .map_err(|e| Failure::Payment(e, None))?;
+        let payment = confirm_payment(&anchor, hash, &transactions, &receipts).map_err(|e| {
+            match e {
+                // Link headers of a later fork: this version cannot hash them.
+                PaymentError::BrokenParentLink { .. } if !self.unknown_header_fields.is_empty() => {
+                    let fields = self.unknown_header_fields.iter().cloned().collect();
+                    let refusal = tempo_light::VerifyError::UnsupportedHeader { fields };
+                    PaymentError::NotFinal(Box::new(refusal.into()))
+                }
+                e => e,
+            }
+        });
+        let payment = payment.map_err(|e| Failure::Payment(e, None))?;
         let mut written = None;
         if let Some(path) = &self.args.proof_out {
             let form = match self.args.proof_form.as_str() {
@@ -469,12 +482,17 @@ fn report(json_out: bool, result: Result<(ConfirmedPayment, Option<String>), Fai
                     json!({"type": "error", "code": e.code(), "error": e.to_string()})
                 );
             } else {
-                eprintln!("error: {e}");
+                eprintln!("{}", follow::refusal_line(&e));
             }
             ExitCode::from(e.exit_code())
         }
         Err(Failure::Payment(e, payment)) => {
-            let code = if e.is_malformed() { 2 } else { 1 };
+            let code = match &e {
+                // As `verify`: 2 malformed, 6 a header this version cannot hash, else 1.
+                PaymentError::NotFinal(refusal) => super::verify::refusal_exit_code(refusal),
+                e if e.is_malformed() => 2,
+                _ => 1,
+            };
             if json_out {
                 let mut v = json!({"type": "error", "code": e.code(), "error": e.to_string()});
                 if let Some(p) = &payment {
@@ -485,17 +503,23 @@ fn report(json_out: bool, result: Result<(ConfirmedPayment, Option<String>), Fai
                 if let Some(p) = &payment {
                     print_payment(p, None);
                 }
-                let prefix = if e.is_proven_otherwise() {
-                    "not as expected"
-                } else if e.is_malformed() {
-                    "malformed"
-                } else {
-                    "not proven"
-                };
-                eprintln!("error: {prefix}: {e}");
+                eprintln!("{}", payment_refusal_line(&e));
             }
             ExitCode::from(code)
         }
+    }
+}
+
+/// The one line that says why a payment is refused, with one prefix naming the kind of
+/// failure, as `verify` and `follow` print theirs: `not as expected: …` for a payment proven
+/// but not as expected, `malformed: …`, `not verified: …`.
+fn payment_refusal_line(e: &PaymentError) -> String {
+    match e {
+        // Its message already reads `malformed: …`.
+        PaymentError::Decode(_) => e.to_string(),
+        e if e.is_proven_otherwise() => format!("not as expected: {e}"),
+        e if e.is_malformed() => format!("malformed: {e}"),
+        e => format!("not verified: {e}"),
     }
 }
 
@@ -530,6 +554,7 @@ pub fn run(args: Args, stop: &AtomicBool) -> ExitCode {
         let mut confirmer = Confirmer {
             follower,
             args: &args,
+            unknown_header_fields: Default::default(),
         };
         confirmer.confirm(hash)
     })();

@@ -74,6 +74,9 @@ fn null() -> Value {
 /// `method`, or `None` to forward the call to the devnet.
 type Rule = dyn Fn(&str, u64) -> Option<Value> + Send + Sync;
 
+/// Alters a forwarded answer (the whole JSON-RPC response) to the request given.
+type Rewrite = dyn Fn(&Value, &mut Value) + Send + Sync;
+
 /// A JSON-RPC-over-HTTP server on a real socket that answers some calls itself and forwards
 /// the rest to a devnet.
 struct NodeProxy {
@@ -90,11 +93,21 @@ impl Drop for NodeProxy {
 
 impl NodeProxy {
     fn start(upstream: u16, rule: Box<Rule>) -> Self {
+        Self::start_with(upstream, rule, Box::new(|_, _| {}))
+    }
+
+    /// Forwards every call, altering the answers with `rewrite`.
+    fn rewriting(upstream: u16, rewrite: Box<Rewrite>) -> Self {
+        Self::start_with(upstream, Box::new(|_, _| None), rewrite)
+    }
+
+    fn start_with(upstream: u16, rule: Box<Rule>, rewrite: Box<Rewrite>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         listener.set_nonblocking(true).unwrap();
         let stop = Arc::new(AtomicBool::new(false));
         let rule: Arc<Rule> = Arc::from(rule);
+        let rewrite: Arc<Rewrite> = Arc::from(rewrite);
         let calls = Arc::new(Mutex::new(HashMap::<String, u64>::new()));
         let flag = stop.clone();
         let counts = calls.clone();
@@ -103,7 +116,10 @@ impl NodeProxy {
                 match listener.accept() {
                     Ok((stream, _)) => {
                         let (rule, calls, flag) = (rule.clone(), counts.clone(), flag.clone());
-                        std::thread::spawn(move || serve(stream, upstream, &*rule, &calls, &flag));
+                        let rewrite = rewrite.clone();
+                        std::thread::spawn(move || {
+                            serve(stream, upstream, (&*rule, &*rewrite), &calls, &flag)
+                        });
                     }
                     Err(_) => std::thread::sleep(Duration::from_millis(5)),
                 }
@@ -155,7 +171,7 @@ fn read_body(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> Option<Vec<u8>> {
 fn serve(
     mut stream: TcpStream,
     upstream: u16,
-    rule: &Rule,
+    (rule, rewrite): (&Rule, &Rewrite),
     calls: &Mutex<HashMap<String, u64>>,
     stop: &AtomicBool,
 ) {
@@ -183,7 +199,13 @@ fn serve(
             None => {
                 let body = String::from_utf8_lossy(&body);
                 match support::post_raw(upstream, &body, Duration::from_secs(10)) {
-                    Some(answer) => answer,
+                    Some(answer) => match serde_json::from_str::<Value>(&answer) {
+                        Ok(mut answer) => {
+                            rewrite(&request, &mut answer);
+                            answer.to_string()
+                        }
+                        Err(_) => answer,
+                    },
                     None => return,
                 }
             }
@@ -458,4 +480,292 @@ fn a_proof_refused_every_time_ends_with_exit_5_after_the_retries() {
     let error = answer["error"].as_str().unwrap();
     assert!(error.contains("gave up after 3 attempts"), "{error}");
     assert!(error.contains("-32602"), "{error}");
+}
+
+// ---- Block bodies ------------------------------------------------------------------------------
+
+/// The transactions of a consensus answer's body are block `height`'s, as
+/// `eth_getBlockByNumber` serves them: each field the same (the node's full transaction adds
+/// `blockHash`, `from` and such), in the same order. Returns how many.
+fn assert_body_is_the_blocks(devnet: &Devnet, certified: &Value) -> usize {
+    let header = &certified["block"]["header"];
+    let height = header["number"].as_str().unwrap();
+    let body = certified["block"]["body"].as_object().unwrap();
+    // Tempo `serde_sealed_or_recovered_block`: `body` is `tempo_primitives::BlockBody`,
+    // alloy's `BlockBody { transactions, ommers, withdrawals }`.
+    let mut keys: Vec<&str> = body.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["ommers", "transactions", "withdrawals"], "{height}");
+    assert_eq!(body["ommers"], json!([]));
+    // Withdrawals: an empty list, as the header commits to none (`withdrawalsRoot`).
+    assert!(header["withdrawalsRoot"].is_string());
+    assert_eq!(body["withdrawals"], json!([]));
+    let full = devnet.call("eth_getBlockByNumber", json!([height, true]))["result"].clone();
+    let served = full["transactions"].as_array().unwrap();
+    let carried = body["transactions"].as_array().unwrap();
+    assert_eq!(carried.len(), served.len(), "{height}");
+    for (i, (ours, theirs)) in carried.iter().zip(served).enumerate() {
+        let fields = ours.as_object().unwrap();
+        assert!(fields.contains_key("type") && fields.contains_key("hash"));
+        for (field, value) in fields {
+            assert_eq!(
+                &theirs[field], value,
+                "block {height}, transaction {i}, `{field}`"
+            );
+        }
+    }
+    carried.len()
+}
+
+#[test]
+fn devnet_consensus_answers_carry_the_blocks_real_transactions() {
+    let devnet = devnet();
+    // Block h holds 1 + h % 4 payments: 1..=8 has every size, 7 the biggest (4).
+    let mut types = std::collections::BTreeSet::new();
+    let mut biggest = (0, 0);
+    for height in 1..=8u64 {
+        let answer =
+            devnet.call("consensus_getFinalization", json!([{"height": height}]))["result"].clone();
+        let n = assert_body_is_the_blocks(&devnet, &answer);
+        assert_eq!(n as u64, 1 + height % 4, "{height}");
+        for tx in answer["block"]["body"]["transactions"].as_array().unwrap() {
+            types.insert(tx["type"].as_str().unwrap().to_string());
+        }
+        let size = answer.to_string().len();
+        if size > biggest.1 {
+            biggest = (height, size);
+        }
+        // The client takes it as it is, body and all.
+        assert_eq!(
+            CertifiedBlock::from_value(answer).unwrap().header.number(),
+            height
+        );
+    }
+    // Tempo's own type and the Ethereum ones.
+    assert!(
+        types.contains("0x76") && types.contains("0x2") && types.contains("0x0"),
+        "{types:?}"
+    );
+    println!(
+        "the biggest devnet block's consensus answer: block {} at {} bytes",
+        biggest.0, biggest.1
+    );
+    // consensus_getLatest and the subscription carry the body too.
+    let latest = devnet.call("consensus_getLatest", json!([]))["result"]["finalized"].clone();
+    assert!(assert_body_is_the_blocks(&devnet, &latest) > 0);
+    let (mut socket, _) = tungstenite::connect(devnet.ws_url()).unwrap();
+    socket
+        .send(tungstenite::Message::text(
+            json!({"jsonrpc": "2.0", "id": 1, "method": "consensus_subscribe", "params": []})
+                .to_string(),
+        ))
+        .unwrap();
+    socket.read().unwrap();
+    for _ in 0..4 {
+        let message: Value =
+            serde_json::from_str(socket.read().unwrap().to_text().unwrap()).unwrap();
+        assert!(assert_body_is_the_blocks(&devnet, &message["params"]["result"]) > 0);
+    }
+
+    // `verify` takes the biggest block's answer, and `follow` the answers and events.
+    let answer = devnet.call("consensus_getFinalization", json!([{"height": biggest.0}]));
+    let file = std::env::temp_dir().join(format!("tempo-light-body-{}.json", std::process::id()));
+    std::fs::write(&file, answer.to_string()).unwrap();
+    let mut args: Vec<String> = vec!["verify".into()];
+    args.extend(devnet.trust_args());
+    args.push(file.display().to_string());
+    let out = run(&args, LONG);
+    let _ = std::fs::remove_file(&file);
+    assert_success(&out);
+    for rpc in [devnet.url(), devnet.ws_url()] {
+        let out = follow(&devnet, &rpc, &["--until", "14"]);
+        assert_success(&out);
+    }
+}
+
+// ---- Headers of a later fork ---------------------------------------------------------------
+
+/// A header of a later fork, as a node of that fork would serve it: a hashed field this
+/// version does not know, so the node's hash (certified, and named by the child's parent hash)
+/// is not the one this version computes; the changed `gasUsed` stands for that difference.
+fn from_a_later_fork(header: &mut Value) {
+    header["futureForkRoot"] = json!(format!("0x{}", "ab".repeat(32)));
+    header["gasUsed"] = json!("0x1");
+}
+
+/// The error line of a `--json` run.
+fn error_line(out: &std::process::Output) -> Value {
+    json_lines(out)
+        .into_iter()
+        .find(|l| l["type"] == "error")
+        .unwrap_or_else(|| panic!("no error line: {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+fn assert_names_the_field(error: &str) {
+    assert!(
+        error.starts_with("not verified: unknown header fields (futureForkRoot)")
+            && error.contains("the network may have upgraded; update tempo-light"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_finalization_from_a_later_fork_ends_follow_and_balance_with_exit_6() {
+    let devnet = devnet();
+    let proxy = NodeProxy::rewriting(
+        devnet.port,
+        Box::new(|request, answer| {
+            if request["method"] == "consensus_getFinalization" {
+                if let Some(header) = answer.pointer_mut("/result/block/header") {
+                    from_a_later_fork(header);
+                }
+            }
+        }),
+    );
+    let out = follow(&devnet, &proxy.url(), &[]);
+    let error = error_line(&out);
+    assert_eq!(out.status.code(), Some(6), "{error}");
+    assert_eq!(error["code"], "UnsupportedHeader");
+    assert_names_the_field(error["error"].as_str().unwrap());
+    // As text: the same one line as `verify`'s.
+    let mut args: Vec<String> = vec!["follow".into(), "--rpc".into(), proxy.url()];
+    args.extend(devnet.trust_args());
+    let out = run(&args, LONG);
+    assert_eq!(out.status.code(), Some(6));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_names_the_field(stderr.lines().last().unwrap());
+
+    let out = balance(&devnet, &proxy.url(), &[]);
+    assert_eq!(out.status.code(), Some(6), "{}", notes(&out));
+    let error = &json_lines(&out)[0];
+    assert_eq!(error["code"], "UnsupportedHeader");
+    assert_names_the_field(error["error"].as_str().unwrap());
+}
+
+#[test]
+fn the_finalization_of_a_payments_block_from_a_later_fork_ends_confirm_with_exit_6() {
+    let devnet = devnet();
+    // A block inside an epoch: only `confirm` asks for its finalization by height.
+    let height = 8u64;
+    let hash = tempo_light_devnet::payments::body(1337, height).hashes()[0];
+    let proxy = NodeProxy::rewriting(
+        devnet.port,
+        Box::new(move |request, answer| {
+            if request["method"] == "consensus_getFinalization"
+                && request["params"][0]["height"] == height
+            {
+                if let Some(header) = answer.pointer_mut("/result/block/header") {
+                    from_a_later_fork(header);
+                }
+            }
+        }),
+    );
+    let mut args: Vec<String> = vec!["confirm".into(), "--rpc".into(), proxy.url()];
+    args.extend(devnet.trust_args());
+    args.push(format!("{hash:#x}"));
+    let out = run(&args, LONG);
+    assert_eq!(out.status.code(), Some(6), "{}", notes(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let line = stderr.lines().last().unwrap();
+    assert!(
+        line.starts_with(
+            "not verified: the block is not proven final: unknown header fields (futureForkRoot)"
+        ) && line.contains("update tempo-light"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn headers_from_a_later_fork_fetched_by_number_or_hash_are_named_with_exit_6() {
+    let devnet = devnet();
+    let anchor = devnet.call("eth_getBlockByNumber", json!(["0x8", false]))["result"]["hash"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let proxy = NodeProxy::rewriting(
+        devnet.port,
+        Box::new(|request, answer| {
+            let method = request["method"].as_str().unwrap_or("");
+            if method.starts_with("eth_getBlockBy") && answer["result"].is_object() {
+                from_a_later_fork(&mut answer["result"]);
+            }
+        }),
+    );
+    // An --every-header run: the headers' hashes do not link.
+    let out = follow(&devnet, &proxy.url(), &["--every-header"]);
+    assert_eq!(out.status.code(), Some(6), "{}", notes(&out));
+    let error = error_line(&out);
+    assert_eq!(error["code"], "UnsupportedHeader");
+    assert_names_the_field(error["error"].as_str().unwrap());
+    assert!(
+        notes(&out).contains("header run refused: not verified: header"),
+        "{}",
+        notes(&out)
+    );
+    // The --from-block anchor: its hash is not the one trusted.
+    let out = follow(&devnet, &proxy.url(), &["--from-block", &anchor]);
+    assert_eq!(out.status.code(), Some(6), "{}", notes(&out));
+    let error = error_line(&out);
+    assert_eq!(error["code"], "UnsupportedHeader");
+    assert_names_the_field(error["error"].as_str().unwrap());
+}
+
+#[test]
+fn a_field_this_version_does_not_know_is_harmless_while_the_hashes_link() {
+    let devnet = devnet();
+    // A node that adds a derived (not hashed) field: the hashes still link.
+    let proxy = NodeProxy::rewriting(
+        devnet.port,
+        Box::new(|request, answer| {
+            let method = request["method"].as_str().unwrap_or("");
+            if method.starts_with("eth_getBlockBy") && answer["result"].is_object() {
+                answer["result"]["somethingDerived"] = json!("0x1");
+            }
+        }),
+    );
+    let out = follow(&devnet, &proxy.url(), &["--every-header", "--until", "14"]);
+    assert_success(&out);
+}
+
+#[test]
+fn link_headers_from_a_later_fork_end_confirm_with_exit_6() {
+    // One identity throughout: the newest certificate verifies under the one followed.
+    let devnet = Devnet::start(&[
+        "--epoch-length",
+        "6",
+        "--block-time-ms",
+        "50",
+        "--full-dkg-every",
+        "0",
+    ]);
+    devnet.wait_for(9);
+    // The block's own certificate is gone (503): `confirm` links the block by parent hashes to
+    // the newest certified one, through headers of a later fork.
+    let height = 8u64;
+    let hash = tempo_light_devnet::payments::body(1337, height).hashes()[0];
+    let proxy = NodeProxy::rewriting(
+        devnet.port,
+        Box::new(move |request, answer| {
+            let method = request["method"].as_str().unwrap_or("");
+            if method == "consensus_getFinalization" && request["params"][0]["height"] == height {
+                *answer = json!({"jsonrpc": "2.0", "id": request["id"], "error": missing("block pruned")["error"]});
+            }
+            if method == "eth_getBlockByNumber" && answer["result"].is_object() {
+                from_a_later_fork(&mut answer["result"]);
+            }
+        }),
+    );
+    let mut args: Vec<String> = vec!["confirm".into(), "--rpc".into(), proxy.url()];
+    args.extend(devnet.trust_args());
+    args.push(format!("{hash:#x}"));
+    let out = run(&args, LONG);
+    assert_eq!(out.status.code(), Some(6), "{}", notes(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let line = stderr.lines().last().unwrap();
+    assert!(
+        line.starts_with(
+            "not verified: the block is not proven final: unknown header fields (futureForkRoot)"
+        ),
+        "{stderr}"
+    );
 }

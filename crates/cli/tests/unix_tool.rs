@@ -320,3 +320,103 @@ fn a_header_from_a_later_fork_exits_6_naming_its_field() {
     let out: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(out["code"], "UnsupportedHeader");
 }
+
+/// The refusal is the last line on stderr, reads `{prefix}…`, and carries no second prefix.
+fn assert_refusal_with_one_prefix(o: &Output, code: i32, prefix: &str) {
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(code), "{err}");
+    let last = err.lines().last().unwrap_or("");
+    assert!(last.starts_with(prefix), "{err}");
+    for other in [
+        "error: ",
+        "not verified: ",
+        "malformed: ",
+        "not as expected: ",
+    ] {
+        if other != prefix {
+            assert!(!last.contains(other), "{err}");
+        }
+    }
+    assert_eq!(last.matches(prefix).count(), 1, "{err}");
+}
+
+fn devnet_command(devnet: &Devnet, command: &str, trust: &[String], rest: &[String]) -> Output {
+    let mut args: Vec<String> = vec![command.into(), "--rpc".into(), devnet.url()];
+    args.extend(trust.iter().cloned());
+    args.extend(rest.iter().cloned());
+    support::run(&args, Duration::from_secs(60))
+}
+
+#[test]
+fn a_balance_refusal_reads_with_one_prefix() {
+    let devnet = Devnet::start(&[
+        "--epoch-length",
+        "5",
+        "--block-time-ms",
+        "40",
+        "--fault",
+        "forged-balance",
+    ]);
+    devnet.wait_for(3);
+    let holder = format!("{:#x}", tempo_light_devnet::state::holder(0));
+    let path_usd = "0x20c0000000000000000000000000000000000000";
+    let trust = devnet.trust_args();
+    let mainnet = ["--network".to_string(), "mainnet".to_string()];
+    let token = |t: &str| vec!["--token".to_string(), t.to_string(), holder.clone()];
+    // A forged proof.
+    let o = devnet_command(&devnet, "balance", &trust, &token(path_usd));
+    assert_refusal_with_one_prefix(&o, 1, "not verified: ");
+    // A certificate the network given does not verify, refused while following.
+    let o = devnet_command(&devnet, "balance", &mainnet, &token(path_usd));
+    assert_refusal_with_one_prefix(&o, 1, "not verified: ");
+    // Usage.
+    let o = devnet_command(&devnet, "balance", &trust, &token(&holder));
+    assert_refusal_with_one_prefix(&o, 3, "error: ");
+}
+
+#[test]
+fn a_confirm_refusal_reads_with_one_prefix() {
+    let devnet = Devnet::start(&[
+        "--epoch-length",
+        "6",
+        "--block-time-ms",
+        "40",
+        "--fault",
+        "forged-receipt@6",
+    ]);
+    devnet.wait_for(9);
+    let trust = devnet.trust_args();
+    let body = |h| tempo_light_devnet::payments::body(1337, h);
+    let tx = |h: u64| format!("{:#x}", body(h).hashes()[0]);
+    // A forged receipt: the block's receipts do not rebuild its root.
+    let o = devnet_command(&devnet, "confirm", &trust, &[tx(6)]);
+    assert_refusal_with_one_prefix(&o, 1, "not verified: ");
+    // Proven, but not what the payer expected.
+    let paid = &body(8).payments[0];
+    assert!(paid.success);
+    let expect = [
+        tx(8),
+        "--token".into(),
+        format!("{:#x}", paid.token),
+        "--amount".into(),
+        "0.000001".into(),
+    ];
+    let o = devnet_command(&devnet, "confirm", &trust, &expect);
+    assert_refusal_with_one_prefix(&o, 1, "not as expected: ");
+    // A certificate the network given does not verify, refused while following.
+    let mainnet = ["--network".to_string(), "mainnet".to_string()];
+    let o = devnet_command(&devnet, "confirm", &mainnet, &[tx(8)]);
+    assert_refusal_with_one_prefix(&o, 1, "not verified: ");
+    // A proof document that is not JSON.
+    let file = std::env::temp_dir().join(format!("tempo-light-prefix-{}.json", std::process::id()));
+    std::fs::write(&file, "{").unwrap();
+    let o = support::run(
+        &["verify-payment".into(), file.display().to_string()],
+        Duration::from_secs(20),
+    );
+    let _ = std::fs::remove_file(&file);
+    assert_refusal_with_one_prefix(&o, 2, "malformed: ");
+    // Usage.
+    let o = devnet_command(&devnet, "confirm", &trust, &["0x12".into()]);
+    assert_refusal_with_one_prefix(&o, 3, "error: ");
+}

@@ -12,6 +12,7 @@ use super::{trust::TrustArgs, verify::hex};
 use rpc::{Http, RpcError, Ws};
 use serde_json::{json, Value};
 use std::{
+    collections::BTreeSet,
     io::{IsTerminal, Write},
     path::{Path, PathBuf},
     process::ExitCode,
@@ -20,7 +21,7 @@ use std::{
 };
 use tempo_light::{
     client::{Equivocation, LightClient, Request},
-    CertifiedBlock, ClientError, Error, Event, Network, NetworkKind, TempoHeader,
+    CertifiedBlock, ClientError, Error, Event, Network, NetworkKind, TempoHeader, VerifyError,
 };
 
 /// Arguments of `tempo-light follow`.
@@ -74,7 +75,7 @@ pub struct Args {
 /// How following ended badly; each has its own exit code.
 #[derive(Debug)]
 pub enum FollowError {
-    /// An answer failed verification (exit 1).
+    /// An answer failed verification (exit 1; 6 for a header this version cannot hash).
     Rejected(ClientError),
     /// An answer was malformed (exit 2).
     Malformed(String),
@@ -90,6 +91,9 @@ impl FollowError {
     /// The process exit code.
     pub fn exit_code(&self) -> u8 {
         match self {
+            Self::Rejected(ClientError::Block(Error::Verify(VerifyError::UnsupportedHeader {
+                ..
+            }))) => crate::EXIT_UNSUPPORTED_HEADER,
             Self::Rejected(_) => 1,
             Self::Malformed(_) => 2,
             Self::Usage(_) => 3,
@@ -186,6 +190,9 @@ pub struct Follower<'a> {
     stop: &'a AtomicBool,
     subscribe: bool,
     stats: Stats,
+    /// The header fields this version does not know in the last headers fetched by
+    /// `eth_getBlockBy*` (named if those headers are refused).
+    unknown_header_fields: BTreeSet<String>,
 }
 
 /// What the follower reports.
@@ -263,6 +270,7 @@ impl<'a> Follower<'a> {
             stop,
             subscribe,
             stats: Stats::default(),
+            unknown_header_fields: BTreeSet::new(),
         };
         follower.client = follower.initial_client(network)?;
         follower.client.set_every_header(follower.args.every_header);
@@ -316,6 +324,8 @@ impl<'a> Follower<'a> {
             "eth_getBlockByHash",
             json!([format!("{trusted:#x}"), false]),
         )?;
+        let mut unknown = BTreeSet::new();
+        note_unknown_fields(&value, &mut unknown);
         let top = parse_header(value)?;
         let boundary = tempo_light::client::latest_boundary_at_or_before(
             network.epoch_length().get(),
@@ -327,9 +337,10 @@ impl<'a> Follower<'a> {
         } else {
             Vec::new()
         };
+        self.unknown_header_fields.append(&mut unknown);
         headers.push(top);
         let (client, events) = LightClient::from_trusted_block(network, trusted, &headers)
-            .map_err(FollowError::Rejected)?;
+            .map_err(|e| self.name_unknown_fields(FollowError::Rejected(e)))?;
         for event in &events {
             (self.sink)(&Output::Event(event, &self.stats));
         }
@@ -436,6 +447,8 @@ impl<'a> Follower<'a> {
         let per = heights.len().div_ceil(workers).max(1);
         let retries = self.args.retries;
         let stop = self.stop;
+        let unknown = std::sync::Mutex::new(BTreeSet::new());
+        let unknown = &unknown;
         let results: Vec<Result<Vec<TempoHeader>, FollowError>> = std::thread::scope(|scope| {
             let handles: Vec<_> = heights
                 .chunks(per)
@@ -454,7 +467,12 @@ impl<'a> Follower<'a> {
                                         other => other,
                                     };
                                     match result {
-                                        Ok(v) => return parse_header(v),
+                                        Ok(v) => {
+                                            if let Ok(mut unknown) = unknown.lock() {
+                                                note_unknown_fields(&v, &mut unknown);
+                                            }
+                                            return parse_header(v);
+                                        }
                                         Err(e) if e.retryable() && attempt < retries => {
                                             attempt += 1;
                                             if stop.load(Ordering::Relaxed) {
@@ -484,6 +502,7 @@ impl<'a> Follower<'a> {
                 })
                 .collect()
         });
+        self.unknown_header_fields = unknown.lock().map(|u| u.clone()).unwrap_or_default();
         let mut headers = Vec::with_capacity(heights.len());
         for part in results {
             headers.extend(part?);
@@ -498,6 +517,7 @@ impl<'a> Follower<'a> {
         let timeout = Duration::from_millis(self.args.timeout_ms.max(1));
         let method = "eth_getBlockByNumber";
         let mut headers = Vec::new();
+        self.unknown_header_fields.clear();
         let mut next = from;
         while next <= to {
             let last = to.min(next.saturating_add(window - 1));
@@ -546,7 +566,10 @@ impl<'a> Follower<'a> {
                             still.push(*height);
                             transient = Some(not_there_yet(method));
                         }
-                        Ok(v) => got.push((*height, parse_header(v)?)),
+                        Ok(v) => {
+                            note_unknown_fields(&v, &mut self.unknown_header_fields);
+                            got.push((*height, parse_header(v)?));
+                        }
                         Err(e) if e.retryable() => {
                             still.push(*height);
                             transient = Some(e);
@@ -684,8 +707,13 @@ impl<'a> Follower<'a> {
             }
         }
         let started = Instant::now();
-        // For the hint on a refusal: the run's first block names the network as well as any.
-        let first = run.first().cloned();
+        // For the refusal: a block with fields this version does not know explains a digest
+        // mismatch (UnsupportedHeader); else the run's first names the network as well as any.
+        let first = run
+            .iter()
+            .find(|b| !b.claimed.unknown_header_fields.is_empty())
+            .or(run.first())
+            .cloned();
         match self.client.on_boundaries(run) {
             Ok(events) => {
                 self.stats.verify_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -704,6 +732,7 @@ impl<'a> Follower<'a> {
         match e {
             ClientError::Block(Error::Decode(e)) => FollowError::Malformed(e.to_string()),
             e => {
+                let e = unsupported_header(e, block);
                 if let ClientError::Block(Error::Verify(_)) = e {
                     let network = self.client.state().network().clone();
                     if let Some(hint) = super::verify::network_hint(&network, block) {
@@ -746,6 +775,33 @@ impl<'a> Follower<'a> {
 
     /// Runs until stopped, `--until` is reached, or an error.
     pub fn run(&mut self) -> Result<(), FollowError> {
+        self.follow_requests()
+            .map_err(|e| self.name_unknown_fields(e))
+    }
+
+    /// A run of headers (or the `--from-block` anchor) refused because its hashes do not link,
+    /// when the headers carry fields this version does not know: a later fork's hashed
+    /// fields, which this version cannot hash. Says so ([`VerifyError::UnsupportedHeader`],
+    /// exit 6), after a note with the refusal itself.
+    fn name_unknown_fields(&mut self, e: FollowError) -> FollowError {
+        let links = matches!(
+            e,
+            FollowError::Rejected(
+                ClientError::BrokenParentLink { .. } | ClientError::TipHashMismatch { .. }
+            )
+        );
+        if !links || self.unknown_header_fields.is_empty() {
+            return e;
+        }
+        (self.sink)(&Output::Note(format!("header run refused: {e}")));
+        let fields = self.unknown_header_fields.iter().cloned().collect();
+        FollowError::Rejected(ClientError::Block(Error::Verify(
+            VerifyError::UnsupportedHeader { fields },
+        )))
+    }
+
+    /// Answers the client's requests until stopped, `--until` is reached, or an error.
+    fn follow_requests(&mut self) -> Result<(), FollowError> {
         self.stats.started = Some(Instant::now());
         loop {
             if self.stop.load(Ordering::Relaxed) {
@@ -809,6 +865,38 @@ const BOUNDARY_RUN: usize = 64;
 /// Bytes of boundary headers (`extraData`) a run holds before it is handed over, whatever its
 /// length: real DKG outcomes are a few KB.
 const BOUNDARY_RUN_BYTES: usize = 1 << 20;
+
+/// A finalization refused because its header does not hash to the certified digest, when the
+/// header carries fields this version does not know, is [`VerifyError::UnsupportedHeader`]
+/// (exit 6), as `verify` (the core's `verify_*`) names it; the core's client names it a
+/// digest mismatch.
+pub fn unsupported_header(e: ClientError, block: &CertifiedBlock) -> ClientError {
+    let fields = &block.claimed.unknown_header_fields;
+    match e {
+        ClientError::Block(Error::Verify(VerifyError::DigestMismatch { .. }))
+            if !fields.is_empty() =>
+        {
+            ClientError::Block(Error::Verify(VerifyError::UnsupportedHeader {
+                fields: fields.clone(),
+            }))
+        }
+        e => e,
+    }
+}
+
+/// Most unknown header fields named in one refusal.
+const MAX_NAMED_FIELDS: usize = 32;
+
+/// Adds the fields of a fetched header's JSON that this version does not know (the core's
+/// rule, as for a CertifiedBlock's header) to `into`, up to [`MAX_NAMED_FIELDS`].
+pub fn note_unknown_fields(value: &Value, into: &mut BTreeSet<String>) {
+    for field in tempo_light::header::unknown_fields(value) {
+        if into.len() >= MAX_NAMED_FIELDS {
+            return;
+        }
+        into.insert(field);
+    }
+}
 
 fn parse_header(value: Value) -> Result<TempoHeader, FollowError> {
     if value.is_null() {
@@ -991,17 +1079,24 @@ pub fn run_tallied(args: Args, stop: &AtomicBool) -> (ExitCode, Tally) {
     (code, tally)
 }
 
+/// The one line that says why a command that follows (`follow`, `balance`, `confirm`) ended:
+/// `error: …` for usage, else the message, which names the kind of failure itself (`not
+/// verified: …`, `malformed answer: …`, `RPC unavailable: …`, `equivocation: …`).
+pub fn refusal_line(error: &FollowError) -> String {
+    match error {
+        FollowError::Usage(_) => format!("error: {error}"),
+        _ => error.to_string(),
+    }
+}
+
 fn fail(json: bool, error: &FollowError) -> ExitCode {
     if json {
         println!(
             "{}",
             json!({"type": "error", "code": error.code(), "error": error.to_string()})
         );
-    } else if let FollowError::Usage(_) = error {
-        eprintln!("error: {error}");
     } else {
-        // The message names the kind of failure itself (not verified, malformed, ...).
-        eprintln!("{error}");
+        eprintln!("{}", refusal_line(error));
     }
     ExitCode::from(error.exit_code())
 }

@@ -81,12 +81,14 @@ fn ok(id: &Value, result: Value) -> Value {
     json!({"jsonrpc": "2.0", "id": id, "result": result})
 }
 
-/// A block as served, after faults: header, certificate, and the hash to report.
+/// A block as served, after faults: header, certificate and body.
 pub struct Served {
     /// The header (perhaps altered).
     pub header: TempoHeader,
     /// The certificate (perhaps altered).
     pub certificate: Certificate,
+    /// The block body's JSON as a node serializes it.
+    pub body: Value,
 }
 
 enum Lookup {
@@ -140,9 +142,11 @@ impl Shared {
         if f.hits(FaultKind::WrongEpoch, height) {
             certificate.epoch = certificate.epoch.wrapping_add(1);
         }
+        let body = body_json(chain, height, &header);
         Lookup::Found(Box::new(Served {
             header,
             certificate,
+            body,
         }))
     }
 
@@ -155,10 +159,7 @@ impl Shared {
             "digest": format!("{:#x}", c.digest),
             // A node sends `hex::encode`: no `0x`.
             "certificate": alloy_primitives::hex::encode(c.encode()),
-            "block": {
-                "header": served.header,
-                "body": {"ommers": [], "transactions": [], "withdrawals": null},
-            },
+            "block": {"header": served.header, "body": served.body},
         })
     }
 
@@ -484,6 +485,28 @@ impl Shared {
             sender.try_send(message.to_string()).is_ok()
         });
     }
+}
+
+/// The body of block `height` as a node serializes it in a CertifiedBlock: Tempo's
+/// `serde_sealed_or_recovered_block` writes `{header, body}` with the body as
+/// `tempo_primitives::BlockBody` (alloy's `BlockBody<TempoTxEnvelope, TempoHeader>`):
+/// `{transactions, ommers, withdrawals}`, each transaction in `TempoTxEnvelope`'s serde form.
+/// Withdrawals are an empty list when the header commits to them (`withdrawalsRoot`), as
+/// Tempo's block builder makes them, and `null` otherwise.
+fn body_json(chain: &Chain, height: u64, header: &TempoHeader) -> Value {
+    let transactions = chain
+        .body(height)
+        .map(|b| b.transactions.clone())
+        .unwrap_or_default();
+    let body: alloy_consensus::BlockBody<_, TempoHeader> = alloy_consensus::BlockBody {
+        transactions,
+        ommers: Vec::new(),
+        withdrawals: header
+            .inner
+            .withdrawals_root
+            .map(|_| alloy_eips::eip4895::Withdrawals::default()),
+    };
+    serde_json::to_value(body).unwrap_or(Value::Null)
 }
 
 /// A block number or tag (`latest`, `finalized`, `safe`, `earliest`) as a height.
