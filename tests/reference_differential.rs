@@ -170,7 +170,7 @@ impl Tally {
                 }
             }
         }
-        if self.compared % PROGRESS_EVERY == 0 {
+        if self.compared.is_multiple_of(PROGRESS_EVERY) {
             eprintln!(
                 "differential: {}: {} compared so far, {} mismatches",
                 self.what, self.compared, self.mismatched

@@ -253,14 +253,14 @@ impl Chain {
     /// Whether epoch `e` gets a new identity (a scheduled full DKG or the injected fault).
     fn rotates_at(&self, e: u64) -> bool {
         let k = self.config.full_dkg_every;
-        (e > 0 && k > 0 && e % k == 0)
+        (e > 0 && k > 0 && e.is_multiple_of(k))
             || self.config.faults.unannounced_rotation_at_epoch == Some(e)
     }
 
     /// Whether the outcome for `e` announces a full DKG for the ceremony it starts.
     fn announces_full_dkg(&self, e: u64) -> bool {
         let k = self.config.full_dkg_every;
-        k > 0 && (e + 1) % k == 0
+        k > 0 && (e + 1).is_multiple_of(k)
     }
 
     fn players_of(&mut self, e: u64) -> Vec<[u8; 32]> {

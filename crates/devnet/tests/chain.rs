@@ -94,14 +94,14 @@ fn boundaries_carry_outcomes_the_reference_reads_identically() {
         assert_eq!(ours.epoch, e);
         assert_eq!(
             ours.is_next_full_dkg,
-            (e + 1) % 3 == 0,
+            (e + 1).is_multiple_of(3),
             "announced one epoch ahead"
         );
         if let Some(prev) = &previous {
             let rotated = ours.identity() != prev.identity();
             assert_eq!(
                 rotated,
-                e % 3 == 0,
+                e.is_multiple_of(3),
                 "epoch {e}: rotates exactly after an announcement"
             );
             assert_eq!(rotated, prev.is_next_full_dkg);
