@@ -890,6 +890,14 @@ P.destroy = P.free;
 if (typeof Symbol.dispose === 'symbol') P[Symbol.dispose] = P.free;
 
 /** @internal: for the provider. */
-export const _internals = { lifetime, transportOf: (client) => RPC.get(client), alive };
+export const _internals = {
+  lifetime,
+  transportOf: (client) => RPC.get(client),
+  alive,
+  // For the provider's eth_getTransactionByHash / eth_getTransactionReceipt.
+  rawTransactions,
+  withPaymentsClient,
+  loadPayments: () => paymentsModule(),
+};
 
 export { TempoLightClient };
