@@ -943,6 +943,10 @@ export const _internals = {
   supply(modules) {
     for (const [name, module] of Object.entries(modules)) if (module) supplied[name] = module;
   },
+  // For the provider's eth_getTransactionByHash / eth_getTransactionReceipt.
+  rawTransactions,
+  withPaymentsClient,
+  loadPayments: () => paymentsModule(),
 };
 
 export { TempoLightClient };

@@ -46,6 +46,8 @@ const VERIFICATION = new Set([
   'TransactionNotInBlock', 'ReceiptCountMismatch', 'ReceiptsReordered', 'ReceiptFromOtherBlock',
   'LogsBloomMismatch', 'ReceiptsRootMismatch', 'ReceiptProofInvalid', 'MalformedTransferLog',
   'IdentityMismatch', 'WrongTransaction',
+  // A final block's transaction whose sender does not recover (the verified provider).
+  'UnknownEnvelope', 'SenderRecoveryFailed',
 ]);
 const PAYMENT_MISMATCH = new Set(['PaymentFailed', 'NoTransfer', 'TokenMismatch', 'RecipientMismatch', 'AmountMismatch', 'MemoMismatch']);
 const MALFORMED = new Set([

@@ -339,6 +339,8 @@ export type ErrorCode =
   | 'LogsBloomMismatch' | 'ReceiptsRootMismatch' | 'ReceiptProofInvalid' | 'MalformedTransferLog'
   /** A PaymentProof under another identity than the network's, or about another transaction. */
   | 'IdentityMismatch' | 'WrongTransaction' | 'UnsupportedVersion'
+  /** A final block's transaction that Tempo's envelope does not decode, or whose sender does not recover (the verified provider). */
+  | 'UnknownEnvelope' | 'SenderRecoveryFailed'
   /** A payment proven, but not as expected (`PaymentMismatchError`, with `payment`). */
   | 'PaymentFailed' | 'NoTransfer' | 'TokenMismatch' | 'RecipientMismatch' | 'AmountMismatch' | 'MemoMismatch'
   /** A bug: never expected. */
@@ -778,8 +780,11 @@ export interface VerifiedProvider extends Eip1193Provider {
  * A verified EIP-1193 provider: `eth_chainId`, `eth_blockNumber` (the verified head),
  * `eth_getBlockByNumber`/`ByHash` (headers of final blocks, without transactions),
  * `eth_getProof`, `eth_getStorageAt`, `eth_getBalance`, `eth_getTransactionCount`,
- * `eth_getCode` (checked against the proven codeHash) and TIP-20 `balanceOf`/`decimals`/
- * `symbol` `eth_call`s, each proven at a final block. Everything else: see `policy`.
+ * `eth_getCode` (checked against the proven codeHash), TIP-20 `balanceOf`/`decimals`/
+ * `symbol` `eth_call`s, and `eth_getTransactionByHash`/`eth_getTransactionReceipt` (proven
+ * against the block's transactions and receipts roots, the sender recovered from the
+ * signature; `null` until the block is final; loads the payments module), each proven at a
+ * final block. Everything else: see `policy`.
  */
 export declare function createVerifiedProvider(options: VerifiedProviderOptions): VerifiedProvider;
 

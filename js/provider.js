@@ -1,7 +1,8 @@
 // A verified EIP-1193 provider: answers what it can prove against final blocks (viem's
 // `custom(provider)` takes it), refuses the rest (`policy: 'strict'`) or passes it through
 // marked unverified (`policy: 'passthrough'`). Every answer is at a final block: the verified
-// head, or an older block whose own finalization certificate verifies.
+// head, or an older block whose own finalization certificate verifies. Transactions and
+// receipts by hash are proven by the payments module (loaded on the first such call).
 import { TempoLightClient, _internals, verifyBalance, verifyProof } from './client.js';
 import { ProviderRpcError, TempoLightError, VerificationError, MalformedInputError, toTyped, typed } from './errors.js';
 import { DEFAULT_TIMEOUT_MS, MAX_RESPONSE_BYTES, eip1193Transport, httpTransport, toHttpUrl } from './transport.js';
@@ -228,6 +229,54 @@ export function createVerifiedProvider(options = {}) {
     return abiString(balance.symbol);
   }
 
+  // Proven transactions and receipts by hash (final: they never change; bounded).
+  const provenByHash = new Map();
+  const provenInflight = new Map();
+  /**
+   * Transaction `hash` and its receipt, proven (the payments module: the block's raw
+   * transactions and receipts rebuild the final header's roots, the sender is recovered from
+   * the signature), as `{ transaction, receipt }`; null while it is in no final block.
+   */
+  function provenTransaction(client, hash) {
+    if (!isHex(hash, 32)) throw invalid('not a transaction hash');
+    const key = hash.toLowerCase();
+    const cached = provenByHash.get(key);
+    if (cached) return Promise.resolve(cached);
+    if (!provenInflight.has(key)) {
+      const job = fetchProvenTransaction(client, key).finally(() => provenInflight.delete(key));
+      provenInflight.set(key, job);
+    }
+    return provenInflight.get(key);
+  }
+  async function fetchProvenTransaction(client, hash) {
+    // The module loads while the chain is asked.
+    _internals.loadPayments().catch(() => {});
+    const head = await headOf(client);
+    // Only where to look: nothing in this answer is believed.
+    const located = await call(client, 'eth_getTransactionReceipt', [hash]);
+    if (located === null || located === undefined || located.blockNumber == null) return null;
+    if (!isHex(located.blockNumber) || located.blockNumber.length < 3 || located.blockNumber.length > 18) {
+      throw typed('InvalidJson', 'eth_getTransactionReceipt: blockNumber is not a quantity', false);
+    }
+    const height = BigInt(located.blockNumber);
+    // Not final yet: answered as a node answers for a transaction not yet mined (viem's
+    // waitForTransactionReceipt keeps polling until it is final).
+    if (height > head.height) return null;
+    const block = await call(client, 'consensus_getFinalization', [{ height: Number(height) }]);
+    if (block === null || block === undefined) throw typed('RpcUnavailable', `the server has no finalization at ${height}`, true);
+    // (debug_getRawTransactions, or one by one where the debug namespace is off; the provider's
+    // bounds apply to each call.)
+    const transactions = await _internals.rawTransactions({ call: (m, p) => call(client, m, p) }, height);
+    const receipts = await call(client, 'eth_getBlockReceipts', [hex(height)]);
+    _internals.alive(client);
+    const text = await _internals.withPaymentsClient(client, (full) =>
+      full.provenTransaction({ txHash: hash, block, transactions, receipts }));
+    const proven = JSON.parse(text);
+    provenByHash.set(hash, proven);
+    while (provenByHash.size > CACHE_MAX) provenByHash.delete(provenByHash.keys().next().value);
+    return proven;
+  }
+
   async function handle(method, params) {
     if (!Array.isArray(params)) params = params === undefined ? [] : [params];
     const client = await getClient();
@@ -265,6 +314,12 @@ export function createVerifiedProvider(options = {}) {
           throw typed('CodeHashMismatch', `the code the server sent does not hash to the account's proven codeHash ${codeHash}`, false);
         }
         return code;
+      }
+      case 'eth_getTransactionByHash':
+      case 'eth_getTransactionReceipt': {
+        const proven = await provenTransaction(client, params[0]);
+        if (proven === null) return null;
+        return structuredClone(method === 'eth_getTransactionByHash' ? proven.transaction : proven.receipt);
       }
       case 'eth_call': {
         const answer = await tip20(client, params);

@@ -548,3 +548,8 @@ pub fn verify_certified_block(block: JsValue, network: Option<String>) -> Result
         .map(|v| verified_js(&v))
         .map_err(|e| core_error(&e))
 }
+
+// (Last in the file, so that no line of the main module's code moves: panic locations hold line
+// numbers, and the main module is built without this feature.)
+#[cfg(feature = "payments")]
+pub mod transaction;

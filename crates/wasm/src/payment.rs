@@ -8,7 +8,10 @@ use super::{
     bad_input, big, big_u256, certified_block, core_error, error, fixed_of, get, hex, set, to_json,
     u64_of, WasmClient,
 };
-use alloc::{format, string::String};
+use alloc::{
+    format,
+    string::{String, ToString},
+};
 use alloy_primitives::U256;
 use js_sys::{Array, Object};
 use tempo_light::{
@@ -210,6 +213,36 @@ impl WasmClient {
         set(&out, "proof", proof.to_json());
         set(&out, "payment", checked(payment, &expected)?);
         Ok(out.into())
+    }
+
+    /// Proves transaction `txHash` and builds the verified provider's answers to
+    /// `eth_getTransactionByHash` and `eth_getTransactionReceipt` from what the RPC answered
+    /// for its block: `{ txHash, block (the consensus_getFinalization result), transactions
+    /// (raw hex strings, in block order), receipts (the eth_getBlockReceipts result) }`. The
+    /// block's certificate is verified under this client's identities, the transaction and
+    /// receipt as `confirmPayment` does, and the sender recovered from the signature. Returns
+    /// the JSON text of `{ transaction, receipt }` (every field proven; see
+    /// `crates/wasm/src/transaction.rs`); throws as `confirmPayment` does, or with
+    /// `UnknownEnvelope` / `SenderRecoveryFailed`.
+    #[wasm_bindgen(js_name = provenTransaction)]
+    pub fn proven_transaction(&self, input: JsValue) -> Result<String, JsValue> {
+        let hash = fixed_of(&get(&input, "txHash"), "txHash")?;
+        let block = certified_block(&get(&input, "block"))?;
+        let decode = |e| core_error(&tempo_light::Error::Decode(e));
+        let transactions =
+            raw_transactions_from_value(&to_json(&get(&input, "transactions"), "transactions")?)
+                .map_err(decode)?;
+        let receipts = block_receipts_from_value(&to_json(&get(&input, "receipts"), "receipts")?)
+            .map_err(decode)?;
+        let verified = self.inner.verify(&block).map_err(|e| core_error(&e))?;
+        let proven =
+            crate::transaction::proven_transaction(&verified, hash, &transactions, &receipts)
+                .map_err(|e| error(e.code(), &format!("{e}"), false))?;
+        Ok(serde_json::json!({
+            "transaction": proven.transaction,
+            "receipt": proven.receipt,
+        })
+        .to_string())
     }
 
     /// Re-checks a PaymentProof under the identities this client has learnt (epochs after a
