@@ -244,6 +244,7 @@ test('eth_getCode: code is checked against the proven codeHash (keccak-256)', { 
 const FOLLOWER_NODE = ['--ws-port', '0', '--proof-window', '0', '--execution-lag-ms', '300'];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const tcpSockets = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
+const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
 
 /** The balance viem reads is the devnet's at a final block in [from, to]. */
 function oneOf(balance, from, to) {
@@ -257,6 +258,7 @@ test('a ws:// rpc (a follower node\'s WebSocket-only port): every call over that
   const rpc = `ws://127.0.0.1:${wsPort}`;
   await sleep(200);
   const baseline = tcpSockets();
+  const baselineTimers = timers();
   const provider = createVerifiedProvider({ network, rpc, followOptions: { pollMs: 30 } });
   const viem = createPublicClient({ chain: devnetChain(port), transport: custom(provider), cacheTime: 0 });
   const client = await provider.client();
@@ -277,6 +279,7 @@ test('a ws:// rpc (a follower node\'s WebSocket-only port): every call over that
   await provider.destroy();
   await sleep(300);
   assert.ok(tcpSockets() <= baseline, `nothing left open: ${tcpSockets()} sockets, ${baseline} before`);
+  assert.ok(timers() <= baselineTimers, `no timer left behind (${timers()} > ${baselineTimers})`);
 
   // A client of one's own, destroyed: it closes the provider's socket too.
   const own = await TempoLightClient.create({ network });
@@ -292,6 +295,27 @@ test('a ws:// rpc (a follower node\'s WebSocket-only port): every call over that
   assert.ok(tcpSockets() <= baseline, `nothing left open after the client's destroy: ${tcpSockets()} sockets, ${baseline} before`);
   await assert.rejects(second.request({ method: 'eth_blockNumber' }), (e) => e instanceof ProviderRpcError && e.reason === 'Destroyed');
   await second.destroy();
+});
+
+test('a ws:// rpc with `http` for the calls: the socket carries the subscription, HTTP the calls', { timeout: 90000, skip: typeof WebSocket !== 'function' && 'no WebSocket' }, async () => {
+  const { port, wsPort, identity, holders } = await devnet(FOLLOWER_NODE, { blockTimeMs: 100 });
+  const provider = createVerifiedProvider({
+    network: { identity, epochLength: 5, chainId: 1337 }, rpc: `ws://127.0.0.1:${wsPort}`, http: `http://127.0.0.1:${port}`, followOptions: { pollMs: 30 },
+  });
+  try {
+    const viem = createPublicClient({ chain: devnetChain(port), transport: custom(provider), cacheTime: 0 });
+    const client = await provider.client();
+    await client.ready({ timeoutMs: 20000 });
+    while (client.head.height < 4n) await sleep(50);
+    const height = await viem.getBlockNumber();
+    assert.equal((await viem.getBlock({ blockNumber: height - 1n })).number, height - 1n);
+    const before = client.head.height;
+    const balance = await viem.readContract({ address: PATH_USD, abi: erc20Abi, functionName: 'balanceOf', args: [holders[1]] });
+    assert.ok(oneOf(balance, before - 10n, client.head.height), `${balance}: the devnet's balance at a final block`);
+  } finally {
+    await provider.destroy();
+  }
+  assert.throws(() => createVerifiedProvider({ network: 'mainnet', rpc: 'ws://127.0.0.1:1', http: 'ws://127.0.0.1:1' }), (e) => e.code === 'InvalidInput');
 });
 
 test("a viem transport (http(url)) as the upstream: the provider's calls and its follow() go through it", { timeout: 60000 }, async () => {
