@@ -56,7 +56,7 @@ import {
   createVerifiedProvider, localStorageAdapter, type StorageAdapter, type Eip1193Provider,
 } from 'tempo-light';
 import fixture from './fixture-shape.js';
-import { http as viemHttp } from 'viem';
+import { http as viemHttp, webSocket as viemWebSocket, custom as viemCustom } from 'viem';
 async function lifecycle(): Promise<void> {
   await init();
   await init({ wasm: new URL('https://example.com/tempo_light_bg.wasm') });
@@ -82,7 +82,11 @@ async function lifecycle(): Promise<void> {
   // a ws:// rpc with its calls over HTTP.
   const overViem = createVerifiedProvider({ network: 'mainnet', transport: viemHttp('https://example.com') });
   const overWs = createVerifiedProvider({ network: 'mainnet', rpc: 'wss://example.com', http: 'https://example.com' });
+  const overViemWs = createVerifiedProvider({ network: 'mainnet', transport: viemWebSocket('wss://example.com') });
+  const overCustom = createVerifiedProvider({ network: 'mainnet', transport: viemCustom({ request: async () => null }) });
   await overViem.destroy();
+  await overViemWs.destroy();
+  await overCustom.destroy();
   await overWs.destroy();
   const asEip1193: Eip1193Provider = provider;
   const n: string = await asEip1193.request({ method: 'eth_blockNumber' });

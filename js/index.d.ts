@@ -625,8 +625,9 @@ export declare class TempoLightClient {
   /** The `eth_getProof` call proving `account`'s balance of `token` at the head. */
   balanceQuery(token: Hex, account: Hex): BalanceQuery;
   /**
-   * `account`'s balance of the TIP-20 `token`, proven at the verified head with `eth_getProof`
-   * (over `rpc`/`request`, or the endpoint `follow()` uses).
+   * `account`'s balance of the TIP-20 `token`, proven with `eth_getProof` (over `rpc`/`request`,
+   * or the endpoint `follow()` uses) at the verified head, or, where the node cannot prove
+   * there, at a fresh block both final and executed (see `retries`); the answer names it.
    */
   getVerifiedBalance(options: BalanceOptions): Promise<VerifiedBalance>;
   /**
