@@ -598,7 +598,7 @@ function throwIfStopped(signals, what) {
  * Runs `ask(block)` (a proof asked and checked at `block`: `{ height, hash, stateRoot }`) at
  * the verified head, then, when the node refuses there (reth proves only at its execution
  * head: -32602 outside the proof window, -32001 or `null` for a block not executed yet) or is
- * unavailable, at a fresh block that is both final and executed (`servableBlock`, asked anew
+ * unavailable (`RpcUnavailable`), at a fresh block that is both final and executed (`servableBlock`, asked anew
  * each time), after a short capped backoff (cut short by the signals), at most `retries`
  * times; then a retryable error naming the attempts. `fetch(height)` asks the proof (a node
  * with a proof window of 0 proves only while that block is its execution head: it is asked
@@ -637,10 +637,12 @@ async function atServableBlock(client, transport, limits, { retries = 8, retryDe
         alive(client);
         return check(block, proof);
       } catch (caught) {
-        // Refusals that only mean "not that block", and unavailability: asked again at a
-        // fresh block. Anything else ends here.
+        // Refusals that only mean "not that block" (a `null` proof too), and unavailability
+        // (connection refused, 204/503): asked again at a fresh block. Anything else ends here,
+        // a Timeout or an answer over the cap too (each costs a whole `timeoutMs`, or a
+        // hostile answer: no use asking the same server again and again).
         const refused = asking !== null && (caught?.rpcCode === OUTSIDE_PROOF_WINDOW || caught?.rpcCode === HEADER_NOT_FOUND);
-        if (!refused && !caught?.retryable) throw caught;
+        if (!refused && !(caught?.code === 'RpcUnavailable' && caught?.retryable)) throw caught;
         throwIfStopped(limits.signals, what);
         if (attempt > retries) {
           const why = refused ? `eth_getProof at block ${asking} refused (${caught.message})` : caught.message;

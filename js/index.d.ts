@@ -397,14 +397,14 @@ export interface BalanceOptions {
   /**
    * Real nodes prove only at their execution head (reth's proof window: `-32602`) and not
    * at a block they have not executed yet (`-32001`, or `null`). The first attempt is at the
-   * verified head; on those answers (and other unavailability) the balance is asked again,
-   * after a short backoff, at a fresh block that is both final and executed (the node's
-   * execution head, proven final by its own certificate under the identity of its epoch; or
-   * the newest finalization; past a rotation the client has not seen, a copy of it follows
-   * to that block, the client itself does not move), at most this many times (default 8);
-   * then a retryable error
-   * whose `attempts` says how many were made. The answer's `height`, `hash` and `stateRoot`
-   * name the block it is proven at (above a stale head's, when the client does not follow).
+   * verified head; on those answers (and on `RpcUnavailable`: no connection, 204/503; a
+   * `Timeout` ends at once) the balance is asked again, after a short backoff, at a fresh
+   * block that is both final and executed (the node's execution head, proven final by its
+   * own certificate under the identity of its epoch, or the newest finalization; past a
+   * rotation the client has not seen, a copy of it follows to that block, the client itself
+   * does not move), at most this many times (default 8); then a retryable error whose
+   * `attempts` says how many were made. The answer's `height`, `hash` and `stateRoot` name
+   * the block it is proven at (above a stale head's, when the client does not follow).
    */
   retries?: number;
   /** The first retry's delay in ms (default 100), doubled at each retry... */
