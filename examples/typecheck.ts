@@ -56,6 +56,7 @@ import {
   createVerifiedProvider, localStorageAdapter, type StorageAdapter, type Eip1193Provider,
 } from 'tempo-light';
 import fixture from './fixture-shape.js';
+import { http as viemHttp, webSocket as viemWebSocket, custom as viemCustom } from 'viem';
 async function lifecycle(): Promise<void> {
   await init();
   await init({ wasm: new URL('https://example.com/tempo_light_bg.wasm') });
@@ -77,6 +78,16 @@ async function lifecycle(): Promise<void> {
   }
   await c.follow({ rpc: 'wss://example.com', request: async () => null, maxRetries: Infinity, retryDelayMs: 100, maxRetryDelayMs: 5000 });
   const provider = createVerifiedProvider({ client: c, rpc: 'https://example.com', policy: 'strict' });
+  // A viem Transport as the upstream (structurally typed: no viem types in the package), and
+  // a ws:// rpc with its calls over HTTP.
+  const overViem = createVerifiedProvider({ network: 'mainnet', transport: viemHttp('https://example.com') });
+  const overWs = createVerifiedProvider({ network: 'mainnet', rpc: 'wss://example.com', http: 'https://example.com' });
+  const overViemWs = createVerifiedProvider({ network: 'mainnet', transport: viemWebSocket('wss://example.com') });
+  const overCustom = createVerifiedProvider({ network: 'mainnet', transport: viemCustom({ request: async () => null }) });
+  await overViem.destroy();
+  await overViemWs.destroy();
+  await overCustom.destroy();
+  await overWs.destroy();
   const asEip1193: Eip1193Provider = provider;
   const n: string = await asEip1193.request({ method: 'eth_blockNumber' });
   try { await provider.request({ method: 'eth_gasPrice' }); } catch (e) {

@@ -58,7 +58,7 @@ const MALFORMED = new Set([
 // (A server's malformed JSON is an RpcError made by the transports; `InvalidJson` from the wasm
 // is malformed input.)
 const RPC = new Set(['RpcError', 'RpcUnavailable', 'SubscriptionRefused', 'Timeout', 'ResponseTooLarge']);
-const USAGE = new Set(['ListenerFailed', 'InvalidInput', 'NotTip20', 'NoStateRoot', 'NotInitialized', 'FollowActive', 'Unsupported']);
+const USAGE = new Set(['ListenerFailed', 'InvalidInput', 'NotTip20', 'NoStateRoot', 'StaleHead', 'NotInitialized', 'FollowActive', 'Unsupported']);
 
 /** The subclass for a code. */
 export function classFor(code) {

@@ -316,6 +316,12 @@ export type ErrorCode =
   | 'InitFailed'
   /** A second `follow()` on a client that is following. */
   | 'FollowActive'
+  /**
+   * `getVerifiedBalance` on a client whose head is epochs behind, past a rotation of the
+   * network's identity: a copy of the client could not follow to the fresh block in time
+   * (retryable; `follow()` first).
+   */
+  | 'StaleHead'
   /** Saved state that cannot be read back: refused, left in place. */
   | 'StorageCorrupt'
   /** Saved state of another network (chain id, epoch length or identity): refused, left in place. */
@@ -355,6 +361,8 @@ export declare class TempoLightError<C extends string | number = ErrorCode> exte
   code: C;
   /** Whether asking again (later, or another server) may succeed. */
   retryable: boolean;
+  /** On the error that ends `getVerifiedBalance`'s retries: how many attempts were made. */
+  attempts?: number;
   constructor(message: string, code: C, retryable?: boolean, options?: { cause?: unknown });
 }
 /** A JSON-RPC transport or server error: `RpcUnavailable`, `Timeout`, `ResponseTooLarge`, `RpcError`, `InvalidJson`, `SubscriptionRefused`. */
@@ -467,12 +475,21 @@ export interface BalanceOptions {
   maxResponseBytes?: number;
   /**
    * Real nodes prove only at their execution head (reth's proof window: `-32602`) and not
-   * at a block they have not executed yet (`-32001`, or `null`). On those answers (and other
-   * unavailability) the balance is asked again at a block that is final and executed (the
-   * node's execution head, verified by its own certificate), at most this many times
-   * (default 8). The answer's `height`, `hash` and `stateRoot` name the block it is proven at.
+   * at a block they have not executed yet (`-32001`, or `null`). The first attempt is at the
+   * verified head; on those answers (and on `RpcUnavailable`: no connection, 204/503; a
+   * `Timeout` ends at once) the balance is asked again, after a short backoff, at a fresh
+   * block that is both final and executed (the node's execution head, proven final by its
+   * own certificate under the identity of its epoch, or the newest finalization; past a
+   * rotation the client has not seen, a copy of it follows to that block, the client itself
+   * does not move), at most this many times (default 8); then a retryable error whose
+   * `attempts` says how many were made. The answer's `height`, `hash` and `stateRoot` name
+   * the block it is proven at (above a stale head's, when the client does not follow).
    */
   retries?: number;
+  /** The first retry's delay in ms (default 100), doubled at each retry... */
+  retryDelayMs?: number;
+  /** ...up to this (default 1000). `signal` and `destroy()` cut the wait short. */
+  maxRetryDelayMs?: number;
 }
 
 /** What the payer expected; each field given is checked (its own error when it differs). */
@@ -687,8 +704,9 @@ export declare class TempoLightClient {
   /** The `eth_getProof` call proving `account`'s balance of `token` at the head. */
   balanceQuery(token: Hex, account: Hex): BalanceQuery;
   /**
-   * `account`'s balance of the TIP-20 `token`, proven at the verified head with `eth_getProof`
-   * (over `rpc`/`request`, or the endpoint `follow()` uses).
+   * `account`'s balance of the TIP-20 `token`, proven with `eth_getProof` (over `rpc`/`request`,
+   * or the endpoint `follow()` uses) at the verified head, or, where the node cannot prove
+   * there, at a fresh block both final and executed (see `retries`); the answer names it.
    */
   getVerifiedBalance(options: BalanceOptions): Promise<VerifiedBalance>;
   /**
@@ -748,15 +766,41 @@ export interface Eip1193Provider {
 }
 export interface UnverifiedNote { method: string; params: unknown; verified: false }
 
+/**
+ * A viem `Transport`, structurally (no viem types needed): a function that, called with
+ * `{ chain, retryCount }`, returns an object with an EIP-1193 `request`.
+ */
+// `any` where viem's own types are generic (a viem Transport's `chain` parameter and its
+// `request`'s arguments), so that any viem Transport is assignable.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type TransportLike = (options: { chain?: any; retryCount?: number }) => { request: (args: { method: string; params?: any }) => Promise<unknown> };
+
 export interface VerifiedProviderOptions {
   /** A client you follow yourself... */
   client?: TempoLightClient;
   /** ...or a network: the provider creates a client and follows it. */
   network?: 'mainnet' | 'testnet' | CustomNetwork;
-  /** The upstream JSON-RPC endpoint (http(s) or ws(s) URL)... */
+  /**
+   * The upstream JSON-RPC endpoint (http(s) or ws(s) URL: given a ws(s):// one, every call
+   * goes over that WebSocket, which `destroy()` closes, unless `http` is given)...
+   */
   rpc?: string;
-  /** ...or an EIP-1193 request function. */
+  /** ...or an EIP-1193 request function... */
   request?: Eip1193Request;
+  /**
+   * ...or a viem `Transport` (`http(url)`, `webSocket(url)`, `custom(provider)`): called as
+   * viem calls it, `transport({ chain, retryCount: 0 })`, and its `request` used for the
+   * provider's calls and the `follow()` it starts. Not with `request`.
+   */
+  transport?: TransportLike;
+  /** Passed to `transport` as viem passes a chain (default: none; `http(url)` needs none). */
+  chain?: unknown;
+  /**
+   * With a ws(s):// `rpc`: an http(s):// endpoint of the same node for the calls (the
+   * provider's and its `follow()`'s; the socket then carries only the subscription).
+   * Default: `followOptions.http`, else every call over the WebSocket.
+   */
+  http?: string;
   /** `'strict'` (default): refuse what cannot be verified (4200); `'passthrough'`: forward it, reported to `onUnverified`. */
   policy?: 'strict' | 'passthrough';
   /** Whether the provider follows the client (default: when it created it). */

@@ -5,7 +5,7 @@
 // receipts by hash are proven by the payments module (loaded on the first such call).
 import { TempoLightClient, _internals, verifyBalance, verifyProof } from './client.js';
 import { ProviderRpcError, TempoLightError, VerificationError, MalformedInputError, toTyped, typed } from './errors.js';
-import { DEFAULT_TIMEOUT_MS, MAX_RESPONSE_BYTES, eip1193Transport, httpTransport, toHttpUrl } from './transport.js';
+import { DEFAULT_TIMEOUT_MS, MAX_RESPONSE_BYTES, eip1193Transport, httpTransport, toHttpUrl, wsTransport } from './transport.js';
 
 const EMPTY_CODE_HASH = '0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470';
 const SELECTORS = { '0x70a08231': 'balanceOf', '0x313ce567': 'decimals', '0x95d89b41': 'symbol' };
@@ -54,18 +54,42 @@ function asProviderError(e) {
 }
 
 /**
+ * The `request` of a viem `Transport` (what viem's `http(url)`, `webSocket(url)` and
+ * `custom(provider)` return), called as viem calls it, without viem's own retries (the
+ * provider and `follow()` retry themselves).
+ */
+function transportRequest(transport, chain) {
+  if (typeof transport !== 'function') {
+    throw typed('InvalidInput', "createVerifiedProvider: `transport` must be a viem Transport (what viem's http(url), webSocket(url) or custom(provider) return)", false);
+  }
+  let made;
+  try {
+    made = transport({ chain, retryCount: 0 });
+  } catch (e) {
+    throw typed('InvalidInput', `createVerifiedProvider: the transport could not be set up: ${e?.message ?? e}`, false, e);
+  }
+  if (typeof made?.request !== 'function') {
+    throw typed('InvalidInput', 'createVerifiedProvider: the transport gave no `request` function', false);
+  }
+  return (args) => made.request(args);
+}
+
+/**
  * An EIP-1193 provider whose answers are verified. Options: `client` (a client you follow) or
  * `network` (`'mainnet'`, `'testnet'` or a custom network: the provider creates a client
- * and follows it itself); `rpc` (a URL) or `request` (an EIP-1193 function) for the
- * upstream; `policy`: `'strict'` (default: anything else is refused with code 4200) or
- * `'passthrough'` (anything else is forwarded and reported to `onUnverified`).
+ * and follows it itself); for the upstream, `rpc` (a URL: given a ws(s):// one, every call
+ * goes over that WebSocket, unless `http` names an http(s):// endpoint for them), `request`
+ * (an EIP-1193 function) or `transport` (a viem Transport); `policy`: `'strict'` (default:
+ * anything else is refused with code 4200) or `'passthrough'` (anything else is forwarded and
+ * reported to `onUnverified`).
  */
 export function createVerifiedProvider(options = {}) {
   const {
     client: given,
     network,
     rpc,
-    request,
+    transport,
+    chain,
     policy = 'strict',
     follow = !given,
     followOptions = {},
@@ -75,17 +99,39 @@ export function createVerifiedProvider(options = {}) {
     onUnverified,
   } = options;
   if (policy !== 'strict' && policy !== 'passthrough') throw typed('InvalidInput', "policy: 'strict' or 'passthrough'", false);
-  if (!rpc && !request) throw typed('InvalidInput', 'createVerifiedProvider needs `rpc` (a URL) or `request` (an EIP-1193 function)', false);
+  if (transport !== undefined && options.request !== undefined) {
+    throw typed('InvalidInput', 'createVerifiedProvider takes `request` or `transport`, not both', false);
+  }
+  const request = transport !== undefined ? transportRequest(transport, chain) : options.request;
+  if (!rpc && !request) throw typed('InvalidInput', 'createVerifiedProvider needs `rpc` (a URL), `request` (an EIP-1193 function) or `transport` (a viem Transport)', false);
+  if (request !== undefined && typeof request !== 'function') throw typed('InvalidInput', '`request` must be a function', false);
+  if (rpc !== undefined && (typeof rpc !== 'string' || !/^(https?|wss?):\/\//i.test(rpc))) {
+    throw typed('InvalidInput', '`rpc` must be an http(s):// or ws(s):// URL', false);
+  }
+  const httpUrl = options.http ?? followOptions.http;
+  if (httpUrl !== undefined && (typeof httpUrl !== 'string' || !/^https?:\/\//i.test(httpUrl))) {
+    throw typed('InvalidInput', '`http` must be an http(s):// URL', false);
+  }
   if (!given && !network) throw typed('InvalidInput', 'createVerifiedProvider needs `client` or `network`', false);
   if (given && !(given instanceof TempoLightClient)) throw typed('InvalidInput', '`client` must be a TempoLightClient', false);
-  const upstream = request ? eip1193Transport(request) : httpTransport(toHttpUrl(rpc));
   const stop = new AbortController();
+  // As `follow()` does: real nodes serve HTTP and WebSocket on separate ports, each refusing
+  // the other protocol, so a ws(s):// `rpc` carries every call (with the limits of every
+  // call), unless `http` (or `request`/`transport`) is given for them. The socket is the
+  // provider's own: its destroy() and the client's close it.
+  const upstream = request ? eip1193Transport(request)
+    : httpUrl ? httpTransport(httpUrl)
+      : /^wss?:/i.test(rpc) && typeof WebSocket !== 'undefined' ? wsTransport(rpc, { timeoutMs, maxResponseBytes, signals: [stop.signal] })
+        : httpTransport(toHttpUrl(rpc));
+  const closeUpstream = () => upstream.close?.();
   let fatal = null;
 
   const clientReady = (async () => {
     const client = given ?? await TempoLightClient.create({ network });
+    _internals.lifetime(client).addEventListener('abort', closeUpstream, { once: true });
     if (follow) {
-      client.follow({ rpc, request, signal: stop.signal, ...followOptions }).catch((e) => { fatal = toTyped(e); });
+      const http = httpUrl === undefined ? {} : { http: httpUrl };
+      client.follow({ rpc, request, timeoutMs, maxResponseBytes, signal: stop.signal, ...followOptions, ...http }).catch((e) => { fatal = toTyped(e); });
     }
     return client;
   })();
@@ -107,8 +153,26 @@ export function createVerifiedProvider(options = {}) {
     if (!head?.stateRoot) throw typed('NoStateRoot', 'no verified state root yet', true);
     return head;
   }
-  const call = async (client, method, params) =>
-    upstream.call(method, params, { timeoutMs, maxResponseBytes, signals: [stop.signal, _internals.lifetime(client)] });
+  const limitsOf = (client) => ({ timeoutMs, maxResponseBytes, signals: [stop.signal, _internals.lifetime(client)] });
+  const call = async (client, method, params) => upstream.call(method, params, limitsOf(client));
+  const LATEST = [undefined, 'latest', 'safe', 'finalized'];
+  /**
+   * `ask(block)` at the final block `tag` names; for `latest` (which names no height), where
+   * the node cannot prove at the verified head (real nodes prove only at their execution
+   * head), at a fresh block both final and executed, as `getVerifiedBalance` does.
+   */
+  async function atFinal(client, tag, { fetch, check }) {
+    if (!LATEST.includes(tag)) {
+      const block = await blockAt(client, tag);
+      if (block === null) throw unsupported('that block is not final yet', 'NotFinal');
+      const proof = await fetch(block.height);
+      if (proof === null) throw typed('RpcUnavailable', `eth_getProof at block ${block.height} answered null (not executed yet?)`, true);
+      _internals.alive(client);
+      return check(block, proof);
+    }
+    await headOf(client);
+    return _internals.atServableBlock(client, upstream, limitsOf(client), { what: 'the provider' }, { fetch, check });
+  }
 
   // Verified headers by height, and heights by hash (bounded).
   const byHeight = new Map();
@@ -188,20 +252,21 @@ export function createVerifiedProvider(options = {}) {
   async function proofAt(client, address, slots, tag) {
     if (!isHex(address, 20)) throw invalid('not an address');
     if (!Array.isArray(slots) || slots.length > 256 || !slots.every((s) => isHex(s) && s.length <= 66)) throw invalid('storage keys: up to 256 hex words');
-    const block = await blockAt(client, tag);
-    if (block === null) throw unsupported('that block is not final yet', 'NotFinal');
-    const proof = await call(client, 'eth_getProof', [address, slots, hex(block.height)]);
-    _internals.alive(client);
-    const verified = verifyProof(proof, { stateRoot: block.stateRoot });
-    if (verified.address.toLowerCase() !== address.toLowerCase()) {
-      throw typed('ProofAddressMismatch', `a proof for ${verified.address}, not ${address}`, false);
-    }
-    const values = slots.map((slot) => {
-      const found = verified.storage.find((s) => BigInt(s.slot) === BigInt(slot));
-      if (!found) throw typed('ProofMissingSlot', `no proof for slot ${slot}`, false);
-      return found.value;
+    return atFinal(client, tag, {
+      fetch: (height) => call(client, 'eth_getProof', [address, slots, hex(height)]),
+      check(block, proof) {
+        const verified = verifyProof(proof, { stateRoot: block.stateRoot });
+        if (verified.address.toLowerCase() !== address.toLowerCase()) {
+          throw typed('ProofAddressMismatch', `a proof for ${verified.address}, not ${address}`, false);
+        }
+        const values = slots.map((slot) => {
+          const found = verified.storage.find((s) => BigInt(s.slot) === BigInt(slot));
+          if (!found) throw typed('ProofMissingSlot', `no proof for slot ${slot}`, false);
+          return found.value;
+        });
+        return { proof, verified, values, block };
+      },
     });
-    return { proof, verified, values, block };
   }
 
   async function tip20(client, [tx, tag]) {
@@ -217,13 +282,17 @@ export function createVerifiedProvider(options = {}) {
       throw invalid(`${what}(): malformed calldata`);
     }
     const head = await headOf(client);
-    if (tag !== undefined && !['latest', 'safe', 'finalized'].includes(tag) && !(isHex(tag) && BigInt(tag) === head.height)) {
+    if (!LATEST.includes(tag) && !(isHex(tag) && tag.length > 2 && tag.length <= 18 && BigInt(tag) === head.height)) {
       throw unsupported('TIP-20 reads are verified at the verified head only', 'NotFinal');
     }
-    const query = client.balanceQuery(to, account);
-    const proof = await call(client, query.method, query.params);
-    _internals.alive(client);
-    const balance = verifyBalance(query, proof);
+    const atHead = client.balanceQuery(to, account);
+    // `latest`: at the verified head, or where the node cannot prove there, at a fresh block
+    // both final and executed. A number: at that block (the head) only.
+    const params = (height) => [atHead.params[0], atHead.params[1], hex(height)];
+    const balance = await atFinal(client, LATEST.includes(tag) ? tag : { blockNumber: hex(head.height) }, {
+      fetch: (height) => call(client, atHead.method, params(height)),
+      check: (block, proof) => verifyBalance({ ...atHead, height: block.height, hash: block.hash, stateRoot: block.stateRoot, params: params(block.height) }, proof),
+    });
     if (what === 'balanceOf') return word(balance.balance);
     if (what === 'decimals') return word(balance.decimals);
     return abiString(balance.symbol);
@@ -363,7 +432,9 @@ export function createVerifiedProvider(options = {}) {
     async destroy() {
       stop.abort(typed('Destroyed', 'the provider was destroyed', false));
       listeners.clear();
+      closeUpstream();
       const client = await clientReady.catch(() => null);
+      if (client) _internals.lifetime(client).removeEventListener('abort', closeUpstream);
       if (!given) client?.destroy();
     },
     isTempoLight: true,

@@ -23,7 +23,7 @@ export interface RemoteWorker {
   /** `TempoLightClient.create()` in the worker (`storage`: `'indexedDB'` or none; no functions). */
   create(options?: Omit<CreateOptions, 'storage'> & { storage?: 'indexedDB' }): Promise<RemoteClient>;
   /** `createVerifiedProvider()` in the worker (`rpc` only: a function cannot cross threads). */
-  createVerifiedProvider(options: Omit<VerifiedProviderOptions, 'client' | 'request' | 'onUnverified'> & { client?: RemoteClient }): Promise<{
+  createVerifiedProvider(options: Omit<VerifiedProviderOptions, 'client' | 'request' | 'transport' | 'onUnverified'> & { client?: RemoteClient }): Promise<{
     request(args: { method: string; params?: unknown[] | object }): Promise<any>;
     destroy(): Promise<void>;
     readonly isTempoLight: true;

@@ -8,12 +8,13 @@ const children = [];
 after(() => { for (const c of children) c.kill('SIGKILL'); });
 
 /**
- * Starts a devnet with extra `args` (and `blockTimeMs`, 40 by default); resolves
+ * Starts a devnet with extra `args` (and `blockTimeMs`, 40 by default; `fullDkgEvery`, a new
+ * identity every 2 epochs by default, 0 for never); resolves
  * `{ port, wsPort, identity, holders }` once it listens (`wsPort` with `--ws-port`).
  */
-export function devnet(args, { blockTimeMs = 40 } = {}) {
+export function devnet(args, { blockTimeMs = 40, fullDkgEvery = 2 } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.env.TEMPO_LIGHT_BIN, ['devnet', '--port', '0', '--epoch-length', '5', '--block-time-ms', String(blockTimeMs), '--full-dkg-every', '2', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.env.TEMPO_LIGHT_BIN, ['devnet', '--port', '0', '--epoch-length', '5', '--block-time-ms', String(blockTimeMs), '--full-dkg-every', String(fullDkgEvery), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     children.push(child);
     let out = '';
     child.stdout.on('data', (d) => {

@@ -5,7 +5,7 @@
 // through and reported (passthrough).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createPublicClient, custom, defineChain, erc20Abi } from 'viem';
+import { createPublicClient, custom, defineChain, erc20Abi, http } from 'viem';
 import { createVerifiedProvider, TempoLightClient, ProviderRpcError, TempoLightError } from 'tempo-light';
 import { devnet } from './devnet.mjs';
 
@@ -236,6 +236,128 @@ test('eth_getCode: code is checked against the proven codeHash (keccak-256)', { 
       (e) => e instanceof ProviderRpcError && e.code === -32099 && e.reason === 'CodeHashMismatch');
     code = '0xzz';
     await assert.rejects(provider.request({ method: 'eth_getCode', params: [PATH_USD, 'latest'] }), (e) => e instanceof ProviderRpcError && e.code === -32099);
+  } finally {
+    await provider.destroy();
+  }
+});
+
+const FOLLOWER_NODE = ['--ws-port', '0', '--proof-window', '0', '--execution-lag-ms', '300'];
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const tcpSockets = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
+const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+
+/** The balance viem reads is the devnet's at a final block in [from, to]. */
+function oneOf(balance, from, to) {
+  for (let h = from < 1n ? 1n : from; h <= to; h++) if (expectedBalance(h) === balance) return true;
+  return false;
+}
+
+test('a ws:// rpc (a follower node\'s WebSocket-only port): every call over that socket, closed by destroy()', { timeout: 90000, skip: typeof WebSocket !== 'function' && 'no WebSocket' }, async () => {
+  const { port, wsPort, identity, holders } = await devnet(FOLLOWER_NODE, { blockTimeMs: 100 });
+  const network = { identity, epochLength: 5, chainId: 1337 };
+  const rpc = `ws://127.0.0.1:${wsPort}`;
+  await sleep(200);
+  const baseline = tcpSockets();
+  const baselineTimers = timers();
+  const provider = createVerifiedProvider({ network, rpc, followOptions: { pollMs: 30 } });
+  const viem = createPublicClient({ chain: devnetChain(port), transport: custom(provider), cacheTime: 0 });
+  const client = await provider.client();
+  await client.ready({ timeoutMs: 20000 });
+  while (client.head.height < 4n) await sleep(50);
+  // A block (its own certificate, fetched over the socket: the port refuses plain HTTP).
+  const height = await viem.getBlockNumber();
+  const block = await viem.getBlock({ blockNumber: height - 1n });
+  assert.equal(block.number, height - 1n);
+  assert.match(block.hash, /^0x[0-9a-f]{64}$/);
+  // A TIP-20 balance: the node proves only at its execution head (300 ms behind the final
+  // head): proven at a block both final and executed, the devnet's balance there.
+  const before = client.head.height;
+  const balance = await viem.readContract({ address: PATH_USD, abi: erc20Abi, functionName: 'balanceOf', args: [holders[1]] });
+  assert.ok(oneOf(balance, before - 10n, client.head.height), `${balance}: the devnet's balance at a final block`);
+  assert.equal(typeof await viem.getBalance({ address: holders[1] }), 'bigint');
+  assert.ok(tcpSockets() > baseline, 'connected');
+  await provider.destroy();
+  await sleep(300);
+  assert.ok(tcpSockets() <= baseline, `nothing left open: ${tcpSockets()} sockets, ${baseline} before`);
+  assert.ok(timers() <= baselineTimers, `no timer left behind (${timers()} > ${baselineTimers})`);
+
+  // A client of one's own, destroyed: it closes the provider's socket too.
+  const own = await TempoLightClient.create({ network });
+  const controller = new AbortController();
+  const following = own.follow({ rpc, pollMs: 30, signal: controller.signal });
+  await own.ready({ timeoutMs: 20000 });
+  const second = createVerifiedProvider({ client: own, rpc });
+  assert.equal(await second.request({ method: 'eth_blockNumber' }), `0x${own.head.height.toString(16)}`);
+  assert.ok((await second.request({ method: 'eth_getBlockByNumber', params: ['latest', false] })).hash);
+  own.destroy();
+  await following;
+  await sleep(300);
+  assert.ok(tcpSockets() <= baseline, `nothing left open after the client's destroy: ${tcpSockets()} sockets, ${baseline} before`);
+  await assert.rejects(second.request({ method: 'eth_blockNumber' }), (e) => e instanceof ProviderRpcError && e.reason === 'Destroyed');
+  await second.destroy();
+});
+
+test('a ws:// rpc with `http` for the calls: the socket carries the subscription, HTTP the calls', { timeout: 90000, skip: typeof WebSocket !== 'function' && 'no WebSocket' }, async () => {
+  const { port, wsPort, identity, holders } = await devnet(FOLLOWER_NODE, { blockTimeMs: 100 });
+  const provider = createVerifiedProvider({
+    network: { identity, epochLength: 5, chainId: 1337 }, rpc: `ws://127.0.0.1:${wsPort}`, http: `http://127.0.0.1:${port}`, followOptions: { pollMs: 30 },
+  });
+  try {
+    const viem = createPublicClient({ chain: devnetChain(port), transport: custom(provider), cacheTime: 0 });
+    const client = await provider.client();
+    await client.ready({ timeoutMs: 20000 });
+    while (client.head.height < 4n) await sleep(50);
+    const height = await viem.getBlockNumber();
+    assert.equal((await viem.getBlock({ blockNumber: height - 1n })).number, height - 1n);
+    const before = client.head.height;
+    const balance = await viem.readContract({ address: PATH_USD, abi: erc20Abi, functionName: 'balanceOf', args: [holders[1]] });
+    assert.ok(oneOf(balance, before - 10n, client.head.height), `${balance}: the devnet's balance at a final block`);
+  } finally {
+    await provider.destroy();
+  }
+  assert.throws(() => createVerifiedProvider({ network: 'mainnet', rpc: 'ws://127.0.0.1:1', http: 'ws://127.0.0.1:1' }), (e) => e.code === 'InvalidInput');
+});
+
+test("a viem transport (http(url)) as the upstream: the provider's calls and its follow() go through it", { timeout: 60000 }, async () => {
+  const { port, identity, holders } = await devnet([]);
+  const methods = new Map();
+  const transport = http(`http://127.0.0.1:${port}`, {
+    onFetchRequest: (_request, init) => {
+      const { method } = JSON.parse(init.body);
+      methods.set(method, (methods.get(method) ?? 0) + 1);
+    },
+  });
+  const provider = createVerifiedProvider({ network: { identity, epochLength: 5, chainId: 1337 }, transport, followOptions: { pollMs: 30 } });
+  try {
+    const viem = createPublicClient({ chain: devnetChain(port), transport: custom(provider), cacheTime: 0 });
+    const client = await provider.client();
+    await client.ready({ timeoutMs: 20000 });
+    while (client.head.height < 3n) await sleep(50);
+    const before = client.head.height;
+    const balance = await viem.readContract({ address: PATH_USD, abi: erc20Abi, functionName: 'balanceOf', args: [holders[1]] });
+    assert.ok(oneOf(balance, before, client.head.height), `${balance}: the devnet's balance at a final block`);
+    assert.ok(methods.get('consensus_getFinalization') > 0, 'follow() went through the transport');
+    assert.ok(methods.get('eth_getProof') > 0, 'the proof went through the transport');
+  } finally {
+    await provider.destroy();
+  }
+  assert.throws(() => createVerifiedProvider({ network: 'mainnet', transport: 'http://x' }), (e) => e instanceof TempoLightError && e.code === 'InvalidInput');
+  assert.throws(() => createVerifiedProvider({ network: 'mainnet', transport, request: async () => null }), (e) => e.code === 'InvalidInput');
+});
+
+test('a viem transport to a devnet with --fault forged-balance: no forged balance reaches viem', { timeout: 60000 }, async () => {
+  const { port, identity, holders } = await devnet(['--fault', 'forged-balance']);
+  const provider = createVerifiedProvider({ network: { identity, epochLength: 5, chainId: 1337 }, transport: http(`http://127.0.0.1:${port}`), followOptions: { pollMs: 30 } });
+  try {
+    const viem = createPublicClient({ chain: devnetChain(port), transport: custom(provider), cacheTime: 0 });
+    assert.ok(await viem.getBlockNumber() > 0n, 'headers are honest: they verify');
+    await assert.rejects(
+      viem.readContract({ address: PATH_USD, abi: erc20Abi, functionName: 'balanceOf', args: [holders[1]] }),
+      (e) => {
+        const cause = e.walk?.((c) => c?.data?.reason) ?? e;
+        return cause?.data?.reason === 'ProofValueMismatch';
+      },
+    );
   } finally {
     await provider.destroy();
   }
