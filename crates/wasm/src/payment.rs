@@ -176,6 +176,34 @@ pub fn payment_requests(height: JsValue) -> Result<Array, JsValue> {
     .collect())
 }
 
+/// What the RPC answered for a block, checked as far as it goes alone: the block verified
+/// under the client's identities, its raw transactions and its receipts read.
+type BlockEvidence = (
+    tempo_light::verify::VerifiedBlock,
+    alloc::vec::Vec<alloy_primitives::Bytes>,
+    alloc::vec::Vec<tempo_light::receipt::BlockReceipt>,
+);
+
+impl WasmClient {
+    /// Reads `transactions` (raw hex strings, in block order) and `receipts` (the
+    /// eth_getBlockReceipts result) of `input`, and verifies `block` under this client's
+    /// identities: the evidence `confirmPayment` and `provenTransaction` prove from.
+    fn block_evidence(
+        &self,
+        input: &JsValue,
+        block: &tempo_light::CertifiedBlock,
+    ) -> Result<BlockEvidence, JsValue> {
+        let decode = |e| core_error(&tempo_light::Error::Decode(e));
+        let transactions =
+            raw_transactions_from_value(&to_json(&get(input, "transactions"), "transactions")?)
+                .map_err(decode)?;
+        let receipts = block_receipts_from_value(&to_json(&get(input, "receipts"), "receipts")?)
+            .map_err(decode)?;
+        let verified = self.inner.verify(block).map_err(|e| core_error(&e))?;
+        Ok((verified, transactions, receipts))
+    }
+}
+
 #[wasm_bindgen(js_class = TempoLightClient)]
 impl WasmClient {
     /// Proves a payment from what the RPC answered for its block: `{ txHash, block (the
@@ -195,13 +223,7 @@ impl WasmClient {
             Some("trie") => ProofForm::TrieProofs,
             Some(_) => return Err(bad_input("proofForm", "smallest, full or trie")),
         };
-        let decode = |e| core_error(&tempo_light::Error::Decode(e));
-        let transactions =
-            raw_transactions_from_value(&to_json(&get(&input, "transactions"), "transactions")?)
-                .map_err(decode)?;
-        let receipts = block_receipts_from_value(&to_json(&get(&input, "receipts"), "receipts")?)
-            .map_err(decode)?;
-        let verified = self.inner.verify(&block).map_err(|e| core_error(&e))?;
+        let (verified, transactions, receipts) = self.block_evidence(&input, &block)?;
         let anchor = FinalAnchor {
             verified: &verified,
             links: &[],
@@ -228,13 +250,7 @@ impl WasmClient {
     pub fn proven_transaction(&self, input: JsValue) -> Result<String, JsValue> {
         let hash = fixed_of(&get(&input, "txHash"), "txHash")?;
         let block = certified_block(&get(&input, "block"))?;
-        let decode = |e| core_error(&tempo_light::Error::Decode(e));
-        let transactions =
-            raw_transactions_from_value(&to_json(&get(&input, "transactions"), "transactions")?)
-                .map_err(decode)?;
-        let receipts = block_receipts_from_value(&to_json(&get(&input, "receipts"), "receipts")?)
-            .map_err(decode)?;
-        let verified = self.inner.verify(&block).map_err(|e| core_error(&e))?;
+        let (verified, transactions, receipts) = self.block_evidence(&input, &block)?;
         let proven =
             crate::transaction::proven_transaction(&verified, hash, &transactions, &receipts)
                 .map_err(|e| error(e.code(), &format!("{e}"), false))?;
