@@ -506,6 +506,8 @@ fn body_json(chain: &Chain, height: u64, header: &TempoHeader) -> Value {
             .withdrawals_root
             .map(|_| alloy_eips::eip4895::Withdrawals::default()),
     };
+    // Cannot fall back: the body is plain data (serde_json fails only on maps with non-string
+    // keys and on serializers that error, and alloy's block body has neither).
     serde_json::to_value(body).unwrap_or(Value::Null)
 }
 
