@@ -21,6 +21,7 @@ import {
   eip1193Transport,
   httpTransport,
   sleep,
+  stopError,
   toHttpUrl,
   wsTransport,
 } from './transport.js';
@@ -588,10 +589,8 @@ const HEADER_NOT_FOUND = -32001;
 
 /** Rejects with what stopped the work (the client's `Destroyed`, or `Aborted`), if anything did. */
 function throwIfStopped(signals, what) {
-  const watched = signals.filter(Boolean);
-  const reason = watched.find((s) => s.aborted)?.reason;
-  if (reason instanceof TempoLightError) throw reason;
-  if (watched.some((s) => s.aborted)) throw typed('Aborted', `${what} was cancelled`, false);
+  const stopped = stopError(signals, what);
+  if (stopped) throw stopped;
 }
 
 /**

@@ -8,6 +8,18 @@ export const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 export const DEFAULT_TIMEOUT_MS = 10000;
 
 export const aborted = (why) => typed('Aborted', why, false);
+
+/**
+ * What work watched by `signals` ends with once one of them has aborted: its reason when that
+ * is a TempoLightError (the client's lifetime: `Destroyed`), else `Aborted`; `null` while none
+ * has.
+ */
+export function stopError(signals, what) {
+  const watched = signals.filter(Boolean);
+  if (!watched.some((s) => s.aborted)) return null;
+  const reason = watched.find((s) => s.aborted).reason;
+  return reason instanceof TempoLightError ? reason : aborted(`${what} was cancelled`);
+}
 const tooLarge = (what, max) =>
   new RpcError(`${what} is over the ${max}-byte cap (maxResponseBytes)`, 'ResponseTooLarge', true);
 
@@ -54,10 +66,7 @@ export function bounded(fn, { timeoutMs = DEFAULT_TIMEOUT_MS, signals = [], what
   });
   // A signal aborted with a TempoLightError (the client's lifetime: `Destroyed`) rejects with
   // it; any other abort is `Aborted`.
-  const onAbort = () => {
-    const reason = watched.find((s) => s.aborted)?.reason;
-    settle(reason instanceof TempoLightError ? reason : aborted(`${what} was cancelled`));
-  };
+  const onAbort = () => settle(stopError(watched, what));
   for (const s of watched) {
     if (s.aborted) { onAbort(); return result; }
     s.addEventListener('abort', onAbort, { once: true });
