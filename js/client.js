@@ -948,6 +948,19 @@ async function rawTransactions(transport, height, limits) {
 }
 
 /**
+ * What proves a transaction of block `height` (the payments module's input): the block's
+ * certificate (`consensus_getFinalization`), its raw transactions and its receipts; `null`
+ * when the server has no finalization at that height. (Nothing here is trusted.)
+ */
+async function blockEvidence(transport, height, limits) {
+  const block = await transport.call('consensus_getFinalization', [{ height: Number(height) }], limits);
+  if (block === null || block === undefined) return null;
+  const transactions = await rawTransactions(transport, height, limits);
+  const receipts = await transport.call('eth_getBlockReceipts', [quantity(height)], limits);
+  return { block, transactions, receipts };
+}
+
+/**
  * Proves a payment: resolves once transaction `hash` is in a final block, with `{ payment,
  * proof }`: the payment (success, block, index, gas used, its TIP-20 transfers decoded,
  * amounts as bigint) and its PaymentProof (JSON text that anyone can re-check offline with
@@ -1020,12 +1033,10 @@ P.confirmPayment = async function confirmPayment(options = {}) {
       const height = receipt?.blockNumber == null ? null : quantityOf(receipt.blockNumber, 'eth_getTransactionReceipt.blockNumber');
       const finalHeight = this.head?.height ?? null;
       if (height !== null && finalHeight !== null && height <= finalHeight) {
-        const block = await transport.call('consensus_getFinalization', [{ height: Number(height) }], limits);
-        if (block !== null) {
-          const transactions = await rawTransactions(transport, height, limits);
-          const receipts = await transport.call('eth_getBlockReceipts', [quantity(height)], limits);
+        const evidence = await blockEvidence(transport, height, limits);
+        if (evidence !== null) {
           const out = await withPaymentsClient(this, (full) =>
-            full.confirmPayment({ txHash: hash, block, transactions, receipts, expected, proofForm }));
+            full.confirmPayment({ txHash: hash, ...evidence, expected, proofForm }));
           report('final', height, finalHeight);
           return out;
         }
@@ -1089,7 +1100,7 @@ export const _internals = {
     for (const [name, module] of Object.entries(modules)) if (module) supplied[name] = module;
   },
   // For the provider's eth_getTransactionByHash / eth_getTransactionReceipt.
-  rawTransactions,
+  blockEvidence,
   withPaymentsClient,
   loadPayments: () => paymentsModule(),
 };

@@ -331,15 +331,12 @@ export function createVerifiedProvider(options = {}) {
     // Not final yet: answered as a node answers for a transaction not yet mined (viem's
     // waitForTransactionReceipt keeps polling until it is final).
     if (height > head.height) return null;
-    const block = await call(client, 'consensus_getFinalization', [{ height: Number(height) }]);
-    if (block === null || block === undefined) throw typed('RpcUnavailable', `the server has no finalization at ${height}`, true);
-    // (debug_getRawTransactions, or one by one where the debug namespace is off; the provider's
-    // bounds apply to each call.)
-    const transactions = await _internals.rawTransactions({ call: (m, p) => call(client, m, p) }, height);
-    const receipts = await call(client, 'eth_getBlockReceipts', [hex(height)]);
+    // (As confirmPayment gathers it; the provider's bounds apply to each call.)
+    const evidence = await _internals.blockEvidence({ call: (m, p) => call(client, m, p) }, height);
+    if (evidence === null) throw typed('RpcUnavailable', `the server has no finalization at ${height}`, true);
     _internals.alive(client);
     const text = await _internals.withPaymentsClient(client, (full) =>
-      full.provenTransaction({ txHash: hash, block, transactions, receipts }));
+      full.provenTransaction({ txHash: hash, ...evidence }));
     const proven = JSON.parse(text);
     provenByHash.set(hash, proven);
     while (provenByHash.size > CACHE_MAX) provenByHash.delete(provenByHash.keys().next().value);
