@@ -659,6 +659,26 @@ async function atServableBlock(client, transport, limits, { retries = 8, retryDe
 }
 
 /**
+ * The steps of proving a balance query (`balanceQuery`'s, made at the head) at another final
+ * block, for `atServableBlock`: `fetch(height)` asks its `eth_getProof` there through
+ * `call(method, params)`, `check(block, proof)` checks the answer against that block's state
+ * root.
+ */
+function balanceSteps(atHead, call) {
+  const params = (height) => [atHead.params[0], atHead.params[1], quantity(height)];
+  return {
+    fetch: (height) => call(atHead.method, params(height)),
+    check: (block, proof) => verifyBalance({
+      ...atHead,
+      height: block.height,
+      hash: block.hash,
+      stateRoot: block.stateRoot,
+      params: params(block.height),
+    }, proof),
+  };
+}
+
+/**
  * Proves `account`'s balance of the TIP-20 `token` at a final block: at the verified head, or,
  * where the node cannot prove there, at a fresh block both final and executed (see
  * `atServableBlock`). The answer names the block it is proven at (height, hash, root).
@@ -684,16 +704,8 @@ P.getVerifiedBalance = async function getVerifiedBalance(options = {}) {
     throw typed('InvalidInput', 'getVerifiedBalance needs `rpc` or `request` (or a client that is following)', false);
   }
   try {
-    return await atServableBlock(this, transport, limits, { retries, retryDelayMs, maxRetryDelayMs, what: 'getVerifiedBalance()' }, {
-      fetch: (height) => transport.call(atHead.method, [atHead.params[0], atHead.params[1], quantity(height)], limits),
-      check: (block, proof) => verifyBalance({
-        ...atHead,
-        height: block.height,
-        hash: block.hash,
-        stateRoot: block.stateRoot,
-        params: [atHead.params[0], atHead.params[1], quantity(block.height)],
-      }, proof),
-    });
+    return await atServableBlock(this, transport, limits, { retries, retryDelayMs, maxRetryDelayMs, what: 'getVerifiedBalance()' },
+      balanceSteps(atHead, (method, params) => transport.call(method, params, limits)));
   } finally {
     release();
   }
@@ -1089,6 +1101,7 @@ export const _internals = {
   transportOf: (client) => RPC.get(client),
   alive,
   atServableBlock,
+  balanceSteps,
   /** A lazily loaded module (see `lazyModule`): `load('keccak', () => import('./keccak.js'))`. */
   load: lazyModule,
   /**

@@ -3,7 +3,7 @@
 // marked unverified (`policy: 'passthrough'`). Every answer is at a final block: the verified
 // head, or an older block whose own finalization certificate verifies. Transactions and
 // receipts by hash are proven by the payments module (loaded on the first such call).
-import { TempoLightClient, _internals, verifyBalance, verifyProof } from './client.js';
+import { TempoLightClient, _internals, verifyProof } from './client.js';
 import { ProviderRpcError, TempoLightError, VerificationError, MalformedInputError, toTyped, typed } from './errors.js';
 import { DEFAULT_TIMEOUT_MS, MAX_RESPONSE_BYTES, eip1193Transport, httpTransport, toHttpUrl, wsTransport } from './transport.js';
 
@@ -288,11 +288,8 @@ export function createVerifiedProvider(options = {}) {
     const atHead = client.balanceQuery(to, account);
     // `latest`: at the verified head, or where the node cannot prove there, at a fresh block
     // both final and executed. A number: at that block (the head) only.
-    const params = (height) => [atHead.params[0], atHead.params[1], hex(height)];
-    const balance = await atFinal(client, LATEST.includes(tag) ? tag : { blockNumber: hex(head.height) }, {
-      fetch: (height) => call(client, atHead.method, params(height)),
-      check: (block, proof) => verifyBalance({ ...atHead, height: block.height, hash: block.hash, stateRoot: block.stateRoot, params: params(block.height) }, proof),
-    });
+    const balance = await atFinal(client, LATEST.includes(tag) ? tag : { blockNumber: hex(head.height) },
+      _internals.balanceSteps(atHead, (method, params) => call(client, method, params)));
     if (what === 'balanceOf') return word(balance.balance);
     if (what === 'decimals') return word(balance.decimals);
     return abiString(balance.symbol);
