@@ -7,8 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 . scripts/c-toolchain.sh
-command -v "$CC_wasm32_unknown_unknown" >/dev/null || {
-  echo "build-pkg: $CC_wasm32_unknown_unknown not found: apt install clang-19 llvm-19 (./scripts/test-all.sh installs it)" >&2
+command -v clang-19 >/dev/null || {
+  echo "build-pkg: clang-19 not found: apt install clang-19 llvm-19 (./scripts/test-all.sh installs it)" >&2
   exit 1
 }
 [ -x node_modules/.bin/wasm-opt ] && [ -x node_modules/.bin/esbuild ] || npm ci --no-audit --no-fund

@@ -87,6 +87,11 @@ wasm-pack test --node crates/wasm --locked --test wasm_node
 log "wasm tests in headless Chromium"
 wasm-pack test --headless --chrome crates/wasm --locked --test wasm_browser
 
+log "blst's wasm build (crates/wasm/blst/field30.c) held to native blst and the reference, with how many cases each compared"
+cargo build --locked -p tempo-light-blst-check
+cargo build --locked --profile wasm-release -p tempo-light-blst-check --lib --target wasm32-unknown-unknown
+node scripts/blst-check.mjs
+
 log "npm tooling (wasm-opt from binaryen, playwright-core, typescript, esbuild, vite, webpack, viem, publint, attw), from the lockfile"
 npm ci --no-audit --no-fund
 
