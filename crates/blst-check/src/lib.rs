@@ -98,6 +98,11 @@ fn value(index: u32, rng: &mut Rng) -> [u8; 48] {
             out = P;
             out[47] = 0; // p rounded down to 256
         }
+        12 => out[3..].fill(0xff), // 2^360 - 1: twelve 30-bit limbs of ones
+        13 => {
+            out = P;
+            out[2..].fill(0xff); // p's top bits over ones: big limbs in every representation
+        }
         _ => out = rng.bytes(),
     }
     out[0] &= 0x1f;
