@@ -92,6 +92,11 @@ function ensure() {
 
 // ---- typed errors around every wasm call ------------------------------------------------
 
+/** follow() bridges epochs in runs of up to this many boundaries (`boundariesWanted`)... */
+const BOUNDARY_RUN = 64;
+/** ...cut once their headers' JSON passes this many bytes (as the CLI's `follow`). */
+const BOUNDARY_RUN_BYTES = 1 << 20;
+
 const P = TempoLightClient.prototype;
 const destroyedError = () => typed('Destroyed', 'the client was destroyed', false);
 const alive = (client) => { if (!client.__wbg_ptr) throw destroyedError(); };
@@ -104,7 +109,7 @@ function renameEvents(events) {
   return events;
 }
 
-for (const name of ['verify', 'verifyBatch', 'nextRequest', 'onFinalization', 'onHeaders', 'setEveryHeader', 'abandon', 'reset', 'identityFor', 'toState', 'balanceQuery']) {
+for (const name of ['verify', 'verifyBatch', 'nextRequest', 'boundariesWanted', 'onFinalization', 'onBoundaries', 'onHeaders', 'setEveryHeader', 'abandon', 'reset', 'identityFor', 'toState', 'balanceQuery']) {
   const f = P[name];
   P[name] = function (...args) {
     alive(this);
@@ -114,8 +119,9 @@ for (const name of ['verify', 'verifyBatch', 'nextRequest', 'onFinalization', 'o
     } catch (e) {
       throw toTyped(e);
     }
-    if (name === 'onFinalization' || name === 'onHeaders') return renameEvents(out);
+    if (name === 'onFinalization' || name === 'onBoundaries' || name === 'onHeaders') return renameEvents(out);
     if (name === 'verifyBatch') return out.map((r) => (r.ok ? r : { ok: false, error: toTyped(r.error) }));
+    if (name === 'boundariesWanted') return Array.from(out); // a Float64Array from the wasm
     return out;
   };
 }
@@ -428,9 +434,29 @@ P.follow = async function follow(options = {}) {
             continue;
           }
         } else if (next.type === 'finalization') {
-          const block = await calls.call('consensus_getFinalization', [{ height: Number(next.height) }], limits);
-          if (stopped()) break;
-          await dispatch(timed(() => this.onFinalization(block)));
+          const heights = this.boundariesWanted(BOUNDARY_RUN);
+          if (heights.length <= 1) {
+            const block = await calls.call('consensus_getFinalization', [{ height: Number(next.height) }], limits);
+            if (stopped()) break;
+            await dispatch(timed(() => this.onFinalization(block)));
+          } else {
+            // Bridging epochs: a run of boundaries, whose certificates the core verifies
+            // together (decided exactly as one by one, all or nothing). Fetched `concurrency`
+            // at a time, and cut once its headers pass BOUNDARY_RUN_BYTES: the answers are
+            // held until the run is handed over.
+            const run = [];
+            let bytes = 0;
+            for (let i = 0; i < heights.length && bytes < BOUNDARY_RUN_BYTES && !stopped(); i += concurrency) {
+              const part = await Promise.all(heights.slice(i, i + concurrency).map((h) =>
+                calls.call('consensus_getFinalization', [{ height: h }], limits)));
+              for (const block of part) {
+                run.push(block);
+                bytes += JSON.stringify(block?.block?.header ?? block?.header ?? null)?.length ?? 0;
+              }
+            }
+            if (stopped()) break;
+            await dispatch(timed(() => this.onBoundaries(run)));
+          }
         } else {
           const heights = [];
           for (let h = next.from; h <= next.to; h++) heights.push(h);

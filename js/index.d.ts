@@ -682,6 +682,10 @@ export declare class TempoLightClient {
   nextRequest(): ClientRequest | null;
   /** Feeds a finalization; all or nothing. */
   onFinalization(block: CertifiedBlockInput): ClientEvent[];
+  /** The boundary heights the client takes next as one run (at most `max`); empty unless it is bridging epochs towards a tip. */
+  boundariesWanted(max: number): number[];
+  /** Feeds the finalizations of `boundariesWanted`'s heights, in order, as one run: the same events, state and first refusal as `onFinalization` on each in turn, with the certificates verified together; all or nothing. */
+  onBoundaries(blocks: CertifiedBlockInput[]): ClientEvent[];
   /** Feeds the headers answering a `headers` request; all or nothing. */
   onHeaders(headers: TempoHeaderJson[]): ClientEvent[];
   setEveryHeader(everyHeader: boolean): void;

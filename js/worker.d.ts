@@ -49,6 +49,8 @@ export interface RemoteClient {
   verifyBatch(blocks: CertifiedBlockInput[]): Promise<({ ok: true; block: VerifiedBlock } | { ok: false; error: TempoLightError })[]>;
   nextRequest(): Promise<ClientRequest | null>;
   onFinalization(block: CertifiedBlockInput): Promise<ClientEvent[]>;
+  boundariesWanted(max: number): Promise<number[]>;
+  onBoundaries(blocks: CertifiedBlockInput[]): Promise<ClientEvent[]>;
   onHeaders(headers: TempoHeaderJson[]): Promise<ClientEvent[]>;
   setEveryHeader(everyHeader: boolean): Promise<void>;
   abandon(): Promise<void>;

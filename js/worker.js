@@ -85,7 +85,7 @@ const deserializeError = (s, depth = 0) => {
 // own type (`finalized`, `epoch` and `rotation`, `headers`, `presetSuperseded`, ...), as the
 // client's `follow()` does on the main thread.
 const EVENTS = ['event', 'error', 'status'];
-const CALLS = new Set(['verify', 'verifyBatch', 'nextRequest', 'onFinalization', 'onHeaders', 'setEveryHeader', 'abandon', 'reset', 'identityFor', 'toState', 'balanceQuery', 'verifyProof', 'getVerifiedBalance', 'ready', 'waitSynced', 'save', 'confirmPayment', 'verifyPaymentProof']);
+const CALLS = new Set(['verify', 'verifyBatch', 'nextRequest', 'boundariesWanted', 'onFinalization', 'onBoundaries', 'onHeaders', 'setEveryHeader', 'abandon', 'reset', 'identityFor', 'toState', 'balanceQuery', 'verifyProof', 'getVerifiedBalance', 'ready', 'waitSynced', 'save', 'confirmPayment', 'verifyPaymentProof']);
 const snapshot = (c) => (c.__wbg_ptr ? { head: c.head, status: c.status, frozen: c.frozen, idle: c.idle, network: c.network } : { head: null, status: 'destroyed', frozen: false, idle: false, network: null });
 
 /** Serves one page over `port`. */

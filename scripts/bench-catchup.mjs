@@ -1,8 +1,8 @@
 // Catch-up in wasm (issue 18: "≤ 3 s in the browser"), measured in Node with the package's
 // own wasm and its own follow(): a fresh client anchored at a devnet's genesis identity
 // reaches a tip about EPOCHS epochs later (two-block epochs, a new identity every tenth, as the
-// native catch-up row), bridging one boundary per request (the wasm does not take runs of
-// boundaries yet). Prints the wall time and this process's CPU time (the devnet is another
+// native catch-up row), bridging in runs of up to 64 boundaries (`boundariesWanted`,
+// `onBoundaries`: their certificates verified together). Prints the wall time and this process's CPU time (the devnet is another
 // process; JSON-RPC over loopback is included, which a browser would pay too).
 // Usage: node scripts/bench-catchup.mjs [EPOCHS]   (needs pkg/ and target/debug/tempo-light)
 import { spawn } from 'node:child_process';

@@ -101,7 +101,7 @@ pub struct DkgOutcome {
 impl DkgOutcome {
     /// Decodes an outcome from the front of `bytes`; bytes after it are ignored, as Tempo does.
     pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
-        Self::decode_inner::<false>(bytes, None)
+        Self::decode_after(bytes, None)
     }
 
     /// [`Self::decode`], with less work when `previous` (an outcome decoded before, such as
@@ -117,32 +117,23 @@ impl DkgOutcome {
         bytes: &[u8],
         previous: Option<&DkgOutcome>,
     ) -> Result<Self, DecodeError> {
-        Self::decode_inner::<true>(bytes, previous)
-    }
-
-    /// The decoder; `REUSE` compiles the skipping of known points and keys in (plain
-    /// [`Self::decode`], the one the wasm package uses, is built without it).
-    fn decode_inner<const REUSE: bool>(
-        bytes: &[u8],
-        previous: Option<&DkgOutcome>,
-    ) -> Result<Self, DecodeError> {
         let mut r = Reader::new(bytes);
         let epoch = r.varint_u64("dkg.epoch")?;
         let summary = B256::from(r.array::<32>("dkg.summary")?);
-        let sharing = read_sharing::<REUSE>(&mut r, previous.map(|p| p.sharing.coefficients()))?;
+        let sharing = read_sharing(&mut r, previous.map(|p| p.sharing.coefficients()))?;
         let earlier: [&[[u8; 32]]; 4] = match previous {
             Some(p) => [&p.next_players, &p.players, &p.dealers, &p.revealed],
             None => [&[]; 4],
         };
-        let dealers = read_set::<REUSE>(&mut r, "dkg.dealers", 1, &earlier)?;
-        let players = read_set::<REUSE>(
+        let dealers = read_set(&mut r, "dkg.dealers", 1, &earlier)?;
+        let players = read_set(
             &mut r,
             "dkg.players",
             1,
             &[&dealers, earlier[0], earlier[1]],
         )?;
-        let revealed = read_set::<REUSE>(&mut r, "dkg.revealed", 0, &[&players, &dealers])?;
-        let next_players = read_set::<REUSE>(
+        let revealed = read_set(&mut r, "dkg.revealed", 0, &[&players, &dealers])?;
+        let next_players = read_set(
             &mut r,
             "dkg.next_players",
             1,
@@ -203,10 +194,7 @@ impl DkgOutcome {
 
 /// Reads the sharing; `known` are coefficients checked before, reused where the bytes at the
 /// same index are theirs.
-fn read_sharing<const REUSE: bool>(
-    r: &mut Reader<'_>,
-    known: Option<&[PublicKey]>,
-) -> Result<Sharing, DecodeError> {
+fn read_sharing(r: &mut Reader<'_>, known: Option<&[PublicKey]>) -> Result<Sharing, DecodeError> {
     let mode = match r.u8("dkg.sharing.mode")? {
         0 => SharingMode::NonZeroCounter,
         tag => return Err(DecodeError::UnsupportedSharingMode { tag }),
@@ -227,7 +215,6 @@ fn read_sharing<const REUSE: bool>(
         let bytes = r.array::<PUBLIC_KEY_LENGTH>("dkg.sharing.coefficients")?;
         // Equal bytes decode to the same point, which passed every check then.
         if let Some(same) = known
-            .filter(|_| REUSE)
             .and_then(|k| k.get(index))
             .filter(|k| k.to_bytes() == bytes)
         {
@@ -252,7 +239,7 @@ fn read_sharing<const REUSE: bool>(
 /// key found in one is valid without decompressing it again. (Each is walked once, in step
 /// with the keys read, which ascend unless the set is refused as unsorted; a key not found
 /// is simply checked.)
-fn read_set<const REUSE: bool>(
+fn read_set(
     r: &mut Reader<'_>,
     field: &'static str,
     min: u32,
@@ -265,7 +252,7 @@ fn read_set<const REUSE: bool>(
     for index in 0..count as usize {
         let key = r.array::<32>(field)?;
         let mut seen = false;
-        for (set, at) in known.iter().zip(cursors.iter_mut()).filter(|_| REUSE) {
+        for (set, at) in known.iter().zip(cursors.iter_mut()) {
             while set.get(*at).is_some_and(|k| *k < key) {
                 *at += 1;
             }

@@ -415,7 +415,7 @@ impl LightClient {
     /// [`Request::Finalization`] (a subscription event counts as the former).
     pub fn on_finalization(&mut self, block: CertifiedBlock) -> Result<Vec<Event>, ClientError> {
         let mut next = self.clone();
-        let events = next.finalization::<false>(block, None)?;
+        let events = next.finalization(block, None)?;
         *self = next;
         Ok(events)
     }
@@ -523,7 +523,7 @@ impl LightClient {
                 // The run goes on past the boundaries the client wanted.
                 return Err(ClientError::Unexpected(Unexpected::AnotherHeight));
             }
-            events.extend(next.finalization::<true>(block, Some(precheck))?);
+            events.extend(next.finalization(block, Some(precheck))?);
         }
         *self = next;
         Ok(events)
@@ -588,9 +588,8 @@ impl LightClient {
     }
 
     /// Accepts a finalization; `precheck` is what [`LightClient::on_boundaries`] learnt of it
-    /// ahead of its turn (for a boundary asked for while bridging). `RUN` compiles the use of
-    /// a precheck in (the wasm package, which takes boundaries one by one, is built without).
-    fn finalization<const RUN: bool>(
+    /// ahead of its turn (for a boundary asked for while bridging).
+    fn finalization(
         &mut self,
         block: CertifiedBlock,
         precheck: Option<Precheck>,
@@ -608,7 +607,7 @@ impl LightClient {
                 if Some(Request::Finalization { height }) != self.next_request() {
                     return Err(ClientError::Unexpected(Unexpected::AnotherHeight));
                 }
-                self.accept_boundary::<RUN>(&block, hash, tip, precheck)
+                self.accept_boundary(&block, hash, tip, precheck)
             }
             Sync::Probing {
                 tip,
@@ -631,7 +630,7 @@ impl LightClient {
                 if !confirm && can_go_back && self.state.registered_through.is_none() {
                     // Found? Then first learn the outcome one boundary back, so the identity
                     // this boundary announces is checked against that outcome's announcement.
-                    match self.verify_boundary::<false>(&block, hash, None) {
+                    match self.verify_boundary(&block, hash, None) {
                         Ok(_) => {
                             self.sync = Sync::Probing {
                                 tip,
@@ -646,7 +645,7 @@ impl LightClient {
                         Err(e) => Err(e),
                     }
                 } else {
-                    match self.accept_boundary::<false>(&block, hash, tip.clone(), None) {
+                    match self.accept_boundary(&block, hash, tip.clone(), None) {
                         Err(ClientError::Block(Error::Verify(VerifyError::BadSignature {
                             ..
                         }))) if !confirm && can_go_back => walk_back(self),
@@ -808,7 +807,7 @@ impl LightClient {
     /// Verifies a boundary certificate (whose header hashes to `hash`) under the identity
     /// already trusted for its epoch. A `precheck` saves work, never a rule: its signature
     /// verdict counts only if it was reached under that very identity.
-    fn verify_boundary<const RUN: bool>(
+    fn verify_boundary(
         &self,
         block: &CertifiedBlock,
         hash: B256,
@@ -821,7 +820,7 @@ impl LightClient {
             return Err(ClientError::Unexpected(Unexpected::NotABoundary));
         }
         let identity = self.state.identity_for(epoch)?;
-        let (proven, decoded) = match precheck.filter(|_| RUN) {
+        let (proven, decoded) = match precheck {
             Some(p) => (p.proven.as_ref() == Some(&identity), p.outcome),
             None => (false, None),
         };
@@ -831,14 +830,14 @@ impl LightClient {
     }
 
     /// Verifies a boundary certificate, registers the epoch it opens, and carries on towards `tip`.
-    fn accept_boundary<const RUN: bool>(
+    fn accept_boundary(
         &mut self,
         block: &CertifiedBlock,
         hash: B256,
         tip: Tip,
         precheck: Option<Precheck>,
     ) -> Result<Vec<Event>, ClientError> {
-        let verified = self.verify_boundary::<RUN>(block, hash, precheck)?;
+        let verified = self.verify_boundary(block, hash, precheck)?;
         if let Some(known) = self.state.known_hash(verified.height) {
             if known != verified.hash {
                 let height = verified.height;

@@ -48,6 +48,71 @@ for (const transport of ['http', 'websocket', 'eip1193']) {
   });
 }
 
+// Catch-up takes runs of boundaries (`boundariesWanted`, `onBoundaries`): decided exactly as
+// one at a time. Two clients bridge from the genesis identity to the same tip, one boundary
+// per `onFinalization`, the other in runs; their events and saved states must be the same.
+test('a run of boundaries is taken exactly as each boundary in turn', { timeout: 60000 }, async () => {
+  const { port, identity } = await devnet([], { blockTimeMs: 10 });
+  const http = `http://127.0.0.1:${port}`;
+  const call = eip1193(http);
+  let tip;
+  do {
+    await new Promise((r) => setTimeout(r, 100));
+    tip = await call({ method: 'consensus_getFinalization', params: ['latest'] });
+  } while (Number(tip.block.header.number) < 5 * 14);
+  const json = (events) => JSON.stringify(events, (_, v) => (typeof v === 'bigint' ? v.toString() : v));
+  const fetchAt = (height) => call({ method: 'consensus_getFinalization', params: [{ height: Number(height) }] });
+
+  const single = TempoLightClient.custom({ identity, epochLength: 5 });
+  const singleEvents = [...single.onFinalization(tip)];
+  let singleCalls = 0;
+  for (let next = single.nextRequest(); next?.type === 'finalization'; next = single.nextRequest()) {
+    singleEvents.push(...single.onFinalization(await fetchAt(next.height)));
+    singleCalls += 1;
+  }
+
+  const runs = TempoLightClient.custom({ identity, epochLength: 5 });
+  const runEvents = [...runs.onFinalization(tip)];
+  const lengths = [];
+  for (let next = runs.nextRequest(); next?.type === 'finalization'; next = runs.nextRequest()) {
+    const heights = runs.boundariesWanted(4);
+    if (heights.length === 0) {
+      runEvents.push(...runs.onFinalization(await fetchAt(next.height)));
+      lengths.push(1);
+    } else {
+      assert.equal(BigInt(heights[0]), next.height, 'a run starts where nextRequest points');
+      runEvents.push(...runs.onBoundaries(await Promise.all(heights.map(fetchAt))));
+      lengths.push(heights.length);
+    }
+  }
+  assert.ok(singleEvents.filter((e) => e.type === 'epoch').length >= 12, 'a dozen epochs bridged');
+  assert.ok(lengths.some((n) => n > 1), `runs were taken (${lengths})`);
+  assert.ok(lengths.length < singleCalls, `fewer calls in runs (${lengths.length} against ${singleCalls})`);
+  assert.equal(json(runEvents), json(singleEvents));
+  assert.equal(runs.toState(), single.toState());
+  single.free();
+  runs.free();
+});
+
+test('follow bridges epochs in runs of boundaries', { timeout: 60000 }, async () => {
+  const { port, identity } = await devnet([], { blockTimeMs: 10 });
+  const http = `http://127.0.0.1:${port}`;
+  let height = 0;
+  while (height < 5 * 12) {
+    await new Promise((r) => setTimeout(r, 100));
+    const tip = await eip1193(http)({ method: 'consensus_getFinalization', params: ['latest'] });
+    height = Number(tip.block.header.number);
+  }
+  const client = TempoLightClient.custom({ identity, epochLength: 5 });
+  const lengths = [];
+  client.onBoundaries = function (run) { lengths.push(run.length); return TempoLightClient.prototype.onBoundaries.call(this, run); };
+  const { epochs } = await followUntil(client, { rpc: http }, BigInt(height));
+  assert.ok(lengths.some((n) => n > 1), `runs were taken (${lengths})`);
+  assert.ok(epochs.every((e, i) => i === 0 || e.epoch === epochs[i - 1].epoch + 1n), 'every epoch, in order');
+  assert.ok(epochs.some((e) => e.rotated), 'a rotation inside the catch-up');
+  client.free();
+});
+
 test('a lying devnet stops follow with a typed error', { timeout: 60000 }, async () => {
   const { port, identity } = await devnet(['--fault', 'header-mismatch']);
   const client = TempoLightClient.custom({ identity, epochLength: 5 });

@@ -411,6 +411,36 @@ impl WasmClient {
             .map_err(|e| client_error(&e))
     }
 
+    /// The boundary heights the client will take next as one run (at most `max`): empty
+    /// unless it is bridging epochs towards a tip.
+    #[wasm_bindgen(js_name = boundariesWanted)]
+    pub fn boundaries_wanted(&self, max: u32) -> Vec<f64> {
+        // Heights are below 2^53 (checked where they are read), so exact as numbers.
+        self.inner
+            .boundaries_wanted(max as usize)
+            .into_iter()
+            .map(|height| height as f64)
+            .collect()
+    }
+
+    /// Feeds the finalizations of the heights `boundariesWanted` returned, in order, as one
+    /// run: the same events, state and first refusal as feeding each to `onFinalization` in
+    /// turn, with the certificates verified together. All or nothing over the run.
+    #[wasm_bindgen(js_name = onBoundaries)]
+    pub fn on_boundaries(&mut self, blocks: JsValue) -> Result<Array, JsValue> {
+        if !Array::is_array(&blocks) {
+            return Err(bad_input("blocks", "not an array"));
+        }
+        let mut run = Vec::new();
+        for item in Array::from(&blocks).iter() {
+            run.push(certified_block(&item)?);
+        }
+        self.inner
+            .on_boundaries(run)
+            .map(|events| events_js(&events))
+            .map_err(|e| client_error(&e))
+    }
+
     /// Feeds the headers answering a `headers` request (ascending, as `eth_getBlockByNumber` returns them).
     #[wasm_bindgen(js_name = onHeaders)]
     pub fn on_headers(&mut self, headers: JsValue) -> Result<Array, JsValue> {
