@@ -362,6 +362,46 @@ fn msm(points: &[blst_p1_affine], scalars: &[[u8; 16]]) -> blst_p1 {
     out
 }
 
+/// `Σ scalars[i]·points[i]` (128-bit scalars, little-endian) by Straus's method: each point's
+/// first fifteen multiples, then one shared run of 128 doublings, adding each point's multiple
+/// for each 4-bit window of its scalar. The wasm build's multi-scalar multiplication: blst's
+/// Pippenger (`msm`) is about 9 KB gzipped of a module held to 150 KB, and one 128-bit
+/// multiplication per point costs 128 doublings each; on the batches of a catch-up (tens of
+/// points) this is the cheaper of the three. The sum is the same point.
+#[cfg(any(target_arch = "wasm32", test))]
+fn msm_straus(points: &[blst_p1], scalars: &[[u8; 16]]) -> blst_p1 {
+    let tables: Vec<[blst_p1; 15]> = points
+        .iter()
+        .map(|point| {
+            let mut table = [*point; 15];
+            for k in 1..15 {
+                let previous = table[k - 1];
+                // SAFETY: initialised points; out may not alias the inputs, and does not.
+                unsafe { blst_p1_add_or_double(&mut table[k], &previous, point) };
+            }
+            table
+        })
+        .collect();
+    // The point at infinity (Z = 0).
+    let mut sum = blst_p1::default();
+    for window in (0..32).rev() {
+        for _ in 0..4 {
+            let previous = sum;
+            // SAFETY: initialised point.
+            unsafe { blst::blst_p1_double(&mut sum, &previous) };
+        }
+        for (table, scalar) in tables.iter().zip(scalars) {
+            let digit = usize::from((scalar[window / 2] >> (4 * (window % 2))) & 0xf);
+            if digit != 0 {
+                let previous = sum;
+                // SAFETY: initialised points.
+                unsafe { blst_p1_add_or_double(&mut sum, &previous, &table[digit - 1]) };
+            }
+        }
+    }
+    sum
+}
+
 /// Verifies that every entry's signature is `public`'s signature over its namespaced
 /// message, in one multi-pairing: with scalars `r_i`, checks
 /// `e(Σ r_i·H(m_i), pk) · e(Σ r_i·σ_i, −g2) = 1`.
@@ -378,11 +418,8 @@ pub(crate) fn verify_same_signer(public: &PublicKey, entries: &[Entry<'_>]) -> b
         .collect();
     let mut hash_sum = blst_p1::default();
     let mut signature_sum = blst_p1::default();
-    // Few terms, or wasm: direct (the first scalar is 1, so the first term needs no
-    // multiplication). In wasm, blst's Pippenger and its tables are about 15 KB of a module
-    // held to 150 KB gzipped (BENCHMARKS.md), for batches that stay within their target
-    // without it; the sum is the same point either way.
-    if entries.len() <= 4 || cfg!(target_arch = "wasm32") {
+    // Few terms: direct (the first scalar is 1, so the first term needs no multiplication).
+    if entries.len() <= 4 {
         for (i, (entry, hashed)) in entries.iter().zip(&hashes).enumerate() {
             let mut signature = blst_p1::default();
             // SAFETY: every pointer is to a live, initialised blst value; scalars are 16 bytes.
@@ -399,6 +436,21 @@ pub(crate) fn verify_same_signer(public: &PublicKey, entries: &[Entry<'_>]) -> b
                     blst_p1_add_or_double(&mut signature_sum, &signature_sum, &term);
                 }
             }
+        }
+    } else if cfg!(target_arch = "wasm32") {
+        #[cfg(target_arch = "wasm32")]
+        {
+            let signatures: Vec<blst_p1> = entries
+                .iter()
+                .map(|e| {
+                    let mut point = blst_p1::default();
+                    // SAFETY: an initialised affine point, a valid out-pointer.
+                    unsafe { blst::blst_p1_from_affine(&mut point, &e.signature.point) };
+                    point
+                })
+                .collect();
+            hash_sum = msm_straus(&hashes, &scalars);
+            signature_sum = msm_straus(&signatures, &scalars);
         }
     } else {
         let mut hash_points = alloc::vec![blst_p1_affine::default(); hashes.len()];
@@ -466,6 +518,39 @@ impl<'de> serde::Deserialize<'de> for PublicKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn straus_sums_as_pippenger_does() {
+        for n in [1usize, 2, 5, 17, 64] {
+            let points: Vec<blst_p1_affine> = (1000u32..).take(n).map(g1).collect();
+            let projective: Vec<blst_p1> = points
+                .iter()
+                .map(|p| {
+                    let mut q = blst_p1::default();
+                    // SAFETY: initialised point, valid out-pointer.
+                    unsafe { blst::blst_p1_from_affine(&mut q, p) };
+                    q
+                })
+                .collect();
+            let scalars: Vec<[u8; 16]> = (0..n)
+                .map(|i| {
+                    let digest = keccak256((i as u64).to_be_bytes());
+                    let mut s = [0u8; 16];
+                    s.copy_from_slice(&digest[..16]);
+                    // The edges of the windows: all ones, and zeros, in some scalars.
+                    match i % 4 {
+                        1 => s = [0xff; 16],
+                        2 => s[..8].fill(0),
+                        _ => {}
+                    }
+                    s
+                })
+                .collect();
+            let (straus, pippenger) = (msm_straus(&projective, &scalars), msm(&points, &scalars));
+            // SAFETY: initialised points.
+            assert!(unsafe { blst::blst_p1_is_equal(&straus, &pippenger) }, "{n} points");
+        }
+    }
 
     fn g1(seed: u32) -> blst_p1_affine {
         let mut affine = blst_p1_affine::default();

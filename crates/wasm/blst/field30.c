@@ -98,6 +98,56 @@ __attribute__((noinline)) static void tl_mul_mont_30(limb_t ret[12], const limb_
                           | (d[(32 * j) / 30 + 1] << (30 - (32 * j) % 30)));
 }
 
+/* ret = a^2 / 2^384 (mod p), below p: a square takes the 78 cross products once, doubled, and
+ * the 13 squares, 91 products where a multiplication takes 169, then the same reduction.
+ * With A = a << 3, A^2 / 2^390 = a^2 / 2^384. A column of the square holds at most six doubled
+ * products (below 2^61) and one square (below 2^60), and a lane of the reduction at most
+ * thirteen products (below 2^60) more, over a value carried down to 30 bits: no lane passes
+ * 2^64. The result is below A^2 / 2^390 + p < 2p, as a multiplication's. */
+__attribute__((noinline)) static void tl_sqr_mont_30(limb_t ret[12], const limb_t a[12])
+{
+    unsigned long long A[13], t[26], d[13], borrow = 0, keep;
+    int i, j;
+
+    TL_SPLIT(A, a, 3);
+    _Pragma("clang loop unroll(full)") for (i = 0; i < 26; i++) t[i] = 0;
+    _Pragma("clang loop unroll(full)") for (i = 0; i < 13; i++) {
+        unsigned long long twice = A[i] << 1;
+        t[2 * i] += A[i] * A[i];
+        _Pragma("clang loop unroll(full)") for (j = i + 1; j < 13; j++)
+            t[i + j] += twice * A[j];
+    }
+    _Pragma("clang loop unroll(full)") for (i = 0; i < 25; i++) {
+        t[i + 1] += t[i] >> 30;
+        t[i] &= TL_M30;
+    }
+    /* Row i clears lane i with m * p and carries its quotient up. */
+    _Pragma("clang loop unroll(full)") for (i = 0; i < 13; i++) {
+        unsigned long long m = ((t[i] & TL_M30) * TL_N0_30) & TL_M30;
+        _Pragma("clang loop unroll(full)") for (j = 0; j < 13; j++)
+            t[i + j] += m * TL_P30[j];
+        t[i + 1] += t[i] >> 30;
+    }
+    _Pragma("clang loop unroll(full)") for (i = 13; i < 25; i++) {
+        t[i + 1] += t[i] >> 30;
+        t[i] &= TL_M30;
+    }
+
+    /* t[13..26) < 2p: subtract p unless that borrows. */
+    _Pragma("clang loop unroll(full)") for (j = 0; j < 13; j++) {
+        unsigned long long x = t[13 + j] - TL_P30[j] - borrow;
+        borrow = x >> 63;
+        d[j] = x & TL_M30;
+    }
+    keep = 0 - borrow;
+    launder(keep);
+    _Pragma("clang loop unroll(full)") for (j = 0; j < 13; j++)
+        d[j] = (t[13 + j] & keep) | (d[j] & ~keep);
+    _Pragma("clang loop unroll(full)") for (j = 0; j < 12; j++)
+        ret[j] = (limb_t)((d[(32 * j) / 30] >> ((32 * j) % 30))
+                          | (d[(32 * j) / 30 + 1] << (30 - (32 * j) % 30)));
+}
+
 static void tl_check_modulus(const vec384 p, limb_t n0)
 {
     if (p != BLS12_381_P || n0 != p0)
@@ -122,7 +172,7 @@ void tl_mul_mont_384(vec384 ret, const vec384 a, const vec384 b, const vec384 p,
 void tl_sqr_mont_384(vec384 ret, const vec384 a, const vec384 p, limb_t n0)
 {
     tl_check_modulus(p, n0);
-    tl_mul(ret, a, a);
+    tl_sqr_mont_30(ret, a);
 }
 
 /* blst's mul_mont_384x (no_asm.h): Karatsuba, three multiplications. */
@@ -162,7 +212,7 @@ __attribute__((noinline)) void tl_sqr_n_mul_mont_383(vec384 ret, const vec384 a,
 {
     tl_check_modulus(p, n0);
     while (count--) {
-        tl_mul(ret, a, a);
+        tl_sqr_mont_30(ret, a);
         a = ret;
     }
     tl_mul(ret, ret, b);
