@@ -548,7 +548,10 @@ mod tests {
                 .collect();
             let (straus, pippenger) = (msm_straus(&projective, &scalars), msm(&points, &scalars));
             // SAFETY: initialised points.
-            assert!(unsafe { blst::blst_p1_is_equal(&straus, &pippenger) }, "{n} points");
+            assert!(
+                unsafe { blst::blst_p1_is_equal(&straus, &pippenger) },
+                "{n} points"
+            );
         }
     }
 
