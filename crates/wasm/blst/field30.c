@@ -175,20 +175,112 @@ void tl_sqr_mont_384(vec384 ret, const vec384 a, const vec384 p, limb_t n0)
     tl_sqr_mont_30(ret, a);
 }
 
+/* Addition and subtraction mod p in six 64-bit words (blst's add_mod_n and sub_mod_n walk
+ * twelve 32-bit limbs, twice, with a carry chain through each): inputs and results below p,
+ * the same canonical values. */
+static const unsigned long long TL_P64[6] = {
+    0xb9feffffffffaaabULL, 0x1eabfffeb153ffffULL, 0x6730d2a0f6b0f624ULL,
+    0x64774b84f38512bfULL, 0x4b1ba7b6434bacd7ULL, 0x1a0111ea397fe69aULL};
+
+#define TL_LD(a, i) ((unsigned long long)(a)[2 * (i)] | ((unsigned long long)(a)[2 * (i) + 1] << 32))
+
+static inline void tl_store64(limb_t ret[12], const unsigned long long w[6])
+{
+    int i;
+    _Pragma("clang loop unroll(full)") for (i = 0; i < 6; i++) {
+        ret[2 * i] = (limb_t)w[i];
+        ret[2 * i + 1] = (limb_t)(w[i] >> 32);
+    }
+}
+
+/* a + b < 2p < 2^382 never carries out of six words: subtract p unless that borrows. */
+static void tl_add_mod(limb_t ret[12], const limb_t a[12], const limb_t b[12])
+{
+    unsigned long long s[6], d[6], carry = 0, borrow = 0, keep;
+    int i;
+
+    _Pragma("clang loop unroll(full)") for (i = 0; i < 6; i++) {
+        unsigned long long x = TL_LD(a, i) + carry;
+        unsigned long long y = x + TL_LD(b, i);
+        carry = (x < carry) | (y < x);
+        s[i] = y;
+    }
+    _Pragma("clang loop unroll(full)") for (i = 0; i < 6; i++) {
+        unsigned long long x = s[i] - TL_P64[i];
+        unsigned long long y = x - borrow;
+        borrow = (s[i] < TL_P64[i]) | (x < borrow);
+        d[i] = y;
+    }
+    keep = 0 - borrow;
+    launder(keep);
+    _Pragma("clang loop unroll(full)") for (i = 0; i < 6; i++) d[i] = (s[i] & keep) | (d[i] & ~keep);
+    tl_store64(ret, d);
+}
+
+/* a - b, plus p if that borrows. */
+static void tl_sub_mod(limb_t ret[12], const limb_t a[12], const limb_t b[12])
+{
+    unsigned long long d[6], borrow = 0, carry = 0, add;
+    int i;
+
+    _Pragma("clang loop unroll(full)") for (i = 0; i < 6; i++) {
+        unsigned long long x = TL_LD(a, i), y = TL_LD(b, i);
+        unsigned long long z = x - y;
+        unsigned long long w = z - borrow;
+        borrow = (x < y) | (z < borrow);
+        d[i] = w;
+    }
+    add = 0 - borrow;
+    launder(add);
+    _Pragma("clang loop unroll(full)") for (i = 0; i < 6; i++) {
+        unsigned long long x = d[i] + carry;
+        unsigned long long y = x + (TL_P64[i] & add);
+        carry = (x < carry) | (y < x);
+        d[i] = y;
+    }
+    tl_store64(ret, d);
+}
+
+void tl_add_mod_384(vec384 ret, const vec384 a, const vec384 b, const vec384 p)
+{
+    tl_check_modulus(p, p0);
+    tl_add_mod(ret, a, b);
+}
+
+void tl_sub_mod_384(vec384 ret, const vec384 a, const vec384 b, const vec384 p)
+{
+    tl_check_modulus(p, p0);
+    tl_sub_mod(ret, a, b);
+}
+
+void tl_add_mod_384x(vec384x ret, const vec384x a, const vec384x b, const vec384 p)
+{
+    tl_check_modulus(p, p0);
+    tl_add_mod(ret[0], a[0], b[0]);
+    tl_add_mod(ret[1], a[1], b[1]);
+}
+
+void tl_sub_mod_384x(vec384x ret, const vec384x a, const vec384x b, const vec384 p)
+{
+    tl_check_modulus(p, p0);
+    tl_sub_mod(ret[0], a[0], b[0]);
+    tl_sub_mod(ret[1], a[1], b[1]);
+}
+
 /* blst's mul_mont_384x (no_asm.h): Karatsuba, three multiplications. */
 void tl_mul_mont_384x(vec384x ret, const vec384x a, const vec384x b, const vec384 p, limb_t n0)
 {
     vec384 aa, bb, cc;
 
     tl_check_modulus(p, n0);
-    add_mod_n(aa, a[0], a[1], p, NLIMBS(384));
-    add_mod_n(bb, b[0], b[1], p, NLIMBS(384));
+    tl_add_mod(aa, a[0], a[1]);
+    tl_add_mod(bb, b[0], b[1]);
     tl_mul(bb, bb, aa);
     tl_mul(aa, a[0], b[0]);
     tl_mul(cc, a[1], b[1]);
-    sub_mod_n(ret[0], aa, cc, p, NLIMBS(384));
-    sub_mod_n(ret[1], bb, aa, p, NLIMBS(384));
-    sub_mod_n(ret[1], ret[1], cc, p, NLIMBS(384));
+    tl_sub_mod(ret[0], aa, cc);
+    tl_sub_mod(ret[1], bb, aa);
+    tl_sub_mod(ret[1], ret[1], cc);
 }
 
 /* blst's sqr_mont_384x (vect.c): (a0 + a1)(a0 - a1) and 2 a0 a1. */
@@ -197,10 +289,10 @@ void tl_sqr_mont_384x(vec384x ret, const vec384x a, const vec384 p, limb_t n0)
     vec384 t0, t1;
 
     tl_check_modulus(p, n0);
-    add_mod_n(t0, a[0], a[1], p, NLIMBS(384));
-    sub_mod_n(t1, a[0], a[1], p, NLIMBS(384));
+    tl_add_mod(t0, a[0], a[1]);
+    tl_sub_mod(t1, a[0], a[1]);
     tl_mul(ret[1], a[0], a[1]);
-    add_mod_n(ret[1], ret[1], ret[1], p, NLIMBS(384));
+    tl_add_mod(ret[1], ret[1], ret[1]);
     tl_mul(ret[0], t0, t1);
 }
 
@@ -240,7 +332,7 @@ void tl_redc_mont_384(vec384 ret, const vec768 a, const vec384 p, limb_t n0)
     tl_mul(lo, a, tl_one);              /* lo / R */
     tl_mul(hi, a + NLIMBS(384), BLS12_381_RR);
     tl_mul(hi, hi, tl_one);             /* hi mod p */
-    add_mod_n(ret, lo, hi, p, NLIMBS(384));
+    tl_add_mod(ret, lo, hi);
 }
 
 limb_t tl_sgn0_pty_mont_384(const vec384 a, const vec384 p, limb_t n0)

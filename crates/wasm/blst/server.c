@@ -22,6 +22,10 @@
 #define sgn0_pty_mont_384 tl_sgn0_pty_mont_384
 #define sgn0_pty_mont_384x tl_sgn0_pty_mont_384x
 #define ct_inverse_mod_384 tl_ct_inverse_mod_384
+#define add_mod_384 tl_add_mod_384
+#define sub_mod_384 tl_sub_mod_384
+#define add_mod_384x tl_add_mod_384x
+#define sub_mod_384x tl_sub_mod_384x
 
 #include "keygen.c"
 #include "hash_to_field.c"
@@ -51,6 +55,10 @@
 #undef sgn0_pty_mont_384
 #undef sgn0_pty_mont_384x
 #undef ct_inverse_mod_384
+#undef add_mod_384
+#undef sub_mod_384
+#undef add_mod_384x
+#undef sub_mod_384x
 
 #include "vect.c"
 #ifndef __BLST_CGO__
