@@ -8,7 +8,9 @@
  * a 64-bit lane: with 30-bit limbs a lane holds fourteen 60-bit products before it must carry,
  * so a Montgomery multiplication adds its 338 products into thirteen lanes with no carry chain
  * at all, and carries twice (after the seventh row and at the end). Unrolled, it takes about
- * 66 ns in Node where blst's takes 118.
+ * 66 ns in Node where blst's takes 118. A squaring takes the cross products once (91 products where a
+ * multiplication takes 169, before the same reduction). Addition and subtraction mod p work
+ * in six 64-bit words instead of blst's twelve 32-bit limbs walked twice through carry chains.
  *
  * The values stay blst's: twelve 32-bit limbs in Montgomery form with R = 2^384, below p.
  * A multiplication splits `a << 6` and `b` into 30-bit limbs and reduces with R' = 2^390,

@@ -5,8 +5,10 @@
  * arithmetic (everything up to consts.c: hashing to the curves, the curves, the tower of
  * extension fields, the pairing, the exponentiation chains) calls the multiplications of
  * field30.c instead of blst's portable ones (`mul_mont_384`, `sqr_mont_384`, `mul_mont_384x`,
- * `sqr_mont_384x`, `sqr_n_mul_mont_383`, and the conversions out of Montgomery form built on
- * them: `from_mont_384`, `redc_mont_384`, `sgn0_pty_mont_384`, `sgn0_pty_mont_384x`). Why, and
+ * `sqr_mont_384x`, `sqr_n_mul_mont_383`, `add_mod_384`, `sub_mod_384`, `add_mod_384x`,
+ * `sub_mod_384x`, and built on them the conversions out of Montgomery form, `from_mont_384`,
+ * `redc_mont_384`, `sgn0_pty_mont_384`, `sgn0_pty_mont_384x`, and the inversion's
+ * `ct_inverse_mod_384`). Why, and
  * how they are held to blst: field30.c. (exports.c comes before vect.c, not after it as in
  * blst's server.c, so that it calls them too; nothing in it needs vect.c first.)
  *
