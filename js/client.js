@@ -121,7 +121,6 @@ for (const name of ['verify', 'verifyBatch', 'nextRequest', 'boundariesWanted', 
     }
     if (name === 'onFinalization' || name === 'onBoundaries' || name === 'onHeaders') return renameEvents(out);
     if (name === 'verifyBatch') return out.map((r) => (r.ok ? r : { ok: false, error: toTyped(r.error) }));
-    if (name === 'boundariesWanted') return Array.from(out); // a Float64Array from the wasm
     return out;
   };
 }

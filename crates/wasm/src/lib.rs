@@ -66,6 +66,15 @@ fn bad_input(what: &str, e: impl core::fmt::Display) -> JsValue {
     error("InvalidInput", &format!("{what}: {e}"), false)
 }
 
+/// `value` as a JS array, or the `InvalidInput` error naming it as `what`.
+fn js_array(value: &JsValue, what: &str) -> Result<Array, JsValue> {
+    if Array::is_array(value) {
+        Ok(Array::from(value))
+    } else {
+        Err(bad_input(what, "not an array"))
+    }
+}
+
 /// A JS value (an RPC's JSON object, or a string of JSON) as a JSON value.
 fn to_json(value: &JsValue, what: &str) -> Result<serde_json::Value, JsValue> {
     if let Some(text) = value.as_string() {
@@ -355,10 +364,7 @@ impl WasmClient {
     /// block: `{ ok: true, block }` or `{ ok: false, error }`.
     #[wasm_bindgen(js_name = verifyBatch)]
     pub fn verify_batch(&self, blocks: JsValue) -> Result<Array, JsValue> {
-        if !Array::is_array(&blocks) {
-            return Err(bad_input("blocks", "not an array"));
-        }
-        let array = Array::from(&blocks);
+        let array = js_array(&blocks, "blocks")?;
         let mut parsed = Vec::with_capacity(array.length() as usize);
         let mut slots = Vec::with_capacity(array.length() as usize);
         for item in array.iter() {
@@ -414,12 +420,12 @@ impl WasmClient {
     /// The boundary heights the client will take next as one run (at most `max`): empty
     /// unless it is bridging epochs towards a tip.
     #[wasm_bindgen(js_name = boundariesWanted)]
-    pub fn boundaries_wanted(&self, max: u32) -> Vec<f64> {
+    pub fn boundaries_wanted(&self, max: u32) -> Array {
         // Heights are below 2^53 (checked where they are read), so exact as numbers.
         self.inner
             .boundaries_wanted(max as usize)
             .into_iter()
-            .map(|height| height as f64)
+            .map(|height| JsValue::from_f64(height as f64))
             .collect()
     }
 
@@ -428,13 +434,10 @@ impl WasmClient {
     /// turn, with the certificates verified together. All or nothing over the run.
     #[wasm_bindgen(js_name = onBoundaries)]
     pub fn on_boundaries(&mut self, blocks: JsValue) -> Result<Array, JsValue> {
-        if !Array::is_array(&blocks) {
-            return Err(bad_input("blocks", "not an array"));
-        }
-        let mut run = Vec::new();
-        for item in Array::from(&blocks).iter() {
-            run.push(certified_block(&item)?);
-        }
+        let run = js_array(&blocks, "blocks")?
+            .iter()
+            .map(|item| certified_block(&item))
+            .collect::<Result<Vec<_>, _>>()?;
         self.inner
             .on_boundaries(run)
             .map(|events| events_js(&events))
@@ -444,15 +447,13 @@ impl WasmClient {
     /// Feeds the headers answering a `headers` request (ascending, as `eth_getBlockByNumber` returns them).
     #[wasm_bindgen(js_name = onHeaders)]
     pub fn on_headers(&mut self, headers: JsValue) -> Result<Array, JsValue> {
-        if !Array::is_array(&headers) {
-            return Err(bad_input("headers", "not an array"));
-        }
-        let mut parsed = Vec::new();
-        for item in Array::from(&headers).iter() {
-            let header = TempoHeader::from_value(to_json(&item, "header")?)
-                .map_err(|e| core_error(&CoreError::Decode(e)))?;
-            parsed.push(header);
-        }
+        let parsed = js_array(&headers, "headers")?
+            .iter()
+            .map(|item| {
+                TempoHeader::from_value(to_json(&item, "header")?)
+                    .map_err(|e| core_error(&CoreError::Decode(e)))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         self.inner
             .on_headers(parsed)
             .map(|events| events_js(&events))
