@@ -337,6 +337,7 @@ fn batch_scalars(public: &PublicKey, entries: &[Entry<'_>]) -> Vec<[u8; 16]> {
 }
 
 /// `Σ scalars[i]·points[i]` with blst's Pippenger multi-scalar multiplication (128-bit scalars).
+#[cfg(any(not(target_arch = "wasm32"), test))]
 fn msm(points: &[blst_p1_affine], scalars: &[[u8; 16]]) -> blst_p1 {
     let mut out = blst_p1::default();
     let n = points.len().min(scalars.len());
@@ -402,6 +403,49 @@ fn msm_straus(points: &[blst_p1], scalars: &[[u8; 16]]) -> blst_p1 {
     sum
 }
 
+/// `p` in projective coordinates.
+fn projective(p: &blst_p1_affine) -> blst_p1 {
+    let mut out = blst_p1::default();
+    // SAFETY: an initialised affine point, a valid out-pointer.
+    unsafe { blst::blst_p1_from_affine(&mut out, p) };
+    out
+}
+
+/// `(Σ r_i·H(m_i), Σ r_i·σ_i)` of a batch of five or more, by blst's Pippenger.
+#[cfg(not(target_arch = "wasm32"))]
+fn batch_sums(
+    hashes: &[blst_p1],
+    entries: &[Entry<'_>],
+    scalars: &[[u8; 16]],
+) -> (blst_p1, blst_p1) {
+    let mut hash_points = alloc::vec![blst_p1_affine::default(); hashes.len()];
+    // SAFETY: `hashes` is a contiguous array of `hashes.len()` initialised points.
+    unsafe {
+        let src: [*const blst_p1; 2] = [hashes.as_ptr(), core::ptr::null()];
+        blst::blst_p1s_to_affine(hash_points.as_mut_ptr(), src.as_ptr(), hashes.len());
+    }
+    let signature_points: Vec<blst_p1_affine> = entries.iter().map(|e| e.signature.point).collect();
+    (msm(&hash_points, scalars), msm(&signature_points, scalars))
+}
+
+/// `(Σ r_i·H(m_i), Σ r_i·σ_i)` of a batch of five or more, by Straus's method (see
+/// [`msm_straus`]: the wasm module leaves blst's Pippenger out).
+#[cfg(target_arch = "wasm32")]
+fn batch_sums(
+    hashes: &[blst_p1],
+    entries: &[Entry<'_>],
+    scalars: &[[u8; 16]],
+) -> (blst_p1, blst_p1) {
+    let signatures: Vec<blst_p1> = entries
+        .iter()
+        .map(|e| projective(&e.signature.point))
+        .collect();
+    (
+        msm_straus(hashes, scalars),
+        msm_straus(&signatures, scalars),
+    )
+}
+
 /// Verifies that every entry's signature is `public`'s signature over its namespaced
 /// message, in one multi-pairing: with scalars `r_i`, checks
 /// `e(Σ r_i·H(m_i), pk) · e(Σ r_i·σ_i, −g2) = 1`.
@@ -421,10 +465,9 @@ pub(crate) fn verify_same_signer(public: &PublicKey, entries: &[Entry<'_>]) -> b
     // Few terms: direct (the first scalar is 1, so the first term needs no multiplication).
     if entries.len() <= 4 {
         for (i, (entry, hashed)) in entries.iter().zip(&hashes).enumerate() {
-            let mut signature = blst_p1::default();
+            let signature = projective(&entry.signature.point);
             // SAFETY: every pointer is to a live, initialised blst value; scalars are 16 bytes.
             unsafe {
-                blst::blst_p1_from_affine(&mut signature, &entry.signature.point);
                 if i == 0 {
                     hash_sum = *hashed;
                     signature_sum = signature;
@@ -437,32 +480,8 @@ pub(crate) fn verify_same_signer(public: &PublicKey, entries: &[Entry<'_>]) -> b
                 }
             }
         }
-    } else if cfg!(target_arch = "wasm32") {
-        #[cfg(target_arch = "wasm32")]
-        {
-            let signatures: Vec<blst_p1> = entries
-                .iter()
-                .map(|e| {
-                    let mut point = blst_p1::default();
-                    // SAFETY: an initialised affine point, a valid out-pointer.
-                    unsafe { blst::blst_p1_from_affine(&mut point, &e.signature.point) };
-                    point
-                })
-                .collect();
-            hash_sum = msm_straus(&hashes, &scalars);
-            signature_sum = msm_straus(&signatures, &scalars);
-        }
     } else {
-        let mut hash_points = alloc::vec![blst_p1_affine::default(); hashes.len()];
-        // SAFETY: `hashes` is a contiguous array of `hashes.len()` initialised points.
-        unsafe {
-            let src: [*const blst_p1; 2] = [hashes.as_ptr(), core::ptr::null()];
-            blst::blst_p1s_to_affine(hash_points.as_mut_ptr(), src.as_ptr(), hashes.len());
-        }
-        let signature_points: Vec<blst_p1_affine> =
-            entries.iter().map(|e| e.signature.point).collect();
-        hash_sum = msm(&hash_points, &scalars);
-        signature_sum = msm(&signature_points, &scalars);
+        (hash_sum, signature_sum) = batch_sums(&hashes, entries, &scalars);
     }
     pairing_check(public, &hash_sum, &signature_sum)
 }
@@ -523,15 +542,7 @@ mod tests {
     fn straus_sums_as_pippenger_does() {
         for n in [1usize, 2, 5, 17, 64] {
             let points: Vec<blst_p1_affine> = (1000u32..).take(n).map(g1).collect();
-            let projective: Vec<blst_p1> = points
-                .iter()
-                .map(|p| {
-                    let mut q = blst_p1::default();
-                    // SAFETY: initialised point, valid out-pointer.
-                    unsafe { blst::blst_p1_from_affine(&mut q, p) };
-                    q
-                })
-                .collect();
+            let in_projective: Vec<blst_p1> = points.iter().map(projective).collect();
             let scalars: Vec<[u8; 16]> = (0..n)
                 .map(|i| {
                     let digest = keccak256((i as u64).to_be_bytes());
@@ -546,7 +557,8 @@ mod tests {
                     s
                 })
                 .collect();
-            let (straus, pippenger) = (msm_straus(&projective, &scalars), msm(&points, &scalars));
+            let (straus, pippenger) =
+                (msm_straus(&in_projective, &scalars), msm(&points, &scalars));
             // SAFETY: initialised points.
             assert!(
                 unsafe { blst::blst_p1_is_equal(&straus, &pippenger) },
