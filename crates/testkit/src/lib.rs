@@ -26,7 +26,7 @@ pub const MAINNET_GENESIS: &str =
 
 /// The real mainnet block fixture, parsed.
 pub fn fixture() -> Value {
-    serde_json::from_str(MAINNET_BLOCK).unwrap()
+    serde_json::from_str(MAINNET_BLOCK).expect("the embedded mainnet fixture is JSON")
 }
 
 /// The fixture as a `consensus_getFinalization` result (a CertifiedBlock).
@@ -58,7 +58,8 @@ impl Signer {
 
     /// The group public key, as the core reads it.
     pub fn identity(&self) -> PublicKey {
-        PublicKey::from_slice(&self.public.encode()).unwrap()
+        // The reference's own encoding of a key it made: 96 bytes of a G2 subgroup point.
+        PublicKey::from_slice(&self.public.encode()).expect("the reference's key is a valid point")
     }
 
     /// The group public key as `0x` hex.
@@ -91,7 +92,9 @@ impl Signer {
 
     /// A CertifiedBlock JSON for `header`, certified at `epoch`.
     pub fn certified_block(&self, header: &Value, epoch: u64, view: u64) -> Value {
-        let parsed = TempoHeader::from_value(header.clone()).unwrap();
+        // Test helpers take the tests' own headers (the fixture's, moved by `header_at`); one
+        // that does not parse is the calling test's mistake.
+        let parsed = TempoHeader::from_value(header.clone()).expect("a test's header parses");
         let c = self.certify(epoch, view, view.saturating_sub(1), parsed.hash().0);
         json!({
             "epoch": epoch, "view": view, "digest": format!("{:#x}", parsed.hash()),
@@ -106,6 +109,8 @@ pub fn header_at(height: u64, extra_data: &str) -> Value {
     let mut h = fixture()["header"].clone();
     h["number"] = json!(format!("{height:#x}"));
     h["extraData"] = json!(extra_data);
-    h.as_object_mut().unwrap().remove("consensusContext");
+    h.as_object_mut()
+        .expect("the fixture's header is a JSON object")
+        .remove("consensusContext");
     h
 }
