@@ -71,6 +71,7 @@ log "differential tests against the reference (commonware, alloy's serde, tempo-
 cargo test --locked -p tempo-light --test reference_differential -- --nocapture 2>&1 | grep -E "^differential:|test result|panicked|differ"
 cargo test --locked -p tempo-light --test header_json -- --nocapture 2>&1 | grep -E "^differential:|test result|panicked"
 cargo test --locked -p tempo-light --test header_upstream -- --nocapture 2>&1 | grep -E "^differential:|test result|panicked"
+cargo test --locked -p tempo-light --lib signers_together -- --nocapture 2>&1 | grep -E "^differential:|test result|panicked"
 cargo test --locked -p tempo-light --lib ed25519 -- --nocapture 2>&1 | grep -E "^differential:|test result|panicked"
 cargo test --locked -p tempo-light --lib state_reader -- --nocapture 2>&1 | grep -E "^differential:|test result|panicked"
 cargo test --locked -p tempo-light --test payment_differential -- --nocapture 2>&1 | grep -E "^(transactions|receipts|mutations):|test result|panicked"

@@ -2,8 +2,9 @@
 //!
 //! Three things live here: checked point decoding (the same `blst` calls and the same
 //! rejections as commonware: bad encoding, off-curve, off-subgroup, infinity), hashing a
-//! namespaced message to G1, and the same-signer batch check that verifies many
-//! signatures of one key with a single shared Miller loop.
+//! namespaced message to G1, and the batch check that verifies many signatures of one key
+//! (or of several keys, such as the identities a catch-up crosses) with a single shared
+//! Miller loop and one final exponentiation.
 //!
 //! Both G2 points of that check are fixed per identity (the key and the generator), so the
 //! G2 half of the Miller loop, its 68 lines, is computed once per key (blst's
@@ -13,9 +14,12 @@
 //!
 //! The batch check multiplies each signature by a 128-bit scalar before summing. The
 //! reference draws these from an RNG and is only as strong as that RNG (an all-zero RNG
-//! accepts forgeries). Here the scalars are derived by hashing the whole batch (key,
-//! every message, every signature), so they are unpredictable to whoever chose the
-//! batch, need no RNG in `no_std`, and cannot be steered by the caller.
+//! accepts forgeries). Here the scalars are derived by hashing the whole batch (every
+//! key, message and signature), so they are unpredictable to whoever chose the batch,
+//! need no RNG in `no_std`, and cannot be steered by the caller. Across keys the scalars
+//! come from one transcript of them all: with each key's batch drawing its own, each
+//! with a first scalar of 1, a forger could pick one batch's first signature to cancel
+//! another's error.
 
 use crate::error::PointError;
 use alloc::{boxed::Box, sync::Arc, vec::Vec};
@@ -189,13 +193,13 @@ fn line_at(line: &blst_fp6, px2: &(blst_fp, blst_fp)) -> blst_fp6 {
     out
 }
 
-/// The product of the Miller loops of `N` (lines, G1 point) pairs, sharing one
-/// accumulator and its squarings; the same value as `blst_miller_loop_n` on the points
-/// the lines came from. Every G1 point is affine and not infinity; `N` is at least 1.
-/// Allocates nothing.
-fn miller_loop<const N: usize>(pairs: [(&Lines, &blst_p1_affine); N]) -> blst_fp12 {
+/// The product of the Miller loops of the pairs (`lines[i]`, `points[i]`), sharing one
+/// accumulator and its squarings; the same value as `blst_miller_loop_n` on the points the
+/// lines came from. Every G1 point is affine and not infinity; with no pairs, 1.
+fn miller_loop(lines: &[&Lines], points: &[blst_p1_affine]) -> blst_fp12 {
     // −2x and 2y of each G1 point, the factors every line is scaled by.
-    let px2: [(blst_fp, blst_fp); N] = pairs.map(|(_, p)| {
+    let mut px2: Vec<(blst_fp, blst_fp)> = Vec::with_capacity(points.len());
+    for p in points {
         let (mut x, mut y) = (blst_fp::default(), blst_fp::default());
         // SAFETY: live, initialised field elements; blst allows aliasing.
         unsafe {
@@ -203,20 +207,25 @@ fn miller_loop<const N: usize>(pairs: [(&Lines, &blst_p1_affine); N]) -> blst_fp
             blst::blst_fp_cneg(&mut x, &x, true);
             blst::blst_fp_add(&mut y, &p.y, &p.y);
         }
-        (x, y)
-    });
+        px2.push((x, y));
+    }
     // The first doubling: 1² · line is the line itself, placed as blst places it; the
     // other pairs' first lines multiply in below.
     let mut acc = blst_fp12::default();
-    if let (Some((lines, _)), Some(first)) = (pairs.first(), px2.first()) {
-        let line = line_at(&lines.0[0], first);
+    if let (Some(first_lines), Some(first)) = (lines.first(), px2.first()) {
+        let line = line_at(&first_lines.0[0], first);
         acc.fp6[0].fp2[0] = line.fp2[0];
         acc.fp6[0].fp2[1] = line.fp2[1];
         acc.fp6[1].fp2[1] = line.fp2[2];
+    } else {
+        // No pairs: the empty product.
+        // SAFETY: a valid out-pointer.
+        unsafe { acc = *blst::blst_fp12_one() };
+        return acc;
     }
     let acc_ptr: *mut blst_fp12 = &mut acc;
     let multiply_lines = |index: usize, skip: usize| {
-        for ((lines, _), px2) in pairs.iter().zip(&px2).skip(skip) {
+        for (lines, px2) in lines.iter().zip(&px2).skip(skip) {
             let line = line_at(&lines.0[index], px2);
             // SAFETY: `acc_ptr` points to the live accumulator; blst allows ret == a.
             unsafe { blst::blst_fp12_mul_by_xy00z0(acc_ptr, acc_ptr, &line) };
@@ -296,34 +305,50 @@ pub(crate) fn hash_namespaced(namespace: &[u8], message: &[u8]) -> blst_p1 {
 }
 
 /// One message of a batch: its namespace, its bytes, and the signature claimed over them.
-pub(crate) struct Entry<'a> {
-    pub namespace: &'a [u8],
-    pub message: &'a [u8],
+#[derive(Clone)]
+pub(crate) struct Entry {
+    pub namespace: &'static [u8],
+    pub message: Vec<u8>,
     pub signature: Signature,
 }
 
-/// Derives the batch scalars: a hash of the whole batch, then one 128-bit scalar per entry
-/// after the first, with the top bit set so none is zero. The first entry's scalar is 1 (a
-/// random linear combination needs only the others random: forging still means guessing a
-/// 128-bit value). Little-endian, as `blst` wants.
-fn batch_scalars(public: &PublicKey, entries: &[Entry<'_>]) -> Vec<[u8; 16]> {
+/// One signer's entries in a check of several signers.
+pub(crate) struct Batch<'k> {
+    /// The key every entry claims to be signed by.
+    pub signer: &'k PublicKey,
+    /// The signed messages.
+    pub entries: Vec<Entry>,
+}
+
+/// Derives the batch scalars: a hash of the whole check (every signer's key and entries,
+/// each with its count), then one 128-bit scalar per entry after the first, with the top
+/// bit set so none is zero. The first entry's scalar is 1 (a random linear combination needs
+/// only the others random: forging still means guessing a 128-bit value; across signers,
+/// one transcript over all of them is what keeps a later entry from being chosen to cancel
+/// an earlier one's error). Little-endian, as `blst` wants.
+fn batch_scalars(groups: &[Batch<'_>]) -> Vec<[u8; 16]> {
+    let count: usize = groups.iter().map(|g| g.entries.len()).sum();
     let mut transcript = Vec::with_capacity(
-        SCALAR_DOMAIN.len() + PUBLIC_KEY_LENGTH + entries.len() * (SIGNATURE_LENGTH + 96),
+        SCALAR_DOMAIN.len()
+            + groups.len() * (PUBLIC_KEY_LENGTH + 5)
+            + count * (SIGNATURE_LENGTH + 96),
     );
     transcript.extend_from_slice(SCALAR_DOMAIN);
-    transcript.extend_from_slice(&public.bytes);
-    for entry in entries {
-        crate::codec::write_varint(&mut transcript, entry.namespace.len() as u64);
-        transcript.extend_from_slice(entry.namespace);
-        crate::codec::write_varint(&mut transcript, entry.message.len() as u64);
-        transcript.extend_from_slice(entry.message);
-        transcript.extend_from_slice(&entry.signature.to_bytes());
+    crate::codec::write_varint(&mut transcript, groups.len() as u64);
+    for group in groups {
+        transcript.extend_from_slice(&group.signer.bytes);
+        crate::codec::write_varint(&mut transcript, group.entries.len() as u64);
+        for entry in &group.entries {
+            crate::codec::write_varint(&mut transcript, entry.namespace.len() as u64);
+            transcript.extend_from_slice(entry.namespace);
+            crate::codec::write_varint(&mut transcript, entry.message.len() as u64);
+            transcript.extend_from_slice(&entry.message);
+            transcript.extend_from_slice(&entry.signature.to_bytes());
+        }
     }
     let seed = keccak256(&transcript);
-    let mut one = [0u8; 16];
-    one[0] = 1;
-    core::iter::once(one)
-        .chain((1..entries.len()).map(|i| {
+    core::iter::once(ONE)
+        .chain((1..count).map(|i| {
             let mut block = [0u8; 40];
             block[..32].copy_from_slice(seed.as_slice());
             block[32..].copy_from_slice(&(i as u64).to_be_bytes());
@@ -335,6 +360,13 @@ fn batch_scalars(public: &PublicKey, entries: &[Entry<'_>]) -> Vec<[u8; 16]> {
         }))
         .collect()
 }
+
+/// The scalar 1, little-endian.
+const ONE: [u8; 16] = {
+    let mut one = [0u8; 16];
+    one[0] = 1;
+    one
+};
 
 /// `Σ scalars[i]·points[i]` with blst's Pippenger multi-scalar multiplication (128-bit scalars).
 #[cfg(any(not(target_arch = "wasm32"), test))]
@@ -411,106 +443,107 @@ fn projective(p: &blst_p1_affine) -> blst_p1 {
     out
 }
 
-/// `(Σ r_i·H(m_i), Σ r_i·σ_i)` of a batch of five or more, by blst's Pippenger.
+/// `Σ scalars[i]·points[i]` of five or more points, by blst's Pippenger.
 #[cfg(not(target_arch = "wasm32"))]
-fn batch_sums(
-    hashes: &[blst_p1],
-    entries: &[Entry<'_>],
-    scalars: &[[u8; 16]],
-) -> (blst_p1, blst_p1) {
-    let mut hash_points = alloc::vec![blst_p1_affine::default(); hashes.len()];
-    // SAFETY: `hashes` is a contiguous array of `hashes.len()` initialised points.
+fn many_sum(points: &[blst_p1], scalars: &[[u8; 16]]) -> blst_p1 {
+    let mut affine = alloc::vec![blst_p1_affine::default(); points.len()];
+    // SAFETY: `points` is a contiguous array of `points.len()` initialised points.
     unsafe {
-        let src: [*const blst_p1; 2] = [hashes.as_ptr(), core::ptr::null()];
-        blst::blst_p1s_to_affine(hash_points.as_mut_ptr(), src.as_ptr(), hashes.len());
+        let src: [*const blst_p1; 2] = [points.as_ptr(), core::ptr::null()];
+        blst::blst_p1s_to_affine(affine.as_mut_ptr(), src.as_ptr(), points.len());
     }
-    let signature_points: Vec<blst_p1_affine> = entries.iter().map(|e| e.signature.point).collect();
-    (msm(&hash_points, scalars), msm(&signature_points, scalars))
+    msm(&affine, scalars)
 }
 
-/// `(Σ r_i·H(m_i), Σ r_i·σ_i)` of a batch of five or more, by Straus's method (see
-/// [`msm_straus`]: the wasm module leaves blst's Pippenger out).
+/// `Σ scalars[i]·points[i]` of five or more points, by Straus's method (see [`msm_straus`]:
+/// the wasm module leaves blst's Pippenger out).
 #[cfg(target_arch = "wasm32")]
-fn batch_sums(
-    hashes: &[blst_p1],
-    entries: &[Entry<'_>],
-    scalars: &[[u8; 16]],
-) -> (blst_p1, blst_p1) {
-    let signatures: Vec<blst_p1> = entries
-        .iter()
-        .map(|e| projective(&e.signature.point))
-        .collect();
-    (
-        msm_straus(hashes, scalars),
-        msm_straus(&signatures, scalars),
-    )
+fn many_sum(points: &[blst_p1], scalars: &[[u8; 16]]) -> blst_p1 {
+    msm_straus(points, scalars)
 }
 
-/// Verifies that every entry's signature is `public`'s signature over its namespaced
+/// `Σ scalars[i]·points[i]`: few terms directly (a scalar of 1 needs no multiplication),
+/// more by [`many_sum`].
+fn weighted_sum(points: &[blst_p1], scalars: &[[u8; 16]]) -> blst_p1 {
+    if points.len() > 4 {
+        return many_sum(points, scalars);
+    }
+    // The point at infinity (Z = 0).
+    let mut sum = blst_p1::default();
+    for (point, scalar) in points.iter().zip(scalars) {
+        let mut term = *point;
+        // SAFETY: every pointer is to a live, initialised blst value; scalars are 16 bytes;
+        // the output of the multiplication does not alias its input.
+        unsafe {
+            if *scalar != ONE {
+                blst_p1_mult(&mut term, point, scalar.as_ptr(), 128);
+            }
+            let previous = sum;
+            blst_p1_add_or_double(&mut sum, &previous, &term);
+        }
+    }
+    sum
+}
+
+/// Verifies that every entry's signature is `signer`'s signature over its namespaced
 /// message, in one multi-pairing: with scalars `r_i`, checks
 /// `e(Σ r_i·H(m_i), pk) · e(Σ r_i·σ_i, −g2) = 1`.
 ///
 /// An empty batch verifies (vacuously), as in the reference.
-pub(crate) fn verify_same_signer(public: &PublicKey, entries: &[Entry<'_>]) -> bool {
-    if entries.is_empty() {
-        return true;
-    }
-    let scalars = batch_scalars(public, entries);
-    let hashes: Vec<blst_p1> = entries
-        .iter()
-        .map(|e| hash_namespaced(e.namespace, e.message))
-        .collect();
-    let mut hash_sum = blst_p1::default();
-    let mut signature_sum = blst_p1::default();
-    // Few terms: direct (the first scalar is 1, so the first term needs no multiplication).
-    if entries.len() <= 4 {
-        for (i, (entry, hashed)) in entries.iter().zip(&hashes).enumerate() {
-            let signature = projective(&entry.signature.point);
-            // SAFETY: every pointer is to a live, initialised blst value; scalars are 16 bytes.
-            unsafe {
-                if i == 0 {
-                    hash_sum = *hashed;
-                    signature_sum = signature;
-                } else {
-                    let mut term = blst_p1::default();
-                    blst_p1_mult(&mut term, hashed, scalars[i].as_ptr(), 128);
-                    blst_p1_add_or_double(&mut hash_sum, &hash_sum, &term);
-                    blst_p1_mult(&mut term, &signature, scalars[i].as_ptr(), 128);
-                    blst_p1_add_or_double(&mut signature_sum, &signature_sum, &term);
-                }
-            }
-        }
-    } else {
-        (hash_sum, signature_sum) = batch_sums(&hashes, entries, &scalars);
-    }
-    pairing_check(public, &hash_sum, &signature_sum)
+pub(crate) fn verify_same_signer(batch: Batch<'_>) -> bool {
+    batch.entries.is_empty() || verify_signers(&[batch])
 }
 
-/// `e(hashes, pk) == e(signatures, g2)`, as one shared Miller loop and one final exponentiation.
-fn pairing_check(public: &PublicKey, hashes: &blst_p1, signatures: &blst_p1) -> bool {
-    // SAFETY: inputs are initialised points.
-    let (hashes_inf, signatures_inf) =
-        unsafe { (blst_p1_is_inf(hashes), blst_p1_is_inf(signatures)) };
-    if hashes_inf || signatures_inf {
-        // e(H, pk) = e(S, g2) with one side the identity holds only if both are
-        // (the pairing is non-degenerate and pk is not infinity).
-        return hashes_inf && signatures_inf;
+/// Verifies the entries of several signers in one multi-pairing, with one final
+/// exponentiation: with scalars `r_i` drawn from one transcript of the whole check, checks
+/// `Π_k e(Σ_{i of k} r_i·H(m_i), pk_k) · e(Σ_i r_i·σ_i, −g2) = 1`.
+///
+/// For one signer this is [`verify_same_signer`]. For several, `true` says every signer's
+/// entries verify (as each would alone, up to the batch's 2^-127); `false` only that they
+/// were not proven together (some entry is bad, or a signer's sum fell on infinity), and
+/// each signer must then be checked alone to learn which.
+pub(crate) fn verify_signers(groups: &[Batch<'_>]) -> bool {
+    let scalars = batch_scalars(groups);
+    let mut lines: Vec<&Lines> = Vec::with_capacity(groups.len() + 1);
+    // Each signer's Σ r_i·H(m_i), then Σ r_i·σ_i over all entries.
+    let mut sums: Vec<blst_p1> = Vec::with_capacity(groups.len() + 1);
+    let mut signatures: Vec<blst_p1> = Vec::with_capacity(scalars.len());
+    let mut hashes: Vec<blst_p1> = Vec::new();
+    for group in groups {
+        hashes.clear();
+        for entry in &group.entries {
+            hashes.push(hash_namespaced(entry.namespace, &entry.message));
+            signatures.push(projective(&entry.signature.point));
+        }
+        let mine = &scalars[signatures.len() - hashes.len()..signatures.len()];
+        lines.push(group.signer.lines());
+        sums.push(weighted_sum(&hashes, mine));
     }
-    let mut affine = [blst_p1_affine::default(); 2];
-    let mut gt = blst_fp12::default();
-    // SAFETY: all pointers refer to live, initialised values; the array holds 2 pointers.
+    let mut signature_sum = weighted_sum(&signatures, &scalars);
+    // SAFETY: initialised points.
+    let infinite = |p: &blst_p1| unsafe { blst_p1_is_inf(p) };
+    let hashes_infinite = sums.iter().filter(|h| infinite(h)).count();
+    if hashes_infinite > 0 || infinite(&signature_sum) {
+        // For one signer, e(H, pk) = e(S, g2) with one side the identity holds only if both
+        // are (the pairing is non-degenerate and pk is not infinity). Across signers the
+        // sums could cancel one another, which this check does not decide: not proven.
+        return groups.len() == 1 && hashes_infinite == 1 && infinite(&signature_sum);
+    }
+    // Negate the signature sum instead of g2: Π e(H_k, pk_k) · e(−S, g2) = 1.
+    // SAFETY: an initialised point.
+    unsafe { blst::blst_p1_cneg(&mut signature_sum, true) };
+    sums.push(signature_sum);
+    lines.push(generator_lines());
+    // All to affine with one field inversion.
+    let mut affine = alloc::vec![blst_p1_affine::default(); sums.len()];
+    // SAFETY: `sums` is a contiguous array of initialised points, one per output slot (a
+    // null second pointer tells blst the array is contiguous).
     unsafe {
-        // Negate the signature sum instead of g2: e(H, pk) · e(−S, g2) = 1.
-        let mut neg_s = *signatures;
-        blst::blst_p1_cneg(&mut neg_s, true);
-        // Both to affine with one field inversion.
-        let projective: [*const blst_p1; 2] = [hashes, &neg_s];
-        blst::blst_p1s_to_affine(affine.as_mut_ptr(), projective.as_ptr(), 2);
+        let src: [*const blst_p1; 2] = [sums.as_ptr(), core::ptr::null()];
+        blst::blst_p1s_to_affine(affine.as_mut_ptr(), src.as_ptr(), sums.len());
     }
-    let ml = miller_loop([
-        (public.lines(), &affine[0]),
-        (generator_lines(), &affine[1]),
-    ]);
+    let ml = miller_loop(&lines, &affine);
+    let mut gt = blst_fp12::default();
     // SAFETY: initialised field elements.
     unsafe {
         blst_final_exp(&mut gt, &ml);
@@ -607,8 +640,8 @@ mod tests {
         let ps = seeds.map(g1);
         let qs = seeds.map(g2);
         let lines = qs.each_ref().map(Lines::of);
-        let pairs: [(&Lines, &blst_p1_affine); N] = core::array::from_fn(|i| (&*lines[i], &ps[i]));
-        let ours = miller_loop(pairs);
+        let lines: Vec<&Lines> = lines.iter().map(|l| &**l).collect();
+        let ours = miller_loop(&lines, &ps);
         let mut theirs = blst_fp12::default();
         let q_ptrs = qs.each_ref().map(|q| q as *const blst_p2_affine);
         let p_ptrs = ps.each_ref().map(|p| p as *const blst_p1_affine);
@@ -631,6 +664,135 @@ mod tests {
             assert!(loops_agree::<4>(round), "4 pairs, round {round}");
             assert!(loops_agree::<5>(round), "5 pairs, round {round}");
         }
+    }
+
+    /// A key and signatures of it, from a seed (test keys, not the reference's).
+    fn signer(seed: u8) -> (PublicKey, impl Fn(&[u8]) -> Signature) {
+        let mut sk = blst::blst_scalar::default();
+        let ikm = [seed; 32];
+        let (mut pk, mut pk_affine, mut bytes) = (
+            blst::blst_p2::default(),
+            blst_p2_affine::default(),
+            [0u8; PUBLIC_KEY_LENGTH],
+        );
+        // SAFETY: live buffers of the stated lengths, valid out-pointers.
+        unsafe {
+            blst::blst_keygen(&mut sk, ikm.as_ptr(), ikm.len(), core::ptr::null(), 0);
+            blst::blst_sk_to_pk_in_g2(&mut pk, &sk);
+            blst::blst_p2_to_affine(&mut pk_affine, &pk);
+            blst_p2_affine_compress(bytes.as_mut_ptr(), &pk_affine);
+        }
+        let public = PublicKey::from_bytes(&bytes).expect("a key blst derived is valid");
+        let sign = move |message: &[u8]| {
+            let hashed = hash_namespaced(b"TEST", message);
+            let (mut signature, mut point) = (blst_p1::default(), blst_p1_affine::default());
+            // SAFETY: initialised values, valid out-pointers.
+            unsafe {
+                blst::blst_sign_pk_in_g2(&mut signature, &hashed, &sk);
+                blst::blst_p1_to_affine(&mut point, &signature);
+            }
+            Signature { point }
+        };
+        (public, sign)
+    }
+
+    /// `signature + k·G` for a multiple of the G1 generator (still in G1).
+    fn shifted(signature: Signature, k: u8, negate: bool) -> Signature {
+        let (mut delta, mut sum, mut point) = (
+            blst_p1::default(),
+            blst_p1::default(),
+            blst_p1_affine::default(),
+        );
+        let scalar = [k, 0, 0, 0];
+        // SAFETY: initialised points, valid out-pointers; the scalar is 32 bits.
+        unsafe {
+            blst_p1_mult(&mut delta, blst::blst_p1_generator(), scalar.as_ptr(), 32);
+            blst::blst_p1_cneg(&mut delta, negate);
+            blst_p1_add_or_double(&mut sum, &projective(&signature.point), &delta);
+            blst::blst_p1_to_affine(&mut point, &sum);
+        }
+        Signature { point }
+    }
+
+    /// Several signers checked together decide as each checked alone: every way of spoiling
+    /// one entry or two (in one group or in two), over one to four signers with one to six
+    /// entries each, gives the conjunction of the signers' own batches.
+    #[test]
+    fn signers_together_decide_as_each_alone() {
+        let signers: Vec<_> = (1..=4).map(signer).collect();
+        let messages: Vec<Vec<u8>> = (0u8..24)
+            .map(|i| alloc::vec![i; 1 + usize::from(i)])
+            .collect();
+        let mut compared = 0;
+        for groups in 1..=4usize {
+            for size in [1usize, 2, 5, 6] {
+                // Honest entries: signer k signs messages k*6 ..
+                let honest: Vec<Vec<Entry>> = (0..groups)
+                    .map(|k| {
+                        (0..size)
+                            .map(|i| Entry {
+                                namespace: b"TEST",
+                                message: messages[k * 6 + i].clone(),
+                                signature: signers[k].1(&messages[k * 6 + i]),
+                            })
+                            .collect()
+                    })
+                    .collect();
+                let total = groups * size;
+                // None spoilt, one spoilt, or a pair spoilt by opposite errors that cancel
+                // when both carry the scalar 1 (the first entries of two batches checked
+                // with scalars of their own).
+                let mut cases: Vec<Vec<(usize, bool)>> = alloc::vec![Vec::new()];
+                cases.extend((0..total).map(|j| alloc::vec![(j, false)]));
+                cases.extend(
+                    (0..total).flat_map(|a| {
+                        (a + 1..total).map(move |b| alloc::vec![(a, false), (b, true)])
+                    }),
+                );
+                for spoilt in cases {
+                    let mut entries = honest.clone();
+                    for &(j, negate) in &spoilt {
+                        let entry = &mut entries[j / size][j % size];
+                        entry.signature = shifted(entry.signature, 7, negate);
+                    }
+                    let together: Vec<Batch<'_>> = signers
+                        .iter()
+                        .zip(entries)
+                        .map(|((signer, _), entries)| Batch { signer, entries })
+                        .collect();
+                    let alone = together.iter().all(|batch| {
+                        verify_same_signer(Batch {
+                            signer: batch.signer,
+                            entries: batch.entries.clone(),
+                        })
+                    });
+                    assert_eq!(alone, spoilt.is_empty(), "{groups}x{size} {spoilt:?}");
+                    assert_eq!(
+                        verify_signers(&together),
+                        alone,
+                        "{groups}x{size} {spoilt:?}"
+                    );
+                    compared += 1;
+                }
+            }
+        }
+        // Under another signer's key, nothing verifies.
+        let batch = |signer: usize, key: usize, first: usize| Batch {
+            signer: &signers[key].0,
+            entries: (first..first + 3)
+                .map(|i| Entry {
+                    namespace: b"TEST",
+                    message: messages[i].clone(),
+                    signature: signers[signer].1(&messages[i]),
+                })
+                .collect(),
+        };
+        assert!(verify_signers(&[batch(0, 0, 0), batch(1, 1, 6)]));
+        assert!(!verify_signers(&[batch(0, 1, 0), batch(1, 1, 6)]));
+        assert!(!verify_signers(&[batch(0, 0, 0), batch(1, 0, 6)]));
+        std::println!(
+            "differential: several signers in one multi-pairing against each signer alone: {compared} cases, 0 mismatches"
+        );
     }
 
     /// The generator's cached lines are the generator's.

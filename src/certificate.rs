@@ -126,29 +126,20 @@ impl Certificate {
     }
 }
 
-/// Checks many certificates of one identity in a single multi-pairing (all or nothing).
-///
-/// Seeds are per round: certificates that share a round must carry the same seed
-/// signature (else the batch fails), and each round's seed is checked once, as in the
-/// reference's `verify_certificates`.
-pub fn verify_batch(identity: &PublicKey, certificates: &[Certificate]) -> Result<(), VerifyError> {
-    let mut messages: Vec<(Vec<u8>, Vec<u8>)> = Vec::with_capacity(certificates.len());
-    let mut signatures = Vec::with_capacity(certificates.len());
-    for certificate in certificates {
-        signatures.push(certificate.signatures()?);
-        messages.push((certificate.proposal_bytes(), certificate.round_bytes()));
-    }
+/// A batch's entries: every certificate's vote, and each round's seed once. Certificates
+/// that share a round must carry the same seed signature, else the batch fails.
+fn entries(certificates: &[&Certificate]) -> Result<Vec<Entry>, VerifyError> {
     let mut entries = Vec::with_capacity(certificates.len() * 2);
-    let mut seen_rounds: Vec<(&[u8], &[u8; SIGNATURE_LENGTH])> = Vec::new();
-    for ((certificate, (proposal, round)), (vote, seed)) in
-        certificates.iter().zip(&messages).zip(&signatures)
-    {
+    let mut seen_rounds: Vec<(Vec<u8>, &[u8; SIGNATURE_LENGTH])> = Vec::new();
+    for certificate in certificates {
+        let (vote, seed) = certificate.signatures()?;
         entries.push(Entry {
             namespace: FINALIZE_NAMESPACE,
-            message: proposal,
-            signature: *vote,
+            message: certificate.proposal_bytes(),
+            signature: vote,
         });
-        match seen_rounds.iter().find(|(r, _)| *r == round.as_slice()) {
+        let round = certificate.round_bytes();
+        match seen_rounds.iter().find(|(r, _)| *r == round) {
             Some((_, seed_bytes)) => {
                 if **seed_bytes != certificate.seed_signature {
                     return Err(VerifyError::BadSignature {
@@ -157,20 +148,60 @@ pub fn verify_batch(identity: &PublicKey, certificates: &[Certificate]) -> Resul
                 }
             }
             None => {
-                seen_rounds.push((round, &certificate.seed_signature));
+                seen_rounds.push((round.clone(), &certificate.seed_signature));
                 entries.push(Entry {
                     namespace: SEED_NAMESPACE,
                     message: round,
-                    signature: *seed,
+                    signature: seed,
                 });
             }
         }
     }
-    if bls::verify_same_signer(identity, &entries) {
+    Ok(entries)
+}
+
+/// Checks many certificates of one identity in a single multi-pairing (all or nothing).
+///
+/// Seeds are per round: certificates that share a round must carry the same seed
+/// signature (else the batch fails), and each round's seed is checked once, as in the
+/// reference's `verify_certificates`.
+pub fn verify_batch(identity: &PublicKey, certificates: &[Certificate]) -> Result<(), VerifyError> {
+    let certificates: Vec<&Certificate> = certificates.iter().collect();
+    verify_some(identity, &certificates)
+}
+
+/// [`verify_batch`] over borrowed certificates.
+pub(crate) fn verify_some(
+    identity: &PublicKey,
+    certificates: &[&Certificate],
+) -> Result<(), VerifyError> {
+    let batch = bls::Batch {
+        signer: identity,
+        entries: entries(certificates)?,
+    };
+    if bls::verify_same_signer(batch) {
         Ok(())
     } else {
         Err(VerifyError::BadSignature {
             epoch: certificates.first().map_or(0, |c| c.epoch),
         })
     }
+}
+
+/// Checks the certificates of several identities together, in one multi-pairing with one
+/// final exponentiation: `true` says each group would pass [`verify_batch`] under its
+/// identity; `false` only that they were not proven together (a group fails, or cannot be
+/// batched), and each group must then be checked alone to learn which.
+pub(crate) fn verify_groups(groups: &[(&PublicKey, Vec<&Certificate>)]) -> bool {
+    let mut batches = Vec::with_capacity(groups.len());
+    for (identity, certificates) in groups {
+        let Ok(entries) = entries(certificates) else {
+            return false;
+        };
+        batches.push(bls::Batch {
+            signer: identity,
+            entries,
+        });
+    }
+    bls::verify_signers(&batches)
 }
