@@ -17,12 +17,15 @@ command -v clang-19 >/dev/null || {
 # The package holds two modules: `tempo_light` (finality, balances: the 150 KB budget) and
 # `tempo_light_payments` (the same exports plus proven payments), which the package loads only
 # on the first payment call (js/payments.js).
-if [ "${1:-}" = "--js" ] && [ -f pkg/tempo_light_bg.wasm ] && [ -f pkg/tempo_light.js ] \
-  && [ -f pkg/tempo_light_payments_bg.wasm ] && [ -f pkg/tempo_light_payments.js ]; then
-  find pkg -maxdepth 1 -type f ! -name 'tempo_light.js' ! -name 'tempo_light_bg.wasm' \
-    ! -name 'tempo_light_payments.js' ! -name 'tempo_light_payments_bg.wasm' -delete
+# wasm-bindgen's glue for each module (ESM) is kept in target/pkg-glue: it is bundled into the
+# package's JS below, and `--js` reuses it with the two optimized .wasm already in pkg/.
+glue=target/pkg-glue
+if [ "${1:-}" = "--js" ] && [ -f pkg/tempo_light_bg.wasm ] && [ -f "$glue/tempo_light.js" ] \
+  && [ -f pkg/tempo_light_payments_bg.wasm ] && [ -f "$glue/tempo_light_payments.js" ]; then
+  find pkg -mindepth 1 -maxdepth 1 ! -name 'tempo_light_bg.wasm' ! -name 'tempo_light_payments_bg.wasm' \
+    -exec rm -rf {} +
 else
-  rm -rf pkg target/pkg-payments
+  rm -rf pkg target/pkg-main target/pkg-payments "$glue"
   # Panic locations name their source files; shorten the paths of the registry's crates and of
   # this checkout (a few hundred bytes gzipped, and a module that does not depend on where
   # it was built). std's own paths come precompiled and stay as they are.
@@ -32,31 +35,42 @@ else
     [ -d "$dir" ] && remap="$remap --remap-path-prefix=${dir%/}=r"
   done
   export RUSTFLAGS="${RUSTFLAGS:-} $remap"
-  wasm-pack build crates/wasm --profile wasm-release --no-opt --target web --out-dir ../../pkg \
-    --out-name tempo_light --no-pack
+  wasm-pack build crates/wasm --profile wasm-release --no-opt --target web \
+    --out-dir ../../target/pkg-main --out-name tempo_light --no-pack
   wasm-pack build crates/wasm --profile wasm-release --no-opt --target web \
     --out-dir ../../target/pkg-payments --out-name tempo_light_payments --no-pack -- --features payments
-  cp target/pkg-payments/tempo_light_payments.js target/pkg-payments/tempo_light_payments_bg.wasm pkg/
+  mkdir -p pkg "$glue"
+  cp target/pkg-main/tempo_light.js target/pkg-payments/tempo_light_payments.js "$glue/"
   for module in tempo_light tempo_light_payments; do
+    dir=target/pkg-main
+    [ "$module" = tempo_light_payments ] && dir=target/pkg-payments
     node_modules/.bin/wasm-opt -Oz --converge --gufa -Oz --converge --strip-debug --strip-producers \
-      "pkg/${module}_bg.wasm" -o "pkg/${module}_bg.wasm"
+      "$dir/${module}_bg.wasm" -o "pkg/${module}_bg.wasm"
   done
 fi
 
-# The hand-written modules (ESM, no top-level await; index.node.js is Node's), their types,
-# and a CommonJS build of Node's entry for `require('tempo-light')`: esbuild bundles it with
-# the wasm-bindgen glue (ESM) into one file that reads the same .wasm beside it.
+# The package's JS. The hand-written modules (js/: ESM, no top-level await; index.node.js is
+# Node's) and the glue are staged in target/pkg-stage, then scripts/bundle-pkg.mjs writes the
+# ES modules: the entry points over one shared core.js (two modules to load instead of a graph
+# three levels deep; one instance of the client for every entry), unminified.
+stage=target/pkg-stage
+rm -rf "$stage" && mkdir -p "$stage"
 cp js/index.js js/index.node.js js/client.js js/errors.js js/transport.js js/provider.js \
-  js/storage.js js/payments.js js/worker.js js/index.d.ts js/worker.d.ts js/README.md LICENSE pkg/
+  js/storage.js js/payments.js js/worker.js "$glue/tempo_light.js" "$glue/tempo_light_payments.js" "$stage/"
+cp js/index.d.ts js/worker.d.ts js/README.md LICENSE pkg/
 cp js/index.d.ts pkg/index.d.cts
 # keccak-256 (for eth_getCode's codeHash) from @noble/hashes, bundled in: no runtime dependency.
 node_modules/.bin/esbuild js/keccak.src.js --bundle --format=esm --minify --log-level=warning \
-  --banner:js="// keccak-256 from @noble/hashes $(node -p "require('./node_modules/@noble/hashes/package.json').version") (MIT License, Copyright (c) 2022 Paul Miller, https://paulmillr.com), bundled by scripts/build-pkg.sh" \
-  --outfile=pkg/keccak.js
+  --legal-comments=inline \
+  --banner:js="/*! keccak-256 from @noble/hashes $(node -p "require('./node_modules/@noble/hashes/package.json').version") (MIT License, Copyright (c) 2022 Paul Miller, https://paulmillr.com), bundled by scripts/build-pkg.sh */" \
+  --outfile="$stage/keccak.js"
+node scripts/bundle-pkg.mjs "$stage" pkg
+# A CommonJS build of Node's entry for `require('tempo-light')`: esbuild bundles it with the
+# glue into one file that reads the same .wasm beside it.
 # (keccak.js stays a file of its own, loaded by a dynamic import(), which CommonJS has too:
 # bundled into index.cjs, its minified code hides index.cjs's export names from the
 # cjs-module-lexer that Node and attw use.)
-node_modules/.bin/esbuild pkg/index.node.js --bundle --platform=node --format=cjs --target=node18 \
+node_modules/.bin/esbuild "$stage/index.node.js" --bundle --platform=node --format=cjs --target=node18 \
   --define:import.meta.url=__tempo_light_url --log-level=warning --external:./keccak.js --external:./payments.js \
   --banner:js="const __tempo_light_url = require('node:url').pathToFileURL(__filename).href;" \
   --outfile=pkg/index.cjs
@@ -64,7 +78,7 @@ node_modules/.bin/esbuild pkg/index.node.js --bundle --platform=node --format=cj
 # wasm) is looked up beside the worker's script unless `expose({ wasm })` says where. worker.js
 # imports payments.js and keccak.js statically (a service worker may not import()): bundled in.
 sed "s#from './index.js'#from './index.cjs'#" js/worker.d.ts > pkg/worker.d.cts
-node_modules/.bin/esbuild pkg/worker.js --bundle --platform=browser --format=cjs --target=es2020 \
+node_modules/.bin/esbuild "$stage/worker.js" --bundle --platform=browser --format=cjs --target=es2020 \
   --define:import.meta.url=__tempo_light_url --log-level=warning \
   --banner:js="const __tempo_light_url = typeof self !== 'undefined' && self.location ? self.location.href : 'file:///';" \
   --outfile=pkg/worker.cjs
