@@ -56,6 +56,22 @@ pub fn check_digest(certificate: &Certificate, header_hash: B256) -> Result<(), 
     }
 }
 
+/// Rule 1 for a block as fetched: [`check_digest`] of its header's `hash`, except that when
+/// the header carried fields this version does not know, a mismatch is
+/// [`VerifyError::UnsupportedHeader`] naming them (a later fork's hashed fields, which this
+/// version cannot hash), not a lie about the digest.
+pub(crate) fn check_block_digest(block: &CertifiedBlock, hash: B256) -> Result<(), VerifyError> {
+    check_digest(&block.certificate, hash).map_err(|e| {
+        if block.claimed.unknown_header_fields.is_empty() {
+            e
+        } else {
+            VerifyError::UnsupportedHeader {
+                fields: block.claimed.unknown_header_fields.clone(),
+            }
+        }
+    })
+}
+
 /// Rule 2: the certificate's epoch is the one containing the height.
 pub fn check_epoch(
     epoch_length: u64,
@@ -177,15 +193,7 @@ pub(crate) fn verify_hashed(
     check_signature: bool,
     decoded: Option<DkgOutcome>,
 ) -> Result<VerifiedBlock, Error> {
-    check_digest(&block.certificate, hash).map_err(|e| {
-        if block.claimed.unknown_header_fields.is_empty() {
-            e
-        } else {
-            VerifyError::UnsupportedHeader {
-                fields: block.claimed.unknown_header_fields.clone(),
-            }
-        }
-    })?;
+    check_block_digest(block, hash)?;
     let height = block.header.number();
     let epoch = check_epoch(epoch_length, &block.certificate, height)?;
     let identity = identity_for(epoch)?;
@@ -250,7 +258,7 @@ pub fn verify_batch(
         .enumerate()
         .map(|(i, block)| {
             let hash = block.header.hash();
-            let identity = check_digest(&block.certificate, hash)
+            let identity = check_block_digest(block, hash)
                 .and_then(|()| check_epoch(epoch_length, &block.certificate, block.header.number()))
                 .and_then(&identity_for);
             match identity {

@@ -875,3 +875,26 @@ fn a_run_through_an_unannounced_rotation_is_refused_whole() {
     );
     rejects(&mut client, |c| c.on_boundaries(run), |e| *e == expected);
 }
+
+/// A later fork's header (a hashed field this version does not know, so the digest cannot
+/// match) is refused by the client as `UnsupportedHeader` naming the field, as verifying the
+/// block alone and in a batch refuse it, not as a lie about the digest; the state is unchanged.
+#[test]
+fn names_a_later_forks_header_unsupported() {
+    let mut v = common::mainnet_certified_block();
+    v["block"]["header"]["futureForkRoot"] = serde_json::json!(format!("0x{}", "ab".repeat(32)));
+    v["block"]["header"]["gasUsed"] = serde_json::json!("0x1");
+    let block = CertifiedBlock::from_value(v).expect("the fixture with two fields changed reads");
+    let unsupported = |e: &Error| matches!(e, Error::Verify(VerifyError::UnsupportedHeader { fields }) if fields == &["futureForkRoot"]);
+    let mut client = LightClient::new(Network::mainnet());
+    let before = client.state().clone();
+    match client.on_finalization(block.clone()) {
+        Err(ClientError::Block(e)) => assert!(unsupported(&e), "{e:?}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(client.state(), &before);
+    let alone = client.verify(&block).unwrap_err();
+    assert!(unsupported(&alone), "{alone:?}");
+    let batch = client.verify_batch(core::slice::from_ref(&block));
+    assert!(matches!(&batch[0], Err(e) if unsupported(e)), "{batch:?}");
+}

@@ -598,7 +598,7 @@ impl LightClient {
         let length = self.state.network.epoch_length().get();
         // Rules that need no identity come first, so a lying answer is named as such.
         let hash = block.header.hash();
-        verify::check_digest(&block.certificate, hash)?;
+        verify::check_block_digest(&block, hash)?;
         let height = block.header.number();
         let tip_epoch = verify::check_epoch(length, &block.certificate, height)?;
         match self.sync.clone() {

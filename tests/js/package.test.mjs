@@ -67,6 +67,15 @@ test('throws typed errors, never traps', () => {
   const broken = structuredClone(fixture);
   broken.header.stateRoot = '0x' + '11'.repeat(32);
   assert.throws(() => client.verify(broken), (e) => e.code === 'DigestMismatch');
+  // A later fork's header (a hashed field this version does not know): named as such by
+  // verify, onFinalization and verifyBatch alike, not as a digest mismatch.
+  const later = structuredClone(fixture);
+  later.header.futureForkRoot = '0x' + 'ab'.repeat(32);
+  later.header.gasUsed = '0x1';
+  const unsupported = (e) => e.code === 'UnsupportedHeader' && /futureForkRoot/.test(e.message);
+  assert.throws(() => client.verify(later), unsupported);
+  assert.throws(() => client.onFinalization(later), unsupported);
+  assert.ok(unsupported(client.verifyBatch([later])[0].error), 'in a batch');
   for (const bad of [null, 42, 'not json', {}, { certificate: '0xzz', header: {} }, [], { certificate: fixture.finalization.certificate + '00', header: fixture.header }]) {
     assert.throws(() => client.verify(bad), (e) => typeof e.code === 'string');
   }

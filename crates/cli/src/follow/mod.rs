@@ -707,13 +707,8 @@ impl<'a> Follower<'a> {
             }
         }
         let started = Instant::now();
-        // For the refusal: a block with fields this version does not know explains a digest
-        // mismatch (UnsupportedHeader); else the run's first names the network as well as any.
-        let first = run
-            .iter()
-            .find(|b| !b.claimed.unknown_header_fields.is_empty())
-            .or(run.first())
-            .cloned();
+        // For the refusal's network hint: the run's first names the network as well as any.
+        let first = run.first().cloned();
         match self.client.on_boundaries(run) {
             Ok(events) => {
                 self.stats.verify_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -732,7 +727,6 @@ impl<'a> Follower<'a> {
         match e {
             ClientError::Block(Error::Decode(e)) => FollowError::Malformed(e.to_string()),
             e => {
-                let e = unsupported_header(e, block);
                 if let ClientError::Block(Error::Verify(_)) = e {
                     let network = self.client.state().network().clone();
                     if let Some(hint) = super::verify::network_hint(&network, block) {
@@ -865,24 +859,6 @@ const BOUNDARY_RUN: usize = 64;
 /// Bytes of boundary headers (`extraData`) a run holds before it is handed over, whatever its
 /// length: real DKG outcomes are a few KB.
 const BOUNDARY_RUN_BYTES: usize = 1 << 20;
-
-/// A finalization refused because its header does not hash to the certified digest, when the
-/// header carries fields this version does not know, is [`VerifyError::UnsupportedHeader`]
-/// (exit 6), as `verify` (the core's `verify_*`) names it; the core's client names it a
-/// digest mismatch.
-pub fn unsupported_header(e: ClientError, block: &CertifiedBlock) -> ClientError {
-    let fields = &block.claimed.unknown_header_fields;
-    match e {
-        ClientError::Block(Error::Verify(VerifyError::DigestMismatch { .. }))
-            if !fields.is_empty() =>
-        {
-            ClientError::Block(Error::Verify(VerifyError::UnsupportedHeader {
-                fields: fields.clone(),
-            }))
-        }
-        e => e,
-    }
-}
 
 /// Most unknown header fields named in one refusal.
 const MAX_NAMED_FIELDS: usize = 32;
