@@ -13,6 +13,7 @@
 import { build } from 'esbuild';
 import { copyFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const [stage, out] = process.argv.slice(2).map((p) => resolve(p));
 if (!stage || !out) throw new Error('usage: node scripts/bundle-pkg.mjs <stage dir> <out dir>');
@@ -66,3 +67,11 @@ for (const entry of ['index.js', 'index.node.js', 'worker.js']) {
 // payments.js with its own glue bundled in (it imports nothing of core.js).
 await build({ ...common, entryPoints: [join(stage, 'payments.js')], plugins: [linkTo(CORE, [])], outfile: join(out, 'payments.js') });
 copyFileSync(join(stage, 'keccak.js'), join(out, 'keccak.js'));
+
+// `export *` drops a name two modules export with different bindings: check that core.js
+// exports every name of every module it is made of.
+const core = Object.keys(await import(pathToFileURL(join(out, 'core.js')).href));
+for (const m of CORE) {
+  const missing = Object.keys(await import(pathToFileURL(join(stage, m)).href)).filter((n) => !core.includes(n));
+  if (missing.length) throw new Error(`bundle-pkg: core.js lacks ${m}'s ${missing.join(', ')}`);
+}

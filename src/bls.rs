@@ -219,7 +219,7 @@ fn miller_loop(lines: &[&Lines], points: &[blst_p1_affine]) -> blst_fp12 {
         acc.fp6[1].fp2[1] = line.fp2[2];
     } else {
         // No pairs: the empty product.
-        // SAFETY: a valid out-pointer.
+        // SAFETY: blst returns a pointer to its static, initialised one.
         unsafe { acc = *blst::blst_fp12_one() };
         return acc;
     }

@@ -241,7 +241,8 @@ pub(crate) fn verify_under(
 
 /// Verifies many certified blocks in one multi-pairing across their identities
 /// (`identity_for` gives each block's epoch its identity); when that fails, one per
-/// identity, and a failed batch is split in halves until the bad certificates are found. Each result is exactly what verifying that block alone gives.
+/// identity, and a failed batch is split in halves until the bad certificates are found.
+/// Each result is exactly what verifying that block alone gives.
 pub fn verify_batch(
     epoch_length: u64,
     blocks: &[CertifiedBlock],
