@@ -252,6 +252,18 @@ fn write_seed_corpora() {
     equivocation.extend([2u8; 15]);
     equivocation.extend([7, 4, 0, 10, 2, 2]);
     out.push(("light_client", "equivocation".into(), equivocation));
+    // Catching up in runs of boundaries (op 8), after the tip and the walk back to epoch 0
+    // (thirteen honest answers): a run of four, honest; runs spoilt by a certificate byte
+    // changed (first, then fourth, across identities), by the other devnet's block, and by
+    // reversing; then honest runs to the tip.
+    let mut runs = vec![0u8];
+    runs.extend([2u8; 13]);
+    runs.extend([
+        8, 3, 0, 8, 2, 1, 10, 0x20, 8, 5, 2, 8, 5, 3, 8, 11, 13, 40, 0x01,
+    ]);
+    runs.extend([8, 11, 0, 8, 11, 0]);
+    runs.extend([2u8; 5]);
+    out.push(("light_client", "boundary-runs".into(), runs));
 
     // Payments: blocks of the honest devnet with 2 to 4 transactions (a failed one, memos).
     let payment_doc = |h: u64, i: usize, tip: u64| {

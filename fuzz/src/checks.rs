@@ -928,7 +928,9 @@ impl Bytes<'_> {
 }
 
 /// A sequence of operations on a light client of a devnet (first byte: the honest devnet,
-/// with a valid equivocation, or the one that rotates its identity unannounced), each followed
+/// with a valid equivocation, or the one that rotates its identity unannounced; operations:
+/// single finalizations, mutated ones, honest answers, header chunks, runs of boundaries,
+/// replays, saves and reloads), each followed
 /// by the invariants: the head never moves back; every block accepted as final is one the chain
 /// finalized and its certificate verifies under the identity the client holds for its epoch;
 /// every identity the client registers is the chain's, and one that changes does so only where
@@ -949,7 +951,7 @@ pub fn light_client(data: &[u8]) {
         let before_head = client.head();
         let was_frozen = client.is_frozen();
         let mut fed: Option<CertifiedBlock> = None;
-        let result: Option<Result<Vec<Event>, ClientError>> = match op % 8 {
+        let result: Option<Result<Vec<Event>, ClientError>> = match op % 9 {
             // A finalization of height h, as is.
             0 => {
                 let block = d.certified(input.height());
@@ -1044,13 +1046,48 @@ pub fn light_client(data: &[u8]) {
                 None
             }
             // The equivocating twin (honest devnet), or a block of the other devnet.
-            _ => {
+            7 => {
                 let block = match d.chain.equivocation(EQUIVOCATION_AT) {
                     Some(twin) => twin.certified().expect("certified"),
                     None => devnet().certified(input.height()),
                 };
                 fed = Some(block.clone());
                 Some(client.on_finalization(block))
+            }
+            // The boundaries the client wants as one run (`on_boundaries`: several identities
+            // in one multi-pairing), as the chain has them or with one of them spoilt: a
+            // certificate byte changed, the other devnet's block in its place, or the run
+            // reversed.
+            _ => {
+                let max = usize::from(input.byte().unwrap_or(0) % 12) + 1;
+                let spoil = input.byte().unwrap_or(0);
+                let wanted = client.boundaries_wanted(max);
+                let mut run: Vec<CertifiedBlock> = wanted.iter().map(|&h| d.certified(h)).collect();
+                if !run.is_empty() {
+                    let i = usize::from(spoil / 4) % run.len();
+                    match spoil % 4 {
+                        1 => {
+                            let mut bytes = run[i].certificate.encode();
+                            let at = usize::from(input.byte().unwrap_or(0)) % bytes.len();
+                            bytes[at] ^= input.byte().unwrap_or(0).max(1);
+                            match Certificate::decode(&bytes) {
+                                Ok(certificate) => run[i].certificate = certificate,
+                                Err(_) => run.truncate(i),
+                            }
+                        }
+                        2 => {
+                            let other = if std::ptr::eq(d, devnet()) {
+                                faulty_devnet()
+                            } else {
+                                devnet()
+                            };
+                            run[i] = other.certified(run[i].header.number());
+                        }
+                        3 => run.reverse(),
+                        _ => {}
+                    }
+                }
+                (!run.is_empty()).then(|| client.on_boundaries(run))
             }
         };
         if let Some(block) = fed {
