@@ -682,6 +682,7 @@ mod tests {
             blst::blst_p2_to_affine(&mut pk_affine, &pk);
             blst_p2_affine_compress(bytes.as_mut_ptr(), &pk_affine);
         }
+        // Test code only: blst's own sk·g2, compressed by blst, is a G2 subgroup point.
         let public = PublicKey::from_bytes(&bytes).expect("a key blst derived is valid");
         let sign = move |message: &[u8]| {
             let hashed = hash_namespaced(b"TEST", message);

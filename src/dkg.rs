@@ -277,12 +277,16 @@ mod tests {
     use super::*;
     use serde_json::Value;
 
+    // Test code only: the embedded mainnet genesis fixture, whose shape is fixed.
     fn genesis() -> Vec<u8> {
         let fixture: Value = serde_json::from_str(include_str!(
             "../tests/fixtures/mainnet-genesis-dkg-outcome.json"
         ))
-        .unwrap();
-        decode_hex("extraData", fixture["genesisExtraData"].as_str().unwrap()).unwrap()
+        .expect("the embedded genesis fixture is JSON");
+        let hex = fixture["genesisExtraData"]
+            .as_str()
+            .expect("the fixture's genesisExtraData is a string");
+        decode_hex("extraData", hex).expect("the fixture's genesisExtraData is hex")
     }
 
     /// Decoding after a previous outcome decides exactly as decoding alone, on every
@@ -292,7 +296,7 @@ mod tests {
     #[test]
     fn decoding_after_a_previous_outcome_decides_as_decoding_alone() {
         let bytes = genesis();
-        let previous = DkgOutcome::decode(&bytes).unwrap();
+        let previous = DkgOutcome::decode(&bytes).expect("mainnet's genesis outcome decodes");
         assert_eq!(
             DkgOutcome::decode_after(&bytes, Some(&previous)),
             Ok(previous.clone())

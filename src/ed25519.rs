@@ -70,8 +70,9 @@ mod tests {
             "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
             "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
         ] {
-            let bytes = alloy_primitives::hex::decode(hex).unwrap();
-            cases.push(bytes.try_into().unwrap());
+            // Test code only: the literals above, each 64 hex digits.
+            let bytes = alloy_primitives::hex::decode(hex).expect("the listed keys are hex");
+            cases.push(bytes.try_into().expect("each listed key is 32 bytes"));
         }
         // Random keys (about half decompress), from a fixed seed.
         let mut rng = StdRng::seed_from_u64(215);
