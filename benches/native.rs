@@ -109,6 +109,10 @@ fn catch_up(cpu_time: bool, run_of: usize) -> (f64, Option<f64>) {
         .filter_map(|h| Some((h, long_chain.block(h)?.certified()?)))
         .collect();
     let tip_height = long_chain.tip().height();
+    // The boundary blocks a client bridges through, for the floor and the parts below.
+    let boundaries: Vec<&CertifiedBlock> = (0..CATCH_UP_EPOCHS)
+        .filter_map(|e| served.get(&tempo_light::epoch::boundary_of(2, e)?))
+        .collect();
     let run = || {
         let network = tempo_light::Network::custom(0, 2, long_chain.genesis_identity(), 0).unwrap();
         let mut client = tempo_light::client::LightClient::new(network);
@@ -149,9 +153,6 @@ fn catch_up(cpu_time: bool, run_of: usize) -> (f64, Option<f64>) {
     // and checked in G1, each message hashed to G1, each outcome coefficient not carried
     // over from the previous outcome decompressed and checked in G2).
     let floor = (run_of > 0).then(|| {
-        let boundaries: Vec<&CertifiedBlock> = (0..CATCH_UP_EPOCHS)
-            .filter_map(|e| served.get(&tempo_light::epoch::boundary_of(2, e)?))
-            .collect();
         let outcomes: Vec<tempo_light::DkgOutcome> = boundaries
             .iter()
             .map(|b| tempo_light::DkgOutcome::decode(b.header.extra_data()).unwrap())
@@ -243,9 +244,6 @@ fn catch_up(cpu_time: bool, run_of: usize) -> (f64, Option<f64>) {
             return (median, floor);
         }
         // Where it goes: the parts of one boundary step, each summed over the boundaries.
-        let boundaries: Vec<&CertifiedBlock> = (0..CATCH_UP_EPOCHS)
-            .filter_map(|e| served.get(&tempo_light::epoch::boundary_of(2, e)?))
-            .collect();
         let part = |name: &str, f: &mut dyn FnMut(&CertifiedBlock)| {
             let start = cpu_ns().unwrap_or(0);
             for block in &boundaries {

@@ -36,57 +36,51 @@ const mclBundle = (await build({
 })).outputFiles[0].contents;
 
 const inlined = `const fixture = ${JSON.stringify(fixture)};`;
-const page = (body) => `<!doctype html><meta charset="utf-8"><title>bench</title><script type="module">
-${inlined}
-try {
-${body}
-} catch (e) { window.result = { error: String(e && e.stack || e) }; }
-</script>`;
-
-const loadTempo = `
-  const { TempoLightClient, init } = await import('/pkg/index.js');
-  const imported = performance.now();
-  await init();
-  const client = TempoLightClient.mainnet();
-  const ready = performance.now();`;
-const loadMcl = `
-  const { mcl, mclMod } = await import('/mcl.js');
-  const { mclVerifier } = await import('/scripts/bench-mcl.mjs');
-  const imported = performance.now();
-  await mcl.init(mcl.BLS12_381);
-  const verify = mclVerifier(mcl, mclMod(), fixture.networkIdentity.publicKey);
-  const ready = performance.now();
-  const cert = fixture.finalization.certificate;`;
-
-// The same two pages with the libraries imported statically, as a page usually writes it (the
-// browser then fetches the module graph while it parses the page, instead of from the script).
-const staticPage = (imports, body) => `<!doctype html><meta charset="utf-8"><title>bench</title><script type="module">
+// A page with the certificate inlined; `imports` (static import declarations) go first.
+const page = (body, imports = '') => `<!doctype html><meta charset="utf-8"><title>bench</title><script type="module">
 ${imports}
 ${inlined}
-const imported = performance.now();
 try {
 ${body}
 } catch (e) { window.result = { error: String(e && e.stack || e) }; }
 </script>`;
-const initTempo = `
+
+// Each library's steps: its imports, as a static declaration and as an import(); its
+// initialization; its first verification and the page's report.
+const report = `
+  const verified = performance.now();
+  const doc = performance.getEntriesByType('navigation')[0]?.responseEnd ?? NaN;
+  window.result = { doc, imported, ready, verified, first: verified - ready };`;
+const TEMPO = {
+  imports: "import { TempoLightClient, init } from '/pkg/index.js';",
+  dynamic: "  const { TempoLightClient, init } = await import('/pkg/index.js');",
+  init: `
   await init();
   const client = TempoLightClient.mainnet();
-  const ready = performance.now();`;
-const initMcl = `
+  const ready = performance.now();`,
+  first: `
+  client.verify(fixture);${report}`,
+};
+const MCL = {
+  imports: "import { mcl, mclMod } from '/mcl.js';\nimport { mclVerifier } from '/scripts/bench-mcl.mjs';",
+  dynamic: `  const { mcl, mclMod } = await import('/mcl.js');
+  const { mclVerifier } = await import('/scripts/bench-mcl.mjs');`,
+  init: `
   await mcl.init(mcl.BLS12_381);
   const verify = mclVerifier(mcl, mclMod(), fixture.networkIdentity.publicKey);
   const ready = performance.now();
-  const cert = fixture.finalization.certificate;`;
-const tempoDone = `
-  client.verify(fixture);
-  const verified = performance.now();
-  const doc = performance.getEntriesByType('navigation')[0]?.responseEnd ?? NaN;
-  window.result = { doc, imported, ready, verified, first: verified - ready };`;
-const mclDone = `
-  if (!verify(cert)) throw new Error('mcl-wasm rejected the real certificate');
-  const verified = performance.now();
-  const doc = performance.getEntriesByType('navigation')[0]?.responseEnd ?? NaN;
-  window.result = { doc, imported, ready, verified, first: verified - ready };`;
+  const cert = fixture.finalization.certificate;`,
+  first: `
+  if (!verify(cert)) throw new Error('mcl-wasm rejected the real certificate');${report}`,
+};
+const imported = `
+  const imported = performance.now();`;
+// Loaded by import() from the page's script, then initialized.
+const loadTempo = TEMPO.dynamic + imported + TEMPO.init;
+const loadMcl = MCL.dynamic + imported + MCL.init;
+// Imported statically, as a page usually writes it (the browser then fetches the module graph
+// while it parses the page, instead of from the script), then initialized.
+const staticPage = (lib) => page(imported + lib.init + lib.first, lib.imports);
 
 // Floors no library can go below on this machine: a fresh page with the certificate inlined
 // reaching its script, and the same page after a dynamic import() of an empty module.
@@ -95,20 +89,12 @@ const floorPage = (body) => page(`${body}
   window.result = { doc: NaN, imported: verified, ready: verified, verified, first: 0 };`);
 
 const PAGES = {
-  '/first-tempo-static.html': staticPage("import { TempoLightClient, init } from '/pkg/index.js';", initTempo + tempoDone),
-  '/first-mcl-static.html': staticPage("import { mcl, mclMod } from '/mcl.js';\nimport { mclVerifier } from '/scripts/bench-mcl.mjs';", initMcl + mclDone),
+  '/first-tempo.html': page(loadTempo + TEMPO.first),
+  '/first-mcl.html': page(loadMcl + MCL.first),
+  '/first-tempo-static.html': staticPage(TEMPO),
+  '/first-mcl-static.html': staticPage(MCL),
   '/floor-page.html': floorPage(''),
   '/floor-import.html': floorPage("  await import('/empty.js');"),
-  '/first-tempo.html': page(`${loadTempo}
-  client.verify(fixture);
-  const verified = performance.now();
-  const doc = performance.getEntriesByType('navigation')[0]?.responseEnd ?? NaN;
-  window.result = { doc, imported, ready, verified, first: verified - ready };`),
-  '/first-mcl.html': page(`${loadMcl}
-  if (!verify(cert)) throw new Error('mcl-wasm rejected the real certificate');
-  const verified = performance.now();
-  const doc = performance.getEntriesByType('navigation')[0]?.responseEnd ?? NaN;
-  window.result = { doc, imported, ready, verified, first: verified - ready };`),
   '/warm.html': page(`
   let tempo, mclSide;
   {

@@ -41,11 +41,9 @@ else
     --out-dir ../../target/pkg-payments --out-name tempo_light_payments --no-pack -- --features payments
   mkdir -p pkg "$glue"
   cp target/pkg-main/tempo_light.js target/pkg-payments/tempo_light_payments.js "$glue/"
-  for module in tempo_light tempo_light_payments; do
-    dir=target/pkg-main
-    [ "$module" = tempo_light_payments ] && dir=target/pkg-payments
+  for built in target/pkg-main/tempo_light target/pkg-payments/tempo_light_payments; do
     node_modules/.bin/wasm-opt -Oz --converge --gufa -Oz --converge --strip-debug --strip-producers \
-      "$dir/${module}_bg.wasm" -o "pkg/${module}_bg.wasm"
+      "${built}_bg.wasm" -o "pkg/$(basename "$built")_bg.wasm"
   done
 fi
 
