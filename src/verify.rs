@@ -264,17 +264,10 @@ pub fn verify_batch(
                 .and_then(&identity_for);
             match identity {
                 Err(e) => Checked::Refused(e.into()),
-                Ok(identity) => {
-                    let group = match groups.iter().position(|(id, _)| *id == identity) {
-                        Some(group) => group,
-                        None => {
-                            groups.push((identity, Vec::new()));
-                            groups.len() - 1
-                        }
-                    };
-                    groups[group].1.push(i);
-                    Checked::Grouped { group, hash }
-                }
+                Ok(identity) => Checked::Grouped {
+                    group: join_group(&mut groups, identity, i),
+                    hash,
+                },
             }
         })
         .collect();
@@ -293,6 +286,25 @@ pub fn verify_batch(
             }
         })
         .collect()
+}
+
+/// Adds block `member` to the group of `identity` (made if it is the first of it), for
+/// [`prove_groups`]; returns the group's index.
+pub(crate) fn join_group(
+    groups: &mut Vec<(PublicKey, Vec<usize>)>,
+    identity: PublicKey,
+    member: usize,
+) -> usize {
+    match groups.iter().position(|(id, _)| *id == identity) {
+        Some(group) => {
+            groups[group].1.push(member);
+            group
+        }
+        None => {
+            groups.push((identity, alloc::vec![member]));
+            groups.len() - 1
+        }
+    }
 }
 
 /// Marks in `good` the members of every group whose certificates verify under the group's

@@ -558,10 +558,7 @@ impl LightClient {
                 previous = Some(i);
             }
             if let Some(identity) = identity {
-                match groups.iter_mut().find(|(id, _)| *id == identity) {
-                    Some((_, members)) => members.push(i),
-                    None => groups.push((identity, alloc::vec![i])),
-                }
+                verify::join_group(&mut groups, identity, i);
             }
             prechecks.push(Precheck {
                 proven: None,
