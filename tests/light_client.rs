@@ -881,10 +881,8 @@ fn a_run_through_an_unannounced_rotation_is_refused_whole() {
 /// block alone and in a batch refuse it, not as a lie about the digest; the state is unchanged.
 #[test]
 fn names_a_later_forks_header_unsupported() {
-    let mut v = common::mainnet_certified_block();
-    v["block"]["header"]["futureForkRoot"] = serde_json::json!(format!("0x{}", "ab".repeat(32)));
-    v["block"]["header"]["gasUsed"] = serde_json::json!("0x1");
-    let block = CertifiedBlock::from_value(v).expect("the fixture with two fields changed reads");
+    let block = CertifiedBlock::from_value(common::later_fork_block())
+        .expect("the fixture with two fields changed reads");
     let unsupported = |e: &Error| matches!(e, Error::Verify(VerifyError::UnsupportedHeader { fields }) if fields == &["futureForkRoot"]);
     let mut client = LightClient::new(Network::mainnet());
     let before = client.state().clone();

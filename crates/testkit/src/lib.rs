@@ -29,6 +29,16 @@ pub fn fixture() -> Value {
     serde_json::from_str(MAINNET_BLOCK).expect("the embedded mainnet fixture is JSON")
 }
 
+/// The fixture as a later fork would serve it: a hashed header field this version does not
+/// know (`futureForkRoot`), and another field changed to make the hash differ, as the new
+/// field would. No version of this crate can verify it; it must be named `UnsupportedHeader`.
+pub fn later_fork_block() -> Value {
+    let mut v = mainnet_certified_block();
+    v["block"]["header"]["futureForkRoot"] = json!(format!("0x{}", "ab".repeat(32)));
+    v["block"]["header"]["gasUsed"] = json!("0x1");
+    v
+}
+
 /// The fixture as a `consensus_getFinalization` result (a CertifiedBlock).
 pub fn mainnet_certified_block() -> Value {
     let f = fixture();
