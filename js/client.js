@@ -13,7 +13,7 @@ import wbgInit, {
   verifyCertifiedBlock as wasmVerifyCertifiedBlock,
   verifyProof as wasmVerifyProof,
 } from './tempo_light.js';
-import { TempoLightError, VerificationError, typed, toTyped } from './errors.js';
+import { TempoLightError, VerificationError, classFor, typed, toTyped } from './errors.js';
 import {
   DEFAULT_TIMEOUT_MS,
   MAX_RESPONSE_BYTES,
@@ -1141,6 +1141,11 @@ export const _internals = {
   blockEvidence,
   withPaymentsClient,
   loadPayments: () => paymentsModule(),
+  /**
+   * The error helpers the worker entry rebuilds errors with (through here, so that the
+   * package's shared module, index.js, exports nothing of errors.js beyond the classes).
+   */
+  errors: { classFor, toTyped, typed },
 };
 
 export { TempoLightClient };

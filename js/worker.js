@@ -12,7 +12,7 @@
 import { TempoLightClient, _internals, init } from './client.js';
 import {
   AbortedError, DestroyedError, MalformedInputError, PaymentMismatchError, PendingError, ProviderRpcError,
-  RpcError, StorageError, TempoLightError, UsageError, VerificationError, classFor, toTyped, typed,
+  RpcError, StorageError, TempoLightError, UsageError, VerificationError,
 } from './errors.js';
 import { createVerifiedProvider } from './provider.js';
 // The parts the package loads lazily elsewhere, imported statically here: a service worker
@@ -22,6 +22,7 @@ import * as payments from './payments.js';
 import * as keccak from './keccak.js';
 
 _internals.supply({ payments, keccak });
+const { classFor, toTyped, typed } = _internals.errors;
 
 const CONNECT = 'tempo-light:connect';
 const HELLO = 'tempo-light:hello';

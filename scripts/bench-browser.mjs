@@ -5,7 +5,7 @@
 // - Time to the first verified certificate: a fresh page (a new browser context each time, every
 //   response `no-store`) whose module script has the certificate inlined, imports the library,
 //   initializes it and verifies; the page reports performance.now() at that point, i.e. the time
-//   since navigation start. Seven fresh pages per library, rotating; the same with the library
+//   since navigation start. Eleven fresh pages of each kind, rotating; the same with the library
 //   imported statically (as pages usually write it); and four floors: the page alone, the page
 //   with a dynamic import() of an empty module, with a static import of one, and with a static
 //   import of one plus the streaming compilation of tempo-light's wasm (no instantiation, no
@@ -24,7 +24,7 @@ import { chromium } from 'playwright-core';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const fixture = JSON.parse(readFileSync(`${root}/tests/fixtures/mainnet-block-32724390.json`, 'utf8'));
-const FRESH_PAGES = 7;
+const FRESH_PAGES = 11;
 const WARM_SAMPLES = 21;
 
 // mcl-wasm for the page: its CommonJS build bundled into one ES module by esbuild, exposing the

@@ -49,8 +49,8 @@ fi
 
 # The package's JS. The hand-written modules (js/: ESM, no top-level await; index.node.js is
 # Node's) and the glue are staged in target/pkg-stage, then scripts/bundle-pkg.mjs writes the
-# ES modules: the entry points over one shared core.js (two modules to load instead of a graph
-# three levels deep; one instance of the client for every entry), unminified.
+# ES modules: the browser's entry index.js as one module, which Node's entry and the worker
+# entry import (one instance of the client for every entry), unminified.
 stage=target/pkg-stage
 rm -rf "$stage" && mkdir -p "$stage"
 cp js/index.js js/index.node.js js/client.js js/errors.js js/transport.js js/provider.js \

@@ -1,14 +1,17 @@
 // Writes the npm package's ES modules into pkg/ from the staged sources (scripts/build-pkg.sh
-// stages js/ and wasm-bindgen's glue in target/pkg-stage): one module, core.js, holds the
-// client, its errors, transport, storage, provider and the main wasm's glue, and the entry
-// points import it, so a page or a Node process loads two modules instead of a graph three
-// levels deep (see BENCHMARKS.md, 2026-11-26, later morning), and every entry shares one
+// stages js/ and wasm-bindgen's glue in target/pkg-stage). The browser's entry, index.js, is
+// one module holding the client, its errors, transport, storage, provider and the main wasm's
+// glue, so an unbundled page loads one module before the wasm (a static import of index.js
+// used to cost a second round trip to the module it re-exported; see BENCHMARKS.md,
+// 2026-11-26, noon); Node's entry and the worker entry import it, so every entry shares one
 // instance of the client, its error classes and its wasm.
 //
-//   index.js, index.node.js, worker.js -> core.js (+ payments.js, keccak.js: worker.js
-//   imports them statically, core.js by a dynamic import() on first use)
+//   index.node.js, worker.js -> index.js (+ payments.js, keccak.js: worker.js imports them
+//   statically, index.js by a dynamic import() on first use)
 //   payments.js: the payments glue bundled in; keccak.js: as staged (already bundled)
 //
+// index.js exports the package's API (the staged index.js's names) and two internals the other
+// entries need, `_setPlatform` and `_internals`, and nothing else (checked below).
 // Unminified, as written. Usage: node scripts/bundle-pkg.mjs <stage dir> <out dir>
 import { build } from 'esbuild';
 import { copyFileSync } from 'node:fs';
@@ -18,7 +21,7 @@ import { pathToFileURL } from 'node:url';
 const [stage, out] = process.argv.slice(2).map((p) => resolve(p));
 if (!stage || !out) throw new Error('usage: node scripts/bundle-pkg.mjs <stage dir> <out dir>');
 
-// The modules core.js is made of, as the entry points and each other import them.
+// The modules index.js is made of, as the entry points and each other import them.
 const CORE = ['client.js', 'errors.js', 'transport.js', 'storage.js', 'provider.js'];
 // Modules every output refers to by path, never bundles.
 const SEPARATE = ['payments.js', 'keccak.js'];
@@ -34,44 +37,48 @@ const common = {
   write: true,
 };
 
-/** An esbuild plugin: imports of `core` modules become './core.js', of `separate` stay as they are. */
+/** An esbuild plugin: imports of `core` modules become './index.js', of `separate` stay as they are. */
 const linkTo = (core, separate) => ({
   name: 'tempo-light-links',
   setup(b) {
     b.onResolve({ filter: /^\.\/[\w.]+\.js$/ }, (args) => {
       const name = args.path.slice(2);
       if (args.kind === 'entry-point') return undefined;
-      if (core.includes(name)) return { path: './core.js', external: true };
+      if (core.includes(name)) return { path: './index.js', external: true };
       if (separate.includes(name)) return { path: args.path, external: true };
       return undefined;
     });
   },
 });
 
-// core.js: everything the core modules export (each name once; errors.js's classes are the
-// ones client.js and provider.js throw).
+// index.js: the API, and the two internals Node's entry and the worker entry import.
+const INTERNALS = ['_setPlatform', '_internals'];
 await build({
   ...common,
   stdin: {
-    contents: CORE.map((m) => `export * from './${m}';`).join('\n'),
+    contents: `export * from './index.js';\nexport { default } from './index.js';\nexport { ${INTERNALS.join(', ')} } from './client.js';`,
     resolveDir: stage,
-    sourcefile: 'core.js',
+    sourcefile: 'index.bundle.js',
   },
   plugins: [linkTo([], SEPARATE)],
-  outfile: join(out, 'core.js'),
+  outfile: join(out, 'index.js'),
 });
-// The entry points, linked to core.js.
-for (const entry of ['index.js', 'index.node.js', 'worker.js']) {
-  await build({ ...common, entryPoints: [join(stage, entry)], plugins: [linkTo(CORE, SEPARATE)], outfile: join(out, entry) });
+// The other entry points, linked to index.js.
+for (const entry of ['index.node.js', 'worker.js']) {
+  await build({ ...common, entryPoints: [join(stage, entry)], plugins: [linkTo([...CORE, 'index.js'], SEPARATE)], outfile: join(out, entry) });
 }
-// payments.js with its own glue bundled in (it imports nothing of core.js).
+// payments.js with its own glue bundled in (it imports nothing of index.js).
 await build({ ...common, entryPoints: [join(stage, 'payments.js')], plugins: [linkTo(CORE, [])], outfile: join(out, 'payments.js') });
 copyFileSync(join(stage, 'keccak.js'), join(out, 'keccak.js'));
 
-// `export *` drops a name two modules export with different bindings: check that core.js
-// exports every name of every module it is made of.
-const core = Object.keys(await import(pathToFileURL(join(out, 'core.js')).href));
-for (const m of CORE) {
-  const missing = Object.keys(await import(pathToFileURL(join(stage, m)).href)).filter((n) => !core.includes(n));
-  if (missing.length) throw new Error(`bundle-pkg: core.js lacks ${m}'s ${missing.join(', ')}`);
+// index.js exports exactly the API and the internals (`export *` would drop a name two
+// modules export with different bindings; nothing else may leak into the package's API), and
+// the other entries link against it (a name they import that it lacks fails here).
+const api = Object.keys(await import(pathToFileURL(join(stage, 'index.js')).href));
+const exported = Object.keys(await import(pathToFileURL(join(out, 'index.js')).href));
+const missing = [...api, ...INTERNALS].filter((n) => !exported.includes(n));
+const extra = exported.filter((n) => !api.includes(n) && !INTERNALS.includes(n));
+if (missing.length || extra.length) {
+  throw new Error(`bundle-pkg: index.js ${missing.length ? `lacks ${missing.join(', ')}` : ''}${extra.length ? ` exports ${extra.join(', ')} beyond the API` : ''}`);
 }
+for (const entry of ['index.node.js', 'worker.js']) await import(pathToFileURL(join(out, entry)).href);
