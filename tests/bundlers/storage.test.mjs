@@ -1,6 +1,7 @@
 // Persistence in Chromium, from the tarball served as is: `storage: 'localStorage'` and
 // `'indexedDB'` save after every advance while following `tempo-light devnet`, a new client
 // resumes from it, and corrupt saved state is refused with `StorageCorrupt` and left as it was.
+// The page imports the package unbundled: one module, index.js, before the wasm.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -50,6 +51,8 @@ for (const storage of ['localStorage', 'indexedDB']) {
     const { rpc, identity } = await devnet([]);
     const base = await serve({ '/pkg/': PKG_DIR, '/': site });
     const page = await newPage();
+    const modules = [];
+    page.on('request', (r) => { if (r.resourceType() === 'script') modules.push(new URL(r.url()).pathname); });
     await page.goto(`${base}/page.html`);
     await page.waitForFunction(() => window.ready === true, null, { timeout: 20000 });
     const out = await page.evaluate((args) => window.scenario(args), { storage, rpc, identity });
@@ -62,5 +65,7 @@ for (const storage of ['localStorage', 'indexedDB']) {
     assert.deepEqual(out.corrupt, [true, 'StorageCorrupt']);
     assert.equal(out.left, 'not a state', 'the corrupt value was left in place');
     assert.deepEqual(page.errors, []);
+    // Unbundled, the package is one module before its wasm (no second round trip).
+    assert.deepEqual(modules, ['/pkg/index.js'], 'the page loaded the package as one module');
   });
 }
