@@ -296,6 +296,7 @@ mod tests {
     #[test]
     fn decoding_after_a_previous_outcome_decides_as_decoding_alone() {
         let bytes = genesis();
+        // Test code only: mainnet's genesis outcome, which the fixture tests decode.
         let previous = DkgOutcome::decode(&bytes).expect("mainnet's genesis outcome decodes");
         assert_eq!(
             DkgOutcome::decode_after(&bytes, Some(&previous)),

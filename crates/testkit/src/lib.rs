@@ -119,6 +119,7 @@ pub fn header_at(height: u64, extra_data: &str) -> Value {
     let mut h = fixture()["header"].clone();
     h["number"] = json!(format!("{height:#x}"));
     h["extraData"] = json!(extra_data);
+    // The embedded mainnet fixture's header is an object; test helpers only.
     h.as_object_mut()
         .expect("the fixture's header is a JSON object")
         .remove("consensusContext");
