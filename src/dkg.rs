@@ -23,6 +23,12 @@ use crate::{
 use alloc::vec::Vec;
 use alloy_primitives::B256;
 
+/// The most bytes a Tempo block's `extraData` may hold: `TEMPO_MAXIMUM_EXTRA_DATA_SIZE`
+/// (10 KiB) in `crates/evm/src/consensus/mod.rs` of `tempoxyz/tempo`, which its consensus
+/// hands to reth's header validation (`with_max_extra_data_size`), so no final block's
+/// `extraData` is longer. A longer one is refused before any of it is decoded.
+pub const MAX_EXTRA_DATA_BYTES: usize = 10 * 1024;
+
 /// The most validators an on-chain outcome may describe (`u16::MAX`).
 pub const MAX_VALIDATORS: u32 = u16::MAX as u32;
 
@@ -152,6 +158,17 @@ impl DkgOutcome {
         })
     }
 
+    /// Decodes the outcome a boundary header's `extraData` carries, refusing bytes over
+    /// [`MAX_EXTRA_DATA_BYTES`] before decoding any of them; `previous` as in
+    /// [`Self::decode_after`].
+    pub(crate) fn from_extra_data(
+        extra_data: &[u8],
+        previous: Option<&DkgOutcome>,
+    ) -> Result<Self, DecodeError> {
+        check_extra_data_size(extra_data)?;
+        Self::decode_after(extra_data, previous)
+    }
+
     /// Decodes from hex (an `extraData` field), with or without `0x`.
     pub fn from_hex(text: &str) -> Result<Self, DecodeError> {
         Self::decode(&decode_hex("extraData", text)?)
@@ -190,6 +207,35 @@ impl DkgOutcome {
         out.push(u8::from(self.is_next_full_dkg));
         out
     }
+}
+
+/// Refuses `extraData` longer than a Tempo node accepts ([`MAX_EXTRA_DATA_BYTES`]).
+pub(crate) fn check_extra_data_size(extra_data: &[u8]) -> Result<(), DecodeError> {
+    if extra_data.len() > MAX_EXTRA_DATA_BYTES {
+        return Err(DecodeError::LengthOutOfRange {
+            field: "extraData",
+            len: extra_data.len() as u64,
+            min: 0,
+            max: MAX_EXTRA_DATA_BYTES as u64,
+        });
+    }
+    Ok(())
+}
+
+/// The epoch and the identity's 96 bytes an outcome claims, read without decoding anything
+/// else and without checking the point: what a run of boundaries not verified yet only
+/// *announces*, to group certificates by the identity they will be checked under. `None`
+/// where the bytes do not even have that shape (or are over the size bound); nothing read
+/// here is trusted: the outcome is decoded whole only after its certificate verified.
+pub(crate) fn announced_identity(extra_data: &[u8]) -> Option<(u64, [u8; PUBLIC_KEY_LENGTH])> {
+    check_extra_data_size(extra_data).ok()?;
+    let mut r = Reader::new(extra_data);
+    let epoch = r.varint_u64("dkg.epoch").ok()?;
+    r.array::<32>("dkg.summary").ok()?;
+    r.array::<1>("dkg.mode").ok()?;
+    r.array::<4>("dkg.total").ok()?;
+    (r.varint_u64("dkg.coefficients").ok()? >= 1).then_some(())?;
+    Some((epoch, r.array::<PUBLIC_KEY_LENGTH>("dkg.identity").ok()?))
 }
 
 /// Reads the sharing; `known` are coefficients checked before, reused where the bytes at the

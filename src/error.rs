@@ -121,6 +121,11 @@ pub enum DecodeError {
     /// JSON did not have the expected shape.
     #[error("invalid JSON: {0}")]
     Json(String),
+    /// An answer that holds more than one candidate for what it answers (a certified block
+    /// beside a JSON-RPC `result`, a `header` beside a `block`, ...): refused rather than
+    /// resolved by precedence, so that what is verified is the only thing read.
+    #[error("ambiguous answer: {0}")]
+    Ambiguous(String),
     /// A JSON-RPC error object was returned instead of a result.
     #[error("JSON-RPC error {code}: {message}")]
     Rpc {
@@ -192,6 +197,24 @@ pub enum VerifyError {
         /// The first epoch the built-in identity serves.
         from_epoch: u64,
     },
+    /// The certificate's epoch lies past the epochs whose identities the client has learnt
+    /// from verified boundaries, and the built-in identity that would serve it is one the
+    /// learnt boundaries have since taken over from (it may have been retired by a full DKG).
+    /// Bridge the boundaries up to the epoch first (as following does), then verify again.
+    #[error("epoch {epoch} is past the identities learnt (through epoch {through}): bridge to it first; the built-in identity it would fall back to is superseded")]
+    IdentityNotBridged {
+        /// The certificate's epoch.
+        epoch: u64,
+        /// The last epoch whose identity was learnt from a verified boundary.
+        through: u64,
+    },
+    /// The client asked to verify is frozen: it saw two conflicting finalizations, each
+    /// verified, so no certificate proves finality to it until a person resets it.
+    #[error("frozen: conflicting finalizations at height {height}; nothing is final until the client is reset")]
+    Frozen {
+        /// Height of the equivocation.
+        height: u64,
+    },
 }
 
 /// Any failure of the one-call entry points. Its message is the inner error's alone: which
@@ -232,6 +255,7 @@ impl DecodeError {
             Self::InvalidEd25519Key { .. } => "InvalidEd25519Key",
             Self::UnsortedSet { .. } => "UnsortedSet",
             Self::Json(_) => "InvalidJson",
+            Self::Ambiguous(_) => "InvalidInput",
             Self::Rpc { .. } => "RpcError",
         }
     }
@@ -248,6 +272,8 @@ impl VerifyError {
             Self::EpochMismatch { .. } => "EpochMismatch",
             Self::HeightOutOfRange { .. } => "HeightOutOfRange",
             Self::IdentityUnavailable { .. } => "IdentityUnavailable",
+            Self::IdentityNotBridged { .. } => "IdentityNotBridged",
+            Self::Frozen { .. } => "Frozen",
         }
     }
 }
@@ -382,6 +408,18 @@ pub enum StateError {
     /// The window of recent block hashes is not ascending or too long.
     #[error("recent window is malformed")]
     MalformedRecentWindow,
+    /// The state was saved for another network than the one it is loaded for: its name,
+    /// chain id, epoch length or built-in identities differ (a blob carrying any identity
+    /// cannot become "mainnet").
+    #[error("saved for another network: its {field} is {saved}, this network's is {expected}")]
+    NetworkMismatch {
+        /// What differs: `name`, `chainId`, `epochLength` or `builtin identities`.
+        field: &'static str,
+        /// The saved value.
+        saved: String,
+        /// The value of the network it is loaded for.
+        expected: String,
+    },
     /// The head's epoch is not the epoch of its height.
     #[error("head epoch {epoch} does not match its height {height}")]
     HeadEpochMismatch {
@@ -405,6 +443,7 @@ impl ClientError {
             Self::HeaderNumberMismatch { .. } => "HeaderNumberMismatch",
             Self::BrokenParentLink { .. } => "BrokenParentLink",
             Self::TipHashMismatch { .. } => "TipHashMismatch",
+            Self::State(StateError::NetworkMismatch { .. }) => "NetworkMismatch",
             Self::State(_) => "InvalidState",
         }
     }

@@ -19,7 +19,7 @@
 //! transaction and receipt) that [`verify_payment_proof`] re-checks offline.
 
 use crate::{
-    error::{DecodeError, Error},
+    error::{DecodeError, Error, VerifyError},
     json::{self, Object},
     network::Network,
     receipt::{self, BlockReceipt},
@@ -225,6 +225,10 @@ impl PaymentError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Decode(_) => "Malformed",
+            // The one refusal about the verifier rather than the block: a frozen client.
+            Self::NotFinal(e) if matches!(**e, Error::Verify(VerifyError::Frozen { .. })) => {
+                "Frozen"
+            }
             Self::NotFinal(_) => "NotFinal",
             Self::BrokenParentLink { .. } => "BrokenParentLink",
             Self::MalformedTransaction { .. } => "MalformedTransaction",

@@ -62,10 +62,14 @@ pub struct StorageProof {
     pub proof: Vec<Bytes>,
 }
 
-/// Parses a 32-byte word as servers send it: 32-byte hex, or a shorter hex quantity
-/// (`"0x9"`), which is the same word left-padded.
+/// Parses a 32-byte word as servers send it: `0x` and 32 bytes of hex, or a shorter hex
+/// quantity (`"0x9"`: a storage key asked for as a number), which is the same word
+/// left-padded. Without `0x` it is refused: read as hex by one client and as decimal by
+/// another, it would not say one thing.
 fn word(field: &'static str, text: &str) -> Result<B256, DecodeError> {
-    let digits = text.strip_prefix("0x").unwrap_or(text);
+    let digits = text
+        .strip_prefix("0x")
+        .ok_or_else(|| DecodeError::Json(format!("{field}: not 0x-prefixed hex")))?;
     if digits.is_empty() || digits.len() > 64 {
         return Err(DecodeError::Json(format!("{field}: not a 32-byte word")));
     }
@@ -79,6 +83,29 @@ fn word(field: &'static str, text: &str) -> Result<B256, DecodeError> {
         }
     }
     Ok(B256::from(word))
+}
+
+/// A hash: `0x` and exactly 32 bytes of hex, as every node sends `codeHash` and `storageHash`.
+fn hash(field: &'static str, text: &str) -> Result<B256, DecodeError> {
+    if text.len() != 66 {
+        return Err(DecodeError::Json(format!(
+            "{field}: not 0x and 32 bytes of hex"
+        )));
+    }
+    word(field, text)
+}
+
+/// A quantity in its one canonical form (the Ethereum JSON-RPC encoding real nodes send):
+/// `0x`, then at most 64 hex digits with no leading zero (`0x0` for zero). Anything else
+/// (`"1000000"`, `"0x01"`) is refused rather than read one way when a wallet reads it another.
+fn quantity(field: &'static str, text: &str) -> Result<U256, DecodeError> {
+    let digits = text.strip_prefix("0x").unwrap_or("");
+    if digits.is_empty() || digits.len() > 64 || (digits.len() > 1 && digits.starts_with('0')) {
+        return Err(DecodeError::Json(format!(
+            "{field}: {text:?} is not a canonical quantity (0x, no leading zeros, at most 256 bits)"
+        )));
+    }
+    Ok(U256::from_be_bytes(word(field, text)?.0))
 }
 
 fn hex_digit(c: u8) -> Option<u8> {
@@ -120,16 +147,11 @@ impl AccountProof {
         let address = text(object, "address")?;
         let address =
             Address::from_str(address).map_err(|_| DecodeError::InvalidHex { field: "address" })?;
-        let nonce = word("nonce", text(object, "nonce")?)?;
-        if nonce[..24].iter().any(|b| *b != 0) {
-            return Err(DecodeError::Json(
-                "eth_getProof: nonce does not fit 64 bits".into(),
-            ));
-        }
-        let nonce = u64::from_be_bytes(nonce[24..].try_into().unwrap_or_default());
-        let balance = U256::from_be_bytes(word("balance", text(object, "balance")?)?.0);
-        let code_hash = word("codeHash", text(object, "codeHash")?)?;
-        let storage_hash = word("storageHash", text(object, "storageHash")?)?;
+        let nonce = u64::try_from(quantity("nonce", text(object, "nonce")?)?)
+            .map_err(|_| DecodeError::Json("eth_getProof: nonce does not fit 64 bits".into()))?;
+        let balance = quantity("balance", text(object, "balance")?)?;
+        let code_hash = hash("codeHash", text(object, "codeHash")?)?;
+        let storage_hash = hash("storageHash", text(object, "storageHash")?)?;
         let account_proof = nodes("accountProof", object.get("accountProof"))?;
         let entries: &[Value] = match object.get("storageProof") {
             None | Some(Value::Null) => &[],
@@ -148,7 +170,7 @@ impl AccountProof {
             })?;
             storage_proof.push(StorageProof {
                 key: word("storageProof.key", text(entry, "key")?)?,
-                value: U256::from_be_bytes(word("storageProof.value", text(entry, "value")?)?.0),
+                value: quantity("storageProof.value", text(entry, "value")?)?,
                 proof: nodes("storageProof.proof", entry.get("proof"))?,
             });
         }
@@ -310,6 +332,13 @@ pub enum ProofError {
     /// The header the proof is checked against is not known to be final.
     #[error("no verified state root: {0}")]
     NoStateRoot(&'static str),
+    /// The client that would prove it is frozen by an equivocation at this height: no state
+    /// is final to it until it is reset.
+    #[error("frozen: conflicting finalizations at height {height}; no state is final until the client is reset")]
+    Frozen {
+        /// Height of the equivocation.
+        height: u64,
+    },
     /// The token address is not a TIP-20 address (prefix `0x20c0` and ten zero bytes).
     #[error("{0} is not a TIP-20 token address")]
     NotTip20(Address),
@@ -337,6 +366,7 @@ impl ProofError {
             Self::AddressMismatch { .. } => "ProofAddressMismatch",
             Self::MissingSlot { .. } => "ProofMissingSlot",
             Self::NoStateRoot(_) => "NoStateRoot",
+            Self::Frozen { .. } => "Frozen",
             Self::NotTip20(_) => "NotTip20",
             Self::NoSuchToken(_) => "NoSuchToken",
             Self::StringNotInline { .. } => "StringNotInline",

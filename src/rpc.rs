@@ -179,18 +179,30 @@ impl CertifiedBlock {
     }
 
     /// As [`Self::from_json`], from an already-parsed value.
+    ///
+    /// Each level of an answer holds exactly one candidate for what it answers: an envelope
+    /// (`result`, or a notification's `params.result`), a `finalized` member, a
+    /// `certificate` with a `block`, or a `header` with a `certificate` or a `finalization`.
+    /// An answer with two (a certified block beside a `result`, a `header` beside a `block`,
+    /// a `finalized` beside a certificate) is refused as [`DecodeError::Ambiguous`] rather
+    /// than resolved by precedence, so that no edge can read another object than the one
+    /// verified.
     pub fn from_value(mut value: Value) -> Result<Self, DecodeError> {
         if let Some(error) = rpc_error(&value) {
             return Err(error);
         }
         if value.get("method").is_some() && value.get("params").is_some() {
             // A subscription notification: the event is `params.result`.
+            only_candidates(&value, "a notification", &["params"])?;
             let mut params = take(&mut value, "params");
+            only_candidates(&params, "a notification's params", &["result"])?;
             value = take(&mut params, "result");
         } else if value.get("jsonrpc").is_some() || value.get("result").is_some() {
+            only_candidates(&value, "a JSON-RPC response", &["result"])?;
             value = take(&mut value, "result");
         }
         if value.get("finalized").is_some() && value.get("certificate").is_none() {
+            only_candidates(&value, "a consensus_getLatest result", &["finalized"])?;
             value = take(&mut value, "finalized");
         }
         if value.is_null() {
@@ -199,9 +211,19 @@ impl CertifiedBlock {
             ));
         }
         if let Some(object) = value.as_object().filter(|o| o.contains_key("block")) {
+            only_candidates(&value, "a certified block", &["block", "certificate"])?;
             return read_certified_block(object);
         }
         // A header beside a certificate, or beside a finalization holding it.
+        only_candidates(
+            &value,
+            "a header with its certificate",
+            if value.get("certificate").is_some() {
+                &["header", "certificate"]
+            } else {
+                &["header", "finalization"]
+            },
+        )?;
         let header = take(&mut value, "header");
         if header.is_null() {
             return Err(DecodeError::Json(
@@ -219,6 +241,35 @@ impl CertifiedBlock {
             header: crate::header::read_header(&header)?,
             claimed: read_claimed(fields, &header)?,
         })
+    }
+}
+
+/// Members that name, at some level of an answer, what the answer is: an envelope's
+/// `result` or `params`, `consensus_getLatest`'s `finalized`, a certified block's `block` and
+/// `certificate`, the fixture shape's `header` and `finalization`.
+const CANDIDATES: [&str; 7] = [
+    "result",
+    "params",
+    "finalized",
+    "block",
+    "certificate",
+    "header",
+    "finalization",
+];
+
+/// Refuses a level of an answer that holds a candidate member beside the `expected` ones.
+fn only_candidates(level: &Value, what: &str, expected: &[&str]) -> Result<(), DecodeError> {
+    let Some(object) = level.as_object() else {
+        return Ok(());
+    };
+    match CANDIDATES
+        .iter()
+        .find(|c| !expected.contains(c) && object.contains_key(**c))
+    {
+        Some(extra) => Err(DecodeError::Ambiguous(alloc::format!(
+            "{what} also holds `{extra}`: two candidates for the block it answers"
+        ))),
+        None => Ok(()),
     }
 }
 

@@ -182,16 +182,18 @@ pub(crate) fn verify_inner(
     )
 }
 
-/// [`verify_inner`] with the header's hash already computed (a batch hashes each header once)
-/// and, for a boundary, its DKG outcome possibly decoded already (`decoded`: decoding depends
-/// on the bytes alone, so an outcome decoded ahead of the rules is the one they would decode).
+/// [`verify_inner`] with the header's hash already computed (a batch hashes each header once).
+/// A boundary's DKG outcome is decoded only once its certificate is proven (here, or by the
+/// batch whose verdict `check_signature: false` carries), and never past the node's size
+/// bound; `known` is an outcome decoded before (the previous boundary's), whose checked
+/// points and keys need not be checked again (the verdict is decoding's alone).
 pub(crate) fn verify_hashed(
     epoch_length: u64,
     block: &CertifiedBlock,
     hash: B256,
     identity_for: impl FnOnce(u64) -> Result<PublicKey, VerifyError>,
     check_signature: bool,
-    decoded: Option<DkgOutcome>,
+    known: Option<&DkgOutcome>,
 ) -> Result<VerifiedBlock, Error> {
     check_block_digest(block, hash)?;
     let height = block.header.number();
@@ -201,10 +203,10 @@ pub(crate) fn verify_hashed(
         block.certificate.verify(&identity)?;
     }
     let next_epoch = if epoch::is_boundary(epoch_length, height) {
-        Some(match decoded {
-            Some(outcome) => outcome,
-            None => DkgOutcome::decode(block.header.extra_data())?,
-        })
+        Some(DkgOutcome::from_extra_data(
+            block.header.extra_data(),
+            known,
+        )?)
     } else {
         None
     };
@@ -227,7 +229,7 @@ pub(crate) fn verify_under(
     hash: B256,
     identity: PublicKey,
     check_signature: bool,
-    decoded: Option<DkgOutcome>,
+    known: Option<&DkgOutcome>,
 ) -> Result<VerifiedBlock, Error> {
     verify_hashed(
         epoch_length,
@@ -235,7 +237,7 @@ pub(crate) fn verify_under(
         hash,
         move |_| Ok(identity),
         check_signature,
-        decoded,
+        known,
     )
 }
 

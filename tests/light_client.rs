@@ -7,7 +7,7 @@ use tempo_light_testkit as common;
 
 use tempo_light::{
     client::{Head, LightClient, Request},
-    CertifiedBlock, ClientError, Error, Event, Network, TempoHeader, VerifyError,
+    CertifiedBlock, ClientError, DecodeError, Error, Event, Network, TempoHeader, VerifyError,
 };
 use tempo_light_devnet::{Chain, ChainFaults, DevBlock, DevnetConfig};
 
@@ -365,6 +365,51 @@ fn rejects_an_answer_that_skips_the_rotation_boundary() {
 }
 
 #[test]
+fn refuses_a_retired_preset_past_the_learnt_epochs() {
+    // The same validators and genesis key; one chain rotates it by a full DKG at epoch 3, the
+    // other never does: its blocks are what the retired (preset) key signs at any epoch.
+    let rotating = chain(1, 45, ChainFaults::default());
+    let mut steady = Chain::new(DevnetConfig {
+        epoch_length: L,
+        full_dkg_every: 0,
+        seed: 1,
+        ..Default::default()
+    });
+    for _ in 0..100 {
+        steady.produce();
+    }
+    assert_eq!(steady.genesis_identity(), rotating.genesis_identity());
+    let mut client = LightClient::new(network_of(&rotating));
+    sync(&mut client, &rotating);
+    assert_eq!(client.state().registered_through(), Some(4));
+    assert_ne!(rotating.identity(4), Some(rotating.genesis_identity()));
+    let before = client.to_json();
+    for height in [55, 95] {
+        let forged = certified(steady.block(height).unwrap());
+        let epoch = height / L;
+        assert_eq!(
+            client.verify(&forged).unwrap_err(),
+            Error::Verify(VerifyError::IdentityNotBridged { epoch, through: 4 }),
+            "block {height}"
+        );
+        assert!(client
+            .verify_batch(core::slice::from_ref(&forged))
+            .iter()
+            .all(|r| r.as_ref().is_err_and(|e| e.code() == "IdentityNotBridged")));
+    }
+    assert_eq!(client.to_json(), before);
+    // A client that has learnt nothing still trusts its preset, as it was configured to.
+    let fresh = LightClient::new(network_of(&rotating));
+    assert_eq!(
+        fresh
+            .verify(&certified(steady.block(95).unwrap()))
+            .unwrap()
+            .height,
+        95
+    );
+}
+
+#[test]
 fn rejects_certificate_for_an_epoch_before_the_identity() {
     let chain = chain(8, 30, ChainFaults::default());
     let network = Network::custom(1, L, chain.identity(2).unwrap(), 2).unwrap();
@@ -512,8 +557,15 @@ fn equivocation_freezes_the_client_until_reset() {
     let token = tempo_light::tip20::PATH_USD;
     assert!(matches!(
         client2.balance_query(token, token),
-        Err(tempo_light::proof::ProofError::NoStateRoot(_))
+        Err(tempo_light::proof::ProofError::Frozen { height: 22 })
     ));
+    // Nor is any block final to it: verify, alone or in a batch, refuses with Frozen.
+    let genuine = certified(chain.block(23).unwrap());
+    assert_eq!(client2.verify(&genuine).unwrap_err().code(), "Frozen");
+    assert!(client2
+        .verify_batch(core::slice::from_ref(&genuine))
+        .iter()
+        .all(|r| r.as_ref().is_err_and(|e| e.code() == "Frozen")));
     let frozen_json = client2.to_json();
     rejects(
         &mut client2,
@@ -524,6 +576,7 @@ fn equivocation_freezes_the_client_until_reset() {
     assert!(LightClient::from_json(&frozen_json).unwrap().is_frozen());
     client2.reset();
     assert!(!client2.is_frozen());
+    assert_eq!(client2.verify(&genuine).unwrap().height, 23);
     let query = client2.balance_query(token, token).unwrap();
     assert_eq!(query.height, 24);
     assert_eq!(
@@ -776,6 +829,42 @@ fn bridging(chain: &Chain, taken: usize, n: usize) -> (LightClient, Vec<Certifie
         .map(|&h| certified(chain.block(h).unwrap()))
         .collect();
     (client, run)
+}
+
+#[test]
+fn refuses_a_boundary_whose_extra_data_exceeds_the_nodes_bound() {
+    let chain = long_chain(21, ChainFaults::default());
+    let (client, run) = bridging(&chain, 1, 3);
+    // The boundary re-signed by its own committee with its outcome padded to `len` bytes.
+    let padded = |len: usize| -> Vec<CertifiedBlock> {
+        let mut run = run.clone();
+        let mut header = run[1].header.clone();
+        let mut bytes = header.extra_data().to_vec();
+        bytes.resize(len, 0);
+        header.inner.extra_data = bytes.into();
+        run[1] = chain.certify_header(&header).unwrap();
+        run
+    };
+    // Bytes after the outcome are accepted, as Tempo accepts them, up to the node's own bound.
+    let mut accepted = client.clone();
+    accepted
+        .on_boundaries(padded(tempo_light::dkg::MAX_EXTRA_DATA_BYTES))
+        .unwrap();
+    let over = padded(tempo_light::dkg::MAX_EXTRA_DATA_BYTES + 1);
+    let mut refused = client.clone();
+    let error = refused.on_boundaries(over.clone()).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            ClientError::Block(Error::Decode(DecodeError::LengthOutOfRange {
+                field: "extraData",
+                ..
+            }))
+        ),
+        "{error:?}"
+    );
+    assert_eq!(first_refusal(&client, &over), error);
+    assert_eq!(refused.to_json(), client.to_json());
 }
 
 /// The refusal of the first bad boundary in `run`, as answering one by one gives it.

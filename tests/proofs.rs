@@ -363,6 +363,62 @@ fn proof_json_round_trips_and_hostile_json_is_typed() {
     assert_eq!(code(serde_json::json!({"result": null})), "InvalidJson");
 }
 
+#[test]
+fn refuses_quantities_that_are_not_canonical() {
+    let world = World::at(3);
+    let proof = world.proof(tip20::PATH_USD, &all_slots(state::holder(0)));
+    let json = proof.to_json();
+    let refused = |path: &[&str], text: &str| {
+        let mut changed = json.clone();
+        let mut at = &mut changed;
+        for step in path {
+            at = match step.parse::<usize>() {
+                Ok(i) => &mut at[i],
+                Err(_) => &mut at[*step],
+            };
+        }
+        *at = serde_json::json!(text);
+        let error = AccountProof::from_value(changed).unwrap_err();
+        assert_eq!(error.code(), "InvalidJson", "{path:?} = {text}: {error}");
+    };
+    let mut cases = 0;
+    // A decimal read as hex by one client and as decimal by another, leading zeros, no 0x,
+    // more than 256 bits: real nodes send none of them.
+    for bad in [
+        "1000000",
+        "0x01",
+        "0x00",
+        "0x",
+        "ff",
+        &format!("0x1{}", "0".repeat(64)),
+    ] {
+        for path in [
+            &["balance"][..],
+            &["nonce"],
+            &["storageProof", "0", "value"],
+        ] {
+            refused(path, bad);
+            cases += 1;
+        }
+    }
+    // Hashes are 0x and 32 bytes, always.
+    for bad in [&"ab".repeat(32), "0x1", &format!("0x0{}", "ab".repeat(32))] {
+        for path in [&["codeHash"][..], &["storageHash"]] {
+            refused(path, bad);
+            cases += 1;
+        }
+    }
+    // A storage key without 0x.
+    refused(&["storageProof", "0", "key"], &"11".repeat(32));
+    cases += 1;
+    // The canonical forms of zero and of the values themselves still read.
+    let mut zero = json.clone();
+    zero["storageProof"][0]["value"] = serde_json::json!("0x0");
+    assert!(AccountProof::from_value(zero).is_ok());
+    assert_eq!(AccountProof::from_value(json).unwrap(), proof);
+    println!("non-canonical quantities: {cases} refused");
+}
+
 /// Garbage nodes never panic and never verify.
 #[test]
 fn garbage_proofs_are_rejected_without_panicking() {

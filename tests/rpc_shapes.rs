@@ -129,3 +129,52 @@ fn an_unknown_header_field_with_a_mismatched_hash_names_the_field_and_the_upgrad
     let err = verify_with_network(&Network::mainnet(), &block).unwrap_err();
     assert_eq!(err.code(), "DigestMismatch");
 }
+
+/// The genuine block's header with its timestamp and state root changed: what a lying node
+/// would like a reader to take beside the genuine certified block.
+fn forged_header() -> serde_json::Value {
+    let mut header = mainnet_certified_block()["block"]["header"].clone();
+    header["timestamp"] = json!("0x1");
+    header["stateRoot"] = json!(format!("0x{}", "ee".repeat(32)));
+    header
+}
+
+#[test]
+fn refuses_an_answer_with_two_candidate_blocks_as_ambiguous() {
+    let real = mainnet_certified_block();
+    let f = fixture();
+    let forged = forged_header();
+    let mut beside_block = real.clone();
+    beside_block["header"] = forged.clone();
+    let mut array_beside = real.clone();
+    array_beside["block"] = json!([real["block"]["header"]]);
+    array_beside["header"] = forged.clone();
+    let mut latest_beside = json!({"finalized": real, "block": {"header": forged}});
+    let cases = [
+        // A certified block as `result`, another block beside the envelope.
+        json!({"jsonrpc": "2.0", "id": 1, "result": real, "block": {"header": forged}}),
+        json!({"result": real, "header": forged, "certificate": real["certificate"]}),
+        // A certified block and a second header beside it (the object and array forms).
+        beside_block,
+        array_beside,
+        // consensus_getLatest's `finalized` beside another block.
+        latest_beside.take(),
+        json!({"finalized": real, "header": forged, "certificate": real["certificate"]}),
+        // The fixture shape with both a certificate and a finalization.
+        json!({"header": f["header"], "certificate": f["finalization"]["certificate"], "finalization": f["finalization"]}),
+        // A notification whose params hold a block beside the result.
+        json!({"jsonrpc": "2.0", "method": "consensus_event", "params": {"subscription": "0x1", "result": real, "block": {"header": forged}}}),
+        json!({"jsonrpc": "2.0", "method": "consensus_event", "params": {"subscription": "0x1", "result": real}, "result": real}),
+        // An envelope inside the envelope.
+        json!({"jsonrpc": "2.0", "id": 1, "result": {"result": real, "block": real["block"], "certificate": real["certificate"]}}),
+    ];
+    for (i, case) in cases.iter().enumerate() {
+        let error = CertifiedBlock::from_value(case.clone()).unwrap_err();
+        assert_eq!(error.code(), "InvalidInput", "case {i}: {error}");
+        assert!(
+            error.to_string().starts_with("ambiguous answer"),
+            "case {i}: {error}"
+        );
+    }
+    println!("ambiguous answers: {} shapes refused", cases.len());
+}

@@ -240,8 +240,10 @@ struct Tip {
 struct Precheck {
     /// The identity its certificate was proven valid under by a batch, if any.
     proven: Option<PublicKey>,
-    /// Its DKG outcome, if it decoded.
-    outcome: Option<crate::dkg::DkgOutcome>,
+    /// The outcome of the boundary verified before it in the run (its points and keys passed
+    /// their checks, so the same bytes in this outcome are not checked again); after this
+    /// boundary verifies, its own outcome, for the next.
+    known: Option<crate::dkg::DkgOutcome>,
 }
 
 /// The light client.
@@ -272,6 +274,12 @@ impl LightClient {
         TrustState::from_json(text).map(Self::from_state)
     }
 
+    /// Restores from [`Self::to_json`] for `network`, refusing state saved for another
+    /// ([`TrustState::from_json_for`]).
+    pub fn from_json_for(network: &Network, text: &str) -> Result<Self, ClientError> {
+        TrustState::from_json_for(network, text).map(Self::from_state)
+    }
+
     /// A client anchored at a block you trust: `headers` run ascending from the latest
     /// boundary at or before it (or genesis) to the trusted block, whose hash is `trusted`.
     /// The run is authenticated by parent hashes down from `trusted`, and the boundary's
@@ -299,7 +307,8 @@ impl LightClient {
             });
         }
         let mut events = Vec::new();
-        let outcome = crate::dkg::DkgOutcome::decode(first.extra_data()).map_err(Error::from)?;
+        let outcome = crate::dkg::DkgOutcome::from_extra_data(first.extra_data(), None)
+            .map_err(Error::from)?;
         let expected = if boundary == 0 && !epoch::is_boundary(length, 0) {
             0
         } else {
@@ -340,10 +349,10 @@ impl LightClient {
         token: alloy_primitives::Address,
         account: alloy_primitives::Address,
     ) -> Result<BalanceQuery, ProofError> {
-        if self.is_frozen() {
-            return Err(ProofError::NoStateRoot(
-                "the client is frozen by an equivocation; no state is final",
-            ));
+        if let Some(evidence) = &self.state.frozen {
+            return Err(ProofError::Frozen {
+                height: evidence.height,
+            });
         }
         let head = self.state.head.ok_or(ProofError::NoStateRoot(
             "no block has been proven final yet",
@@ -463,7 +472,9 @@ impl LightClient {
 
     /// Verifies one certified block against the identity the client trusts for its epoch.
     /// Pure: the state does not change.
+    /// A frozen client verifies nothing (`Frozen`) until [`LightClient::reset`].
     pub fn verify(&self, block: &CertifiedBlock) -> Result<VerifiedBlock, Error> {
+        self.not_frozen()?;
         let state = &self.state;
         verify::verify_inner(
             state.network().epoch_length().get(),
@@ -476,7 +487,11 @@ impl LightClient {
     /// Verifies many certified blocks against the identities the client knows, in one
     /// multi-pairing; when that fails, one per identity, bisecting to find the bad ones. Pure:
     /// the state does not change.
+    /// A frozen client refuses each (`Frozen`).
     pub fn verify_batch(&self, blocks: &[CertifiedBlock]) -> Vec<Result<VerifiedBlock, Error>> {
+        if let Err(frozen) = self.not_frozen() {
+            return blocks.iter().map(|_| Err(frozen.clone().into())).collect();
+        }
         let state = &self.state;
         verify::verify_batch(state.network.epoch_length().get(), blocks, |epoch| {
             state.identity_for(epoch)
@@ -515,66 +530,77 @@ impl LightClient {
         &mut self,
         blocks: Vec<CertifiedBlock>,
     ) -> Result<Vec<Event>, ClientError> {
-        let prechecks = self.precheck_boundaries(&blocks);
+        let proven = self.prove_boundaries(&blocks);
         let mut next = self.clone();
         let mut events = Vec::new();
-        for (block, precheck) in blocks.into_iter().zip(prechecks) {
+        let mut known = None;
+        for (block, proven) in blocks.into_iter().zip(proven) {
             if !matches!(next.sync, Sync::Bridging { .. }) {
                 // The run goes on past the boundaries the client wanted.
                 return Err(ClientError::Unexpected(Unexpected::AnotherHeight));
             }
-            events.extend(next.finalization(block, Some(precheck))?);
+            let mut precheck = Precheck { proven, known };
+            events.extend(next.finalization(block, Some(&mut precheck))?);
+            known = precheck.known;
         }
         *self = next;
         Ok(events)
     }
 
-    /// Decodes each boundary's outcome and verifies the run's certificates in batches, each
-    /// under the identity it would have if every boundary before it were accepted.
-    fn precheck_boundaries(&self, blocks: &[CertifiedBlock]) -> Vec<Precheck> {
+    /// Verifies the run's certificates in batches, each under the identity it would have if
+    /// every boundary before it were accepted: the identity a boundary announces is read
+    /// from its `extraData` without decoding the rest ([`crate::dkg::announced_identity`];
+    /// a key other than the block's own costs one point check), and that only decides which
+    /// certificates are paired together. No outcome is decoded here: each is decoded in its
+    /// turn, after its certificate is proven under the identity the rules arrive at.
+    fn prove_boundaries(&self, blocks: &[CertifiedBlock]) -> Vec<Option<PublicKey>> {
         let length = self.state.network.epoch_length().get();
-        // Identities the run's own outcomes announce, by epoch (unchecked until their turn).
-        let mut learnt: Vec<(u64, PublicKey)> = Vec::new();
+        // Identities the run's own boundaries announce, by epoch (unchecked until their turn).
+        let mut announced: Vec<(u64, PublicKey)> = Vec::new();
         let mut groups: Vec<(PublicKey, Vec<usize>)> = Vec::new();
-        let mut prechecks: Vec<Precheck> = Vec::with_capacity(blocks.len());
-        // The last outcome decoded in the run: its points and keys passed their checks, so
-        // the same bytes in the next outcome (a reshare repeats most of them) are not checked
-        // again; the decoding decides exactly as alone.
-        let mut previous: Option<usize> = None;
         for (i, block) in blocks.iter().enumerate() {
             let epoch = block.certificate.epoch;
-            let identity = match learnt.iter().rev().find(|(e, _)| *e == epoch) {
+            let identity = match announced.iter().rev().find(|(e, _)| *e == epoch) {
                 Some((_, identity)) => Some(identity.clone()),
                 None => self.state.identity_for(epoch).ok(),
             };
-            let outcome = if epoch::is_boundary(length, block.header.number()) {
-                let known = previous.and_then(|p| prechecks[p].outcome.as_ref());
-                crate::dkg::DkgOutcome::decode_after(block.header.extra_data(), known).ok()
-            } else {
-                None
-            };
-            if let Some(outcome) = &outcome {
-                learnt.push((outcome.epoch, outcome.identity().clone()));
-                previous = Some(i);
+            if epoch::is_boundary(length, block.header.number()) {
+                if let Some((next, bytes)) =
+                    crate::dkg::announced_identity(block.header.extra_data())
+                {
+                    let key = match &identity {
+                        // A reshare keeps the key: the one already decoded.
+                        Some(same) if same.to_bytes() == bytes => Some(same.clone()),
+                        _ => PublicKey::from_bytes(&bytes).ok(),
+                    };
+                    if let Some(key) = key {
+                        announced.push((next, key));
+                    }
+                }
             }
             if let Some(identity) = identity {
                 verify::join_group(&mut groups, identity, i);
             }
-            prechecks.push(Precheck {
-                proven: None,
-                outcome,
-            });
         }
         let mut good = alloc::vec![false; blocks.len()];
         verify::prove_groups(blocks, &groups, &mut good);
+        let mut proven = alloc::vec![None; blocks.len()];
         for (identity, members) in &groups {
             for &i in members {
                 if good[i] {
-                    prechecks[i].proven = Some(identity.clone());
+                    proven[i] = Some(identity.clone());
                 }
             }
         }
-        prechecks
+        proven
+    }
+
+    /// `Frozen` while an equivocation's evidence stands: every verdict waits for a reset.
+    fn not_frozen(&self) -> Result<(), VerifyError> {
+        match &self.state.frozen {
+            Some(e) => Err(VerifyError::Frozen { height: e.height }),
+            None => Ok(()),
+        }
     }
 
     fn frozen_error(&self) -> Result<(), ClientError> {
@@ -589,7 +615,7 @@ impl LightClient {
     fn finalization(
         &mut self,
         block: CertifiedBlock,
-        precheck: Option<Precheck>,
+        precheck: Option<&mut Precheck>,
     ) -> Result<Vec<Event>, ClientError> {
         self.frozen_error()?;
         let length = self.state.network.epoch_length().get();
@@ -808,7 +834,7 @@ impl LightClient {
         &self,
         block: &CertifiedBlock,
         hash: B256,
-        precheck: Option<Precheck>,
+        precheck: Option<&mut Precheck>,
     ) -> Result<VerifiedBlock, ClientError> {
         let length = self.state.network.epoch_length().get();
         let height = block.header.number();
@@ -817,13 +843,22 @@ impl LightClient {
             return Err(ClientError::Unexpected(Unexpected::NotABoundary));
         }
         let identity = self.state.identity_for(epoch)?;
-        let (proven, decoded) = match precheck {
-            Some(p) => (p.proven.as_ref() == Some(&identity), p.outcome),
-            None => (false, None),
+        let Some(precheck) = precheck else {
+            return Ok(verify::verify_under(
+                length, block, hash, identity, true, None,
+            )?);
         };
-        Ok(verify::verify_under(
-            length, block, hash, identity, !proven, decoded,
-        )?)
+        let proven = precheck.proven.as_ref() == Some(&identity);
+        let verified = verify::verify_under(
+            length,
+            block,
+            hash,
+            identity,
+            !proven,
+            precheck.known.as_ref(),
+        )?;
+        precheck.known.clone_from(&verified.next_epoch);
+        Ok(verified)
     }
 
     /// Verifies a boundary certificate, registers the epoch it opens, and carries on towards `tip`.
@@ -832,7 +867,7 @@ impl LightClient {
         block: &CertifiedBlock,
         hash: B256,
         tip: Tip,
-        precheck: Option<Precheck>,
+        precheck: Option<&mut Precheck>,
     ) -> Result<Vec<Event>, ClientError> {
         let verified = self.verify_boundary(block, hash, precheck)?;
         if let Some(known) = self.state.known_hash(verified.height) {
@@ -984,8 +1019,8 @@ impl LightClient {
             if epoch::is_boundary(length, h)
                 && self.state.registered_through.is_none_or(|k| k < e + 1)
             {
-                let outcome =
-                    crate::dkg::DkgOutcome::decode(header.extra_data()).map_err(Error::from)?;
+                let outcome = crate::dkg::DkgOutcome::from_extra_data(header.extra_data(), None)
+                    .map_err(Error::from)?;
                 check_outcome_epoch(h, e + 1, outcome.epoch)?;
                 let identity = self.state.identity_for(e)?;
                 register_outcome(&mut self.state, &outcome, Some((e, identity)), &mut events)?;

@@ -166,19 +166,33 @@ impl TrustState {
     }
 
     /// The identity that signs `epoch`: one learnt from a boundary if the epoch is within the
-    /// registered range, else the built-in identity serving it, else `IdentityUnavailable`.
+    /// registered range; past that range, a built-in identity only if it is anchored after
+    /// everything learnt (a preset pinned ahead, such as a later rotation's key), since the
+    /// learnt boundaries supersede every preset anchored before them
+    /// (`IdentityNotBridged`: bridge first); for a client that has learnt nothing, the
+    /// built-in identity serving the epoch, else `IdentityUnavailable`.
     pub fn identity_for(&self, epoch: u64) -> Result<PublicKey, VerifyError> {
-        if self
-            .registered_through
-            .is_some_and(|through| epoch <= through)
-        {
-            if let Some(run) = self.runs.iter().rev().find(|r| r.from_epoch <= epoch) {
-                return Ok(run.identity.clone());
+        match self.registered_through {
+            Some(through) if epoch <= through => {
+                if let Some(run) = self.runs.iter().rev().find(|r| r.from_epoch <= epoch) {
+                    return Ok(run.identity.clone());
+                }
+                // Older than every run kept: only the presets can say (and a wrong one fails
+                // safe, its signatures not verifying).
+                self.network
+                    .builtin_identity(epoch)
+                    .map(|a| a.identity.clone())
             }
+            Some(through) => match self.network.builtin_identity(epoch) {
+                Ok(anchored) if anchored.from_epoch > through => Ok(anchored.identity.clone()),
+                Ok(_) => Err(VerifyError::IdentityNotBridged { epoch, through }),
+                Err(e) => Err(e),
+            },
+            None => self
+                .network
+                .builtin_identity(epoch)
+                .map(|a| a.identity.clone()),
         }
-        self.network
-            .builtin_identity(epoch)
-            .map(|a| a.identity.clone())
     }
 
     /// Records that `epoch` is signed by `identity` (learnt from the previous boundary).
@@ -278,6 +292,61 @@ impl TrustState {
         Self::restore(saved)
     }
 
+    /// [`Self::from_json`] for the network it is loaded for: the saved network's name,
+    /// chain id, epoch length and built-in identities must be `network`'s
+    /// ([`StateError::NetworkMismatch`] names the first that differs).
+    ///
+    /// The identities learnt are taken as saved (the state is not self-certifying: it holds no
+    /// boundary certificates to verify them again). Saved state is the user's own storage,
+    /// as trusted as the code that reads it; what a loader can check without that evidence
+    /// is checked: shape, order, bounds and the network it belongs to.
+    pub fn from_json_for(network: &Network, text: &str) -> Result<Self, ClientError> {
+        let state = Self::from_json(text)?;
+        let saved = &state.network;
+        let differs = |field, saved: String, expected: String| {
+            Err(StateError::NetworkMismatch {
+                field,
+                saved,
+                expected,
+            }
+            .into())
+        };
+        if saved.name() != network.name() {
+            return differs("name", saved.name().into(), network.name().into());
+        }
+        if saved.chain_id() != network.chain_id() {
+            return differs(
+                "chainId",
+                saved.chain_id().to_string(),
+                network.chain_id().to_string(),
+            );
+        }
+        if saved.epoch_length() != network.epoch_length() {
+            return differs(
+                "epochLength",
+                saved.epoch_length().to_string(),
+                network.epoch_length().to_string(),
+            );
+        }
+        if saved.identities() != network.identities() {
+            let list = |n: &Network| {
+                n.identities()
+                    .iter()
+                    .map(|a| {
+                        format!(
+                            "{} from epoch {}",
+                            alloy_primitives::hex::encode_prefixed(a.identity.to_bytes()),
+                            a.from_epoch
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            return differs("builtin identities", list(saved), list(network));
+        }
+        Ok(state)
+    }
+
     /// Checks a read state for coherence and builds the trust state from it.
     fn restore(saved: Saved) -> Result<Self, ClientError> {
         if saved.version != STATE_VERSION {
@@ -356,8 +425,21 @@ fn read_run(value: &Value) -> Result<IdentityRun, DecodeError> {
     })
 }
 
-fn read_runs(field: &str, value: &Value) -> Result<Vec<IdentityRun>, DecodeError> {
-    array(field, value)?.iter().map(read_run).collect()
+/// Most built-in identities a saved network lists (the presets have one or two).
+const MAX_BUILTIN_IDENTITIES: usize = 16;
+
+/// A list of identity runs, its count checked before any key is decoded (each costs a point
+/// check): at most `max`.
+fn read_runs_at_most(
+    field: &str,
+    value: &Value,
+    max: usize,
+) -> Result<Vec<IdentityRun>, DecodeError> {
+    let items = array(field, value)?;
+    if items.len() > max {
+        return Err(invalid(field, &format!("more than {max} identities")));
+    }
+    items.iter().map(read_run).collect()
 }
 
 fn read_head(field: &str, value: &Value) -> Result<Head, DecodeError> {
@@ -392,7 +474,11 @@ fn read_equivocation(field: &str, value: &Value) -> Result<Equivocation, DecodeE
 }
 
 fn read_recent(field: &str, value: &Value) -> Result<Vec<(u64, B256)>, DecodeError> {
-    array(field, value)?
+    let items = array(field, value)?;
+    if items.len() > RECENT_WINDOW {
+        return Err(invalid(field, "longer than the window"));
+    }
+    items
         .iter()
         .map(|pair| match pair.as_array().map(Vec::as_slice) {
             Some([height, hash]) => Ok((
@@ -429,9 +515,13 @@ fn read_saved(value: &Value) -> Result<Saved, DecodeError> {
             name: json::member(n, "name", json::string)?.into(),
             chain_id: json::member(n, "chainId", json::plain_u64)?,
             epoch_length: json::member(n, "epochLength", json::plain_u64)?,
-            builtin: json::member(n, "builtin", read_runs)?,
+            builtin: json::member(n, "builtin", |f, v| {
+                read_runs_at_most(f, v, MAX_BUILTIN_IDENTITIES)
+            })?,
         },
-        identities: json::member(o, "identities", read_runs)?,
+        identities: json::member(o, "identities", |f, v| {
+            read_runs_at_most(f, v, MAX_IDENTITY_RUNS)
+        })?,
         registered_through: json::optional_member(o, "registeredThrough", json::plain_u64)?,
         announced: json::optional_member(o, "announced", read_announcement)?,
         head: json::optional_member(o, "head", read_head)?,
@@ -538,6 +628,66 @@ mod tests {
                     .unwrap_or(0)]
             }
         })
+    }
+
+    #[test]
+    fn loading_for_a_network_refuses_state_saved_for_another() {
+        let saved = rich_state().to_json();
+        assert!(TrustState::from_json_for(&Network::mainnet(), &saved).is_ok());
+        let mismatch = |network: &Network| match TrustState::from_json_for(network, &saved) {
+            Err(ClientError::State(StateError::NetworkMismatch { field, .. })) => field,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(mismatch(&Network::testnet()), "name");
+        let mainnet = Network::mainnet();
+        let identity = mainnet.identities()[0].identity.clone();
+        let custom = |chain_id, length, from| {
+            Network::custom(chain_id, length, identity.clone(), from).unwrap()
+        };
+        let mut as_custom: Value = serde_json::from_str(&saved).unwrap();
+        as_custom["network"]["name"] = json!("custom");
+        let as_custom = as_custom.to_string();
+        let field = |network: &Network| match TrustState::from_json_for(network, &as_custom) {
+            Err(ClientError::State(StateError::NetworkMismatch { field, .. })) => field,
+            other => panic!("{other:?}"),
+        };
+        let length = mainnet.epoch_length().get();
+        assert_eq!(field(&custom(1, length, 0)), "chainId");
+        assert_eq!(
+            field(&custom(mainnet.chain_id(), length + 1, 0)),
+            "epochLength"
+        );
+        assert_eq!(
+            field(&custom(mainnet.chain_id(), length, 1)),
+            "builtin identities"
+        );
+        assert!(
+            TrustState::from_json_for(&custom(mainnet.chain_id(), length, 0), &as_custom).is_ok()
+        );
+        // A blob carrying another identity does not become mainnet.
+        let mut other: Value = serde_json::from_str(&saved).unwrap();
+        other["network"]["builtin"][0]["identity"] = json!(alloy_primitives::hex::encode_prefixed(
+            Network::testnet().identities()[0].identity.to_bytes()
+        ));
+        assert!(matches!(
+            TrustState::from_json_for(&Network::mainnet(), &other.to_string()),
+            Err(ClientError::State(StateError::NetworkMismatch {
+                field: "builtin identities",
+                ..
+            }))
+        ));
+    }
+
+    #[test]
+    fn counts_are_capped_before_any_identity_is_decoded() {
+        let mut saved: Value = serde_json::from_str(&rich_state().to_json()).unwrap();
+        // Garbage keys past the cap: refused for the count, not after decoding each.
+        saved["identities"] = json!(alloc::vec![
+            json!({"fromEpoch": 1, "identity": "0x00"});
+            MAX_IDENTITY_RUNS + 1
+        ]);
+        let error = TrustState::from_json(&saved.to_string()).unwrap_err();
+        assert!(error.to_string().contains("more than"), "{error}");
     }
 
     #[test]

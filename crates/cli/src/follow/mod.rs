@@ -21,7 +21,8 @@ use std::{
 };
 use tempo_light::{
     client::{Equivocation, LightClient, Request},
-    CertifiedBlock, ClientError, Error, Event, Network, NetworkKind, TempoHeader, VerifyError,
+    CertifiedBlock, ClientError, Error, Event, Network, NetworkKind, StateError, TempoHeader,
+    VerifyError,
 };
 
 /// Arguments of `tempo-light follow`.
@@ -283,23 +284,21 @@ impl<'a> Follower<'a> {
                 let text = std::fs::read_to_string(&path).map_err(|e| {
                     FollowError::Usage(format!("cannot read state file {}: {e}", path.display()))
                 })?;
-                let client = LightClient::from_json(&text).map_err(|e| {
-                    FollowError::Usage(format!("state file {} is corrupt: {e}", path.display()))
+                // The core checks the state's shape, bounds and network (one rule for every
+                // loader: the CLI, the wasm and the npm package's storage).
+                let client = LightClient::from_json_for(&network, &text).map_err(|e| match e {
+                    ClientError::State(mismatch @ StateError::NetworkMismatch { .. }) => {
+                        FollowError::Usage(format!(
+                            "state file {} belongs to another network than {} chain {}: {mismatch}",
+                            path.display(),
+                            network.name(),
+                            network.chain_id()
+                        ))
+                    }
+                    e => {
+                        FollowError::Usage(format!("state file {} is corrupt: {e}", path.display()))
+                    }
                 })?;
-                let saved = client.state().network();
-                if saved.chain_id() != network.chain_id()
-                    || saved.epoch_length().get() != network.epoch_length().get()
-                    || saved.identities() != network.identities()
-                {
-                    return Err(FollowError::Usage(format!(
-                        "state file {} belongs to another network ({} chain {}), not {} chain {}",
-                        path.display(),
-                        saved.name(),
-                        saved.chain_id(),
-                        network.name(),
-                        network.chain_id()
-                    )));
-                }
                 if let Some(e) = client.state().frozen() {
                     return Err(FollowError::Equivocation(e.clone()));
                 }
