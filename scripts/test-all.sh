@@ -7,38 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 log() { printf '\n==> %s\n' "$*"; }
-have() { command -v "$1" >/dev/null 2>&1; }
-SUDO=""
-if [ "$(id -u)" != 0 ] && have sudo; then SUDO="sudo"; fi
-
-apt_updated=""
-apt_install() { # apt_install COMMAND PACKAGE
-  have "$1" && return 0
-  log "installing $2"
-  if [ -z "$apt_updated" ]; then $SUDO apt-get update -qq; apt_updated=1; fi
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$2" >/dev/null
-}
-
-rust_target() {
-  rustup target list --installed 2>/dev/null | grep -qx "$1" && return 0
-  log "installing the Rust target $1"
-  rustup target add "$1"
-}
 
 # ---- prerequisites -------------------------------------------------------------------
-apt_install clang-19 clang-19
-apt_install llvm-ar-19 llvm-19
-apt_install node nodejs
-apt_install chromium chromium
-apt_install chromedriver chromium-driver
-rust_target wasm32-unknown-unknown
-rust_target thumbv7em-none-eabihf
-rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
-rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
-if ! have wasm-pack; then
-  log "installing wasm-pack"
-  cargo install wasm-pack --locked
-fi
+./scripts/setup.sh
 . scripts/c-toolchain.sh
 
 # ---- checks ---------------------------------------------------------------------------
@@ -92,9 +63,6 @@ log "blst's wasm build (crates/wasm/blst/field30.c) held to native blst and the 
 cargo build --locked -p tempo-light-blst-check
 cargo build --locked --profile wasm-release -p tempo-light-blst-check --lib --target wasm32-unknown-unknown
 node scripts/blst-check.mjs
-
-log "npm tooling (wasm-opt from binaryen, playwright-core, typescript, esbuild, vite, webpack, viem, publint, attw), from the lockfile"
-npm ci --no-audit --no-fund
 
 log "the npm package: build pkg/, then test it as a user installs it (Node ESM and CommonJS, viem through the verified provider against the devnet, lifecycle; Vite, webpack 5 and esbuild builds, a module Worker, a module service worker and storage in Chromium; tsc under nodenext, node16 and bundler; publint, attw)"
 ./scripts/build-pkg.sh
