@@ -22,7 +22,9 @@ npm install --no-audit --no-fund --offline "./$tarball" >/dev/null
 cp "$root"/tests/js/*.mjs "$root"/tests/js/*.cjs "$root"/examples/typecheck*.ts "$root"/examples/typecheck*.cts "$root"/examples/fixture-shape.ts .
 # viem (the provider's tests use it as a dapp would), from the workspace's lockfile.
 ln -s "$root/node_modules/viem" node_modules/viem
-# The test files to run: the arguments (e.g. `provider.test.mjs`), or all of tests/js.
+# The test files to run: the arguments (e.g. `provider.test.mjs`), or all of tests/js (among
+# them lying-node.test.mjs, the lying-node suite: a proxy in front of the devnet that lies in
+# one named way per case; it prints `lying node: N lies, M cases, M refused or honest`).
 # `browser` runs only the browser tests (bundlers, workers).
 tests=("$@")
 browser=1
