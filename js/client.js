@@ -12,6 +12,7 @@ import wbgInit, {
   verifyBalance as wasmVerifyBalance,
   verifyCertifiedBlock as wasmVerifyCertifiedBlock,
   verifyProof as wasmVerifyProof,
+  checkFreshState as wasmCheckFreshState,
 } from './tempo_light.js';
 import { TempoLightError, VerificationError, classFor, typed, toTyped } from './errors.js';
 import {
@@ -109,7 +110,7 @@ function renameEvents(events) {
   return events;
 }
 
-for (const name of ['verify', 'verifyBatch', 'nextRequest', 'boundariesWanted', 'onFinalization', 'onBoundaries', 'onHeaders', 'setEveryHeader', 'abandon', 'reset', 'identityFor', 'toState', 'balanceQuery']) {
+for (const name of ['verify', 'verifyBatch', 'nextRequest', 'boundariesWanted', 'onFinalization', 'onBoundaries', 'onHeaders', 'setEveryHeader', 'abandon', 'reset', 'identityFor', 'toState', 'balanceQuery', 'resume']) {
   const f = P[name];
   P[name] = function (...args) {
     alive(this);
@@ -152,6 +153,8 @@ export const verifyCertifiedBlock = wrapFree(wasmVerifyCertifiedBlock);
 export const verifyBalance = wrapFree(wasmVerifyBalance);
 /** Checks an `eth_getProof` answer against a header you verified (its `stateRoot`). */
 export const verifyProof = wrapFree(wasmVerifyProof);
+/** The core's rule for `latest` state reads: `StaleState` past `maxStateLag` blocks behind. */
+const checkFreshState = wrapFree(wasmCheckFreshState);
 
 // ---- per-client state -------------------------------------------------------------------
 
@@ -520,13 +523,6 @@ P.save = async function saveNow() {
   await storage.adapter.set(storage.key, this.toState());
 };
 
-/** The identities a client's network was created with (a custom network with the same chain
- * id and epoch length but another identity is another network). */
-function anchors(client) {
-  const builtin = JSON.parse(client.toState()).network?.builtin ?? [];
-  return builtin.map((a) => `${a.fromEpoch}:${String(a.identity).toLowerCase()}`).join(',');
-}
-
 function defaultKey(network) {
   if (network === 'mainnet' || network === 'testnet') return `tempo-light:${network}`;
   return `tempo-light:custom:${network.chainId ?? 0}:${String(network.identity).slice(2, 18).toLowerCase()}`;
@@ -548,7 +544,16 @@ TempoLightClient.create = async function create(options = {}) {
       : network === 'testnet' ? TempoLightClient.testnet()
         : network && typeof network === 'object' ? TempoLightClient.custom(network)
           : (() => { throw typed('InvalidInput', "network: 'mainnet', 'testnet' or { identity, epochLength, ... }", false); })();
-  const client = state !== undefined ? TempoLightClient.fromState(state) : fresh();
+  let client = fresh();
+  if (state !== undefined) {
+    // The core checks the state against the network it is loaded for (NetworkMismatch).
+    const base = client;
+    try {
+      client = base.resume(state);
+    } finally {
+      base.destroy();
+    }
+  }
   if (!storage) return client;
   let adapter;
   try {
@@ -568,18 +573,14 @@ TempoLightClient.create = async function create(options = {}) {
   if (saved !== null && saved !== undefined) {
     let resumed;
     try {
-      resumed = TempoLightClient.fromState(saved);
+      // The core checks shape, bounds and the network the state was saved for.
+      resumed = client.resume(saved);
     } catch (e) {
       client.destroy();
+      if (e?.code === 'NetworkMismatch') {
+        throw typed('StorageMismatch', `the state saved under "${key}" is for another network (${e.message}); it was left as it is`, false, e);
+      }
       throw typed('StorageCorrupt', `the state saved under "${key}" is not valid (${e.message}); it was left as it is: remove it yourself to start afresh`, false, e);
-    }
-    const want = client.network;
-    const got = resumed.network;
-    if (got.name !== want.name || got.chainId !== want.chainId || got.epochLength !== want.epochLength
-      || anchors(resumed) !== anchors(client)) {
-      client.destroy();
-      resumed.destroy();
-      throw typed('StorageMismatch', `the state saved under "${key}" is for another network (${got.name}, chain ${got.chainId}); it was left as it is`, false);
     }
     client.destroy();
     STORAGE.set(resumed, { adapter, key });
@@ -630,8 +631,9 @@ function throwIfStopped(signals, what) {
  * checks it against the verified block's state root. Anything else they throw (a proof that
  * does not verify, an abort) ends it at once.
  */
-async function atServableBlock(client, transport, limits, { retries = 8, retryDelayMs = 100, maxRetryDelayMs = 1000, what }, { fetch, check }) {
-  for (const [name, value] of [['retries', retries], ['retryDelayMs', retryDelayMs], ['maxRetryDelayMs', maxRetryDelayMs]]) {
+async function atServableBlock(client, transport, limits, { retries = 8, retryDelayMs = 100, maxRetryDelayMs = 1000, maxStateLag, what }, { fetch, check }) {
+  // (`maxStateLag` undefined: the core's default, 64 blocks.)
+  for (const [name, value] of [['retries', retries], ['retryDelayMs', retryDelayMs], ['maxRetryDelayMs', maxRetryDelayMs], ['maxStateLag', maxStateLag ?? 0]]) {
     if (!Number.isSafeInteger(value) || value < 0) throw typed('InvalidInput', `${what}: \`${name}\` must be a non-negative integer`, false);
   }
   const head = client.head;
@@ -653,6 +655,9 @@ async function atServableBlock(client, transport, limits, { retries = 8, retryDe
           const executed = quantityOf(await transport.call('eth_blockNumber', [], limits), 'eth_blockNumber');
           const early = fetch(executed);
           early.catch(() => {});
+          // A node that cannot prove at the head names the block it can: never an old one
+          // (StaleState, retryable: the core's rule, before anything is fetched there).
+          checkFreshState(client.head.height, executed, maxStateLag);
           block = await servableBlock(client, transport, limits, scratch, executed);
           asking = block.height;
           proof = await (block.height === executed ? early : fetch(block.height));
@@ -721,6 +726,7 @@ P.getVerifiedBalance = async function getVerifiedBalance(options = {}) {
     retries,
     retryDelayMs,
     maxRetryDelayMs,
+    maxStateLag,
   } = options;
   const atHead = this.balanceQuery(token, account);
   const limits = { timeoutMs, maxResponseBytes, signals: [signal, lifetime(this)] };
@@ -729,7 +735,7 @@ P.getVerifiedBalance = async function getVerifiedBalance(options = {}) {
     throw typed('InvalidInput', 'getVerifiedBalance needs `rpc` or `request` (or a client that is following)', false);
   }
   try {
-    return await atServableBlock(this, transport, limits, { retries, retryDelayMs, maxRetryDelayMs, what: 'getVerifiedBalance()' },
+    return await atServableBlock(this, transport, limits, { retries, retryDelayMs, maxRetryDelayMs, maxStateLag, what: 'getVerifiedBalance()' },
       balanceSteps(atHead, (method, params) => transport.call(method, params, limits)));
   } finally {
     release();

@@ -36,7 +36,7 @@ export class PendingError extends TempoLightError {}
 
 const VERIFICATION = new Set([
   'SignaturePoint', 'BadSignature', 'DigestMismatch', 'EpochMismatch', 'HeightOutOfRange',
-  'IdentityUnavailable', 'Frozen', 'NotNewer', 'UnannouncedRotation', 'BoundaryEpochMismatch',
+  'IdentityUnavailable', 'IdentityNotBridged', 'Frozen', 'NotNewer', 'UnannouncedRotation', 'BoundaryEpochMismatch',
   'Unexpected', 'HeaderNumberMismatch', 'BrokenParentLink', 'TipHashMismatch',
   'ProofRootMismatch', 'ProofNodeMismatch', 'ProofIncomplete', 'ProofValueMismatch',
   'ProofMalformedNode', 'ProofAddressMismatch', 'ProofMissingSlot', 'NoSuchToken',
@@ -53,11 +53,11 @@ const PAYMENT_MISMATCH = new Set(['PaymentFailed', 'NoTransfer', 'TokenMismatch'
 const MALFORMED = new Set([
   'InvalidHex', 'Truncated', 'TrailingBytes', 'InvalidVarint', 'LengthOutOfRange', 'InvalidBool',
   'UnsupportedSharingMode', 'InvalidPoint', 'InvalidEd25519Key', 'UnsortedSet', 'InvalidState',
-  'StringNotInline', 'Malformed', 'InvalidJson', 'UnsupportedVersion',
+  'StringNotInline', 'Malformed', 'InvalidJson', 'UnsupportedVersion', 'NetworkMismatch',
 ]);
 // (A server's malformed JSON is an RpcError made by the transports; `InvalidJson` from the wasm
 // is malformed input.)
-const RPC = new Set(['RpcError', 'RpcUnavailable', 'SubscriptionRefused', 'Timeout', 'ResponseTooLarge']);
+const RPC = new Set(['RpcError', 'RpcUnavailable', 'SubscriptionRefused', 'Timeout', 'ResponseTooLarge', 'StaleState']);
 const USAGE = new Set(['ListenerFailed', 'InvalidInput', 'NotTip20', 'NoStateRoot', 'StaleHead', 'NotInitialized', 'FollowActive', 'Unsupported']);
 
 /** The subclass for a code. */

@@ -292,6 +292,18 @@ export type ErrorCode =
   | 'InvalidBool' | 'UnsupportedSharingMode' | 'InvalidPoint' | 'InvalidEd25519Key'
   | 'UnsortedSet' | 'InvalidJson' | 'RpcError' | 'SignaturePoint' | 'BadSignature'
   | 'DigestMismatch' | 'EpochMismatch' | 'HeightOutOfRange' | 'IdentityUnavailable'
+  /**
+   * A block past the epochs the client has learnt, where the built-in identity it would fall
+   * back to is superseded by what it learnt: follow (bridge) to it first.
+   */
+  | 'IdentityNotBridged'
+  /**
+   * A `latest` state read the node would prove only at a block more than `maxStateLag`
+   * blocks behind the verified head (retryable).
+   */
+  | 'StaleState'
+  /** Saved state loaded for another network than the one it was saved for. */
+  | 'NetworkMismatch'
   | 'Frozen' | 'NotNewer' | 'UnannouncedRotation' | 'BoundaryEpochMismatch' | 'Unexpected'
   | 'HeaderNumberMismatch' | 'BrokenParentLink' | 'TipHashMismatch' | 'InvalidState'
   | 'InvalidInput' | 'RpcUnavailable' | 'SubscriptionRefused'

@@ -9,12 +9,6 @@ import { DEFAULT_TIMEOUT_MS, MAX_RESPONSE_BYTES, eip1193Transport, httpTransport
 
 const EMPTY_CODE_HASH = '0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470';
 const SELECTORS = { '0x70a08231': 'balanceOf', '0x313ce567': 'decimals', '0x95d89b41': 'symbol' };
-const HEADER_FIELDS = [
-  'parentHash', 'sha3Uncles', 'miner', 'stateRoot', 'transactionsRoot', 'receiptsRoot', 'logsBloom',
-  'difficulty', 'number', 'gasLimit', 'gasUsed', 'timestamp', 'extraData', 'mixHash', 'nonce',
-  'baseFeePerGas', 'withdrawalsRoot', 'blobGasUsed', 'excessBlobGas', 'parentBeaconBlockRoot',
-  'requestsHash', 'mainBlockGeneralGasLimit', 'sharedGasLimit', 'timestampMillisPart',
-];
 const CACHE_MAX = 256;
 
 const hex = (n) => `0x${BigInt(n).toString(16)}`;
@@ -81,7 +75,10 @@ function transportRequest(transport, chain) {
  * goes over that WebSocket, unless `http` names an http(s):// endpoint for them), `request`
  * (an EIP-1193 function) or `transport` (a viem Transport); `policy`: `'strict'` (default:
  * anything else is refused with code 4200) or `'passthrough'` (anything else is forwarded and
- * reported to `onUnverified`).
+ * reported to `onUnverified`); `maxStateLag` (default 64): a `latest` state read is proven at
+ * most that many blocks behind the verified head (else `StaleState`, retryable); `onProven`
+ * (and the `proven` event): `{ method, params, height, hash }` of the final block each proven
+ * answer was proven at.
  */
 export function createVerifiedProvider(options = {}) {
   const {
@@ -96,7 +93,9 @@ export function createVerifiedProvider(options = {}) {
     readyTimeoutMs = 30000,
     timeoutMs = DEFAULT_TIMEOUT_MS,
     maxResponseBytes = MAX_RESPONSE_BYTES,
+    maxStateLag,
     onUnverified,
+    onProven,
   } = options;
   if (policy !== 'strict' && policy !== 'passthrough') throw typed('InvalidInput', "policy: 'strict' or 'passthrough'", false);
   if (transport !== undefined && options.request !== undefined) {
@@ -144,6 +143,8 @@ export function createVerifiedProvider(options = {}) {
     const client = await clientReady;
     _internals.alive(client);
     if (fatal) throw fatal;
+    // Frozen means frozen: no answer is final to a client that saw an equivocation.
+    if (client.frozen) throw typed('Frozen', `frozen: conflicting finalizations at height ${client.frozen.height}; nothing is final until the client is reset`, false);
     return client;
   }
   async function headOf(client) {
@@ -171,7 +172,7 @@ export function createVerifiedProvider(options = {}) {
       return check(block, proof);
     }
     await headOf(client);
-    return _internals.atServableBlock(client, upstream, limitsOf(client), { what: 'the provider' }, { fetch, check });
+    return _internals.atServableBlock(client, upstream, limitsOf(client), { maxStateLag, what: 'the provider' }, { fetch, check });
   }
 
   // Verified headers by height, and heights by hash (bounded).
@@ -205,11 +206,9 @@ export function createVerifiedProvider(options = {}) {
     _internals.alive(client);
     const verified = client.verify(certified);
     if (verified.height !== height) throw typed('HeaderNumberMismatch', `asked for block ${height}, the server answered block ${verified.height}`, false);
-    const header = certified?.block?.header ?? certified?.header ?? certified?.result?.block?.header;
-    const block = { hash: verified.hash };
-    for (const f of HEADER_FIELDS) if (header?.[f] !== undefined) block[f] = header[f];
+    // The header as the core wrote it from what it verified (never the answer's own fields).
     // No `transactions` (a header does not prove the list of hashes an RPC sends with it).
-    const entry = { height, hash: verified.hash, stateRoot: verified.stateRoot, block };
+    const entry = { height, hash: verified.hash, stateRoot: verified.stateRoot, block: verified.header };
     remember(entry);
     return entry;
   }
@@ -290,6 +289,7 @@ export function createVerifiedProvider(options = {}) {
     // both final and executed. A number: at that block (the head) only.
     const balance = await atFinal(client, LATEST.includes(tag) ? tag : { blockNumber: hex(head.height) },
       _internals.balanceSteps(atHead, (method, params) => call(client, method, params)));
+    proven('eth_call', [tx, tag], balance);
     if (what === 'balanceOf') return word(balance.balance);
     if (what === 'decimals') return word(balance.decimals);
     return abiString(balance.symbol);
@@ -340,6 +340,13 @@ export function createVerifiedProvider(options = {}) {
     return proven;
   }
 
+  /** Reports the final block a proven answer was proven at. */
+  function proven(method, params, block) {
+    const note = { method, params, height: BigInt(block.height), hash: block.hash };
+    try { onProven?.(note); } catch {}
+    emit('proven', note);
+  }
+
   async function handle(method, params) {
     if (!Array.isArray(params)) params = params === undefined ? [] : [params];
     const client = await getClient();
@@ -356,17 +363,30 @@ export function createVerifiedProvider(options = {}) {
         const found = method === 'eth_getBlockByHash' ? await blockByHash(client, params[0]) : await blockAt(client, params[0]);
         if (found === null) return null;
         const entry = found.block ? found : await finalHeader(client, found.height);
-        return { ...entry.block };
+        proven(method, params, entry);
+        return structuredClone(entry.block);
       }
-      case 'eth_getProof': return (await proofAt(client, params[0], params[1], params[2])).proof;
+      case 'eth_getProof': {
+        const { verified, block } = await proofAt(client, params[0], params[1], params[2]);
+        proven(method, params, block);
+        // Written anew from what was verified: canonical quantities, nothing the node added.
+        return verified.proof;
+      }
       case 'eth_getStorageAt': {
         if (!isHex(params[1]) || params[1].length > 66) throw invalid('not a storage slot');
-        return word((await proofAt(client, params[0], [params[1]], params[2])).values[0]);
+        const { values, block } = await proofAt(client, params[0], [params[1]], params[2]);
+        proven(method, params, block);
+        return word(values[0]);
       }
-      case 'eth_getBalance': return hex((await proofAt(client, params[0], [], params[1])).verified.account?.balance ?? 0n);
-      case 'eth_getTransactionCount': return hex((await proofAt(client, params[0], [], params[1])).verified.account?.nonce ?? 0n);
+      case 'eth_getBalance':
+      case 'eth_getTransactionCount': {
+        const { verified, block } = await proofAt(client, params[0], [], params[1]);
+        proven(method, params, block);
+        return hex((method === 'eth_getBalance' ? verified.account?.balance : verified.account?.nonce) ?? 0n);
+      }
       case 'eth_getCode': {
         const { verified, block } = await proofAt(client, params[0], [], params[1]);
+        proven(method, params, block);
         const codeHash = verified.account?.codeHash?.toLowerCase();
         if (!codeHash || codeHash === EMPTY_CODE_HASH) return '0x';
         const code = await call(client, 'eth_getCode', [params[0], hex(block.height)]);
@@ -380,9 +400,10 @@ export function createVerifiedProvider(options = {}) {
       }
       case 'eth_getTransactionByHash':
       case 'eth_getTransactionReceipt': {
-        const proven = await provenTransaction(client, params[0]);
-        if (proven === null) return null;
-        return structuredClone(method === 'eth_getTransactionByHash' ? proven.transaction : proven.receipt);
+        const found = await provenTransaction(client, params[0]);
+        if (found === null) return null;
+        proven(method, params, { height: found.receipt.blockNumber, hash: found.receipt.blockHash });
+        return structuredClone(method === 'eth_getTransactionByHash' ? found.transaction : found.receipt);
       }
       case 'eth_call': {
         const answer = await tip20(client, params);

@@ -97,6 +97,23 @@ impl TempoHeader {
         &self.inner.extra_data
     }
 
+    /// The header as a node's `eth_getBlockByNumber(n, false)` shows it (alloy's header fields,
+    /// camelCase with hex quantities, beside Tempo's own and `hash`), written from the header
+    /// itself: what an edge shows of a verified block, never the answer it came in.
+    pub fn to_rpc_json(&self) -> Value {
+        // `TempoHeader` and alloy's `Header` serialize to a map of strings, numbers and
+        // booleans with string keys; serde_json fails only on non-string map keys or a failing
+        // custom `Serialize`, and there are neither. (No fallback: `null` would hide a bug.)
+        let mut json = serde_json::to_value(self).expect("a header serializes to a JSON map");
+        if let Some(object) = json.as_object_mut() {
+            object.insert(
+                "hash".into(),
+                Value::String(alloc::format!("{:#x}", self.hash())),
+            );
+        }
+        json
+    }
+
     /// Timestamp in milliseconds (seconds × 1000 + millisecond part, saturating, as Tempo does).
     pub fn timestamp_millis(&self) -> u64 {
         self.inner

@@ -255,6 +255,26 @@ fn nodes(field: &'static str, value: Option<&Value>) -> Result<Vec<Bytes>, Decod
     Ok(out)
 }
 
+/// How far behind the verified head a `latest` state read may be proven, by default: a node
+/// proves only at its execution head, which trails finality by a few blocks; 64 blocks is
+/// minutes of Tempo time, where an honest node is seconds behind.
+pub const DEFAULT_MAX_STATE_LAG: u64 = 64;
+
+/// Rule: a state read asked at `latest` is proven at a block no more than `max_lag` blocks
+/// behind the verified head (`StaleState` otherwise, naming both heights). A node that cannot
+/// prove at the head picks the height it proves at; without this rule it could answer
+/// `latest` with any old block's state.
+pub fn check_fresh_state(head: u64, proven_at: u64, max_lag: u64) -> Result<(), ProofError> {
+    if head.saturating_sub(proven_at) > max_lag {
+        return Err(ProofError::StaleState {
+            head,
+            proven_at,
+            max_lag,
+        });
+    }
+    Ok(())
+}
+
 /// Which trie a proof is in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProofTarget {
@@ -332,6 +352,17 @@ pub enum ProofError {
     /// The header the proof is checked against is not known to be final.
     #[error("no verified state root: {0}")]
     NoStateRoot(&'static str),
+    /// A `latest` read proven at a block too far behind the verified head (the node would
+    /// not prove at a fresher one): retryable, since a node that catches up can.
+    #[error("state proven at block {proven_at}, {} blocks behind the verified head {head} (at most {max_lag})", head.saturating_sub(*proven_at))]
+    StaleState {
+        /// The verified head.
+        head: u64,
+        /// The block the state would be proven at.
+        proven_at: u64,
+        /// The most blocks behind the head allowed.
+        max_lag: u64,
+    },
     /// The client that would prove it is frozen by an equivocation at this height: no state
     /// is final to it until it is reset.
     #[error("frozen: conflicting finalizations at height {height}; no state is final until the client is reset")]
@@ -355,6 +386,12 @@ pub enum ProofError {
 }
 
 impl ProofError {
+    /// Whether asking again may succeed: a stale state read (the node may catch up); every
+    /// other refusal is a proof that failed or a question that cannot be asked.
+    pub fn retryable(&self) -> bool {
+        matches!(self, Self::StaleState { .. })
+    }
+
     /// A stable name for the failure (the variant's name).
     pub fn code(&self) -> &'static str {
         match self {
@@ -367,6 +404,7 @@ impl ProofError {
             Self::MissingSlot { .. } => "ProofMissingSlot",
             Self::NoStateRoot(_) => "NoStateRoot",
             Self::Frozen { .. } => "Frozen",
+            Self::StaleState { .. } => "StaleState",
             Self::NotTip20(_) => "NotTip20",
             Self::NoSuchToken(_) => "NoSuchToken",
             Self::StringNotInline { .. } => "StringNotInline",

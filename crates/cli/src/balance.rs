@@ -58,6 +58,11 @@ pub struct Args {
     /// Timeout of each RPC call, in milliseconds.
     #[arg(long, default_value_t = 10_000)]
     pub timeout_ms: u64,
+    /// The most blocks behind the verified head the balance may be proven at (where the node
+    /// cannot prove at the head, it names the block it can: an older one is refused as
+    /// `StaleState`, exit 5).
+    #[arg(long, default_value_t = tempo_light::proof::DEFAULT_MAX_STATE_LAG)]
+    pub max_state_lag: u64,
 }
 
 /// Why proving a balance failed (exit codes as `follow`'s: 1 rejected, 2 malformed, 3 usage,
@@ -114,7 +119,7 @@ pub fn prove(args: &Args, stop: &AtomicBool) -> Result<Value, BalanceError> {
     let mut attempt = 0;
     let proven = loop {
         attempt += 1;
-        let query = final_executed_query(&mut follower, token, account)?;
+        let query = final_executed_query(&mut follower, token, account, args.max_state_lag)?;
         let refused = match follower.call_once("eth_getProof", query.params()) {
             Ok(Value::Null) => "eth_getProof answered null".to_string(),
             Ok(answer) => {
@@ -177,6 +182,7 @@ fn final_executed_query(
     follower: &mut Follower<'_>,
     token: alloy_primitives::Address,
     account: alloy_primitives::Address,
+    max_state_lag: u64,
 ) -> Result<BalanceQuery, BalanceError> {
     let fail = BalanceError::Follow;
     let head = follower
@@ -196,6 +202,8 @@ fn final_executed_query(
                 short_json(&executed)
             )))
         })?;
+    tempo_light::proof::check_fresh_state(head.height, executed, max_state_lag)
+        .map_err(BalanceError::Proof)?;
     if executed >= head.height {
         return follower
             .client()
@@ -275,6 +283,7 @@ pub fn run(args: Args, stop: &AtomicBool) -> ExitCode {
         }
         Err(BalanceError::Proof(e)) => {
             let usage = matches!(e, tempo_light::proof::ProofError::NotTip20(_));
+            let stale = matches!(e, tempo_light::proof::ProofError::StaleState { .. });
             if json {
                 println!(
                     "{}",
@@ -282,11 +291,18 @@ pub fn run(args: Args, stop: &AtomicBool) -> ExitCode {
                 );
             } else if usage {
                 eprintln!("error: {e}");
+            } else if stale {
+                // Retryable: the node proves only at a block too old to be `latest`.
+                eprintln!("RPC unavailable: {e}");
             } else {
                 // One prefix, as `verify` and `follow` print a refusal.
                 eprintln!("not verified: {e}");
             }
-            ExitCode::from(if usage { 3 } else { 1 })
+            ExitCode::from(match (usage, stale) {
+                (true, _) => 3,
+                (_, true) => 5,
+                _ => 1,
+            })
         }
     }
 }

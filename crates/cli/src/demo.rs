@@ -78,6 +78,7 @@ pub fn run(args: Args, stop: &AtomicBool) -> ExitCode {
             state: None,
             json: args.json,
             timeout_ms: 5_000,
+            max_state_lag: tempo_light::proof::DEFAULT_MAX_STATE_LAG,
         };
         code = balance::run(balance_args, stop);
     }

@@ -89,7 +89,16 @@ fn to_json(value: &JsValue, what: &str) -> Result<serde_json::Value, JsValue> {
 }
 
 fn proof_error(e: &ProofError) -> JsValue {
-    error(e.code(), &format!("{e}"), false)
+    error(e.code(), &format!("{e}"), e.retryable())
+}
+
+/// A JSON value the core wrote (a verified header, a re-serialized proof) as a plain JS object.
+fn json_js(value: &serde_json::Value) -> JsValue {
+    use serde::Serialize;
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    // Strings, booleans, arrays and string-keyed maps always serialize; `null` would only
+    // stand for a bug, never for a value.
+    value.serialize(&serializer).unwrap_or(JsValue::NULL)
 }
 
 /// Arbitrary-size integers (balances) as `bigint`.
@@ -189,6 +198,8 @@ fn verified_js(v: &VerifiedBlock) -> JsValue {
     set(&o, "timestamp", big(v.header.inner.timestamp));
     set(&o, "timestampMillis", big(v.header.timestamp_millis()));
     set(&o, "identity", hex(v.identity.to_bytes()));
+    // The header as a node shows it, written from the verified header (never the answer).
+    set(&o, "header", json_js(&v.header.to_rpc_json()));
     if let Some(next) = &v.next_epoch {
         let n = Object::new();
         set(&n, "epoch", big(next.epoch));
@@ -516,6 +527,19 @@ impl WasmClient {
             .map_err(|e| core_error(&CoreError::Verify(e)))
     }
 
+    /// A client resumed from `toState()`'s output (a string or the parsed object), checked
+    /// against this client's network: state saved for another network (name, chain id,
+    /// epoch length, built-in identities) is refused as `NetworkMismatch`.
+    pub fn resume(&self, state: JsValue) -> Result<WasmClient, JsValue> {
+        let text = match state.as_string() {
+            Some(text) => text,
+            None => to_json(&state, "state")?.to_string(),
+        };
+        LightClient::from_json_for(self.inner.state().network(), &text)
+            .map(|inner| Self { inner })
+            .map_err(|e| client_error(&e))
+    }
+
     /// The trust state as compact JSON, for the app to store; resume with `fromState`.
     #[wasm_bindgen(js_name = toState)]
     pub fn to_state(&self) -> String {
@@ -559,14 +583,38 @@ pub fn verify_balance(query: JsValue, proof: JsValue) -> Result<JsValue, JsValue
 /// Checks an `eth_getProof` answer (account and storage proofs) against a header you have
 /// verified (anything with its `stateRoot`: a `verify()` result, a head, a header). Returns
 /// `{ address, stateRoot, account: { nonce, balance, codeHash, storageRoot } | null,
-/// storage: [{ slot, value }] }`; `account` is `null` when the proof shows it does not exist.
+/// storage: [{ slot, value }], proof }`; `account` is `null` when the proof shows it does not
+/// exist; `proof` is the answer written anew from what was verified (canonical quantities),
+/// to hand on instead of the answer.
 #[wasm_bindgen(js_name = verifyProof)]
 pub fn verify_proof(proof: JsValue, header: JsValue) -> Result<JsValue, JsValue> {
     let root = fixed_of(&get(&header, "stateRoot"), "header.stateRoot")?;
     let proof = account_proof(&proof)?;
-    verify_account_proof(root, &proof)
-        .map(|v| account_js(&v))
-        .map_err(|e| proof_error(&e))
+    let verified = verify_account_proof(root, &proof).map_err(|e| proof_error(&e))?;
+    let out = Object::from(account_js(&verified));
+    set(&out, "proof", json_js(&proof.to_json()));
+    Ok(out.into())
+}
+
+/// Rule: a `latest` state read is proven at a block at most `maxStateLag` blocks behind the
+/// verified head `head` (undefined: the core's default, 64); throws `StaleState`
+/// (retryable), naming both heights, otherwise.
+#[wasm_bindgen(js_name = checkFreshState)]
+pub fn check_fresh_state(
+    head: JsValue,
+    proven_at: JsValue,
+    max_lag: JsValue,
+) -> Result<(), JsValue> {
+    tempo_light::proof::check_fresh_state(
+        u64_of(&head, "head")?,
+        u64_of(&proven_at, "provenAt")?,
+        if max_lag.is_undefined() {
+            tempo_light::proof::DEFAULT_MAX_STATE_LAG
+        } else {
+            u64_of(&max_lag, "maxStateLag")?
+        },
+    )
+    .map_err(|e| proof_error(&e))
 }
 
 /// Verifies a CertifiedBlock against a network preset (`"mainnet"` or `"testnet"`), statelessly.
