@@ -13,6 +13,11 @@ const ALPHA_USD = '0x20c0000000000000000000000000000000000001';
 const MAX_BODY = 1 << 20;
 const hex = (n) => `0x${BigInt(n).toString(16)}`;
 
+/** An answer sent as these bytes, not as JSON. */
+class Raw {
+  constructor(text) { this.text = text; }
+}
+
 /** A header with its timestamp and state root changed (what a liar would want believed). */
 function forgedHeader(header) {
   return { ...header, timestamp: hex(BigInt(header.timestamp) + 1n), stateRoot: `0x${'42'.repeat(32)}` };
@@ -86,6 +91,35 @@ export const LIES = {
       const lied = { ...g, certificate: c.slice(0, -192) + c.slice(-96) + c.slice(-192, -96) };
       return method === 'consensus_getLatest' ? { ...answer.result, finalized: lied } : lied;
     },
+  },
+  // Block h's header under the genuine certificate of block h-1.
+  'certificate-of-previous-block': {
+    methods: ['consensus_getFinalization', 'consensus_getLatest'],
+    rewrite: async ({ method, answer, upstream }) => {
+      const g = method === 'consensus_getLatest' ? answer.result?.finalized : answer.result;
+      if (!g) return undefined;
+      const previous = await upstream('consensus_getFinalization', [{ height: Number(BigInt(g.block.header.number) - 1n) }]);
+      const { block: _, ...certificate } = previous;
+      const lied = { ...certificate, block: g.block };
+      return method === 'consensus_getLatest' ? { ...answer.result, finalized: lied } : lied;
+    },
+  },
+  // A final block withheld (null: the node says it has none).
+  'finalization-withheld': {
+    methods: ['consensus_getFinalization'],
+    forward: false,
+    rewrite: () => null,
+  },
+  // An execution head far ahead of finality.
+  'inflated-block-number': {
+    methods: ['eth_blockNumber'],
+    forward: false,
+    rewrite: () => '0xffffffff',
+  },
+  // An answer cut off in the middle of its JSON.
+  'truncated-json': {
+    methods: ['eth_getProof'],
+    rewrite: ({ answer }) => new Raw(JSON.stringify(answer).slice(0, 200)),
   },
   // Non-canonical quantities of the same values.
   'balance-not-hex': {
@@ -265,6 +299,7 @@ export function startLyingNode(upstreamUrl, lie) {
     const result = await spec.rewrite({ method, params, answer, upstream, at });
     if (result === undefined) return answer;
     lied += 1;
+    if (result instanceof Raw) return result;
     if (result && typeof result === 'object' && !Array.isArray(result) && result.error && Object.keys(result).length === 1) {
       return { jsonrpc: '2.0', id, error: result.error };
     }
@@ -284,7 +319,7 @@ export function startLyingNode(upstreamUrl, lie) {
       try {
         const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
         const answers = Array.isArray(body) ? await Promise.all(body.slice(0, 100).map(answerOne)) : [await answerOne(body)];
-        const text = answers.map((a) => (typeof a === 'string' ? a : JSON.stringify(a)));
+        const text = answers.map((a) => (typeof a === 'string' ? a : a instanceof Raw ? a.text : JSON.stringify(a)));
         const out = Array.isArray(body) ? `[${text.join(',')}]` : text[0];
         res.writeHead(200, { 'content-type': 'application/json' }).end(out);
       } catch {

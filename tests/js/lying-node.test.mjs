@@ -243,6 +243,52 @@ test('corrupt-certificate: the certificate\'s signatures swapped → BadSignatur
   });
 });
 
+test('certificate-of-previous-block: block h under block h-1\'s genuine certificate → DigestMismatch', { timeout: 120000 }, async () => {
+  await withLie('certificate-of-previous-block', async (node, provider) => {
+    await check('certificate-of-previous-block', 'provider eth_getBlockByNumber', () =>
+      refuses(provider.request({ method: 'eth_getBlockByNumber', params: [hex(older()), false] }), 'DigestMismatch'));
+    await check('certificate-of-previous-block', 'follow()', async () => {
+      const fresh = TempoLightClient.custom({ identity: net.identity, epochLength: EPOCH_LENGTH });
+      try {
+        await refuses(fresh.follow({ rpc: node.url, pollMs: 30, signal: AbortSignal.timeout(15000) }), 'DigestMismatch');
+        assert.equal(fresh.head, null);
+      } finally { fresh.destroy(); }
+    });
+    await check('certificate-of-previous-block', 'CLI follow', async () => {
+      const [code, line] = await cli(['follow', ...trust(), '--rpc', node.url, '--retries', '1', '--until', '1000000']);
+      assert.equal(code, 1);
+      assert.match(line, /^not verified: certificate finalizes 0x[0-9a-f]{64}, but the header hashes to/);
+    });
+  });
+});
+
+test('finalization-withheld: a final block the node says it lacks → RpcUnavailable (retryable), never a guess', { timeout: 60000 }, async () => {
+  await withLie('finalization-withheld', async (node, provider) => {
+    await check('finalization-withheld', 'provider eth_getBlockByNumber', () =>
+      assert.rejects(provider.request({ method: 'eth_getBlockByNumber', params: [hex(older()), false] }), (e) => {
+        assert.equal(codeOf(e), 'RpcUnavailable', e.message);
+        assert.equal(e.code, 4900);
+        assert.equal(e.retryable, true);
+        return true;
+      }));
+  });
+});
+
+test('inflated-block-number: the provider\'s block number is the verified head, never the node\'s', { timeout: 60000 }, async () => {
+  await withLie('inflated-block-number', async (node, provider, viem) => {
+    assert.equal(await call('eth_blockNumber', [], node.url), '0xffffffff', 'the node lies');
+    await check('inflated-block-number', 'viem getBlockNumber', async () => {
+      const before = client.head.height;
+      const n = await viem.getBlockNumber();
+      assert.ok(n >= before && n <= client.head.height, `${n} is the verified head`);
+      assert.ok(n <= BigInt(await call('eth_blockNumber', [])), 'not past the honest devnet');
+    });
+    await check('inflated-block-number', 'provider eth_blockNumber', async () => {
+      assert.equal(BigInt(await provider.request({ method: 'eth_blockNumber' })) <= BigInt(await call('eth_blockNumber', [])), true);
+    });
+  });
+});
+
 test('block-by-hash-other-height: eth_getBlockByHash claims another height → DigestMismatch', { timeout: 60000 }, async () => {
   await withLie('block-by-hash-other-height', async (node, provider) => {
     const h = older();
@@ -294,6 +340,18 @@ proofLie('proof-from-another-block', 'ProofRootMismatch', [1, /^not verified: ac
 proofLie('forged-balance', 'ProofValueMismatch', [1, /^not verified: account 0x20C0000000000000000000000000000000000000: the proof contradicts the claimed value/]);
 proofLie('proof-node-altered', 'ProofNodeMismatch', [1, /^not verified: account 0x20C0000000000000000000000000000000000000: proof node \d+ is not the node its parent commits to/]);
 
+test('truncated-json: an eth_getProof answer cut off → refused as InvalidJson', { timeout: 60000 }, async () => {
+  await withLie('truncated-json', async (node, provider) => {
+    await check('truncated-json', 'getVerifiedBalance', () => refuses(client.getVerifiedBalance({ token: PATH_USD, account: account(), rpc: node.url, retries: 1 }), 'InvalidJson'));
+    await check('truncated-json', 'provider eth_getBalance', () => refuses(provider.request({ method: 'eth_getBalance', params: [account(), 'latest'] }), 'InvalidJson'));
+    await check('truncated-json', 'CLI balance', async () => {
+      const [exit, line] = await cli(['balance', ...trust(), '--rpc', node.url, '--token', PATH_USD, account(), '--retries', '1']);
+      assert.equal(exit, 2, line);
+      assert.match(line, /^malformed answer: /);
+    });
+  });
+});
+
 test('proof-extra-fields: the provider answers what it verified (canonical), equal to the honest proof', { timeout: 60000 }, async () => {
   await withLie('proof-extra-fields', async (node, provider) => {
     const height = client.head.height;
@@ -303,6 +361,8 @@ test('proof-extra-fields: the provider answers what it verified (canonical), equ
       const honest = await call('eth_getProof', [PATH_USD, [slot], hex(height)]);
       assert.equal(answer.lieExtra, undefined);
       assert.equal(answer.storageProof[0].lieExtra, undefined);
+      // Canonical quantities: 0x, no leading zeros.
+      for (const q of [answer.balance, answer.nonce, answer.storageProof[0].value]) assert.match(q, /^0x(0|[1-9a-f][0-9a-f]*)$/);
       assert.equal(answer.address.toLowerCase(), honest.address.toLowerCase());
       for (const f of ['balance', 'nonce']) assert.equal(BigInt(answer[f]), BigInt(honest[f]), f);
       for (const f of ['codeHash', 'storageHash']) assert.equal(answer[f].toLowerCase(), honest[f].toLowerCase(), f);
