@@ -68,8 +68,10 @@ export const LIES = {
   // Block h answered with block h-1's certified block.
   'previous-block': {
     methods: ['consensus_getFinalization'],
-    forward: false,
-    rewrite: async ({ params, upstream }) => upstream('consensus_getFinalization', [{ height: Number(params[0].height) - 1 }]),
+    rewrite: async ({ answer, upstream }) => {
+      const number = answer.result?.block?.header?.number;
+      return number && BigInt(number) > 1n ? upstream('consensus_getFinalization', [{ height: Number(BigInt(number) - 1n) }]) : undefined;
+    },
   },
   // A header field changed under the genuine certificate.
   'timestamp-changed': {
@@ -322,8 +324,10 @@ export function startLyingNode(upstreamUrl, lie) {
         const text = answers.map((a) => (typeof a === 'string' ? a : a instanceof Raw ? a.text : JSON.stringify(a)));
         const out = Array.isArray(body) ? `[${text.join(',')}]` : text[0];
         res.writeHead(200, { 'content-type': 'application/json' }).end(out);
-      } catch {
-        res.destroy();
+      } catch (e) {
+        // A bug of the lie, or an upstream gone: said so, not a silent hang-up.
+        res.writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32603, message: `lying node: ${e?.message ?? e}` } }));
       }
     });
   });

@@ -132,6 +132,20 @@ async function withLie(lie, fn) {
 /** An older final block than the head (its own certificate proves it). */
 const older = () => client.head.height - 3n;
 
+/**
+ * The finalization lies on the payment path: `confirmPayment` (whose block's certificate comes
+ * from the lying node) refuses with `code`; the CLI's `confirm` exits `cliExit` with `cliLine`.
+ */
+async function paymentPath(lie, node, code, cliExit, cliLine) {
+  const { ok } = await payments();
+  await check(lie, 'confirmPayment', () => refuses(client.confirmPayment({ hash: ok.hash, rpc: node.url, waitMs: 10000 }), code));
+  await check(lie, 'CLI confirm', async () => {
+    const [exit, line] = await cli(['confirm', ...trust(), '--rpc', node.url, ok.hash]);
+    assert.equal(exit, cliExit, line);
+    assert.match(line, cliLine);
+  });
+}
+
 /** The provider's header equals the devnet's own eth_getBlockByNumber header, field by field. */
 async function assertHonestHeader(block, height) {
   const honest = await call('eth_getBlockByNumber', [hex(height), false]);
@@ -173,6 +187,7 @@ for (const shape of ['result-beside-block', 'envelope-inside-result', 'header-be
         assert.equal(code, 2);
         assert.match(line, /ambiguous answer/);
       });
+      await paymentPath(lie, node, 'InvalidInput', 2, /ambiguous answer/);
     });
   });
 }
@@ -202,6 +217,15 @@ test('previous-block: block h answered with block h-1 → HeaderNumberMismatch',
     await check('previous-block', 'provider eth_getBlockByNumber', () =>
       refuses(provider.request({ method: 'eth_getBlockByNumber', params: [hex(older()), false] }), 'HeaderNumberMismatch'));
     await check('previous-block', 'viem getBlock', () => refuses(viem.getBlock({ blockNumber: older() - 1n }), 'HeaderNumberMismatch'));
+    // confirmPayment does not compare the height it asked for with the certified block's: the
+    // block's transactions do not rebuild block h-1's transactions root.
+    await paymentPath('previous-block', node, 'TransactionsRootMismatch', 1, /^not verified: transactions root mismatch/);
+    // (`follow` asks consensus_getFinalization("latest") and for the heights it catches up on.)
+    await check('previous-block', 'CLI follow', async () => {
+      const [code, line] = await cli(['follow', ...trust(), '--rpc', node.url, '--retries', '1', '--until', '1000000']);
+      assert.equal(code, 1);
+      assert.match(line, /^not verified: unexpected answer: finalization for another height/);
+    });
   });
 });
 
@@ -221,6 +245,7 @@ test('timestamp-changed: a header field changed under the genuine certificate �
       assert.equal(code, 1);
       assert.match(line, /^not verified: certificate finalizes 0x[0-9a-f]{64}, but the header hashes to/);
     });
+    await paymentPath('timestamp-changed', node, 'DigestMismatch', 1, /^not verified: certificate finalizes 0x[0-9a-f]{64}, but the header hashes to/);
   });
 });
 
@@ -240,6 +265,7 @@ test('corrupt-certificate: the certificate\'s signatures swapped → BadSignatur
       assert.equal(code, 1);
       assert.match(line, /^not verified: certificate signatures do not verify/);
     });
+    await paymentPath('corrupt-certificate', node, 'BadSignature', 1, /^not verified: certificate signatures do not verify/);
   });
 });
 
