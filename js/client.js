@@ -445,16 +445,15 @@ P.follow = async function follow(options = {}) {
             // Bridging epochs: a run of boundaries, whose certificates the core verifies
             // together (decided exactly as one by one, all or nothing). Fetched `concurrency`
             // at a time, and cut once its headers pass BOUNDARY_RUN_BYTES: the answers are
-            // held until the run is handed over.
+            // held until the run is handed over. Counted from the answers as received, all
+            // of each (not a member of it: the core decides which member is the header).
             const run = [];
             let bytes = 0;
+            const counted = { ...limits, onBytes: (n) => { bytes += n; } };
             for (let i = 0; i < heights.length && bytes < BOUNDARY_RUN_BYTES && !stopped(); i += concurrency) {
               const part = await Promise.all(heights.slice(i, i + concurrency).map((h) =>
-                calls.call('consensus_getFinalization', [{ height: h }], limits)));
-              for (const block of part) {
-                run.push(block);
-                bytes += JSON.stringify(block?.block?.header ?? block?.header ?? null)?.length ?? 0;
-              }
+                calls.call('consensus_getFinalization', [{ height: h }], counted)));
+              run.push(...part);
             }
             if (stopped()) break;
             await dispatch(timed(() => this.onBoundaries(run)));

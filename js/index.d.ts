@@ -157,6 +157,11 @@ export interface VerifiedBlock {
   identity: Hex;
   /** Present on boundary blocks (the last of an epoch). */
   nextEpoch?: NextEpoch;
+  /**
+   * The header as a node's `eth_getBlockByNumber(n, false)` shows it (hex quantities, with
+   * `hash`), written by the core from the verified header, never copied from the answer.
+   */
+  header: Record<string, unknown> & { hash: Hex; number: Hex; stateRoot: Hex; timestamp: Hex };
 }
 
 /** The newest block the client has proven final. */
@@ -187,6 +192,8 @@ export interface VerifiedAccount {
   account: { nonce: bigint; balance: bigint; codeHash: Hex; storageRoot: Hex } | null;
   /** Each slot's proven value (0n for an empty slot). */
   storage: { slot: Hex; value: bigint }[];
+  /** The answer written anew from what was verified (canonical quantities), to hand on. */
+  proof: AccountProofJson;
 }
 
 /** A TIP-20 balance query at a verified head (from `balanceQuery`). */
@@ -498,6 +505,11 @@ export interface BalanceOptions {
    * the block it is proven at (above a stale head's, when the client does not follow).
    */
   retries?: number;
+  /**
+   * The most blocks behind the verified head a balance may be proven at (default 64): where
+   * the node names an older block to prove at, `StaleState` (retryable).
+   */
+  maxStateLag?: number;
   /** The first retry's delay in ms (default 100), doubled at each retry... */
   retryDelayMs?: number;
   /** ...up to this (default 1000). `signal` and `destroy()` cut the wait short. */
@@ -686,6 +698,11 @@ export declare class TempoLightClient {
   static custom(network: CustomNetwork): TempoLightClient;
   /** Resumes from `toState()`'s output. */
   static fromState(state: string | object): TempoLightClient;
+  /**
+   * A client resumed from `toState()`'s output, checked against this client's network (its
+   * name, chain id, epoch length and built-in identities): `NetworkMismatch` otherwise.
+   */
+  resume(state: string | object): TempoLightClient;
   /** Verifies one CertifiedBlock against the identity trusted for its epoch. Pure. */
   verify(block: CertifiedBlockInput): VerifiedBlock;
   /** Verifies many at once (one multi-pairing per identity), each with its own verdict. Pure. */
@@ -828,6 +845,20 @@ export interface VerifiedProviderOptions {
   timeoutMs?: number;
   maxResponseBytes?: number;
   onUnverified?: (note: UnverifiedNote) => void;
+  /**
+   * `latest` state reads are proven at most this many blocks behind the verified head
+   * (default 64), else `StaleState` (retryable; 4900).
+   */
+  maxStateLag?: number;
+  /** The final block each proven answer was proven at (also the `'proven'` event). */
+  onProven?: (note: ProvenNote) => void;
+}
+/** What `onProven` and the provider's `'proven'` event report. */
+export interface ProvenNote {
+  method: string;
+  params: unknown[];
+  height: bigint;
+  hash: Hex;
 }
 export interface VerifiedProvider extends Eip1193Provider {
   /** The client behind the provider. */
