@@ -367,7 +367,7 @@ export type ErrorCode =
   /** A final block's transaction that Tempo's envelope does not decode, or whose sender does not recover (the verified provider). */
   | 'UnknownEnvelope' | 'SenderRecoveryFailed'
   /** A payment proven, but not as expected (`PaymentMismatchError`, with `payment`). */
-  | 'PaymentFailed' | 'NoTransfer' | 'TokenMismatch' | 'RecipientMismatch' | 'AmountMismatch' | 'MemoMismatch'
+  | 'PaymentFailed' | 'NoTransfer' | 'TokenMismatch' | 'SenderMismatch' | 'RecipientMismatch' | 'AmountMismatch' | 'MemoMismatch'
   /** A bug: never expected. */
   | 'Internal';
 
@@ -400,8 +400,8 @@ export declare class DestroyedError extends TempoLightError {}
 export declare class StorageError extends TempoLightError {}
 /**
  * A payment proven final, included and executed, but not as expected (`PaymentFailed`,
- * `NoTransfer`, `TokenMismatch`, `RecipientMismatch`, `AmountMismatch`, `MemoMismatch`):
- * `payment` says what it did.
+ * `NoTransfer`, `TokenMismatch`, `SenderMismatch`, `RecipientMismatch`, `AmountMismatch`,
+ * `MemoMismatch`): `payment` says what it did.
  */
 export declare class PaymentMismatchError extends TempoLightError {
   payment?: ConfirmedPayment;
@@ -516,10 +516,21 @@ export interface BalanceOptions {
   maxRetryDelayMs?: number;
 }
 
-/** What the payer expected; each field given is checked (its own error when it differs). */
+/**
+ * What the payer expected; each field given is checked (its own error when it differs).
+ * `from`, `to`, `amount` and `memo` need `token`, or `anyToken: true`: TIP-20 tokens are
+ * created permissionlessly, so without a token they would accept a payment in a worthless
+ * token anyone minted. Such an expectation (or `token` with `anyToken: true`) is refused
+ * before any request, a `UsageError` with code `InvalidInput` naming `token`. With no field
+ * at all, the payment is only proven: it reports every transfer it moved.
+ */
 export interface ExpectedPayment {
-  /** The TIP-20 token (a `0x20c0…` address). */
+  /** The TIP-20 token (a `0x20c0…` address): the only thing that says what was paid in. */
   token?: Hex;
+  /** Accept a transfer of any token (instead of `token`): the token does not matter. */
+  anyToken?: boolean;
+  /** The sender (the transfer's `from`). */
+  from?: Hex;
   /** The recipient. */
   to?: Hex;
   /** The amount in base units (the token's 6 decimals: `1_500_000n` is 1.5). */
@@ -673,11 +684,12 @@ export declare function init(input?: WasmInput | { wasm?: WasmInput; paymentsWas
 export declare function initPayments(input?: WasmInput): Promise<void>;
 /**
  * Re-checks a PaymentProof offline under `network` (default `'mainnet'`): its certificate,
- * the block's tries and the transfer; held to `expected` when given.
+ * the block's tries and the transfer; held to `expected` when given, and to `txHash`: a
+ * proof of another transaction is refused (`WrongTransaction`, a `VerificationError`).
  */
 export declare function verifyPaymentProof(
   proof: string | object,
-  options?: { network?: 'mainnet' | 'testnet' | CustomNetwork; expected?: ExpectedPayment },
+  options?: { network?: 'mainnet' | 'testnet' | CustomNetwork; expected?: ExpectedPayment; txHash?: Hex },
 ): Promise<ConfirmedPayment>;
 /** Loads the wasm synchronously from its bytes or a compiled module (idempotent). */
 export declare function initSync(input: BufferSource | WebAssembly.Module | { wasm: BufferSource | WebAssembly.Module }): void;
@@ -744,13 +756,17 @@ export declare class TempoLightClient {
   getVerifiedBalance(options: BalanceOptions): Promise<VerifiedBalance>;
   /**
    * Proves a payment: resolves once transaction `hash` is in a final block (following the
-   * chain until then), with the payment and its PaymentProof. Rejects with a
+   * chain until then), with the payment and its PaymentProof. Rejects with a `UsageError`
+   * (`InvalidInput`, before any request) for an expectation without `token` or `anyToken`, a
    * `VerificationError` for answers that do not check out, a `PaymentMismatchError` when it
    * is not as expected, `Pending` when `waitMs` runs out.
    */
   confirmPayment(options: ConfirmPaymentOptions): Promise<PaymentConfirmation>;
-  /** Re-checks a PaymentProof under the identities this client has learnt. */
-  verifyPaymentProof(proof: string | object, expected?: ExpectedPayment): Promise<ConfirmedPayment>;
+  /**
+   * Re-checks a PaymentProof under the identities this client has learnt; held to `expected`
+   * and `txHash` when given, as `verifyPaymentProof` does.
+   */
+  verifyPaymentProof(proof: string | object, expected?: ExpectedPayment, options?: { txHash?: Hex }): Promise<ConfirmedPayment>;
   /** Listens to an event; returns a function that removes the listener. */
   on<K extends keyof ClientEventMap>(type: K, listener: (payload: ClientEventMap[K]) => void): () => void;
   off<K extends keyof ClientEventMap>(type: K, listener: (payload: ClientEventMap[K]) => void): void;
