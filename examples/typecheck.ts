@@ -111,9 +111,10 @@ async function pay(c: TempoLightClient, hash: `0x${string}`) {
       waitMs: Infinity,
       onStatus: (s: PaymentStatus) => console.log(s.status, s.height),
     });
-    const moved: bigint = payment.transfers[0].amount;
-    const again: ConfirmedPayment = await verifyPaymentProof(proof, { network: 'mainnet', expected: { amount: moved } });
-    const mine: ConfirmedPayment = await c.verifyPaymentProof(JSON.parse(proof));
+    const { token, from, amount: moved } = payment.transfers[0];
+    // An expectation names its token (or says `anyToken: true`); `txHash` binds the proof.
+    const again: ConfirmedPayment = await verifyPaymentProof(proof, { network: 'mainnet', expected: { token, from, amount: moved }, txHash: hash });
+    const mine: ConfirmedPayment = await c.verifyPaymentProof(JSON.parse(proof), { anyToken: true, amount: moved }, { txHash: hash });
     return again.success && mine.height;
   } catch (e) {
     if (e instanceof PaymentMismatchError) return e.payment?.success;

@@ -268,6 +268,28 @@ function waitFor(client, done, what, { signal, timeoutMs } = {}) {
     }
   });
 }
+/**
+ * `promise`, or `Aborted` as soon as `signal` aborts, or `Destroyed` as soon as the client is
+ * destroyed (what is awaited goes on, unobserved).
+ */
+function untilStopped(client, promise, signal, what) {
+  try { alive(client); } catch (e) { return Promise.reject(e); }
+  const life = lifetime(client);
+  let off = () => {};
+  const stopped = new Promise((_, reject) => {
+    const onDestroy = () => reject(life.reason instanceof TempoLightError ? life.reason : destroyedError());
+    const onAbort = () => reject(typed('Aborted', `${what} was cancelled`, false));
+    if (life.aborted) return onDestroy();
+    if (signal?.aborted) return onAbort();
+    life.addEventListener('abort', onDestroy, { once: true });
+    signal?.addEventListener('abort', onAbort, { once: true });
+    off = () => {
+      life.removeEventListener('abort', onDestroy);
+      signal?.removeEventListener('abort', onAbort);
+    };
+  });
+  return Promise.race([promise, stopped]).finally(() => off());
+}
 /** Internal: called when `follow()` stops on an error. */
 const STOPPED = new WeakMap();
 function onStopped(client, fn) {
@@ -445,16 +467,15 @@ P.follow = async function follow(options = {}) {
             // Bridging epochs: a run of boundaries, whose certificates the core verifies
             // together (decided exactly as one by one, all or nothing). Fetched `concurrency`
             // at a time, and cut once its headers pass BOUNDARY_RUN_BYTES: the answers are
-            // held until the run is handed over.
+            // held until the run is handed over. Counted from the answers as received, all
+            // of each (not a member of it: the core decides which member is the header).
             const run = [];
             let bytes = 0;
+            const counted = { ...limits, onBytes: (n) => { bytes += n; } };
             for (let i = 0; i < heights.length && bytes < BOUNDARY_RUN_BYTES && !stopped(); i += concurrency) {
               const part = await Promise.all(heights.slice(i, i + concurrency).map((h) =>
-                calls.call('consensus_getFinalization', [{ height: h }], limits)));
-              for (const block of part) {
-                run.push(block);
-                bytes += JSON.stringify(block?.block?.header ?? block?.header ?? null)?.length ?? 0;
-              }
+                calls.call('consensus_getFinalization', [{ height: h }], counted)));
+              run.push(...part);
             }
             if (stopped()) break;
             await dispatch(timed(() => this.onBoundaries(run)));
@@ -930,18 +951,21 @@ async function withPaymentsClient(client, fn) {
  * Re-checks a PaymentProof (the JSON document `confirmPayment()` and `tempo-light confirm
  * --proof-out` write; text or parsed) offline: the certificate under `network` (a preset, by
  * default `'mainnet'`, or a custom network `{ identity, epochLength, ... }`), the block's
- * tries and the transfer; held to `expected` when given. Resolves with the payment; rejects
- * with a `VerificationError` naming the rule that failed, or a `PaymentMismatchError`
- * (carrying `payment`) for a payment proven but not as expected.
+ * tries and the transfer; held to `expected` (`{ token?, anyToken?, from?, to?, amount?,
+ * memo? }`: `from`, `to`, `amount` or `memo` need `token` or `anyToken: true`) and to
+ * `txHash` (a proof of another transaction is refused, `WrongTransaction`) when given.
+ * Resolves with the payment; rejects with a `UsageError` (`InvalidInput`) for an expectation
+ * the core refuses, a `VerificationError` naming the rule that failed, or a
+ * `PaymentMismatchError` (carrying `payment`) for a payment proven but not as expected.
  */
-export async function verifyPaymentProof(proof, { network = 'mainnet', expected } = {}) {
+export async function verifyPaymentProof(proof, { network = 'mainnet', expected, txHash } = {}) {
   const m = await paymentsModule();
   try {
     if (network && typeof network === 'object') {
       const full = m.PaymentsClient.custom(network);
-      try { return full.verifyPaymentProof(proof, expected); } finally { full.free(); }
+      try { return full.verifyPaymentProof(proof, expected, txHash); } finally { full.free(); }
     }
-    return m.verifyPaymentProof(proof, network, expected);
+    return m.verifyPaymentProof(proof, network, expected, txHash);
   } catch (e) {
     throw toTyped(e);
   }
@@ -949,11 +973,12 @@ export async function verifyPaymentProof(proof, { network = 'mainnet', expected 
 
 /**
  * Re-checks a PaymentProof under the identities this client has learnt (epochs after a
- * rotation included); held to `expected` (`{ token?, to?, amount?, memo? }`) when given.
+ * rotation included); held to `expected` (`{ token?, anyToken?, from?, to?, amount?, memo? }`)
+ * and to `txHash` when given, as `verifyPaymentProof` does.
  */
-P.verifyPaymentProof = async function (proof, expected) {
+P.verifyPaymentProof = async function (proof, expected, { txHash } = {}) {
   alive(this);
-  return withPaymentsClient(this, (full) => full.verifyPaymentProof(proof, expected));
+  return withPaymentsClient(this, (full) => full.verifyPaymentProof(proof, expected, txHash));
 };
 
 const HASH = /^0x[0-9a-fA-F]{64}$/;
@@ -1009,9 +1034,11 @@ async function blockEvidence(transport, height, limits) {
  * amounts as bigint) and its PaymentProof (JSON text that anyone can re-check offline with
  * `verifyPaymentProof`). Until then it follows the chain (the client's own `follow()`, or
  * one it runs meanwhile over `rpc`/`request`) and reports `onStatus({ status: 'unknown' |
- * 'pending' | 'final', height, finalHeight })`. Held to `{ token, to, amount, memo }` when
- * given (a `PaymentMismatchError` carrying `payment` otherwise). Rejects with `Pending`
- * (retryable) when `waitMs` (default 120 s; `Infinity` waits for ever) runs out.
+ * 'pending' | 'final', height, finalHeight })`. Held to `{ token, from, to, amount, memo }`
+ * when given (a `PaymentMismatchError` carrying `payment` otherwise): `from`, `to`, `amount`
+ * or `memo` need `token`, or `anyToken: true` to accept a transfer of any token (refused
+ * before any request otherwise: `InvalidInput` naming `token`, the core's rule). Rejects with
+ * `Pending` (retryable) when `waitMs` (default 120 s; `Infinity` waits for ever) runs out.
  */
 P.confirmPayment = async function confirmPayment(options = {}) {
   alive(this);
@@ -1021,6 +1048,8 @@ P.confirmPayment = async function confirmPayment(options = {}) {
     to,
     amount,
     memo,
+    from,
+    anyToken,
     rpc,
     request,
     signal,
@@ -1040,14 +1069,20 @@ P.confirmPayment = async function confirmPayment(options = {}) {
   if (rpc !== undefined && (typeof rpc !== 'string' || !/^(https?|wss?):\/\//i.test(rpc))) {
     throw typed('InvalidInput', 'confirmPayment: `rpc` must be an http(s):// or ws(s):// URL', false);
   }
-  const expected = { token, to, amount, memo };
-  const limits = { timeoutMs, maxResponseBytes, signals: [signal, lifetime(this)] };
-  // The module loads while the chain is asked.
-  paymentsModule().catch(() => {});
   // (A client that is not following needs an endpoint: the follow() started meanwhile uses it.)
   if (!FOLLOWING.has(this) && !rpc && !request) {
     throw typed('InvalidInput', 'confirmPayment needs `rpc` or `request` (or a client that is following)', false);
   }
+  const expected = { token, anyToken, from, to, amount, memo };
+  // The expectation is the core's to refuse (one without a token, say), before any request:
+  // the payments module holds the rule, so it loads first.
+  const m = await untilStopped(this, paymentsModule(), signal, 'confirmPayment()');
+  try {
+    m.validateExpectation(expected);
+  } catch (e) {
+    throw toTyped(e);
+  }
+  const limits = { timeoutMs, maxResponseBytes, signals: [signal, lifetime(this)] };
   const { transport, release } = callTransport(this, { rpc, request }, limits);
   // Finality needs the client's head at the transaction's block: its own follow(), or one
   // this call runs (from the first time it has to wait until it returns).

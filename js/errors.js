@@ -27,8 +27,8 @@ export class DestroyedError extends TempoLightError {}
 export class StorageError extends TempoLightError {}
 /**
  * A payment proven final, included and executed, but not what was expected: it failed, moved
- * nothing, or moved another token, to another recipient, another amount or memo. `payment`
- * holds what it did.
+ * nothing, or moved another token, from another sender, to another recipient, another amount
+ * or memo. `payment` holds what it did.
  */
 export class PaymentMismatchError extends TempoLightError {}
 /** A transaction not in a final block yet (`confirmPayment` ran out of `waitMs`): retryable. */
@@ -49,7 +49,7 @@ const VERIFICATION = new Set([
   // A final block's transaction whose sender does not recover (the verified provider).
   'UnknownEnvelope', 'SenderRecoveryFailed',
 ]);
-const PAYMENT_MISMATCH = new Set(['PaymentFailed', 'NoTransfer', 'TokenMismatch', 'RecipientMismatch', 'AmountMismatch', 'MemoMismatch']);
+const PAYMENT_MISMATCH = new Set(['PaymentFailed', 'NoTransfer', 'TokenMismatch', 'SenderMismatch', 'RecipientMismatch', 'AmountMismatch', 'MemoMismatch']);
 const MALFORMED = new Set([
   'InvalidHex', 'Truncated', 'TrailingBytes', 'InvalidVarint', 'LengthOutOfRange', 'InvalidBool',
   'UnsupportedSharingMode', 'InvalidPoint', 'InvalidEd25519Key', 'UnsortedSet', 'InvalidState',

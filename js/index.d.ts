@@ -157,6 +157,11 @@ export interface VerifiedBlock {
   identity: Hex;
   /** Present on boundary blocks (the last of an epoch). */
   nextEpoch?: NextEpoch;
+  /**
+   * The header as a node's `eth_getBlockByNumber(n, false)` shows it (hex quantities, with
+   * `hash`), written by the core from the verified header, never copied from the answer.
+   */
+  header: Record<string, unknown> & { hash: Hex; number: Hex; stateRoot: Hex; timestamp: Hex };
 }
 
 /** The newest block the client has proven final. */
@@ -187,6 +192,8 @@ export interface VerifiedAccount {
   account: { nonce: bigint; balance: bigint; codeHash: Hex; storageRoot: Hex } | null;
   /** Each slot's proven value (0n for an empty slot). */
   storage: { slot: Hex; value: bigint }[];
+  /** The answer written anew from what was verified (canonical quantities), to hand on. */
+  proof: AccountProofJson;
 }
 
 /** A TIP-20 balance query at a verified head (from `balanceQuery`). */
@@ -360,7 +367,7 @@ export type ErrorCode =
   /** A final block's transaction that Tempo's envelope does not decode, or whose sender does not recover (the verified provider). */
   | 'UnknownEnvelope' | 'SenderRecoveryFailed'
   /** A payment proven, but not as expected (`PaymentMismatchError`, with `payment`). */
-  | 'PaymentFailed' | 'NoTransfer' | 'TokenMismatch' | 'RecipientMismatch' | 'AmountMismatch' | 'MemoMismatch'
+  | 'PaymentFailed' | 'NoTransfer' | 'TokenMismatch' | 'SenderMismatch' | 'RecipientMismatch' | 'AmountMismatch' | 'MemoMismatch'
   /** A bug: never expected. */
   | 'Internal';
 
@@ -393,8 +400,8 @@ export declare class DestroyedError extends TempoLightError {}
 export declare class StorageError extends TempoLightError {}
 /**
  * A payment proven final, included and executed, but not as expected (`PaymentFailed`,
- * `NoTransfer`, `TokenMismatch`, `RecipientMismatch`, `AmountMismatch`, `MemoMismatch`):
- * `payment` says what it did.
+ * `NoTransfer`, `TokenMismatch`, `SenderMismatch`, `RecipientMismatch`, `AmountMismatch`,
+ * `MemoMismatch`): `payment` says what it did.
  */
 export declare class PaymentMismatchError extends TempoLightError {
   payment?: ConfirmedPayment;
@@ -498,16 +505,32 @@ export interface BalanceOptions {
    * the block it is proven at (above a stale head's, when the client does not follow).
    */
   retries?: number;
+  /**
+   * The most blocks behind the verified head a balance may be proven at (default 64): where
+   * the node names an older block to prove at, `StaleState` (retryable).
+   */
+  maxStateLag?: number;
   /** The first retry's delay in ms (default 100), doubled at each retry... */
   retryDelayMs?: number;
   /** ...up to this (default 1000). `signal` and `destroy()` cut the wait short. */
   maxRetryDelayMs?: number;
 }
 
-/** What the payer expected; each field given is checked (its own error when it differs). */
+/**
+ * What the payer expected; each field given is checked (its own error when it differs).
+ * `from`, `to`, `amount` and `memo` need `token`, or `anyToken: true`: TIP-20 tokens are
+ * created permissionlessly, so without a token they would accept a payment in a worthless
+ * token anyone minted. Such an expectation (or `token` with `anyToken: true`) is refused
+ * before any request, a `UsageError` with code `InvalidInput` naming `token`. With no field
+ * at all, the payment is only proven: it reports every transfer it moved.
+ */
 export interface ExpectedPayment {
-  /** The TIP-20 token (a `0x20c0…` address). */
+  /** The TIP-20 token (a `0x20c0…` address): the only thing that says what was paid in. */
   token?: Hex;
+  /** Accept a transfer of any token (instead of `token`): the token does not matter. */
+  anyToken?: boolean;
+  /** The sender (the transfer's `from`). */
+  from?: Hex;
   /** The recipient. */
   to?: Hex;
   /** The amount in base units (the token's 6 decimals: `1_500_000n` is 1.5). */
@@ -661,11 +684,12 @@ export declare function init(input?: WasmInput | { wasm?: WasmInput; paymentsWas
 export declare function initPayments(input?: WasmInput): Promise<void>;
 /**
  * Re-checks a PaymentProof offline under `network` (default `'mainnet'`): its certificate,
- * the block's tries and the transfer; held to `expected` when given.
+ * the block's tries and the transfer; held to `expected` when given, and to `txHash`: a
+ * proof of another transaction is refused (`WrongTransaction`, a `VerificationError`).
  */
 export declare function verifyPaymentProof(
   proof: string | object,
-  options?: { network?: 'mainnet' | 'testnet' | CustomNetwork; expected?: ExpectedPayment },
+  options?: { network?: 'mainnet' | 'testnet' | CustomNetwork; expected?: ExpectedPayment; txHash?: Hex },
 ): Promise<ConfirmedPayment>;
 /** Loads the wasm synchronously from its bytes or a compiled module (idempotent). */
 export declare function initSync(input: BufferSource | WebAssembly.Module | { wasm: BufferSource | WebAssembly.Module }): void;
@@ -686,6 +710,11 @@ export declare class TempoLightClient {
   static custom(network: CustomNetwork): TempoLightClient;
   /** Resumes from `toState()`'s output. */
   static fromState(state: string | object): TempoLightClient;
+  /**
+   * A client resumed from `toState()`'s output, checked against this client's network (its
+   * name, chain id, epoch length and built-in identities): `NetworkMismatch` otherwise.
+   */
+  resume(state: string | object): TempoLightClient;
   /** Verifies one CertifiedBlock against the identity trusted for its epoch. Pure. */
   verify(block: CertifiedBlockInput): VerifiedBlock;
   /** Verifies many at once (one multi-pairing per identity), each with its own verdict. Pure. */
@@ -727,13 +756,17 @@ export declare class TempoLightClient {
   getVerifiedBalance(options: BalanceOptions): Promise<VerifiedBalance>;
   /**
    * Proves a payment: resolves once transaction `hash` is in a final block (following the
-   * chain until then), with the payment and its PaymentProof. Rejects with a
+   * chain until then), with the payment and its PaymentProof. Rejects with a `UsageError`
+   * (`InvalidInput`, before any request) for an expectation without `token` or `anyToken`, a
    * `VerificationError` for answers that do not check out, a `PaymentMismatchError` when it
    * is not as expected, `Pending` when `waitMs` runs out.
    */
   confirmPayment(options: ConfirmPaymentOptions): Promise<PaymentConfirmation>;
-  /** Re-checks a PaymentProof under the identities this client has learnt. */
-  verifyPaymentProof(proof: string | object, expected?: ExpectedPayment): Promise<ConfirmedPayment>;
+  /**
+   * Re-checks a PaymentProof under the identities this client has learnt; held to `expected`
+   * and `txHash` when given, as `verifyPaymentProof` does.
+   */
+  verifyPaymentProof(proof: string | object, expected?: ExpectedPayment, options?: { txHash?: Hex }): Promise<ConfirmedPayment>;
   /** Listens to an event; returns a function that removes the listener. */
   on<K extends keyof ClientEventMap>(type: K, listener: (payload: ClientEventMap[K]) => void): () => void;
   off<K extends keyof ClientEventMap>(type: K, listener: (payload: ClientEventMap[K]) => void): void;
@@ -828,6 +861,20 @@ export interface VerifiedProviderOptions {
   timeoutMs?: number;
   maxResponseBytes?: number;
   onUnverified?: (note: UnverifiedNote) => void;
+  /**
+   * `latest` state reads are proven at most this many blocks behind the verified head
+   * (default 64), else `StaleState` (retryable; 4900).
+   */
+  maxStateLag?: number;
+  /** The final block each proven answer was proven at (also the `'proven'` event). */
+  onProven?: (note: ProvenNote) => void;
+}
+/** What `onProven` and the provider's `'proven'` event report. */
+export interface ProvenNote {
+  method: string;
+  params: unknown[];
+  height: bigint;
+  hash: Hex;
 }
 export interface VerifiedProvider extends Eip1193Provider {
   /** The client behind the provider. */

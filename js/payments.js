@@ -12,6 +12,7 @@ import wbgInit, {
   TempoLightClient as PaymentsClient,
   verifyPaymentProof as wasmVerifyPaymentProof,
   paymentRequests as wasmPaymentRequests,
+  validateExpectation as wasmValidateExpectation,
 } from './tempo_light_payments.js';
 
 let loaded = null;
@@ -25,7 +26,12 @@ export function loadPayments(source) {
   if (!loaded) {
     loaded = (async () => {
       await wbgInit({ module_or_path: source ?? new URL('./tempo_light_payments_bg.wasm', import.meta.url) });
-      return { PaymentsClient, verifyPaymentProof: wasmVerifyPaymentProof, paymentRequests: wasmPaymentRequests };
+      return {
+        PaymentsClient,
+        verifyPaymentProof: wasmVerifyPaymentProof,
+        paymentRequests: wasmPaymentRequests,
+        validateExpectation: wasmValidateExpectation,
+      };
     })().catch((e) => {
       loaded = null;
       throw e;

@@ -121,12 +121,13 @@ async function readBody(response, maxBytes, url) {
 
 /**
  * JSON-RPC over HTTP with the platform's fetch. Each call is bounded by `limits`:
- * `{ timeoutMs, maxResponseBytes, signals }` (the timeout covers the whole answer).
+ * `{ timeoutMs, maxResponseBytes, signals }` (the timeout covers the whole answer);
+ * `limits.onBytes(n)`, when given, is told the size of the answer as received.
  */
 export function httpTransport(url) {
   let id = 0;
   return {
-    call(method, params, { timeoutMs, maxResponseBytes = MAX_RESPONSE_BYTES, signals } = {}) {
+    call(method, params, { timeoutMs, maxResponseBytes = MAX_RESPONSE_BYTES, signals, onBytes } = {}) {
       return bounded(async (signal) => {
         let response;
         try {
@@ -146,6 +147,7 @@ export function httpTransport(url) {
           if (e instanceof RpcError) throw e;
           throw new RpcError(`the answer from ${url} broke off: ${e?.message ?? e}`, 'RpcUnavailable', true);
         }
+        onBytes?.(text.length);
         let body;
         try {
           body = JSON.parse(text);
@@ -168,10 +170,13 @@ export function httpTransport(url) {
  */
 export function eip1193Transport(request) {
   return {
-    call(method, params, { timeoutMs, signals } = {}) {
+    call(method, params, { timeoutMs, signals, onBytes } = {}) {
       return bounded(async () => {
         try {
-          return await request({ method, params });
+          const result = await request({ method, params });
+          // No bytes to count from a function's answer: its JSON's size, all of it.
+          if (onBytes) onBytes(JSON.stringify(result ?? null)?.length ?? 0);
+          return result;
         } catch (e) {
           if (e instanceof RpcError) throw e;
           if (e && typeof e.code === 'number') throw serverError(e);
@@ -270,8 +275,9 @@ export function wsTransport(url, limits) {
         let body;
         try { body = JSON.parse(data); } catch { return; }
         if (body?.id !== undefined && pending.has(body.id)) {
-          const { resolve: done, reject: fail } = pending.get(body.id);
+          const { resolve: done, reject: fail, onBytes } = pending.get(body.id);
           pending.delete(body.id);
+          onBytes?.(size);
           if (body.error) fail(serverError(body.error)); else done(body.result);
         } else if (body?.method && body.params?.subscription === subscription) {
           events.push(body.params.result);
@@ -289,14 +295,14 @@ export function wsTransport(url, limits) {
     return opened;
   }
 
-  function call(method, params, { timeoutMs = limits.timeoutMs, signals = limits.signals } = {}) {
+  function call(method, params, { timeoutMs = limits.timeoutMs, signals = limits.signals, onBytes } = {}) {
     let requestId = null;
     return bounded(async () => {
       await connect();
       if (!socket) throw new RpcError('connection closed', 'RpcUnavailable', true);
       requestId = ++id;
       return new Promise((resolve, reject) => {
-        pending.set(requestId, { resolve, reject });
+        pending.set(requestId, { resolve, reject, onBytes });
         socket.send(JSON.stringify({ jsonrpc: '2.0', id: requestId, method, params }));
       });
     }, {

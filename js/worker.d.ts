@@ -62,7 +62,7 @@ export interface RemoteClient {
   getVerifiedBalance(options: Omit<BalanceOptions, 'request' | 'signal'>): Promise<VerifiedBalance>;
   /** `confirmPayment()` in the worker (no functions: no `request`, `signal` or `onStatus`). */
   confirmPayment(options: Omit<ConfirmPaymentOptions, 'request' | 'signal' | 'onStatus'>): Promise<PaymentConfirmation>;
-  verifyPaymentProof(proof: string | object, expected?: ExpectedPayment): Promise<ConfirmedPayment>;
+  verifyPaymentProof(proof: string | object, expected?: ExpectedPayment, options?: { txHash?: Hex }): Promise<ConfirmedPayment>;
   ready(options?: Omit<WaitOptions, 'signal'>): Promise<void>;
   waitSynced(options?: Omit<WaitOptions, 'signal'>): Promise<void>;
   save(): Promise<void>;

@@ -10,9 +10,13 @@
 //! 3. what moved: the TIP-20 `Transfer` and `TransferWithMemo` logs of that receipt emitted by
 //!    a `0x20c0…` token, decoded ([`Tip20Transfer`]).
 //!
-//! [`check_payment`] then holds the outcome to what the payer expected (token, recipient,
-//! amount, memo), each mismatch its own [`PaymentError`]. Nothing an RPC says about
-//! inclusion, status or amounts is used: only bytes that hash to the final header's roots.
+//! [`check_payment`] then holds the outcome to what the payer expected (transaction, token,
+//! sender, recipient, amount, memo), each mismatch its own [`PaymentError`]. An expectation
+//! of a sender, recipient, amount or memo names its token, or says that any token will do
+//! ([`ExpectedPayment::validate`]): TIP-20 tokens are created permissionlessly, so without a
+//! token such an expectation would accept a transfer of a worthless token anyone minted.
+//! Nothing an RPC says about inclusion, status or amounts is used: only bytes that hash to
+//! the final header's roots.
 //!
 //! A [`PaymentProof`] is the same evidence as one self-contained, versioned JSON document
 //! (certificate, headers, the block's transactions and receipts or trie proofs of the one
@@ -173,6 +177,14 @@ pub enum PaymentError {
         /// The token of the first transfer.
         found: Address,
     },
+    /// No transfer of the token from the expected sender.
+    #[error("no transfer from {expected} (paid by: {found})")]
+    SenderMismatch {
+        /// The expected sender.
+        expected: Address,
+        /// The sender of the first candidate transfer.
+        found: Address,
+    },
     /// No transfer of the token to the expected recipient.
     #[error("no transfer to {expected} (paid to: {found})")]
     RecipientMismatch {
@@ -197,6 +209,20 @@ pub enum PaymentError {
         /// The memo of the first candidate transfer, if it had one.
         found: Option<B256>,
     },
+    /// An expectation of a sender, recipient, amount or memo without the token, and without
+    /// [`ExpectedPayment::any_token`]: TIP-20 tokens are created permissionlessly (by the
+    /// factory, under any name), so it would accept a transfer of a worthless token anyone
+    /// minted. Code `InvalidInput`: the caller's mistake, refused before anything is asked.
+    #[error("an expectation of {fields} needs `token`, the TIP-20 token expected (tokens are created permissionlessly: without it, a transfer of a worthless token anyone minted would match); to accept a transfer of any token, say so (`anyToken`, `--any-token`)")]
+    ExpectationWithoutToken {
+        /// The fields expected without a token, as `` `to`, `amount` ``.
+        fields: String,
+    },
+    /// An expectation of one token that also says any token will do. Code `InvalidInput`.
+    #[error(
+        "`token` and `anyToken` (`--any-token`) contradict each other: expect one token, or any"
+    )]
+    TokenAndAnyToken,
     /// The proof document's version is not one this code reads.
     #[error("unsupported payment proof version {0}")]
     UnsupportedVersion(u64),
@@ -210,7 +236,7 @@ pub enum PaymentError {
         /// Identity trusted by the verifier (hex, shortened).
         trusted: String,
     },
-    /// The proof document's transaction hash is not the one asked about.
+    /// The payment (a proof document's transaction) is not the transaction asked about.
     #[error("the proof is about transaction {proven}, not {asked}")]
     WrongTransaction {
         /// Asked.
@@ -221,7 +247,8 @@ pub enum PaymentError {
 }
 
 impl PaymentError {
-    /// A stable name for the variant (for `--json` output and tests).
+    /// A stable name for the variant (for `--json` output and tests); the refusals of an
+    /// expectation itself ([`Self::is_invalid_input`]) are all `InvalidInput`.
     pub fn code(&self) -> &'static str {
         match self {
             Self::Decode(_) => "Malformed",
@@ -246,9 +273,11 @@ impl PaymentError {
             Self::PaymentFailed { .. } => "PaymentFailed",
             Self::NoTransfer => "NoTransfer",
             Self::TokenMismatch { .. } => "TokenMismatch",
+            Self::SenderMismatch { .. } => "SenderMismatch",
             Self::RecipientMismatch { .. } => "RecipientMismatch",
             Self::AmountMismatch { .. } => "AmountMismatch",
             Self::MemoMismatch { .. } => "MemoMismatch",
+            Self::ExpectationWithoutToken { .. } | Self::TokenAndAnyToken => "InvalidInput",
             Self::UnsupportedVersion(_) => "UnsupportedVersion",
             Self::IdentityMismatch { .. } => "IdentityMismatch",
             Self::WrongTransaction { .. } => "WrongTransaction",
@@ -270,9 +299,19 @@ impl PaymentError {
             Self::PaymentFailed { .. }
                 | Self::NoTransfer
                 | Self::TokenMismatch { .. }
+                | Self::SenderMismatch { .. }
                 | Self::RecipientMismatch { .. }
                 | Self::AmountMismatch { .. }
                 | Self::MemoMismatch { .. }
+        )
+    }
+
+    /// Whether the error refuses the expectation itself (code `InvalidInput`): a usage error,
+    /// raised before any evidence is looked at.
+    pub fn is_invalid_input(&self) -> bool {
+        matches!(
+            self,
+            Self::ExpectationWithoutToken { .. } | Self::TokenAndAnyToken
         )
     }
 }
@@ -360,17 +399,61 @@ pub fn tip20_transfers(logs: &[Log]) -> Result<Vec<Tip20Transfer>, PaymentError>
     Ok(transfers)
 }
 
-/// What the payer expected (every field optional).
+/// What the payer expected. Every field is optional, but an expectation of a sender,
+/// recipient, amount or memo must name its token or set [`Self::any_token`]
+/// ([`Self::validate`], which [`check_payment`] applies first and every edge applies before
+/// asking anything). With no expectation at all, a payment is only proven: it reports every
+/// transfer it moved and holds it to nothing.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ExpectedPayment {
-    /// The TIP-20 token.
+    /// The TIP-20 token: the only field that says what was paid in (a token's name or symbol
+    /// proves nothing: anyone can create a token with any name).
     pub token: Option<Address>,
+    /// Accept a transfer of any token: the caller's explicit choice to expect a sender,
+    /// recipient, amount or memo without naming the token.
+    pub any_token: bool,
+    /// The sender (the `from` of the transfer).
+    pub from: Option<Address>,
     /// The recipient.
     pub to: Option<Address>,
     /// The amount, in base units.
     pub amount: Option<U256>,
     /// The memo (a `TransferWithMemo`).
     pub memo: Option<B256>,
+    /// The transaction: a [`PaymentProof`] of another one is refused
+    /// ([`PaymentError::WrongTransaction`]). ([`confirm_payment`] binds the hash it is given
+    /// by itself.)
+    pub transaction_hash: Option<B256>,
+}
+
+impl ExpectedPayment {
+    /// Rule: an expectation of a sender, recipient, amount or memo names its token, unless
+    /// any token is explicitly accepted; naming a token and accepting any is a contradiction.
+    /// Both refusals have the code `InvalidInput`.
+    pub fn validate(&self) -> Result<(), PaymentError> {
+        if self.token.is_some() && self.any_token {
+            return Err(PaymentError::TokenAndAnyToken);
+        }
+        if self.token.is_some() || self.any_token {
+            return Ok(());
+        }
+        let named: Vec<&str> = [
+            ("`from`", self.from.is_some()),
+            ("`to`", self.to.is_some()),
+            ("`amount`", self.amount.is_some()),
+            ("`memo`", self.memo.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, given)| given.then_some(name))
+        .collect();
+        if named.is_empty() {
+            Ok(())
+        } else {
+            Err(PaymentError::ExpectationWithoutToken {
+                fields: named.join(", "),
+            })
+        }
+    }
 }
 
 /// A transaction proven final, included and executed, with what it moved.
@@ -407,12 +490,24 @@ pub struct ConfirmedPayment {
     pub timestamp_ms: u64,
 }
 
-/// Rule: the payment succeeded and one of its transfers is what was expected. Mismatches are
-/// reported in the order token, recipient, amount, memo, each against the closest candidate.
+/// Rule: the expectation is valid ([`ExpectedPayment::validate`]), the payment is of the
+/// expected transaction, it succeeded and one of its transfers is what was expected.
+/// Mismatches are reported in the order token, sender, recipient, amount, memo, each against
+/// the closest candidate.
 pub fn check_payment(
     payment: &ConfirmedPayment,
     expected: &ExpectedPayment,
 ) -> Result<(), PaymentError> {
+    expected.validate()?;
+    if let Some(asked) = expected
+        .transaction_hash
+        .filter(|asked| *asked != payment.transaction_hash)
+    {
+        return Err(PaymentError::WrongTransaction {
+            asked,
+            proven: payment.transaction_hash,
+        });
+    }
     if !payment.success {
         return Err(PaymentError::PaymentFailed {
             gas_used: payment.gas_used.unwrap_or(payment.cumulative_gas_used),
@@ -426,6 +521,16 @@ pub fn check_payment(
         if candidates.is_empty() {
             return Err(PaymentError::TokenMismatch {
                 expected: token,
+                found,
+            });
+        }
+    }
+    if let Some(from) = expected.from {
+        let found = candidates[0].from;
+        candidates.retain(|t| t.from == from);
+        if candidates.is_empty() {
+            return Err(PaymentError::SenderMismatch {
+                expected: from,
                 found,
             });
         }

@@ -75,6 +75,7 @@ fn every_devnet_transaction_is_confirmed_with_what_it_moved() {
                 to: Some(expected.to),
                 amount: Some(expected.amount),
                 memo: expected.memo,
+                ..Default::default()
             };
             if expected.success {
                 // The fee (pathUSD to the fee manager) and the transfer (its memo event
@@ -128,6 +129,9 @@ fn each_expectation_mismatch_has_its_own_error() {
         to: Some(pay.to),
         amount: Some(pay.amount),
         memo: pay.memo,
+        from: Some(pay.from),
+        transaction_hash: Some(body.hashes()[i]),
+        ..Default::default()
     };
     check_payment(&p, &right).unwrap();
     let cases = [
@@ -137,6 +141,13 @@ fn each_expectation_mismatch_has_its_own_error() {
                 ..right.clone()
             },
             "TokenMismatch",
+        ),
+        (
+            ExpectedPayment {
+                from: Some(Address::repeat_byte(8)),
+                ..right.clone()
+            },
+            "SenderMismatch",
         ),
         (
             ExpectedPayment {
@@ -165,6 +176,249 @@ fn each_expectation_mismatch_has_its_own_error() {
         assert_eq!(e.code(), code, "{e}");
         assert!(e.is_proven_otherwise());
     }
+}
+
+/// A payment with a memo confirmed at the devnet, and what it did.
+fn a_memo_payment(
+    chain: &Chain,
+) -> (
+    tempo_light::ConfirmedPayment,
+    tempo_light_devnet::payments::Payment,
+) {
+    let (h, i) = first_success(chain, 1, true);
+    let v = verified(chain, h);
+    let body = chain.body(h).unwrap();
+    let p = confirm_payment(
+        &anchor(&v),
+        body.hashes()[i],
+        &body.raw_transactions(),
+        &receipts(body),
+    )
+    .unwrap();
+    (p, body.payments[i].clone())
+}
+
+#[test]
+fn refuses_an_expectation_without_a_token() {
+    let chain = chain(12);
+    let (p, pay) = a_memo_payment(&chain);
+    let alone = [
+        (
+            ExpectedPayment {
+                from: Some(pay.from),
+                ..Default::default()
+            },
+            "`from`",
+        ),
+        (
+            ExpectedPayment {
+                to: Some(pay.to),
+                ..Default::default()
+            },
+            "`to`",
+        ),
+        (
+            ExpectedPayment {
+                amount: Some(pay.amount),
+                ..Default::default()
+            },
+            "`amount`",
+        ),
+        (
+            ExpectedPayment {
+                memo: pay.memo,
+                ..Default::default()
+            },
+            "`memo`",
+        ),
+        (
+            ExpectedPayment {
+                to: Some(pay.to),
+                amount: Some(pay.amount),
+                transaction_hash: Some(p.transaction_hash),
+                ..Default::default()
+            },
+            "`to`, `amount`",
+        ),
+    ];
+    for (expected, fields) in alone {
+        // Refused by the rule itself (what every edge calls before any request) and by
+        // `check_payment`, even of the very payment it describes.
+        for e in [
+            expected.validate().unwrap_err(),
+            check_payment(&p, &expected).unwrap_err(),
+        ] {
+            assert_eq!(e.code(), "InvalidInput", "{e}");
+            assert!(e.is_invalid_input() && !e.is_proven_otherwise() && !e.is_malformed());
+            let text = e.to_string();
+            assert!(
+                text.contains(&format!("an expectation of {fields} needs `token`")),
+                "{text}"
+            );
+            assert!(
+                text.contains("anyToken") && text.contains("--any-token"),
+                "{text}"
+            );
+        }
+    }
+    // A token and any token: a contradiction.
+    let both = ExpectedPayment {
+        token: Some(pay.token),
+        any_token: true,
+        ..Default::default()
+    };
+    let e = both.validate().unwrap_err();
+    assert_eq!((e.code(), e.is_invalid_input()), ("InvalidInput", true));
+    assert!(e.to_string().contains("`token` and `anyToken`"), "{e}");
+    // What needs no token: nothing, the transaction alone, the token alone.
+    for fine in [
+        ExpectedPayment::default(),
+        ExpectedPayment {
+            transaction_hash: Some(p.transaction_hash),
+            ..Default::default()
+        },
+        ExpectedPayment {
+            token: Some(pay.token),
+            ..Default::default()
+        },
+    ] {
+        fine.validate().unwrap();
+        check_payment(&p, &fine).unwrap();
+    }
+}
+
+#[test]
+fn accepts_any_token_when_asked() {
+    let chain = chain(12);
+    let (p, pay) = a_memo_payment(&chain);
+    let any = ExpectedPayment {
+        any_token: true,
+        from: Some(pay.from),
+        to: Some(pay.to),
+        amount: Some(pay.amount),
+        memo: pay.memo,
+        ..Default::default()
+    };
+    any.validate().unwrap();
+    check_payment(&p, &any).unwrap();
+    // Any token, still to this recipient and of this amount.
+    let wrong = ExpectedPayment {
+        to: Some(Address::repeat_byte(9)),
+        ..any.clone()
+    };
+    assert_eq!(
+        check_payment(&p, &wrong).unwrap_err().code(),
+        "RecipientMismatch"
+    );
+    let wrong = ExpectedPayment {
+        amount: Some(pay.amount + U256::from(1)),
+        ..any
+    };
+    assert_eq!(
+        check_payment(&p, &wrong).unwrap_err().code(),
+        "AmountMismatch"
+    );
+}
+
+#[test]
+fn refuses_a_payment_from_another_sender() {
+    let chain = chain(12);
+    let (p, pay) = a_memo_payment(&chain);
+    let from_payer = ExpectedPayment {
+        token: Some(pay.token),
+        from: Some(pay.from),
+        to: Some(pay.to),
+        ..Default::default()
+    };
+    check_payment(&p, &from_payer).unwrap();
+    let other = Address::repeat_byte(8);
+    let e = check_payment(
+        &p,
+        &ExpectedPayment {
+            from: Some(other),
+            ..from_payer.clone()
+        },
+    )
+    .unwrap_err();
+    assert_eq!(
+        e,
+        tempo_light::PaymentError::SenderMismatch {
+            expected: other,
+            found: pay.from
+        }
+    );
+    assert!(e.is_proven_otherwise());
+    assert!(e.to_string().contains("no transfer from"), "{e}");
+    // The sender is checked after the token and before the recipient.
+    let e = check_payment(
+        &p,
+        &ExpectedPayment {
+            from: Some(other),
+            to: Some(Address::repeat_byte(9)),
+            ..from_payer.clone()
+        },
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), "SenderMismatch");
+    let e = check_payment(
+        &p,
+        &ExpectedPayment {
+            token: Some(Address::repeat_byte(0x20)),
+            from: Some(other),
+            ..from_payer
+        },
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), "TokenMismatch");
+}
+
+#[test]
+fn a_payment_with_no_expectations_reports_every_transfer() {
+    let chain = chain(12);
+    let (p, pay) = a_memo_payment(&chain);
+    check_payment(&p, &ExpectedPayment::default()).unwrap();
+    // The fee (pathUSD to the fee manager) and the payment, each with its sender.
+    assert_eq!(p.transfers.len(), 2);
+    assert_eq!(
+        (p.transfers[0].from, p.transfers[0].to),
+        (pay.from, tempo_light_devnet::payments::FEE_MANAGER)
+    );
+    let t = &p.transfers[1];
+    assert_eq!(
+        (t.token, t.from, t.to, t.amount, t.memo),
+        (pay.token, pay.from, pay.to, pay.amount, pay.memo)
+    );
+}
+
+#[test]
+fn binds_the_transaction_hash() {
+    let chain = chain(12);
+    let (h, i) = first_success(&chain, 2, true);
+    let identity = chain.identity(h / EPOCH).unwrap();
+    let proof = proof(&chain, h, i, h, ProofForm::TrieProofs);
+    let confirmed = proof.verify(&identity, EPOCH).unwrap();
+    let own = chain.body(h).unwrap().hashes()[i];
+    let bound = |asked: B256| ExpectedPayment {
+        transaction_hash: Some(asked),
+        ..Default::default()
+    };
+    check_payment(&confirmed, &bound(own)).unwrap();
+    // A proof of another transaction (here the one before it in the block) is refused.
+    let other = chain.body(h).unwrap().hashes()[i.saturating_sub(1)];
+    let other = if other == own {
+        B256::repeat_byte(7)
+    } else {
+        other
+    };
+    let e = check_payment(&confirmed, &bound(other)).unwrap_err();
+    assert_eq!(
+        e,
+        tempo_light::PaymentError::WrongTransaction {
+            asked: other,
+            proven: own
+        }
+    );
+    assert!(!e.is_proven_otherwise());
 }
 
 #[test]

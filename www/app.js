@@ -375,7 +375,7 @@ $('payment-form').addEventListener('submit', async (e) => {
   paymentState('waiting', 'Asking where the transaction is…');
   try {
     const { payment, proof } = await client.confirmPayment({
-      hash, token: field('token'), to: field('to'), amount, memo: field('memo'),
+      hash, token: field('token'), anyToken: data.get('anyToken') === 'on' || undefined, to: field('to'), amount, memo: field('memo'),
       rpc: current?.rpc, signal: run.signal, waitMs: Infinity, pollMs: 500,
       onStatus: (s) => {
         if (s.status === 'unknown') paymentState('unknown', 'Not in any block the RPC knows yet: waiting…');

@@ -512,20 +512,25 @@ fn assert_is_the_chains(payment: &ConfirmedPayment) {
     );
 }
 
+/// The expectation `selector` picks from the first transfer: bit 0 its token (any token
+/// otherwise), 1 its recipient, 2 its amount, 3 its memo, 4 its sender, 5 the transaction.
 fn expectation(selector: u8, payment: &ConfirmedPayment) -> ExpectedPayment {
     let first = payment.transfers.first();
     ExpectedPayment {
         token: (selector & 1 != 0).then(|| first.map_or(Address::ZERO, |t| t.token)),
+        any_token: selector & 1 == 0,
         to: (selector & 2 != 0).then(|| first.map_or(Address::ZERO, |t| t.to)),
         amount: (selector & 4 != 0).then(|| first.map_or_else(Default::default, |t| t.amount)),
         memo: (selector & 8 != 0).then(|| first.and_then(|t| t.memo).unwrap_or_default()),
+        from: (selector & 16 != 0).then(|| first.map_or(Address::ZERO, |t| t.from)),
+        transaction_hash: (selector & 32 != 0).then_some(payment.transaction_hash),
     }
 }
 
 /// What a wallet fetches to confirm a payment, as one JSON document: `{"tip": certified
 /// height on the honest devnet, "hash": the transaction, "transactions": the
 /// `debug_getRawTransactions` answer, "receipts": the `eth_getBlockReceipts` answer, "links":
-/// headers from the payment's block up to the tip (optional), "expect": 0..15 (optional)}`.
+/// headers from the payment's block up to the tip (optional), "expect": 0..63 (optional)}`.
 /// Reading the answers and confirming never panic; a payment confirmed is exactly the
 /// devnet's transaction (block, index, status, gas used, transfers); a proof built from it,
 /// in each form, re-checks offline to the same payment.
@@ -589,7 +594,7 @@ pub fn payment_block(data: &[u8]) {
     let selector = doc
         .get("expect")
         .and_then(Value::as_u64)
-        .and_then(|n| u8::try_from(n & 15).ok())
+        .and_then(|n| u8::try_from(n & 63).ok())
         .unwrap_or(0);
     let _ = check_payment(&payment, &expectation(selector, &payment));
     let certified = devnet().certified(verified.height);
@@ -631,7 +636,7 @@ pub fn payment_proof(data: &[u8]) {
     });
     if let Ok(payment) = checked {
         assert_is_the_chains(&payment);
-        for selector in [0, 15] {
+        for selector in [0, 63] {
             let _ = check_payment(&payment, &expectation(selector, &payment));
         }
     }

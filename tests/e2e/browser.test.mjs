@@ -397,6 +397,8 @@ test('the payment card confirms a devnet payment (pending → final, transfers, 
       if (open !== (expect.amount !== undefined)) await page.click('#payment-expect summary');
       if (expect.amount !== undefined) await page.fill('#payment-amount', expect.amount);
       else await page.evaluate(() => { document.getElementById('payment-amount').value = ''; });
+      // An amount names its token (the page refuses it otherwise, as the package does).
+      await page.evaluate((token) => { document.getElementById('payment-token').value = token; }, expect.token ?? '');
       await page.click('#confirm-payment');
       await page.waitForFunction(() => ['final', 'otherwise', 'refused', 'error'].includes(document.getElementById('payment-card').dataset.state), null, { timeout: 60000 });
       return page.evaluate(() => ({ ...document.getElementById('payment-card').dataset, states: window.paymentStates, status: document.getElementById('payment-status').textContent }));
@@ -453,7 +455,7 @@ test('the payment card confirms a devnet payment (pending → final, transfers, 
 
     // Not what was expected (an amount nobody sent): proven final, shown otherwise, with
     // what it did.
-    shown = await confirm(fresh, { amount: '987654.321' });
+    shown = await confirm(fresh, { token: '0x20c0000000000000000000000000000000000000', amount: '987654.321' });
     assert.equal(shown.state, 'otherwise', JSON.stringify(shown));
     assert.equal(shown.code, 'AmountMismatch');
     assert.ok(Number(shown.transfers) >= 1);

@@ -3,7 +3,7 @@
 // lying devnet stops it with a typed, non-retryable error.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TempoLightClient } from 'tempo-light';
+import { TempoLightClient, VerificationError } from 'tempo-light';
 import { devnet } from './devnet.mjs';
 
 async function followUntil(client, options, height) {
@@ -111,6 +111,33 @@ test('follow bridges epochs in runs of boundaries', { timeout: 60000 }, async ()
   assert.ok(epochs.every((e, i) => i === 0 || e.epoch === epochs[i - 1].epoch + 1n), 'every epoch, in order');
   assert.ok(epochs.some((e) => e.rotated), 'a rotation inside the catch-up');
   client.free();
+});
+
+test('a block signed by a retired preset past the learnt epochs is refused (IdentityNotBridged)', { timeout: 60000 }, async () => {
+  // Same seed, same genesis key: one devnet rotates it every 2 epochs, the other never does,
+  // so its blocks are what the retired key signs at any epoch.
+  const rotating = await devnet([]);
+  const steady = await devnet([], { fullDkgEvery: 0 });
+  assert.equal(steady.identity, rotating.identity);
+  const client = TempoLightClient.custom({ identity: rotating.identity, epochLength: 5 });
+  const { epochs } = await followUntil(client, { rpc: `http://127.0.0.1:${rotating.port}` }, 16n);
+  assert.ok(epochs.some((e) => e.rotated), 'the client learnt a rotation');
+  const target = client.head.height + 20n;
+  let forged;
+  for (let i = 0; i < 200; i++) {
+    forged = await eip1193(`http://127.0.0.1:${steady.port}`)({ method: 'consensus_getFinalization', params: ['latest'] });
+    if (BigInt(forged.block.header.number) >= target) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.ok(BigInt(forged.block.header.number) >= target, 'the steady devnet reached a far-future epoch');
+  const before = client.toState();
+  assert.throws(() => client.verify(forged), (e) => e instanceof VerificationError && e.code === 'IdentityNotBridged');
+  assert.equal(client.toState(), before);
+  // A client that learnt nothing trusts its preset, as configured.
+  const fresh = TempoLightClient.custom({ identity: rotating.identity, epochLength: 5 });
+  assert.equal(fresh.verify(forged).height, BigInt(forged.block.header.number));
+  client.free();
+  fresh.free();
 });
 
 test('a lying devnet stops follow with a typed error', { timeout: 60000 }, async () => {

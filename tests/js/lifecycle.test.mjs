@@ -207,6 +207,26 @@ test('storage: saved after every advance, resumed, corrupt or foreign state refu
   await assert.rejects(TempoLightClient.create({ network, storage: {} }), (e) => e instanceof UsageError && e.code === 'InvalidInput');
 });
 
+test('state passed to create() is checked against the network it is created for', async () => {
+  const mainnet = TempoLightClient.mainnet().toState();
+  const testnet = TempoLightClient.testnet().toState();
+  // A blob carrying another identity does not become "mainnet"; nor does a testnet state.
+  const forged = JSON.parse(mainnet);
+  forged.network.builtin[0].identity = TempoLightClient.testnet().identityFor(51);
+  for (const state of [testnet, JSON.stringify(forged), forged]) {
+    await assert.rejects(TempoLightClient.create({ network: 'mainnet', state }),
+      (e) => e instanceof MalformedInputError && e.code === 'NetworkMismatch' && /another network/.test(e.message));
+  }
+  const resumed = await TempoLightClient.create({ network: 'mainnet', state: mainnet });
+  assert.equal(resumed.network.name, 'mainnet');
+  resumed.destroy();
+  // More identities than a client keeps: refused for the count, before any is decoded.
+  const many = JSON.parse(mainnet);
+  many.identities = Array.from({ length: 65 }, (_, i) => ({ fromEpoch: i, identity: '0x00' }));
+  await assert.rejects(TempoLightClient.create({ network: 'mainnet', state: many }),
+    (e) => e instanceof MalformedInputError && e.code === 'InvalidState' && /more than 64/.test(e.message));
+});
+
 test('wasm errors are typed subclasses', () => {
   const client = TempoLightClient.mainnet();
   assert.throws(() => client.verify({ certificate: '0xzz', header: {} }), (e) => e instanceof TempoLightError && typeof e.code === 'string');

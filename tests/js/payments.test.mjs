@@ -3,7 +3,9 @@
 // same transaction; its PaymentProof is re-checked offline by the package and by the CLI, and
 // the CLI's by the package; a proof with any single byte changed is refused; a failed payment
 // and a wrong expectation are proven otherwise (`PaymentMismatchError` with the payment);
-// every payment fault of the devnet is refused with its own code, over HTTP and WebSocket.
+// every payment fault of the devnet is refused with its own code, over HTTP and WebSocket; an
+// expectation without a token is refused before any request unless `anyToken: true`; `from`
+// is checked; `txHash` binds a proof to its transaction.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -11,7 +13,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  TempoLightClient, verifyPaymentProof, initPayments, PaymentMismatchError, PendingError, VerificationError,
+  TempoLightClient, verifyPaymentProof, initPayments, PaymentMismatchError, PendingError, UsageError, VerificationError,
 } from 'tempo-light';
 import { devnet } from './devnet.mjs';
 
@@ -49,6 +51,7 @@ function cli(args) {
   });
 }
 
+const PATH_USD = '0x20c0000000000000000000000000000000000000';
 const trust = (identity) => ['--identity', identity, '--epoch-length', String(EPOCH_LENGTH)];
 
 /**
@@ -96,7 +99,7 @@ test('a devnet payment is confirmed (pending → final), agrees with the CLI, an
   const rpc = `http://127.0.0.1:${port}`;
   const { hash, cliPayment } = await find(port, identity, rpc, 3, true, (p) => p.transfers.some((t) => t.memo));
   const transfer = cliPayment.transfers.find((t) => t.memo);
-  const expected = { token: transfer.token, to: transfer.to, amount: BigInt(transfer.amount), memo: transfer.memo };
+  const expected = { token: transfer.token, from: transfer.from, to: transfer.to, amount: BigInt(transfer.amount), memo: transfer.memo };
   for (const [endpoint, proofForm] of [[rpc, 'full'], [`ws://127.0.0.1:${wsPort}`, 'trie']]) {
     const client = TempoLightClient.custom({ identity, epochLength: EPOCH_LENGTH });
     const statuses = [];
@@ -172,7 +175,7 @@ test('a failed payment and a wrong expectation are proven otherwise, with the pa
   try {
     const failed = await find(port, identity, rpc, 2, false, null);
     // Proven: it failed (a payment that did not happen), with what it did.
-    for (const expected of [{}, { amount: 1n }]) {
+    for (const expected of [{}, { token: PATH_USD, amount: 1n }, { anyToken: true, amount: 1n }]) {
       await assert.rejects(client.confirmPayment({ hash: failed.hash, pollMs: 50, ...expected }), (e) =>
         e instanceof PaymentMismatchError && e.code === 'PaymentFailed' && e.payment.success === false
         && e.payment.transactionHash === failed.hash && typeof e.payment.gasUsed === 'bigint');
@@ -180,10 +183,11 @@ test('a failed payment and a wrong expectation are proven otherwise, with the pa
     const ok = await find(port, identity, rpc, 2, true, (p) => p.transfers.length > 0);
     const t = ok.cliPayment.transfers.at(-1);
     for (const [wrong, code] of [
-      [{ amount: BigInt(t.amount) + 1n }, 'AmountMismatch'],
-      [{ to: `0x${'00'.repeat(19)}01` }, 'RecipientMismatch'],
+      [{ token: t.token, amount: BigInt(t.amount) + 1n }, 'AmountMismatch'],
+      [{ token: t.token, to: `0x${'00'.repeat(19)}01` }, 'RecipientMismatch'],
+      [{ token: t.token, from: `0x${'00'.repeat(19)}02` }, 'SenderMismatch'],
       [{ token: '0x20c0000000000000000000000000000000000999' }, 'TokenMismatch'],
-      [{ memo: `0x${'ab'.repeat(32)}` }, 'MemoMismatch'],
+      [{ token: t.token, memo: `0x${'ab'.repeat(32)}` }, 'MemoMismatch'],
     ]) {
       await assert.rejects(client.confirmPayment({ hash: ok.hash, ...wrong }), (e) =>
         e instanceof PaymentMismatchError && e.code === code && e.payment.transactionHash === ok.hash, code);
@@ -245,4 +249,115 @@ test('without the debug namespace, raw transactions are fetched one by one', { t
   assert.equal(payment.height, 7n);
   assert.equal(payment.index, 3n);
   client.destroy();
+});
+
+/** A devnet with a successful payment final on it, shared by the tests below. */
+let shared = null;
+function sharedPayment() {
+  shared ??= (async () => {
+    const { port, identity } = await devnet([]);
+    const rpc = `http://127.0.0.1:${port}`;
+    const { hash, cliPayment } = await find(port, identity, rpc, 3, true, (p) => p.transfers.length > 1);
+    const client = TempoLightClient.custom({ identity, epochLength: EPOCH_LENGTH });
+    const { payment, proof } = await client.confirmPayment({ hash, rpc, pollMs: 50 });
+    client.destroy();
+    const other = (await hashes(port, Number(payment.height))).find((h) => h !== hash) ?? `0x${'77'.repeat(32)}`;
+    return { port, identity, rpc, hash, other, payment, proof, transfer: cliPayment.transfers.at(-1) };
+  })();
+  return shared;
+}
+
+test('refuses an expectation without a token, before any request', { timeout: 300000 }, async () => {
+  const { proof, identity, transfer } = await sharedPayment();
+  const asked = [];
+  const request = async ({ method }) => { asked.push(method); throw new Error('not asked'); };
+  const client = TempoLightClient.custom({ identity, epochLength: EPOCH_LENGTH });
+  const hash = `0x${'ab'.repeat(32)}`;
+  const to = `0x${'00'.repeat(19)}01`;
+  try {
+    for (const [expectation, fields] of [
+      [{ to }, '`to`'],
+      [{ from: to }, '`from`'],
+      [{ amount: 1n }, '`amount`'],
+      [{ memo: `0x${'ab'.repeat(32)}` }, '`memo`'],
+      [{ to, amount: 1n, anyToken: false }, '`to`, `amount`'],
+    ]) {
+      await assert.rejects(client.confirmPayment({ hash, request, ...expectation }), (e) =>
+        e instanceof UsageError && e.code === 'InvalidInput' && e.message.includes(`an expectation of ${fields} needs \`token\``)
+        && e.message.includes('anyToken'), JSON.stringify(expectation, (_, v) => (typeof v === 'bigint' ? `${v}` : v)));
+    }
+    // A token and any token: a contradiction; anyToken must be a boolean.
+    await assert.rejects(client.confirmPayment({ hash, request, token: PATH_USD, anyToken: true }), (e) =>
+      e.code === 'InvalidInput' && e.message.includes('`token` and `anyToken`'));
+    await assert.rejects(client.confirmPayment({ hash, request, to, anyToken: 'yes' }), (e) =>
+      e.code === 'InvalidInput' && e.message.includes('anyToken'));
+    assert.deepEqual(asked, [], 'nothing was asked');
+  } finally {
+    client.destroy();
+  }
+  // Offline as well, before the proof is read.
+  await assert.rejects(verifyPaymentProof('{}', { expected: { to, amount: 1n } }), (e) =>
+    e instanceof UsageError && e.code === 'InvalidInput' && e.message.includes('`token`'));
+  const network = { identity, epochLength: EPOCH_LENGTH };
+  await assert.rejects(verifyPaymentProof(proof, { network, expected: { to: transfer.to } }), (e) =>
+    e instanceof UsageError && e.code === 'InvalidInput' && e.message.includes('`token`'));
+});
+
+test('accepts any token when asked', { timeout: 300000 }, async () => {
+  const { identity, rpc, hash, proof, payment, transfer } = await sharedPayment();
+  const expected = { anyToken: true, to: transfer.to, amount: BigInt(transfer.amount) };
+  const client = TempoLightClient.custom({ identity, epochLength: EPOCH_LENGTH });
+  try {
+    const confirmed = await client.confirmPayment({ hash, rpc, pollMs: 50, ...expected });
+    assert.deepEqual(confirmed.payment, payment);
+    assert.deepEqual(await verifyPaymentProof(proof, { network: { identity, epochLength: EPOCH_LENGTH }, expected }), payment);
+    // Any token, still this recipient.
+    await assert.rejects(client.confirmPayment({ hash, rpc, anyToken: true, to: `0x${'00'.repeat(19)}01` }), (e) =>
+      e instanceof PaymentMismatchError && e.code === 'RecipientMismatch');
+  } finally {
+    client.destroy();
+  }
+});
+
+test('refuses a payment from another sender', { timeout: 300000 }, async () => {
+  const { identity, rpc, hash, proof, payment, transfer } = await sharedPayment();
+  const network = { identity, epochLength: EPOCH_LENGTH };
+  const client = TempoLightClient.custom({ identity, epochLength: EPOCH_LENGTH });
+  try {
+    const right = { token: transfer.token, from: transfer.from };
+    assert.deepEqual((await client.confirmPayment({ hash, rpc, pollMs: 50, ...right })).payment, payment);
+    const other = `0x${'00'.repeat(19)}02`;
+    for (const attempt of [
+      () => client.confirmPayment({ hash, rpc, ...right, from: other }),
+      () => verifyPaymentProof(proof, { network, expected: { ...right, from: other } }),
+    ]) {
+      await assert.rejects(attempt(), (e) =>
+        e instanceof PaymentMismatchError && e.code === 'SenderMismatch' && e.message.includes(other)
+        && e.payment.transactionHash === hash);
+    }
+  } finally {
+    client.destroy();
+  }
+});
+
+test('binds the transaction hash', { timeout: 300000 }, async () => {
+  const { identity, hash, other, proof, payment } = await sharedPayment();
+  const network = { identity, epochLength: EPOCH_LENGTH };
+  assert.deepEqual(await verifyPaymentProof(proof, { network, txHash: hash }), payment);
+  const client = TempoLightClient.custom({ identity, epochLength: EPOCH_LENGTH });
+  try {
+    assert.deepEqual(await client.verifyPaymentProof(proof, undefined, { txHash: hash }), payment);
+    for (const attempt of [
+      () => verifyPaymentProof(proof, { network, txHash: other }),
+      () => verifyPaymentProof(proof, { network, expected: { token: payment.transfers[0].token }, txHash: other }),
+      () => client.verifyPaymentProof(proof, undefined, { txHash: other }),
+    ]) {
+      await assert.rejects(attempt(), (e) =>
+        e instanceof VerificationError && e.code === 'WrongTransaction' && e.message.includes(other) && e.message.includes(hash));
+    }
+    // Not a hash: a usage error.
+    await assert.rejects(verifyPaymentProof(proof, { network, txHash: '0x12' }), (e) => e instanceof UsageError && e.code === 'InvalidInput');
+  } finally {
+    client.destroy();
+  }
 });

@@ -34,18 +34,33 @@ use tempo_light::{
 /// Exit code: the transaction is not in a final block yet.
 pub const EXIT_PENDING: u8 = 7;
 
-/// What the payer expected (shared by both commands).
+/// What the payer expected (shared by both commands). `--from`, `--to`, `--amount` and
+/// `--memo` need `--token`, or `--any-token` to accept a transfer of any TIP-20 token (the
+/// core's rule, [`ExpectedPayment::validate`], applied before anything is asked).
 #[derive(clap::Args, Clone, Debug)]
 pub struct ExpectArgs {
-    /// The TIP-20 token expected to move (a 0x20c0… address).
+    /// The TIP-20 token expected to move (a 0x20c0… address). Needed by --from, --to, --amount
+    /// and --memo: tokens are created permissionlessly, so without it a transfer of a
+    /// worthless token anyone minted would match.
     #[arg(long)]
     pub token: Option<String>,
+    /// Accept a transfer of any TIP-20 token (instead of --token): says explicitly that the
+    /// token does not matter.
+    #[arg(long)]
+    pub any_token: bool,
+    /// The sender expected (the transfer's `from`).
+    #[arg(long)]
+    pub from: Option<String>,
     /// The recipient expected.
     #[arg(long)]
     pub to: Option<String>,
-    /// The amount expected: base units (`1500000`), or a decimal with the token's 6 decimals (`1.5`).
-    #[arg(long)]
+    /// The amount expected, in the token's units: `10`, `10.50` (TIP-20 tokens have 6
+    /// decimals; a seventh fractional digit is refused).
+    #[arg(long, conflicts_with = "amount_units")]
     pub amount: Option<String>,
+    /// The amount expected, in base units (`10500000` is 10.5 tokens).
+    #[arg(long)]
+    pub amount_units: Option<String>,
     /// The memo expected: 32 bytes of hex, or a text of at most 32 bytes (zero-padded).
     #[arg(long)]
     pub memo: Option<String>,
@@ -130,21 +145,41 @@ fn address(text: &str, what: &str) -> Result<Address, Failure> {
         .map_err(|_| usage(format!("{what} {text} is not a 20-byte hex address")))
 }
 
-fn amount(text: &str) -> Result<U256, Failure> {
-    let bad = || usage(format!("--amount {text} is not an amount"));
-    let text = text.trim();
+/// `--amount`: a number of tokens (`10`, `10.50`, `0.000001`) in base units. The decimals are
+/// TIP-20's constant, [`tip20::DECIMALS`] (6), not read from state: a TIP-20 token's
+/// `decimals()` is a constant of the precompile's code (`TIP20_DECIMALS` in Tempo's
+/// `crates/precompiles/src/tip20`), stored in no slot, so there is no state that could prove
+/// another value (the balance proof reports the same constant). Digits only, a dot between
+/// digits; more fractional digits than decimals is refused, never rounded.
+fn token_amount(text: &str) -> Result<U256, Failure> {
+    let places = usize::from(tip20::DECIMALS);
+    let bad = |why: &str| usage(format!("--amount {text}: {why}"));
     let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
-    if fraction.len() > 6 || (whole.is_empty() && fraction.is_empty()) {
+    let digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    if !digits(whole) || (text.contains('.') && !digits(fraction)) {
+        return Err(bad(
+            "not a number of tokens (digits, and an optional fraction: 10, 10.50)",
+        ));
+    }
+    if fraction.len() > places {
+        return Err(bad(&format!(
+            "more than {places} decimals (TIP-20 tokens have {places}; --amount-units takes base units)"
+        )));
+    }
+    U256::from_str_radix(&format!("{whole}{fraction:0<places$}"), 10).map_err(|_| bad("too large"))
+}
+
+/// `--amount-units`: a whole number of base units.
+fn base_units(text: &str) -> Result<U256, Failure> {
+    let bad = || {
+        usage(format!(
+            "--amount-units {text}: not a whole number of base units"
+        ))
+    };
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
         return Err(bad());
     }
-    if !text.contains('.') {
-        return U256::from_str_radix(whole, 10).map_err(|_| bad());
-    }
-    let digits = format!(
-        "{}{fraction:0<6}",
-        if whole.is_empty() { "0" } else { whole }
-    );
-    U256::from_str_radix(&digits, 10).map_err(|_| bad())
+    U256::from_str_radix(text, 10).map_err(|_| bad())
 }
 
 fn memo(text: &str) -> Result<B256, Failure> {
@@ -163,7 +198,10 @@ fn memo(text: &str) -> Result<B256, Failure> {
 }
 
 impl ExpectArgs {
-    fn parse(&self) -> Result<ExpectedPayment, Failure> {
+    /// The expectation, refused (`InvalidInput`, exit 3) by the core's rule when it expects a
+    /// sender, recipient, amount or memo without `--token` or `--any-token`; `transaction` is
+    /// the transaction a proof must be about (`verify-payment --tx`).
+    fn parse(&self, transaction: Option<B256>) -> Result<ExpectedPayment, Failure> {
         let token = self
             .token
             .as_deref()
@@ -174,12 +212,26 @@ impl ExpectArgs {
                 "--token {token:#x} is not a TIP-20 token (0x20c0… addresses)"
             )));
         }
-        Ok(ExpectedPayment {
+        let amount = match (&self.amount, &self.amount_units) {
+            (Some(tokens), _) => Some(token_amount(tokens.trim())?),
+            (None, Some(units)) => Some(base_units(units.trim())?),
+            (None, None) => None,
+        };
+        let expected = ExpectedPayment {
             token,
+            any_token: self.any_token,
+            from: self
+                .from
+                .as_deref()
+                .map(|t| address(t, "--from"))
+                .transpose()?,
             to: self.to.as_deref().map(|t| address(t, "--to")).transpose()?,
-            amount: self.amount.as_deref().map(amount).transpose()?,
+            amount,
             memo: self.memo.as_deref().map(memo).transpose()?,
-        })
+            transaction_hash: transaction,
+        };
+        expected.validate().map_err(|e| Failure::Payment(e, None))?;
+        Ok(expected)
     }
 }
 
@@ -387,7 +439,7 @@ impl Confirmer<'_, '_> {
     }
 
     fn confirm(&mut self, hash: B256) -> Result<(ConfirmedPayment, Option<String>), Failure> {
-        let expected = self.args.expect.parse()?;
+        let expected = self.args.expect.parse(None)?;
         let deadline = Instant::now() + Duration::from_millis(self.args.wait_ms);
         let height = loop {
             self.follower.run()?;
@@ -491,6 +543,8 @@ fn report(json_out: bool, result: Result<(ConfirmedPayment, Option<String>), Fai
                 // As `verify`: 2 malformed, 6 a header this version cannot hash, else 1.
                 PaymentError::NotFinal(refusal) => super::verify::refusal_exit_code(refusal),
                 e if e.is_malformed() => 2,
+                // An expectation refused before anything was asked: usage.
+                e if e.is_invalid_input() => crate::EXIT_USAGE,
                 _ => 1,
             };
             if json_out {
@@ -512,9 +566,11 @@ fn report(json_out: bool, result: Result<(ConfirmedPayment, Option<String>), Fai
 
 /// The one line that says why a payment is refused, with one prefix naming the kind of
 /// failure, as `verify` and `follow` print theirs: `not as expected: …` for a payment proven
-/// but not as expected, `malformed: …`, `not verified: …`.
+/// but not as expected, `malformed: …`, `not verified: …`, and `error: …` for an expectation
+/// refused as usage.
 fn payment_refusal_line(e: &PaymentError) -> String {
     match e {
+        e if e.is_invalid_input() => format!("error: {e}"),
         // Its message already reads `malformed: …`.
         PaymentError::Decode(_) => e.to_string(),
         e if e.is_proven_otherwise() => format!("not as expected: {e}"),
@@ -529,7 +585,8 @@ pub fn run(args: Args, stop: &AtomicBool) -> ExitCode {
     let result = (|| {
         let network = args.trust.network().map_err(usage)?;
         let hash = tx_hash(&args.tx)?;
-        args.expect.parse()?;
+        // The expectation is refused before any request.
+        args.expect.parse(None)?;
         let follow_args = follow::Args {
             trust: args.trust.clone(),
             rpc: args.rpc.clone(),
@@ -566,8 +623,8 @@ pub fn run_verify(args: VerifyArgs) -> ExitCode {
     let json_out = args.json;
     let result = (|| {
         let network = args.trust.network().map_err(usage)?;
-        let expected = args.expect.parse()?;
         let asked = args.tx.as_deref().map(tx_hash).transpose()?;
+        let expected = args.expect.parse(asked)?;
         let text = if args.file == "-" {
             let mut text = String::new();
             std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
@@ -578,15 +635,6 @@ pub fn run_verify(args: VerifyArgs) -> ExitCode {
                 .map_err(|e| usage(format!("cannot read {}: {e}", args.file)))?
         };
         let proof = PaymentProof::from_json(&text).map_err(|e| Failure::Payment(e, None))?;
-        if let Some(asked) = asked.filter(|a| *a != proof.transaction_hash) {
-            return Err(Failure::Payment(
-                PaymentError::WrongTransaction {
-                    asked,
-                    proven: proof.transaction_hash,
-                },
-                None,
-            ));
-        }
         let payment = tempo_light::verify_payment_proof(&network, &proof)
             .map_err(|e| Failure::Payment(e, None))?;
         check_payment(&payment, &expected)

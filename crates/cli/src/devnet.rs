@@ -59,7 +59,8 @@ pub struct Args {
     /// block N or, without @N, to every block. Chain faults: unannounced-rotation@EPOCH,
     /// equivocation@HEIGHT. Connection faults (stall, drop, malformed-json) apply to consensus
     /// requests for height N or, without @N, to all of them. Proof faults (forged-balance,
-    /// proof-wrong-root) apply to `eth_getProof` at block N or, without @N, at every block.
+    /// proof-wrong-root) apply to `eth_getProof` at block N or, without @N, at every block;
+    /// stale-execution claims only block 1 executed (`eth_blockNumber` 0x1, proofs only there).
     /// Payment faults (forged-receipt, receipt-from-other-block, missing-transaction,
     /// reordered-receipts, forged-log) apply to the receipts and raw transactions of block N;
     /// no-debug-namespace turns the `debug_` methods off.

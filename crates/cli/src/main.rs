@@ -37,10 +37,12 @@ enum Command {
     /// against the block's verified state root).
     Balance(balance::Args),
     /// Prove a transaction final, included and executed, with the TIP-20 transfers it made
-    /// (checked against --token/--to/--amount/--memo when given); --proof-out writes a proof
+    /// (checked against --from/--to/--amount/--memo of --token, or of --any-token, when
+    /// given; --amount in tokens, --amount-units in base units); --proof-out writes a proof
     /// anyone can re-check offline. Exit 7: still pending.
     Confirm(confirm::Args),
-    /// Re-check a payment proof written by `confirm --proof-out`, offline.
+    /// Re-check a payment proof written by `confirm --proof-out`, offline (held to --tx and
+    /// the expectations `confirm` takes, when given).
     VerifyPayment(confirm::VerifyArgs),
     /// Serve a simulated Tempo chain on 127.0.0.1 (real certificates, epochs, rotations and
     /// faults on demand), for tests and development.

@@ -147,6 +147,28 @@ fn refuses_a_forged_balance_and_a_proof_of_another_block_with_exit_1() {
     }
 }
 
+/// A node that proves state only at an old block (it claims to have executed block 1 alone)
+/// cannot pass that block's balance off as the latest: `StaleState`, exit 5 (retryable).
+#[test]
+fn refuses_a_balance_the_node_proves_only_at_a_stale_block() {
+    let devnet = Devnet::start(&fast(&["--fault", "stale-execution"]));
+    // Past the default lag of 64 blocks (40 ms blocks).
+    std::thread::sleep(Duration::from_millis(3_500));
+    let (code, out) = balance(
+        &devnet,
+        &devnet.url(),
+        "0x20c0000000000000000000000000000000000000",
+        &format!("{:#x}", state::holder(0)),
+    );
+    assert_eq!(code, Some(5), "{out}");
+    assert_eq!(out["code"], "StaleState", "{out}");
+    let error = out["error"].as_str().unwrap();
+    assert!(
+        error.contains("proven at block 1,") && error.contains("verified head"),
+        "{error}"
+    );
+}
+
 #[test]
 fn refuses_a_non_tip20_token_or_a_missing_one() {
     let devnet = Devnet::start(&fast(&[]));

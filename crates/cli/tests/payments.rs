@@ -2,7 +2,9 @@
 //! a payment made on the devnet confirmed (HTTP and WebSocket) with what the payer expected;
 //! a failed one and a mismatched expectation proven otherwise; a transaction not final yet
 //! pending (exit 7) or confirmed once `--wait` sees it final; every payment fault refused with
-//! its own error; the proof written by `--proof-out` re-checked offline, and altered copies refused.
+//! its own error; the proof written by `--proof-out` re-checked offline, and altered copies
+//! refused; an expectation without a token refused before any request; `--any-token`,
+//! `--from`, and `--amount` in tokens beside `--amount-units` in base units.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod support;
@@ -67,7 +69,9 @@ fn expectation(p: &payments::Payment) -> Vec<String> {
         format!("{:#x}", p.token),
         "--to".into(),
         format!("{:#x}", p.to),
-        "--amount".into(),
+        "--from".into(),
+        format!("{:#x}", p.from),
+        "--amount-units".into(),
         p.amount.to_string(),
     ];
     if let Some(memo) = p.memo {
@@ -138,7 +142,13 @@ fn a_devnet_payment_is_confirmed_and_its_proof_verifies_offline() {
         let (code, out) = cli(
             &devnet,
             "verify-payment",
-            &[file.clone(), "--amount".into(), "0.000001".into()],
+            &[
+                file.clone(),
+                "--token".into(),
+                format!("{:#x}", payment.token),
+                "--amount".into(),
+                "0.000001".into(),
+            ],
         );
         assert_eq!(
             (code, out["code"].as_str()),
@@ -197,7 +207,19 @@ fn a_failed_payment_or_an_unexpected_one_is_proven_otherwise() {
             ]),
             "RecipientMismatch",
         ),
-        (s(&["--token", &token, "--amount", "1"]), "AmountMismatch"),
+        (
+            s(&["--token", &token, "--amount-units", "1"]),
+            "AmountMismatch",
+        ),
+        (
+            s(&[
+                "--token",
+                &token,
+                "--from",
+                "0x0101010101010101010101010101010101010101",
+            ]),
+            "SenderMismatch",
+        ),
         (
             s(&["--token", &token, "--memo", "no such invoice"]),
             "MemoMismatch",
@@ -292,4 +314,299 @@ fn without_the_debug_namespace_raw_transactions_are_fetched_one_by_one() {
     assert_eq!(answer["error"]["code"], -32601);
     let (code, out) = confirm(&devnet, &devnet.url(), hash, &[]);
     assert_eq!((code, &out["height"]), (Some(0), &Value::from(h)), "{out}");
+}
+
+/// `confirm` of a successful devnet payment, once final: (height, the payment, its hash).
+fn a_final_payment(devnet: &Devnet) -> (payments::Payment, B256) {
+    let (h, i, hash) = find(2, |p| p.success);
+    devnet.wait_for(h + 1);
+    (payments::body(CHAIN_ID, h).payments[i].clone(), hash)
+}
+
+fn strings(v: &[&str]) -> Vec<String> {
+    v.iter().map(|x| x.to_string()).collect()
+}
+
+#[test]
+fn amount_is_in_token_units() {
+    let devnet = start(&[]);
+    let (payment, hash) = a_final_payment(&devnet);
+    let token = format!("{:#x}", payment.token);
+    // The devnet pays whole tokens: `--amount N` is N tokens, N × 10^6 base units.
+    let tokens = payment.amount / alloy_primitives::U256::from(1_000_000u64);
+    assert_eq!(
+        tokens * alloy_primitives::U256::from(1_000_000u64),
+        payment.amount
+    );
+    for (amount, expected) in [
+        (tokens.to_string(), Some(0)),
+        (format!("{tokens}.0"), Some(0)),
+        (format!("{tokens}.000000"), Some(0)),
+        (format!("{tokens}.50"), Some(1)),
+        (format!("{tokens}.000001"), Some(1)),
+    ] {
+        let (code, out) = confirm(
+            &devnet,
+            &devnet.url(),
+            hash,
+            &strings(&["--token", &token, "--amount", &amount]),
+        );
+        assert_eq!(code, expected, "--amount {amount}: {out}");
+        if code == Some(1) {
+            assert_eq!(out["code"], "AmountMismatch", "{out}");
+        }
+    }
+    // What `--amount N` meant before (N base units) is not this payment.
+    let (code, out) = confirm(
+        &devnet,
+        &devnet.url(),
+        hash,
+        &strings(&["--token", &token, "--amount-units", &tokens.to_string()]),
+    );
+    assert_eq!(
+        (code, out["code"].as_str()),
+        (Some(1), Some("AmountMismatch"))
+    );
+    // Too many decimals, or not a number of tokens: usage (exit 3), before any request.
+    for bad in [
+        "1.0000001",
+        "0.1234567",
+        "-1",
+        "1,5",
+        "1.",
+        ".5",
+        "1e6",
+        "0x10",
+        "",
+    ] {
+        let (code, out) = cli(
+            &devnet,
+            "confirm",
+            &strings(&[
+                "--rpc",
+                "http://127.0.0.1:1",
+                &format!("{hash:#x}"),
+                "--token",
+                &token,
+                // (`=`: clap would take `-1` for an option.)
+                &format!("--amount={bad}"),
+            ]),
+        );
+        assert_eq!(
+            (code, out["code"].as_str()),
+            (Some(3), Some("Usage")),
+            "{bad}: {out}"
+        );
+        assert!(out["error"].as_str().unwrap().contains("--amount"), "{out}");
+    }
+}
+
+#[test]
+fn amount_units_are_base_units() {
+    let devnet = start(&[]);
+    let (payment, hash) = a_final_payment(&devnet);
+    let token = format!("{:#x}", payment.token);
+    let units = payment.amount.to_string();
+    let (code, out) = confirm(
+        &devnet,
+        &devnet.url(),
+        hash,
+        &strings(&["--token", &token, "--amount-units", &units]),
+    );
+    assert_eq!(code, Some(0), "{out}");
+    let one_more = (payment.amount + alloy_primitives::U256::from(1)).to_string();
+    let (code, out) = confirm(
+        &devnet,
+        &devnet.url(),
+        hash,
+        &strings(&["--token", &token, "--amount-units", &one_more]),
+    );
+    assert_eq!(
+        (code, out["code"].as_str()),
+        (Some(1), Some("AmountMismatch"))
+    );
+    // Not a whole number of base units: usage.
+    for bad in ["1.5", "-1", "1e6", ""] {
+        let (code, out) = confirm(
+            &devnet,
+            &devnet.url(),
+            hash,
+            &strings(&["--token", &token, &format!("--amount-units={bad}")]),
+        );
+        assert_eq!(
+            (code, out["code"].as_str()),
+            (Some(3), Some("Usage")),
+            "{bad}: {out}"
+        );
+    }
+    // Both at once: a usage error (exit 3).
+    let mut args = vec!["confirm".to_string(), "--rpc".into(), devnet.url()];
+    args.extend(devnet.trust_args());
+    args.extend(strings(&[
+        &format!("{hash:#x}"),
+        "--token",
+        &token,
+        "--amount",
+        "1",
+        "--amount-units",
+        &units,
+    ]));
+    let out = run(&args, LONG);
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--amount-units"), "{stderr}");
+}
+
+#[test]
+fn refuses_an_expectation_without_a_token() {
+    // No devnet: an RPC that refuses connections. Asking it anything would end with exit 5;
+    // the expectation is refused before (exit 3, `InvalidInput` naming `token`).
+    let hash = format!("{:#x}", B256::repeat_byte(0x11));
+    let to = format!("{:#x}", alloy_primitives::Address::repeat_byte(9));
+    let file = std::env::temp_dir()
+        .join(format!(
+            "tempo-light-no-such-proof-{}.json",
+            std::process::id()
+        ))
+        .display()
+        .to_string();
+    let base = |command: &str| {
+        let mut args = strings(&[command, "--json", "--network", "mainnet"]);
+        if command == "confirm" {
+            args.extend(strings(&["--rpc", "http://127.0.0.1:1", &hash]));
+        } else {
+            args.push(file.clone());
+        }
+        args
+    };
+    for command in ["confirm", "verify-payment"] {
+        for (expectation, fields) in [
+            (strings(&["--to", &to]), "`to`"),
+            (strings(&["--from", &to]), "`from`"),
+            (strings(&["--amount", "10.50"]), "`amount`"),
+            (strings(&["--amount-units", "10500000"]), "`amount`"),
+            (strings(&["--memo", "INV-1042"]), "`memo`"),
+            (strings(&["--to", &to, "--amount", "1"]), "`to`, `amount`"),
+            (
+                strings(&[
+                    "--token",
+                    "0x20c0000000000000000000000000000000000000",
+                    "--any-token",
+                ]),
+                "",
+            ),
+        ] {
+            let mut args = base(command);
+            args.extend(expectation.iter().cloned());
+            let out = run(&args, LONG);
+            let lines = json_lines(&out);
+            assert_eq!(
+                out.status.code(),
+                Some(3),
+                "{command} {expectation:?}: {lines:?}"
+            );
+            assert_eq!(lines.len(), 1, "{lines:?}");
+            assert_eq!(lines[0]["code"], "InvalidInput", "{lines:?}");
+            let text = lines[0]["error"].as_str().unwrap();
+            assert!(text.contains("`token`"), "{text}");
+            if !fields.is_empty() {
+                assert!(
+                    text.contains(&format!("an expectation of {fields} needs `token`")),
+                    "{text}"
+                );
+            }
+            // In text: one line, `error: ` (usage).
+            let mut args = base(command);
+            args.retain(|a| a != "--json");
+            args.extend(expectation.iter().cloned());
+            let out = run(&args, LONG);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(3));
+            assert!(
+                stderr.trim_end().lines().count() == 1 && stderr.starts_with("error: "),
+                "{stderr}"
+            );
+        }
+    }
+}
+
+#[test]
+fn accepts_any_token_when_asked() {
+    let devnet = start(&[]);
+    let (payment, hash) = a_final_payment(&devnet);
+    let to = format!("{:#x}", payment.to);
+    let units = payment.amount.to_string();
+    let (code, out) = confirm(
+        &devnet,
+        &devnet.url(),
+        hash,
+        &strings(&["--any-token", "--to", &to, "--amount-units", &units]),
+    );
+    assert_eq!(code, Some(0), "{out}");
+    // Any token, but still this recipient.
+    let (code, out) = confirm(
+        &devnet,
+        &devnet.url(),
+        hash,
+        &strings(&[
+            "--any-token",
+            "--to",
+            "0x0101010101010101010101010101010101010101",
+        ]),
+    );
+    assert_eq!(
+        (code, out["code"].as_str()),
+        (Some(1), Some("RecipientMismatch"))
+    );
+}
+
+#[test]
+fn refuses_a_payment_from_another_sender() {
+    let devnet = start(&[]);
+    let (payment, hash) = a_final_payment(&devnet);
+    let token = format!("{:#x}", payment.token);
+    let from = format!("{:#x}", payment.from);
+    let (code, out) = confirm(
+        &devnet,
+        &devnet.url(),
+        hash,
+        &strings(&["--token", &token, "--from", &from]),
+    );
+    assert_eq!(code, Some(0), "{out}");
+    let other = "0x0202020202020202020202020202020202020202";
+    let (code, out) = confirm(
+        &devnet,
+        &devnet.url(),
+        hash,
+        &strings(&["--token", &token, "--from", other]),
+    );
+    assert_eq!(
+        (code, out["code"].as_str()),
+        (Some(1), Some("SenderMismatch")),
+        "{out}"
+    );
+    // Proven otherwise: the payment is reported with what it moved.
+    assert_eq!(out["payment"]["transactionHash"], format!("{hash:#x}"));
+    assert!(out["error"].as_str().unwrap().contains(other), "{out}");
+}
+
+#[test]
+fn a_payment_with_no_expectations_reports_what_it_moved() {
+    let devnet = start(&[]);
+    let (payment, hash) = a_final_payment(&devnet);
+    let (code, out) = confirm(&devnet, &devnet.url(), hash, &[]);
+    assert_eq!(code, Some(0), "{out}");
+    // The fee and the payment, each with its sender, recipient and amount.
+    let transfers = out["transfers"].as_array().unwrap();
+    assert_eq!(transfers.len(), 2, "{out}");
+    let paid = &transfers[1];
+    assert_eq!(
+        (&paid["token"], &paid["from"], &paid["to"], &paid["amount"]),
+        (
+            &Value::from(format!("{:#x}", payment.token)),
+            &Value::from(format!("{:#x}", payment.from)),
+            &Value::from(format!("{:#x}", payment.to)),
+            &Value::from(payment.amount.to_string())
+        )
+    );
 }

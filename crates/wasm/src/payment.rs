@@ -1,8 +1,9 @@
-//! Proven payments in JS: `verifyPaymentProof(proof, network?, expected?)` (pure, offline),
-//! and on a client `confirmPayment({...})` (what a JS `confirmPayment` needs once it has
-//! fetched the block's certificate, raw transactions and receipts) and
-//! `verifyPaymentProof(proof, expected?)` under the identities the client has learnt.
-//! [`paymentRequests`] names the RPC calls to make.
+//! Proven payments in JS: `verifyPaymentProof(proof, network?, expected?, txHash?)` (pure,
+//! offline), and on a client `confirmPayment({...})` (what a JS `confirmPayment` needs once it
+//! has fetched the block's certificate, raw transactions and receipts) and
+//! `verifyPaymentProof(proof, expected?, txHash?)` under the identities the client has learnt.
+//! [`paymentRequests`] names the RPC calls to make; `validateExpectation(expected)` refuses
+//! an expectation the core refuses (without a token, say) before JS asks anything.
 
 use super::{
     bad_input, big, big_u256, certified_block, core_error, error, fixed_of, get, hex, set, to_json,
@@ -60,16 +61,28 @@ fn payment_js(p: &ConfirmedPayment) -> JsValue {
     o.into()
 }
 
-/// `{ token?, to?, amount?, memo? }` (amount as bigint, number or decimal string of base units).
-fn expected_of(value: &JsValue) -> Result<ExpectedPayment, JsValue> {
+/// `{ token?, anyToken?, from?, to?, amount?, memo? }` (amount as bigint, number or decimal
+/// string of base units; `anyToken` a boolean), held to the core's rule
+/// ([`ExpectedPayment::validate`]: `from`, `to`, `amount` or `memo` need `token` or
+/// `anyToken: true`), and bound to `transaction` when given.
+fn expected_of(value: &JsValue, transaction: &JsValue) -> Result<ExpectedPayment, JsValue> {
+    let transaction_hash = if transaction.is_undefined() || transaction.is_null() {
+        None
+    } else {
+        Some(fixed_of(transaction, "txHash")?)
+    };
+    let mut expected = ExpectedPayment {
+        transaction_hash,
+        ..ExpectedPayment::default()
+    };
     if value.is_undefined() || value.is_null() {
-        return Ok(ExpectedPayment::default());
+        return Ok(expected);
     }
     let optional = |key: &str| {
         let v = get(value, key);
         (!v.is_undefined() && !v.is_null()).then_some(v)
     };
-    let amount = match optional("amount") {
+    expected.amount = match optional("amount") {
         None => None,
         Some(v) => {
             let text = if v.is_bigint() {
@@ -88,18 +101,35 @@ fn expected_of(value: &JsValue) -> Result<ExpectedPayment, JsValue> {
             )
         }
     };
-    Ok(ExpectedPayment {
-        token: optional("token")
-            .map(|v| fixed_of(&v, "expected.token"))
-            .transpose()?,
-        to: optional("to")
-            .map(|v| fixed_of(&v, "expected.to"))
-            .transpose()?,
-        amount,
-        memo: optional("memo")
-            .map(|v| fixed_of(&v, "expected.memo"))
-            .transpose()?,
-    })
+    expected.any_token = match optional("anyToken") {
+        None => false,
+        Some(v) => v
+            .as_bool()
+            .ok_or_else(|| bad_input("expected.anyToken", "not a boolean"))?,
+    };
+    expected.token = optional("token")
+        .map(|v| fixed_of(&v, "expected.token"))
+        .transpose()?;
+    expected.from = optional("from")
+        .map(|v| fixed_of(&v, "expected.from"))
+        .transpose()?;
+    expected.to = optional("to")
+        .map(|v| fixed_of(&v, "expected.to"))
+        .transpose()?;
+    expected.memo = optional("memo")
+        .map(|v| fixed_of(&v, "expected.memo"))
+        .transpose()?;
+    expected.validate().map_err(|e| payment_error(&e))?;
+    Ok(expected)
+}
+
+/// Refuses (throws) an expectation `{ token?, anyToken?, from?, to?, amount?, memo? }` that
+/// `confirmPayment` and `verifyPaymentProof` would refuse: malformed, or expecting a sender,
+/// recipient, amount or memo without `token` or `anyToken: true` (`InvalidInput` naming
+/// `token`: the core's rule). JS calls it before any request.
+#[wasm_bindgen(js_name = validateExpectation)]
+pub fn validate_expectation(expected: JsValue) -> Result<(), JsValue> {
+    expected_of(&expected, &JsValue::UNDEFINED).map(|_| ())
 }
 
 /// The proof document as JSON text (parsed by the core, which bounds its size) or as a
@@ -127,7 +157,9 @@ fn checked(payment: ConfirmedPayment, expected: &ExpectedPayment) -> Result<JsVa
 
 /// Re-checks a PaymentProof (the JSON document `tempo-light confirm --proof-out` and
 /// `confirmPayment` write) against a network preset (`"mainnet"`, `"testnet"`), offline, and
-/// holds it to `expected` (`{ token?, to?, amount?, memo? }`) when given. Returns the payment
+/// holds it to `expected` (`{ token?, anyToken?, from?, to?, amount?, memo? }`) and to
+/// `txHash` (a proof of another transaction is refused, `WrongTransaction`) when given.
+/// Returns the payment
 /// `{ transactionHash, success, height, blockHash, index, txType, gasUsed, transfers: [{ token,
 /// from, to, amount, formatted, memo, logIndex }], certifiedHeight, epoch, identity,
 /// timestampMillis }`; throws an error whose `code` names the rule that failed (a payment
@@ -137,10 +169,11 @@ pub fn verify_payment_proof_js(
     proof: JsValue,
     network: Option<String>,
     expected: JsValue,
+    tx_hash: JsValue,
 ) -> Result<JsValue, JsValue> {
     let name = network.unwrap_or_else(|| String::from("mainnet"));
     let network = Network::by_name(&name).ok_or_else(|| bad_input("network", "unknown preset"))?;
-    let expected = expected_of(&expected)?;
+    let expected = expected_of(&expected, &tx_hash)?;
     let proof = proof_of(&proof)?;
     let payment = verify_payment_proof(&network, &proof).map_err(|e| payment_error(&e))?;
     checked(payment, &expected)
@@ -216,7 +249,7 @@ impl WasmClient {
     pub fn confirm_payment(&self, input: JsValue) -> Result<JsValue, JsValue> {
         let hash = fixed_of(&get(&input, "txHash"), "txHash")?;
         let block = certified_block(&get(&input, "block"))?;
-        let expected = expected_of(&get(&input, "expected"))?;
+        let expected = expected_of(&get(&input, "expected"), &JsValue::UNDEFINED)?;
         let form = match get(&input, "proofForm").as_string().as_deref() {
             None | Some("smallest") => ProofForm::Smallest,
             Some("full") => ProofForm::FullBlock,
@@ -262,14 +295,16 @@ impl WasmClient {
     }
 
     /// Re-checks a PaymentProof under the identities this client has learnt (epochs after a
-    /// rotation included), and holds it to `expected` when given. Returns the payment.
+    /// rotation included), and holds it to `expected` and `txHash` when given (as the
+    /// standalone `verifyPaymentProof`). Returns the payment.
     #[wasm_bindgen(js_name = verifyPaymentProof)]
     pub fn verify_payment_proof(
         &self,
         proof: JsValue,
         expected: JsValue,
+        tx_hash: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let expected = expected_of(&expected)?;
+        let expected = expected_of(&expected, &tx_hash)?;
         let proof = proof_of(&proof)?;
         let payment = proof
             .verify_with(|block| self.inner.verify(block))

@@ -46,6 +46,9 @@ pub enum FaultKind {
     ReorderedReceipts,
     /// The recipient of the first payment log of the block is changed (the bloom is not).
     ForgedLog,
+    /// The node claims it has executed only block 1 (`eth_blockNumber` answers `0x1`), so it
+    /// proves state only there: a "latest" read it would answer from any old block's state.
+    StaleExecution,
     /// The `debug_` namespace is off (as on most public nodes): `debug_*` methods answer
     /// -32601, so raw transactions must be asked for one by one.
     NoDebugNamespace,
@@ -93,6 +96,7 @@ impl FromStr for Fault {
             "reordered-receipts" => FaultKind::ReorderedReceipts,
             "forged-log" => FaultKind::ForgedLog,
             "no-debug-namespace" => FaultKind::NoDebugNamespace,
+            "stale-execution" => FaultKind::StaleExecution,
             other => return Err(format!("unknown fault {other}")),
         };
         if matches!(

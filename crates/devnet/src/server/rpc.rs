@@ -199,6 +199,9 @@ impl Shared {
     /// `execution_lag_ms` ago (a follower node's execution layer trails its consensus feed).
     pub fn execution_head(&self, chain: &Chain) -> u64 {
         let tip = chain.tip().height();
+        if self.faults.has(FaultKind::StaleExecution) {
+            return tip.min(1);
+        }
         if self.execution_lag_ms == 0 {
             return tip;
         }
