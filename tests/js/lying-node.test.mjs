@@ -122,6 +122,8 @@ async function withLie(lie, fn) {
   const viem = createPublicClient({ chain: devnetChain(), transport: custom(provider), cacheTime: 0 });
   try {
     await fn(node, provider, viem);
+    // No case passes because the lie was never told.
+    if (lie !== 'none') assert.ok(node.lied() > 0, `${lie}: the node lied ${node.lied()} times`);
   } finally {
     await provider.destroy();
     await node.close();
@@ -129,6 +131,8 @@ async function withLie(lie, fn) {
   settle();
 }
 
+/** The account whose balances are read (a devnet token holder). */
+const account = () => net.holders[1];
 /** An older final block than the head (its own certificate proves it). */
 const older = () => client.head.height - 3n;
 
@@ -154,6 +158,19 @@ async function assertHonestHeader(block, height) {
   }
   for (const [k, v] of Object.entries(block)) assert.deepEqual(v, honest[k], `field ${k}`);
 }
+
+// --- The honest node (not counted): what the lies are measured against. ---
+
+test('through an honest proxy: the devnet\'s own header, proof and balance', { timeout: 60000 }, async () => {
+  await withLie('none', async (node, provider) => {
+    const h = older();
+    await assertHonestHeader(await provider.request({ method: 'eth_getBlockByNumber', params: [hex(h), false] }), h);
+    const b = await client.getVerifiedBalance({ token: PATH_USD, account: account(), rpc: node.url });
+    const slot = client.balanceQuery(PATH_USD, account()).params[1][0];
+    assert.equal(b.balance, BigInt((await call('eth_getProof', [PATH_USD, [slot], hex(b.height)])).storageProof[0].value));
+    assert.equal(node.lied(), 0);
+  });
+});
 
 // --- Finalization answers: ambiguous shapes, extra fields, swapped headers, certificates. ---
 
@@ -334,7 +351,6 @@ test('other-chain-id: the provider answers the network\'s chain id, never the no
 
 // --- State proofs. ---
 
-const account = () => net.holders[1];
 
 /** The provider's and the package's refusals of a proof lie, and the CLI's. */
 function proofLie(lie, code, cliExpect, { accountRead = true } = {}) {
