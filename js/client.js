@@ -143,6 +143,33 @@ for (const name of ['mainnet', 'testnet', 'custom', 'fromState']) {
   };
 }
 
+/** A fresh client of `network`: `'mainnet'`, `'testnet'` or a custom network's options. */
+function clientOf(network) {
+  if (network === 'mainnet') return TempoLightClient.mainnet();
+  if (network === 'testnet') return TempoLightClient.testnet();
+  if (network && typeof network === 'object') return TempoLightClient.custom(network);
+  throw typed('InvalidInput', "network: 'mainnet', 'testnet' or { identity, epochLength, ... }", false);
+}
+
+/** `resume(state)` on a fresh client of `network` (checked by the core: NetworkMismatch). */
+function resumeFor(network, state) {
+  const base = clientOf(network);
+  try {
+    return base.resume(state);
+  } finally {
+    base.destroy();
+  }
+}
+
+// `fromState(state, network)`: with a network, the state is checked against it (the core's
+// rule); without one, the state's own network is taken as it is (you vouch for the blob).
+{
+  const alone = TempoLightClient.fromState;
+  TempoLightClient.fromState = function fromState(state, network) {
+    return network === undefined ? alone.call(this, state) : resumeFor(network, state);
+  };
+}
+
 const wrapFree = (f) => function (...args) {
   ensure();
   try { return f(...args); } catch (e) { throw toTyped(e); }
@@ -560,21 +587,8 @@ function defaultKey(network) {
 TempoLightClient.create = async function create(options = {}) {
   const { network = 'mainnet', state, storage, storageKey, wasm } = options;
   await init(wasm === undefined ? undefined : { wasm });
-  const fresh = () =>
-    network === 'mainnet' ? TempoLightClient.mainnet()
-      : network === 'testnet' ? TempoLightClient.testnet()
-        : network && typeof network === 'object' ? TempoLightClient.custom(network)
-          : (() => { throw typed('InvalidInput', "network: 'mainnet', 'testnet' or { identity, epochLength, ... }", false); })();
-  let client = fresh();
-  if (state !== undefined) {
-    // The core checks the state against the network it is loaded for (NetworkMismatch).
-    const base = client;
-    try {
-      client = base.resume(state);
-    } finally {
-      base.destroy();
-    }
-  }
+  // The core checks state against the network it is loaded for (NetworkMismatch).
+  const client = state === undefined ? clientOf(network) : resumeFor(network, state);
   if (!storage) return client;
   let adapter;
   try {

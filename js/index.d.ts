@@ -709,7 +709,12 @@ export declare class TempoLightClient {
   static testnet(): TempoLightClient;
   static custom(network: CustomNetwork): TempoLightClient;
   /** Resumes from `toState()`'s output. */
-  static fromState(state: string | object): TempoLightClient;
+  /**
+   * A client resumed from `toState()`'s output. With `network`, the state is checked against
+   * it (name, chain id, epoch length, built-in identities: `NetworkMismatch` otherwise);
+   * without, the state's own network is taken as it is.
+   */
+  static fromState(state: string | object, network?: 'mainnet' | 'testnet' | CustomNetwork): TempoLightClient;
   /**
    * A client resumed from `toState()`'s output, checked against this client's network (its
    * name, chain id, epoch length and built-in identities): `NetworkMismatch` otherwise.

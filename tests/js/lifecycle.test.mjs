@@ -220,6 +220,9 @@ test('state passed to create() is checked against the network it is created for'
   const resumed = await TempoLightClient.create({ network: 'mainnet', state: mainnet });
   assert.equal(resumed.network.name, 'mainnet');
   resumed.destroy();
+  // fromState with the network it is loaded for checks it too.
+  assert.throws(() => TempoLightClient.fromState(testnet, 'mainnet'), (e) => e.code === 'NetworkMismatch');
+  assert.equal(TempoLightClient.fromState(mainnet, 'mainnet').network.name, 'mainnet');
   // More identities than a client keeps: refused for the count, before any is decoded.
   const many = JSON.parse(mainnet);
   many.identities = Array.from({ length: 65 }, (_, i) => ({ fromEpoch: i, identity: '0x00' }));
