@@ -150,6 +150,17 @@ async function paymentPath(lie, node, code, cliExit, cliLine) {
   });
 }
 
+/** client.verify() of the lying node's answer for an older block refuses with `code`; the genuine one verifies. */
+async function verifyCase(lie, node, code) {
+  await check(lie, 'client.verify', async () => {
+    const h = Number(older());
+    const lied = await call('consensus_getFinalization', [{ height: h }], node.url);
+    const genuine = await call('consensus_getFinalization', [{ height: h }]);
+    assert.doesNotThrow(() => client.verify(genuine));
+    refusesSync(() => client.verify(lied), code);
+  });
+}
+
 /** The provider's header equals the devnet's own eth_getBlockByNumber header, field by field. */
 async function assertHonestHeader(block, height) {
   const honest = await call('eth_getBlockByNumber', [hex(height), false]);
@@ -262,6 +273,7 @@ test('timestamp-changed: a header field changed under the genuine certificate â†
       assert.equal(code, 1);
       assert.match(line, /^not verified: certificate finalizes 0x[0-9a-f]{64}, but the header hashes to/);
     });
+    await verifyCase('timestamp-changed', node, 'DigestMismatch');
     await paymentPath('timestamp-changed', node, 'DigestMismatch', 1, /^not verified: certificate finalizes 0x[0-9a-f]{64}, but the header hashes to/);
   });
 });
@@ -282,6 +294,7 @@ test('corrupt-certificate: the certificate\'s signatures swapped â†’ BadSignatur
       assert.equal(code, 1);
       assert.match(line, /^not verified: certificate signatures do not verify/);
     });
+    await verifyCase('corrupt-certificate', node, 'BadSignature');
     await paymentPath('corrupt-certificate', node, 'BadSignature', 1, /^not verified: certificate signatures do not verify/);
   });
 });
@@ -290,6 +303,7 @@ test('certificate-of-previous-block: block h under block h-1\'s genuine certific
   await withLie('certificate-of-previous-block', async (node, provider) => {
     await check('certificate-of-previous-block', 'provider eth_getBlockByNumber', () =>
       refuses(provider.request({ method: 'eth_getBlockByNumber', params: [hex(older()), false] }), 'DigestMismatch'));
+    await verifyCase('certificate-of-previous-block', node, 'DigestMismatch');
     await check('certificate-of-previous-block', 'follow()', async () => {
       const fresh = TempoLightClient.custom({ identity: net.identity, epochLength: EPOCH_LENGTH });
       try {
