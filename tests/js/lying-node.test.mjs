@@ -403,7 +403,7 @@ test('truncated-json: an eth_getProof answer cut off → refused as InvalidJson'
     await check('truncated-json', 'CLI balance', async () => {
       const [exit, line] = await cli(['balance', ...trust(), '--rpc', node.url, '--token', PATH_USD, account(), '--retries', '1']);
       assert.equal(exit, 2, line);
-      assert.match(line, /^malformed answer: /);
+      assert.match(line, /^malformed answer: not JSON \(EOF while parsing/);
     });
   });
 });
@@ -474,6 +474,16 @@ test('oversized: an answer over maxResponseBytes → ResponseTooLarge', { timeou
   await withLie('oversized', async (node, provider) => {
     await check('oversized', 'getVerifiedBalance', () => refuses(client.getVerifiedBalance({ token: PATH_USD, account: account(), rpc: node.url, retries: 1 }), 'ResponseTooLarge'));
     await check('oversized', 'provider eth_getBalance', () => refuses(provider.request({ method: 'eth_getBalance', params: [account(), 'latest'] }), 'ResponseTooLarge'));
+    // The CLI's cap is 64 MiB: under it, the member no proof covers is ignored and the balance
+    // proven is the devnet's own.
+    await check('oversized', 'CLI balance (under its 64 MiB cap)', async () => {
+      const [exit, line, stdout] = await cli(['balance', ...trust(), '--rpc', node.url, '--token', PATH_USD, account(), '--retries', '1', '--json']);
+      assert.equal(exit, 0, line);
+      const out = JSON.parse(stdout.trim().split('\n').pop());
+      const slot = client.balanceQuery(PATH_USD, account()).params[1][0];
+      const honest = await call('eth_getProof', [PATH_USD, [slot], hex(out.height)]);
+      assert.equal(BigInt(out.balance), BigInt(honest.storageProof[0].value));
+    });
   });
 });
 
