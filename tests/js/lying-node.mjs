@@ -240,6 +240,19 @@ export const LIES = {
     methods: ['debug_getRawTransactions'],
     rewrite: ({ answer }) => answer.result?.slice(1),
   },
+  // No debug namespace, and the block's raw transactions asked one by one end after the first.
+  'raw-transactions-cut-short': {
+    methods: ['debug_getRawTransactions', 'eth_getRawTransactionByBlockNumberAndIndex'],
+    forward: false,
+    rewrite: ({ method, params, upstream }) => (method === 'debug_getRawTransactions'
+      ? { error: { code: -32601, message: 'the method debug_getRawTransactions does not exist/is not available' } }
+      : BigInt(params[1]) === 0n ? upstream(method, params) : null),
+  },
+  // eth_getBlockByNumber with a forged state root and timestamp (the hash left as it is).
+  'forged-eth-block': {
+    methods: ['eth_getBlockByNumber'],
+    rewrite: ({ answer }) => answer.result && forgedHeader(answer.result),
+  },
   // eth_getTransactionReceipt names the block before the transaction's (a final one).
   'receipt-points-elsewhere': {
     methods: ['eth_getTransactionReceipt'],

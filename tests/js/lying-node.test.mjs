@@ -346,6 +346,22 @@ test('inflated-block-number: the provider\'s block number is the verified head, 
   });
 });
 
+test('forged-eth-block: the node\'s eth_getBlockByNumber is never what the provider shows', { timeout: 60000 }, async () => {
+  await withLie('forged-eth-block', async (node, provider, viem) => {
+    const h = older();
+    assert.notEqual((await call('eth_getBlockByNumber', [hex(h), false], node.url)).stateRoot,
+      (await call('eth_getBlockByNumber', [hex(h), false])).stateRoot, 'the node lies');
+    await check('forged-eth-block', 'provider eth_getBlockByNumber', async () =>
+      assertHonestHeader(await provider.request({ method: 'eth_getBlockByNumber', params: [hex(h), false] }), h));
+    await check('forged-eth-block', 'viem getBlock', async () => {
+      const block = await viem.getBlock({ blockNumber: h - 1n });
+      const honest = await call('eth_getBlockByNumber', [hex(h - 1n), false]);
+      assert.equal(block.stateRoot, honest.stateRoot);
+      assert.equal(block.timestamp, BigInt(honest.timestamp));
+    });
+  });
+});
+
 test('block-by-hash-other-height: eth_getBlockByHash claims another height → DigestMismatch', { timeout: 60000 }, async () => {
   await withLie('block-by-hash-other-height', async (node, provider) => {
     const h = older();
@@ -536,6 +552,7 @@ paymentLie('dropped-log', 'LogsBloomMismatch', /^not verified: receipt \d+: its 
 paymentLie('reordered-receipts', 'ReceiptsReordered', /^not verified: receipt \d+ is for the block's transaction \d+: the receipts are out of order/);
 paymentLie('receipt-status-flipped', 'ReceiptsRootMismatch', /^not verified: receipts root mismatch/);
 paymentLie('missing-raw-transaction', 'TransactionsRootMismatch', /^not verified: transactions root mismatch/);
+paymentLie('raw-transactions-cut-short', 'TransactionsRootMismatch', /^not verified: transactions root mismatch/);
 paymentLie('receipt-points-elsewhere', 'TransactionNotInBlock', /^not verified: transaction 0x[0-9a-f]{64} is not in block \d+/);
 
 test('reverted-reported-success: a reverted transaction the node calls a success → PaymentFailed; the provider says status 0', { timeout: 120000 }, async () => {
