@@ -451,7 +451,7 @@ test('proof-extra-fields: the provider answers what it verified (canonical), equ
   });
 });
 
-test('storage-proof-dropped: the slots asked for left out → refused', { timeout: 60000 }, async () => {
+test('storage-proof-dropped: the slots asked for left out → ProofMissingSlot', { timeout: 60000 }, async () => {
   await withLie('storage-proof-dropped', async (node, provider) => {
     await check('storage-proof-dropped', 'provider eth_getStorageAt', () =>
       refuses(provider.request({ method: 'eth_getStorageAt', params: [PATH_USD, '0x0', 'latest'] }), 'ProofMissingSlot'));
