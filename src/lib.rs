@@ -50,7 +50,18 @@
 //! `eth_getProof` answer is checked against it node by node. A server cannot make an account,
 //! slot or TIP-20 balance read as anything but its value in that final state (a forged value,
 //! an altered, missing or extra node, or a proof from another block is refused with its own
-//! [`proof::ProofError`]); it can only answer for an older final block, or not at all.
+//! [`proof::ProofError`]); it can only answer for an older final block, or not at all, and a
+//! `latest` read is proven at most [`proof::DEFAULT_MAX_STATE_LAG`] blocks behind the verified
+//! head ([`proof::check_fresh_state`]).
+//!
+//! **Answers are read once, here.** An answer with two candidates for what it answers (a
+//! certified block beside a JSON-RPC `result`, a `header` beside a `block`) is refused
+//! ([`DecodeError::Ambiguous`]); what an edge shows of a verified block is written from the
+//! verified header ([`TempoHeader::to_rpc_json`]), never copied from the answer. Past the
+//! epochs a client has learnt, a built-in identity the learnt boundaries superseded signs
+//! nothing ([`VerifyError::IdentityNotBridged`]); a frozen client verifies and proves nothing
+//! ([`VerifyError::Frozen`]); saved state loads only for the network it was saved for
+//! ([`StateError::NetworkMismatch`]).
 //!
 //! **Payments** ([`payment`], [`receipt`]): a transaction is proven in a final block only by
 //! its raw bytes rebuilding the header's `transactionsRoot`, and its outcome only by the block's

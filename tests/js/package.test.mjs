@@ -36,7 +36,11 @@ test('verify() accepts every shape CertifiedBlockInput names, and refuses the sh
     nullResult: [{ jsonrpc: '2.0', id: 1, result: null }, 'InvalidJson'],
     headerOnly: [{ header }, 'InvalidJson'],
     certificateOnly: [{ certificate }, 'InvalidJson'],
-    nested: [{ jsonrpc: '2.0', id: 1, result: { jsonrpc: '2.0', id: 1, result: certified } }, 'InvalidJson'],
+    // An envelope inside the envelope: a second candidate where the block should be.
+    nested: [{ jsonrpc: '2.0', id: 1, result: { jsonrpc: '2.0', id: 1, result: certified } }, 'InvalidInput'],
+    // A certified block beside another header: ambiguous, never resolved by precedence.
+    twoCandidates: [{ ...certified, header: { ...header, timestamp: '0x1' } }, 'InvalidInput'],
+    resultBeside: [{ result: certified, block: { header: { ...header, timestamp: '0x1' } } }, 'InvalidInput'],
     noFinalized: [{ finalized: null }, 'InvalidJson'],
   };
   const client = TempoLightClient.mainnet();
