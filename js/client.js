@@ -1039,7 +1039,7 @@ async function blockEvidence(transport, height, limits) {
   if (block === null || block === undefined) return null;
   const transactions = await rawTransactions(transport, height, limits);
   const receipts = await transport.call('eth_getBlockReceipts', [quantity(height)], limits);
-  return { block, transactions, receipts };
+  return { block, transactions, receipts, height: BigInt(height) };
 }
 
 /**

@@ -233,6 +233,22 @@ impl WasmClient {
         let receipts = block_receipts_from_value(&to_json(&get(input, "receipts"), "receipts")?)
             .map_err(decode)?;
         let verified = self.inner.verify(block).map_err(|e| core_error(&e))?;
+        // The finalization answers the height it was asked for (`height`, when given), as the
+        // CLI's `confirm` and the provider hold it: another block is refused by name.
+        let asked = get(input, "height");
+        if !asked.is_undefined() {
+            let asked = u64_of(&asked, "height")?;
+            if verified.height != asked {
+                return Err(error(
+                    "HeaderNumberMismatch",
+                    &format!(
+                        "asked for the finalization of block {asked}, the server answered block {}",
+                        verified.height
+                    ),
+                    false,
+                ));
+            }
+        }
         Ok((verified, transactions, receipts))
     }
 }
