@@ -113,24 +113,15 @@ fn first_success(chain: &Chain, from: u64, memo: bool) -> (u64, usize) {
 #[test]
 fn each_expectation_mismatch_has_its_own_error() {
     let chain = chain(12);
-    let (h, i) = first_success(&chain, 1, true);
-    let v = verified(&chain, h);
-    let body = chain.body(h).unwrap();
-    let p = confirm_payment(
-        &anchor(&v),
-        body.hashes()[i],
-        &body.raw_transactions(),
-        &receipts(body),
-    )
-    .unwrap();
-    let pay = &body.payments[i];
+    let (p, pay) = a_memo_payment(&chain);
+    let pay = &pay;
     let right = ExpectedPayment {
         token: Some(pay.token),
         to: Some(pay.to),
         amount: Some(pay.amount),
         memo: pay.memo,
         from: Some(pay.from),
-        transaction_hash: Some(body.hashes()[i]),
+        transaction_hash: Some(p.transaction_hash),
         ..Default::default()
     };
     check_payment(&p, &right).unwrap();
