@@ -293,11 +293,24 @@ export type ClientEvent =
   | PresetSupersededEvent
   | EquivocationEvent;
 
+/**
+ * What kind of failure an error is: the core's one taxonomy (`ErrorKind` in the Rust core),
+ * from which the error's class follows. `malformed`: bytes that do not decode
+ * (`MalformedInputError`); `notVerified`: well-formed but not proven (`VerificationError`);
+ * `mismatch`: a payment proven, but not as expected (`PaymentMismatchError`); `unavailable`:
+ * what would prove it is not available, retry (`RpcError`); `usage`: a question that cannot be
+ * asked as asked (`UsageError`); `frozen`: the client saw two finalizations at one height
+ * (`VerificationError`); `outdated`: a header this version cannot hash, update tempo-light
+ * (`VerificationError`).
+ */
+export type ErrorKind =
+  | 'malformed' | 'notVerified' | 'mismatch' | 'unavailable' | 'usage' | 'frozen' | 'outdated';
+
 /** Stable error codes (the Rust error variants' names). */
 export type ErrorCode =
   | 'InvalidHex' | 'Truncated' | 'TrailingBytes' | 'InvalidVarint' | 'LengthOutOfRange'
   | 'InvalidBool' | 'UnsupportedSharingMode' | 'InvalidPoint' | 'InvalidEd25519Key'
-  | 'UnsortedSet' | 'InvalidJson' | 'RpcError' | 'SignaturePoint' | 'BadSignature'
+  | 'UnsortedSet' | 'InvalidJson' | 'AmbiguousAnswer' | 'RpcError' | 'SignaturePoint' | 'BadSignature'
   | 'DigestMismatch' | 'EpochMismatch' | 'HeightOutOfRange' | 'IdentityUnavailable'
   /**
    * A block past the epochs the client has learnt, where the built-in identity it would fall
@@ -380,6 +393,8 @@ export declare class TempoLightError<C extends string | number = ErrorCode> exte
   code: C;
   /** Whether asking again (later, or another server) may succeed. */
   retryable: boolean;
+  /** What kind of failure it is (absent on the package's own `Aborted`, `Destroyed`, storage, `Pending` and `Internal` errors). */
+  kind?: ErrorKind;
   /** On the error that ends `getVerifiedBalance`'s retries: how many attempts were made. */
   attempts?: number;
   constructor(message: string, code: C, retryable?: boolean, options?: { cause?: unknown });

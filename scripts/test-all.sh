@@ -53,7 +53,7 @@ grep -E "^test result:" "$tests_log"
 cargo test --locked --workspace --exclude tempo-light-wasm --doc
 
 log "what the differential, proof and hostile-input tests compared (reference crates: commonware 2026.7.1, alloy's serde, tempo-primitives)"
-grep -E "^differential:|^(transactions|receipts|mutations):|proofs verified|single-byte|^error codes:|^ambiguous answers:|^non-canonical quantities:|^on_boundaries:" "$tests_log"
+grep -E "^differential:|^(transactions|receipts|mutations):|proofs verified|single-byte|^error (codes|kinds):|^ambiguous answers:|^non-canonical quantities:|^on_boundaries:" "$tests_log"
 
 log "fuzz smoke runs (every fuzz target for ${FUZZ_SECONDS:=30} s, two at a time, libFuzzer; the long campaigns are in RELIABILITY.md)"
 FUZZ_JOBS="${FUZZ_JOBS:-2}" ./scripts/fuzz.sh "$FUZZ_SECONDS"

@@ -5,9 +5,88 @@
 //! - [`VerifyError`]: well-formed data that does not prove finality (wrong block, wrong
 //!   epoch, a signature that does not verify, no identity known for the epoch);
 //! - [`Error`]: either of the two, as returned by the one-call entry points.
+//!
+//! Every error type of the core also says which [`ErrorKind`] it is: the one taxonomy the edges
+//! derive from (the wasm sets it on its JS errors, the npm package picks the error class from
+//! it, the CLI its exit code), so that no edge keeps its own list of codes.
 
 use alloc::string::String;
 use core::fmt;
+
+/// What kind of failure an error is. Each error variant of the core has exactly one kind; the
+/// edges decide from it (the CLI's exit code, the npm package's error class), never from a
+/// list of codes of their own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ErrorKind {
+    /// The bytes or JSON do not decode as what they claim to be (a broken or lying server, a
+    /// corrupted file).
+    Malformed,
+    /// Well-formed, but it does not prove what it was offered for: a signature, a digest, a
+    /// proof, a chain of headers or an epoch that does not check out.
+    NotVerified,
+    /// Proven, but not what was expected: a payment that failed, moved nothing, or moved
+    /// another token, amount, memo, or from or to someone else.
+    Mismatch,
+    /// What would prove it is not available (yet): an RPC error answer, a state proven too
+    /// far behind the head. Asking again, perhaps elsewhere, may succeed.
+    Unavailable,
+    /// A question that cannot be asked as asked (an invalid expectation, a contract that is not
+    /// a TIP-20 token, an argument out of its domain).
+    Usage,
+    /// The verifier itself refuses: it saw two conflicting finalizations and trusts nothing
+    /// until it is reset.
+    Frozen,
+    /// A header this version does not know how to hash (the network may have upgraded): update
+    /// tempo-light.
+    Outdated,
+}
+
+impl ErrorKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [Self; 7] = [
+        Self::Malformed,
+        Self::NotVerified,
+        Self::Mismatch,
+        Self::Unavailable,
+        Self::Usage,
+        Self::Frozen,
+        Self::Outdated,
+    ];
+
+    /// The kind's stable name (`malformed`, `notVerified`, ...), as the wasm sets it on its
+    /// errors' `kind` and the npm package declares it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Malformed => "malformed",
+            Self::NotVerified => "notVerified",
+            Self::Mismatch => "mismatch",
+            Self::Unavailable => "unavailable",
+            Self::Usage => "usage",
+            Self::Frozen => "frozen",
+            Self::Outdated => "outdated",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What every error type of the core says about itself, for the edges: a stable `code` (the
+/// variant's name), its [`ErrorKind`], and whether asking again may succeed. An edge written
+/// against this trait needs no table of codes.
+pub trait Classified: fmt::Display {
+    /// A stable name for the failure.
+    fn code(&self) -> &'static str;
+    /// What kind of failure it is.
+    fn kind(&self) -> ErrorKind;
+    /// Whether asking again (perhaps another server) may succeed.
+    fn retryable(&self) -> bool {
+        false
+    }
+}
 
 /// Why a BLS12-381 point was rejected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -238,6 +317,22 @@ impl Error {
             Self::Verify(e) => e.code(),
         }
     }
+
+    /// What kind of failure it is.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Decode(e) => e.kind(),
+            Self::Verify(e) => e.kind(),
+        }
+    }
+
+    /// Whether asking again may succeed: only an RPC's error answer that says so.
+    pub fn retryable(&self) -> bool {
+        match self {
+            Self::Decode(e) => e.retryable(),
+            Self::Verify(_) => false,
+        }
+    }
 }
 
 impl DecodeError {
@@ -255,9 +350,24 @@ impl DecodeError {
             Self::InvalidEd25519Key { .. } => "InvalidEd25519Key",
             Self::UnsortedSet { .. } => "UnsortedSet",
             Self::Json(_) => "InvalidJson",
-            Self::Ambiguous(_) => "InvalidInput",
+            Self::Ambiguous(_) => "AmbiguousAnswer",
             Self::Rpc { .. } => "RpcError",
         }
+    }
+
+    /// What kind of failure it is: malformed, except an RPC's error answer (the server did not
+    /// give what would prove it: unavailable).
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Rpc { .. } => ErrorKind::Unavailable,
+            _ => ErrorKind::Malformed,
+        }
+    }
+
+    /// Whether asking again may succeed: an RPC's error answer with code 204 (no content yet)
+    /// or 503 (unavailable).
+    pub fn retryable(&self) -> bool {
+        matches!(self, Self::Rpc { code, .. } if *code == 204 || *code == 503)
     }
 }
 
@@ -274,6 +384,16 @@ impl VerifyError {
             Self::IdentityUnavailable { .. } => "IdentityUnavailable",
             Self::IdentityNotBridged { .. } => "IdentityNotBridged",
             Self::Frozen { .. } => "Frozen",
+        }
+    }
+
+    /// What kind of failure it is: not verified, except a frozen client and a header this
+    /// version cannot hash.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Frozen { .. } => ErrorKind::Frozen,
+            Self::UnsupportedHeader { .. } => ErrorKind::Outdated,
+            _ => ErrorKind::NotVerified,
         }
     }
 }
@@ -443,8 +563,24 @@ impl ClientError {
             Self::HeaderNumberMismatch { .. } => "HeaderNumberMismatch",
             Self::BrokenParentLink { .. } => "BrokenParentLink",
             Self::TipHashMismatch { .. } => "TipHashMismatch",
-            Self::State(StateError::NetworkMismatch { .. }) => "NetworkMismatch",
-            Self::State(_) => "InvalidState",
+            Self::State(e) => e.code(),
+        }
+    }
+
+    /// What kind of failure it is. An answer out of step with the request (another height, a
+    /// replay of an old finalization) proves nothing: not verified, though retryable.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Block(e) => e.kind(),
+            Self::Frozen { .. } => ErrorKind::Frozen,
+            Self::State(e) => e.kind(),
+            Self::NotNewer { .. }
+            | Self::UnannouncedRotation { .. }
+            | Self::BoundaryEpochMismatch { .. }
+            | Self::Unexpected(_)
+            | Self::HeaderNumberMismatch { .. }
+            | Self::BrokenParentLink { .. }
+            | Self::TipHashMismatch { .. } => ErrorKind::NotVerified,
         }
     }
 
@@ -452,12 +588,69 @@ impl ClientError {
     /// were merely unavailable or out of step, false for proofs that failed.
     pub fn retryable(&self) -> bool {
         match self {
-            Self::Block(Error::Decode(DecodeError::Rpc { code, .. })) => {
-                *code == 204 || *code == 503
-            }
+            Self::Block(e) => e.retryable(),
             Self::Unexpected(_) | Self::NotNewer { .. } => true,
             _ => false,
         }
+    }
+}
+
+impl StateError {
+    /// A stable name for the failure: `NetworkMismatch` for state saved for another network,
+    /// `InvalidState` for every other refusal.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NetworkMismatch { .. } => "NetworkMismatch",
+            _ => "InvalidState",
+        }
+    }
+
+    /// Saved state that cannot be restored is malformed input, whatever the reason.
+    pub fn kind(&self) -> ErrorKind {
+        ErrorKind::Malformed
+    }
+}
+
+/// [`Classified`] for each error type whose inherent `code`, `kind` and `retryable` say it.
+macro_rules! classified {
+    ($($error:ty),* $(,)?) => {$(
+        impl Classified for $error {
+            fn code(&self) -> &'static str {
+                <$error>::code(self)
+            }
+            fn kind(&self) -> ErrorKind {
+                <$error>::kind(self)
+            }
+            fn retryable(&self) -> bool {
+                <$error>::retryable(self)
+            }
+        }
+    )*};
+}
+
+classified!(
+    Error,
+    DecodeError,
+    ClientError,
+    crate::proof::ProofError,
+    crate::payment::PaymentError,
+);
+
+impl Classified for VerifyError {
+    fn code(&self) -> &'static str {
+        VerifyError::code(self)
+    }
+    fn kind(&self) -> ErrorKind {
+        VerifyError::kind(self)
+    }
+}
+
+impl Classified for StateError {
+    fn code(&self) -> &'static str {
+        StateError::code(self)
+    }
+    fn kind(&self) -> ErrorKind {
+        StateError::kind(self)
     }
 }
 

@@ -111,7 +111,7 @@ pub use bls::PublicKey;
 pub use certificate::Certificate;
 pub use client::{Event, LightClient, Request};
 pub use dkg::DkgOutcome;
-pub use error::{ClientError, StateError, Unexpected};
+pub use error::{Classified, ClientError, ErrorKind, StateError, Unexpected};
 pub use error::{DecodeError, Error, PointError, VerifyError};
 pub use header::TempoHeader;
 pub use network::{AnchoredIdentity, Network, NetworkKind};

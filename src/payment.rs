@@ -23,7 +23,7 @@
 //! transaction and receipt) that [`verify_payment_proof`] re-checks offline.
 
 use crate::{
-    error::{DecodeError, Error, VerifyError},
+    error::{DecodeError, Error, ErrorKind, VerifyError},
     json::{self, Object},
     network::Network,
     receipt::{self, BlockReceipt},
@@ -284,35 +284,61 @@ impl PaymentError {
         }
     }
 
+    /// What kind of failure it is: a block that does not prove the payment final is what its
+    /// refusal is; transactions and receipts that do not rebuild the header's roots are not
+    /// verified; a payment proven but not as expected is a mismatch; an expectation that cannot
+    /// be checked is usage.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Decode(_) | Self::UnsupportedVersion(_) => ErrorKind::Malformed,
+            Self::NotFinal(e) => e.kind(),
+            Self::BrokenParentLink { .. }
+            | Self::MalformedTransaction { .. }
+            | Self::MalformedReceipt { .. }
+            | Self::TransactionsRootMismatch { .. }
+            | Self::TransactionProofInvalid(_)
+            | Self::TransactionNotInBlock { .. }
+            | Self::ReceiptCountMismatch { .. }
+            | Self::ReceiptsReordered { .. }
+            | Self::ReceiptFromOtherBlock { .. }
+            | Self::LogsBloomMismatch { .. }
+            | Self::ReceiptsRootMismatch { .. }
+            | Self::ReceiptProofInvalid(_)
+            | Self::MalformedTransferLog { .. }
+            | Self::IdentityMismatch { .. }
+            | Self::WrongTransaction { .. } => ErrorKind::NotVerified,
+            Self::PaymentFailed { .. }
+            | Self::NoTransfer
+            | Self::TokenMismatch { .. }
+            | Self::SenderMismatch { .. }
+            | Self::RecipientMismatch { .. }
+            | Self::AmountMismatch { .. }
+            | Self::MemoMismatch { .. } => ErrorKind::Mismatch,
+            Self::ExpectationWithoutToken { .. } | Self::TokenAndAnyToken => ErrorKind::Usage,
+        }
+    }
+
+    /// Never retryable: a payment's evidence either proves it or does not.
+    pub fn retryable(&self) -> bool {
+        false
+    }
+
     /// Whether the error says the input is malformed (rather than well-formed but not proving
     /// the payment, or proving something else than expected).
     pub fn is_malformed(&self) -> bool {
-        matches!(self, Self::Decode(_) | Self::UnsupportedVersion(_))
-            || matches!(self, Self::NotFinal(e) if matches!(**e, Error::Decode(_)))
+        self.kind() == ErrorKind::Malformed
     }
 
     /// Whether the payment itself is proven (final, included, its outcome known) and the
     /// error is only that it is not what was expected.
     pub fn is_proven_otherwise(&self) -> bool {
-        matches!(
-            self,
-            Self::PaymentFailed { .. }
-                | Self::NoTransfer
-                | Self::TokenMismatch { .. }
-                | Self::SenderMismatch { .. }
-                | Self::RecipientMismatch { .. }
-                | Self::AmountMismatch { .. }
-                | Self::MemoMismatch { .. }
-        )
+        self.kind() == ErrorKind::Mismatch
     }
 
     /// Whether the error refuses the expectation itself (code `InvalidInput`): a usage error,
     /// raised before any evidence is looked at.
     pub fn is_invalid_input(&self) -> bool {
-        matches!(
-            self,
-            Self::ExpectationWithoutToken { .. } | Self::TokenAndAnyToken
-        )
+        self.kind() == ErrorKind::Usage
     }
 }
 

@@ -410,6 +410,27 @@ impl ProofError {
             Self::StringNotInline { .. } => "StringNotInline",
         }
     }
+
+    /// What kind of failure it is: a proof that fails is not verified; a question that cannot
+    /// be asked (no state root, not a TIP-20, a head not newer) is usage; a state proven too far
+    /// behind is unavailable.
+    pub fn kind(&self) -> crate::error::ErrorKind {
+        use crate::error::ErrorKind;
+        match self {
+            Self::RootMismatch { .. }
+            | Self::NodeMismatch { .. }
+            | Self::Incomplete { .. }
+            | Self::ValueMismatch { .. }
+            | Self::MalformedNode { .. }
+            | Self::AddressMismatch { .. }
+            | Self::MissingSlot { .. }
+            | Self::NoSuchToken(_) => ErrorKind::NotVerified,
+            Self::StringNotInline { .. } => ErrorKind::Malformed,
+            Self::NoStateRoot(_) | Self::NotTip20(_) => ErrorKind::Usage,
+            Self::StaleState { .. } => ErrorKind::Unavailable,
+            Self::Frozen { .. } => ErrorKind::Frozen,
+        }
+    }
 }
 
 /// An account's fields, proven.

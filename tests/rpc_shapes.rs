@@ -170,7 +170,7 @@ fn refuses_an_answer_with_two_candidate_blocks_as_ambiguous() {
     ];
     for (i, case) in cases.iter().enumerate() {
         let error = CertifiedBlock::from_value(case.clone()).unwrap_err();
-        assert_eq!(error.code(), "InvalidInput", "case {i}: {error}");
+        assert_eq!(error.code(), "AmbiguousAnswer", "case {i}: {error}");
         assert!(
             error.to_string().starts_with("ambiguous answer"),
             "case {i}: {error}"

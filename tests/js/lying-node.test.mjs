@@ -187,12 +187,12 @@ test('through an honest proxy: the devnet\'s own header, proof and balance', { t
 
 for (const shape of ['result-beside-block', 'envelope-inside-result', 'header-beside-block', 'finalized-beside-block']) {
   const lie = `ambiguous-${shape}`;
-  test(`${lie}: refused as InvalidInput (ambiguous answer), by the provider, follow() and the CLI`, { timeout: 120000 }, async () => {
+  test(`${lie}: refused as AmbiguousAnswer, by the provider, follow() and the CLI`, { timeout: 120000 }, async () => {
     await withLie(lie, async (node, provider) => {
       const h = older();
       await check(lie, 'provider eth_getBlockByNumber', async () => {
         await assert.rejects(provider.request({ method: 'eth_getBlockByNumber', params: [hex(h), false] }), (e) => {
-          assert.equal(codeOf(e), 'InvalidInput', e.message);
+          assert.equal(codeOf(e), 'AmbiguousAnswer', e.message);
           assert.match(e.message, /ambiguous answer/);
           return true;
         });
@@ -201,7 +201,7 @@ for (const shape of ['result-beside-block', 'envelope-inside-result', 'header-be
         const genuine = await call('consensus_getFinalization', [{ height: Number(h) }]);
         const lied = await call('consensus_getFinalization', [{ height: Number(h) }], node.url);
         assert.doesNotThrow(() => client.verify(genuine));
-        assert.throws(() => client.verify(lied), (e) => e.code === 'InvalidInput' && /^ambiguous answer/.test(e.message));
+        assert.throws(() => client.verify(lied), (e) => e.code === 'AmbiguousAnswer' && /^ambiguous answer/.test(e.message));
       });
       await check(lie, 'follow() over consensus_getLatest', async () => {
         const fresh = TempoLightClient.custom({ identity: net.identity, epochLength: EPOCH_LENGTH });
@@ -215,7 +215,7 @@ for (const shape of ['result-beside-block', 'envelope-inside-result', 'header-be
         assert.equal(code, 2);
         assert.match(line, /ambiguous answer/);
       });
-      await paymentPath(lie, node, 'InvalidInput', 2, /ambiguous answer/);
+      await paymentPath(lie, node, 'AmbiguousAnswer', 2, /ambiguous answer/);
     });
   });
 }

@@ -20,8 +20,8 @@ use alloc::{
 use js_sys::{Array, BigInt, Object, Reflect};
 use tempo_light::{
     client::{Head, LightClient, Request},
-    error::{ClientError, Error as CoreError},
-    proof::{verify_account_proof, AccountProof, ProofError, VerifiedAccount},
+    error::{Classified, Error as CoreError, ErrorKind},
+    proof::{verify_account_proof, AccountProof, VerifiedAccount},
     rpc::CertifiedBlock,
     tip20::{BalanceQuery, FinalBalance},
     verify::{verify_with_network, VerifiedBlock},
@@ -45,25 +45,28 @@ fn hex(bytes: impl AsRef<[u8]>) -> JsValue {
     JsValue::from_str(&alloy_primitives::hex::encode_prefixed(bytes))
 }
 
-/// A JS `Error` with `code` and `retryable`.
-fn error(code: &str, message: &str, retryable: bool) -> JsValue {
+/// A JS `Error` with `code`, `kind` (the core's [`ErrorKind`] name) and `retryable`.
+fn error(code: &str, kind: ErrorKind, message: &str, retryable: bool) -> JsValue {
     let e = js_sys::Error::new(message);
     e.set_name("TempoLightError");
     set(&e, "code", code);
+    set(&e, "kind", kind.name());
     set(&e, "retryable", retryable);
     e.into()
 }
 
-fn client_error(e: &ClientError) -> JsValue {
-    error(e.code(), &format!("{e}"), e.retryable())
-}
-
-fn core_error(e: &CoreError) -> JsValue {
-    error(e.code(), &format!("{e}"), false)
+/// Any error of the core as a JS error: its code, kind and retryability are the core's.
+fn refusal(e: &impl Classified) -> JsValue {
+    error(e.code(), e.kind(), &format!("{e}"), e.retryable())
 }
 
 fn bad_input(what: &str, e: impl core::fmt::Display) -> JsValue {
-    error("InvalidInput", &format!("{what}: {e}"), false)
+    error(
+        "InvalidInput",
+        ErrorKind::Usage,
+        &format!("{what}: {e}"),
+        false,
+    )
 }
 
 /// `value` as a JS array, or the `InvalidInput` error naming it as `what`.
@@ -86,10 +89,6 @@ fn to_json(value: &JsValue, what: &str) -> Result<serde_json::Value, JsValue> {
         .map_err(|_| bad_input(what, "not JSON-serializable (contains bigint or cycles?)"))?;
     let text: String = text.into();
     serde_json::from_str(&text).map_err(|e| bad_input(what, e))
-}
-
-fn proof_error(e: &ProofError) -> JsValue {
-    error(e.code(), &format!("{e}"), e.retryable())
 }
 
 /// A JSON value the core wrote (a verified header, a re-serialized proof) as a plain JS object.
@@ -116,8 +115,7 @@ fn fixed_of<T: core::str::FromStr>(value: &JsValue, what: &str) -> Result<T, JsV
 }
 
 fn account_proof(value: &JsValue) -> Result<AccountProof, JsValue> {
-    AccountProof::from_value(to_json(value, "proof")?)
-        .map_err(|e| core_error(&CoreError::Decode(e)))
+    AccountProof::from_value(to_json(value, "proof")?).map_err(|e| refusal(&CoreError::Decode(e)))
 }
 
 fn query_js(q: &BalanceQuery) -> JsValue {
@@ -184,7 +182,7 @@ fn account_js(v: &VerifiedAccount) -> JsValue {
 
 fn certified_block(value: &JsValue) -> Result<CertifiedBlock, JsValue> {
     CertifiedBlock::from_value(to_json(value, "certified block")?)
-        .map_err(|e| core_error(&CoreError::Decode(e)))
+        .map_err(|e| refusal(&CoreError::Decode(e)))
 }
 
 fn verified_js(v: &VerifiedBlock) -> JsValue {
@@ -358,7 +356,7 @@ impl WasmClient {
         };
         LightClient::from_json(&text)
             .map(|inner| Self { inner })
-            .map_err(|e| client_error(&e))
+            .map_err(|e| refusal(&e))
     }
 
     /// Verifies a CertifiedBlock (the object an RPC returns) against the identity this client
@@ -368,7 +366,7 @@ impl WasmClient {
         self.inner
             .verify(&block)
             .map(|v| verified_js(&v))
-            .map_err(|e| core_error(&e))
+            .map_err(|e| refusal(&e))
     }
 
     /// Verifies many CertifiedBlocks in one multi-pairing per identity. Returns one entry per
@@ -398,7 +396,7 @@ impl WasmClient {
                 }
                 Ok(Err(e)) => {
                     set(&o, "ok", false);
-                    set(&o, "error", core_error(e));
+                    set(&o, "error", refusal(e));
                 }
                 Err(e) => {
                     set(&o, "ok", false);
@@ -425,7 +423,7 @@ impl WasmClient {
         self.inner
             .on_finalization(block)
             .map(|events| events_js(&events))
-            .map_err(|e| client_error(&e))
+            .map_err(|e| refusal(&e))
     }
 
     /// The boundary heights the client will take next as one run (at most `max`): empty
@@ -452,7 +450,7 @@ impl WasmClient {
         self.inner
             .on_boundaries(run)
             .map(|events| events_js(&events))
-            .map_err(|e| client_error(&e))
+            .map_err(|e| refusal(&e))
     }
 
     /// Feeds the headers answering a `headers` request (ascending, as `eth_getBlockByNumber` returns them).
@@ -462,13 +460,13 @@ impl WasmClient {
             .iter()
             .map(|item| {
                 TempoHeader::from_value(to_json(&item, "header")?)
-                    .map_err(|e| core_error(&CoreError::Decode(e)))
+                    .map_err(|e| refusal(&CoreError::Decode(e)))
             })
             .collect::<Result<Vec<_>, _>>()?;
         self.inner
             .on_headers(parsed)
             .map(|events| events_js(&events))
-            .map_err(|e| client_error(&e))
+            .map_err(|e| refusal(&e))
     }
 
     /// Whether to fetch and yield every header (not only new heads).
@@ -524,7 +522,7 @@ impl WasmClient {
             .state()
             .identity_for(epoch)
             .map(|id| hex(id.to_bytes()))
-            .map_err(|e| core_error(&CoreError::Verify(e)))
+            .map_err(|e| refusal(&CoreError::Verify(e)))
     }
 
     /// A client resumed from `toState()`'s output (a string or the parsed object), checked
@@ -537,7 +535,7 @@ impl WasmClient {
         };
         LightClient::from_json_for(self.inner.state().network(), &text)
             .map(|inner| Self { inner })
-            .map_err(|e| client_error(&e))
+            .map_err(|e| refusal(&e))
     }
 
     /// The trust state as compact JSON, for the app to store; resume with `fromState`.
@@ -556,7 +554,7 @@ impl WasmClient {
         self.inner
             .balance_query(token, account)
             .map(|q| query_js(&q))
-            .map_err(|e| proof_error(&e))
+            .map_err(|e| refusal(&e))
     }
 }
 
@@ -573,11 +571,11 @@ pub fn verify_balance(query: JsValue, proof: JsValue) -> Result<JsValue, JsValue
         fixed_of(&get(&query, "hash"), "query.hash")?,
         fixed_of(&get(&query, "stateRoot"), "query.stateRoot")?,
     )
-    .map_err(|e| proof_error(&e))?;
+    .map_err(|e| refusal(&e))?;
     let proof = account_proof(&proof)?;
     q.verify(&proof)
         .map(|b| balance_js(&b))
-        .map_err(|e| proof_error(&e))
+        .map_err(|e| refusal(&e))
 }
 
 /// Checks an `eth_getProof` answer (account and storage proofs) against a header you have
@@ -590,7 +588,7 @@ pub fn verify_balance(query: JsValue, proof: JsValue) -> Result<JsValue, JsValue
 pub fn verify_proof(proof: JsValue, header: JsValue) -> Result<JsValue, JsValue> {
     let root = fixed_of(&get(&header, "stateRoot"), "header.stateRoot")?;
     let proof = account_proof(&proof)?;
-    let verified = verify_account_proof(root, &proof).map_err(|e| proof_error(&e))?;
+    let verified = verify_account_proof(root, &proof).map_err(|e| refusal(&e))?;
     let out = Object::from(account_js(&verified));
     set(&out, "proof", json_js(&proof.to_json()));
     Ok(out.into())
@@ -614,7 +612,7 @@ pub fn check_fresh_state(
             u64_of(&max_lag, "maxStateLag")?
         },
     )
-    .map_err(|e| proof_error(&e))
+    .map_err(|e| refusal(&e))
 }
 
 /// Verifies a CertifiedBlock against a network preset (`"mainnet"` or `"testnet"`), statelessly.
@@ -625,7 +623,7 @@ pub fn verify_certified_block(block: JsValue, network: Option<String>) -> Result
     let block = certified_block(&block)?;
     verify_with_network(&network, &block)
         .map(|v| verified_js(&v))
-        .map_err(|e| core_error(&e))
+        .map_err(|e| refusal(&e))
 }
 
 // (Last in the file, so that no line of the main module's code moves: panic locations hold line

@@ -6,8 +6,8 @@
 //! an expectation the core refuses (without a token, say) before JS asks anything.
 
 use super::{
-    bad_input, big, big_u256, certified_block, core_error, error, fixed_of, get, hex, set, to_json,
-    u64_of, WasmClient,
+    bad_input, big, big_u256, certified_block, fixed_of, get, hex, refusal, set, to_json, u64_of,
+    WasmClient,
 };
 use alloc::{
     format,
@@ -26,7 +26,7 @@ use tempo_light::{
 use wasm_bindgen::{prelude::*, JsCast};
 
 fn payment_error(e: &PaymentError) -> JsValue {
-    error(e.code(), &format!("{e}"), false)
+    refusal(e)
 }
 
 fn payment_js(p: &ConfirmedPayment) -> JsValue {
@@ -226,27 +226,23 @@ impl WasmClient {
         input: &JsValue,
         block: &tempo_light::CertifiedBlock,
     ) -> Result<BlockEvidence, JsValue> {
-        let decode = |e| core_error(&tempo_light::Error::Decode(e));
+        let decode = |e| refusal(&tempo_light::Error::Decode(e));
         let transactions =
             raw_transactions_from_value(&to_json(&get(input, "transactions"), "transactions")?)
                 .map_err(decode)?;
         let receipts = block_receipts_from_value(&to_json(&get(input, "receipts"), "receipts")?)
             .map_err(decode)?;
-        let verified = self.inner.verify(block).map_err(|e| core_error(&e))?;
+        let verified = self.inner.verify(block).map_err(|e| refusal(&e))?;
         // The finalization answers the height it was asked for (`height`, when given), as the
         // CLI's `confirm` and the provider hold it: another block is refused by name.
         let asked = get(input, "height");
         if !asked.is_undefined() {
             let asked = u64_of(&asked, "height")?;
             if verified.height != asked {
-                return Err(error(
-                    "HeaderNumberMismatch",
-                    &format!(
-                        "asked for the finalization of block {asked}, the server answered block {}",
-                        verified.height
-                    ),
-                    false,
-                ));
+                return Err(refusal(&tempo_light::ClientError::HeaderNumberMismatch {
+                    expected: asked,
+                    actual: verified.height,
+                }));
             }
         }
         Ok((verified, transactions, receipts))
@@ -302,7 +298,7 @@ impl WasmClient {
         let (verified, transactions, receipts) = self.block_evidence(&input, &block)?;
         let proven =
             crate::transaction::proven_transaction(&verified, hash, &transactions, &receipts)
-                .map_err(|e| error(e.code(), &format!("{e}"), false))?;
+                .map_err(|e| refusal(&e))?;
         Ok(serde_json::json!({
             "transaction": proven.transaction,
             "receipt": proven.receipt,

@@ -56,6 +56,23 @@ impl TransactionError {
     }
 }
 
+impl tempo_light::Classified for TransactionError {
+    fn code(&self) -> &'static str {
+        TransactionError::code(self)
+    }
+
+    /// A rule of payments is whatever kind the core says; bytes under a final root that are no
+    /// transaction Tempo knows, or whose signature recovers no sender, are not verified.
+    fn kind(&self) -> tempo_light::ErrorKind {
+        match self {
+            Self::Payment(e) => e.kind(),
+            Self::UnknownEnvelope(_) | Self::SenderRecovery(_) => {
+                tempo_light::ErrorKind::NotVerified
+            }
+        }
+    }
+}
+
 impl core::fmt::Display for TransactionError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
