@@ -8,10 +8,10 @@ use commonware_cryptography::{
 };
 use commonware_parallel::Sequential;
 use std::{hint::black_box, time::Instant};
-use tempo_light::bls::Signature;
-use tempo_light::certificate::{FINALIZE_NAMESPACE, SEED_NAMESPACE};
+use tempo_light::finality::bls::Signature;
+use tempo_light::wire::certificate::{FINALIZE_NAMESPACE, SEED_NAMESPACE};
 use tempo_light::{
-    certificate::{verify_batch, Certificate},
+    wire::certificate::{verify_batch, Certificate},
     CertifiedBlock, PublicKey, TempoHeader,
 };
 use tempo_light_devnet::{Chain, DevnetConfig};
@@ -111,7 +111,7 @@ fn catch_up(cpu_time: bool, run_of: usize) -> (f64, Option<f64>) {
     let tip_height = long_chain.tip().height();
     // The boundary blocks a client bridges through, for the floor and the parts below.
     let boundaries: Vec<&CertifiedBlock> = (0..CATCH_UP_EPOCHS)
-        .filter_map(|e| served.get(&tempo_light::epoch::boundary_of(2, e)?))
+        .filter_map(|e| served.get(&tempo_light::finality::epoch::boundary_of(2, e)?))
         .collect();
     let run = || {
         let network = tempo_light::Network::custom(0, 2, long_chain.genesis_identity(), 0).unwrap();
@@ -201,8 +201,8 @@ fn catch_up(cpu_time: bool, run_of: usize) -> (f64, Option<f64>) {
                         &mut out,
                         input.as_ptr(),
                         input.len(),
-                        tempo_light::bls::DST_G1.as_ptr(),
-                        tempo_light::bls::DST_G1.len(),
+                        tempo_light::finality::bls::DST_G1.as_ptr(),
+                        tempo_light::finality::bls::DST_G1.len(),
                         std::ptr::null(),
                         0,
                     )
@@ -332,9 +332,10 @@ fn main() {
     let certificate_hex = fixture["finalization"]["certificate"].as_str().unwrap();
     let certificate_bytes = alloy_primitives::hex::decode(certificate_hex).unwrap();
     let block = CertifiedBlock::from_value(fixture.clone()).unwrap();
-    let identity = PublicKey::from_bytes(&tempo_light::network::MAINNET_IDENTITY).unwrap();
+    let identity =
+        PublicKey::from_bytes(&tempo_light::finality::network::MAINNET_IDENTITY).unwrap();
     let ref_identity = <MinSig as commonware_cryptography::bls12381::primitives::variant::Variant>::Public::decode(
-        tempo_light::network::MAINNET_IDENTITY.as_slice(),
+        tempo_light::finality::network::MAINNET_IDENTITY.as_slice(),
     )
     .unwrap();
     let ref_scheme =
@@ -594,7 +595,9 @@ fn main() {
     row(
         "TIP-20 balance: decode + verify eth_getProof",
         measure(30, 200, || {
-            let proof = tempo_light::proof::AccountProof::from_json(black_box(&answer)).unwrap();
+            let proof =
+                tempo_light::state::state_proof::AccountProof::from_json(black_box(&answer))
+                    .unwrap();
             tempo_light::tip20::verify_tip20_balance(
                 root,
                 tempo_light::tip20::PATH_USD,

@@ -632,7 +632,7 @@ classified!(
     Error,
     DecodeError,
     ClientError,
-    crate::proof::ProofError,
+    crate::state::state_proof::ProofError,
     crate::payment::PaymentError,
 );
 

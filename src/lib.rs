@@ -46,13 +46,13 @@
 //! A server can therefore not skip a rotation, replay an old block as new, or splice a
 //! foreign chain in: it can only stop answering.
 //!
-//! **State** ([`proof`], [`tip20`]): once a header is final its `stateRoot` is trusted, and an
+//! **State** ([`state::state_proof`], [`tip20`]): once a header is final its `stateRoot` is trusted, and an
 //! `eth_getProof` answer is checked against it node by node. A server cannot make an account,
 //! slot or TIP-20 balance read as anything but its value in that final state (a forged value,
 //! an altered, missing or extra node, or a proof from another block is refused with its own
-//! [`proof::ProofError`]); it can only answer for an older final block, or not at all, and a
-//! `latest` read is proven at most [`proof::DEFAULT_MAX_STATE_LAG`] blocks behind the verified
-//! head ([`proof::check_fresh_state`]).
+//! [`state::state_proof::ProofError`]); it can only answer for an older final block, or not at all, and a
+//! `latest` read is proven at most [`state::state_proof::DEFAULT_MAX_STATE_LAG`] blocks behind the verified
+//! head ([`state::state_proof::check_fresh_state`]).
 //!
 //! **Answers are read once, here.** An answer with two candidates for what it answers (a
 //! certified block beside a JSON-RPC `result`, a `header` beside a `block`) is refused
@@ -70,11 +70,13 @@
 //! can only withhold the block (the payment stays pending).
 //!
 //! ## Layout (in data-flow order)
-//! [`rpc`] (RPC JSON) → [`certificate`], [`header`], [`dkg`] (decoding) → [`bls`],
-//! [`verify`] (verification) with [`network`] and [`epoch`] (what is trusted when) →
-//! [`proof`] and [`tip20`] (state under a final header) → [`receipt`] and [`payment`]
-//! (transactions and receipts under a final header) → [`client`] (following epochs,
-//! sans-IO) → [`error`].
+//! [`wire`] (an RPC answer's one candidate, decoded: [`wire::certified_block`],
+//! [`wire::certificate`], [`wire::header`], [`wire::dkg`]) → [`finality`] (whether it is final:
+//! [`finality::bls`], [`finality::verify`], with [`finality::network`] and [`finality::epoch`]
+//! saying what is trusted when) → [`state`] and [`tip20`] (state under a final header) →
+//! [`payment`] and [`receipt`] (transactions and receipts under a final header) → [`client`]
+//! (following epochs, sans-IO; [`client::trust`] is everything it trusts) → [`error`] (one enum
+//! per kind of refusal, each variant with a stable code and an [`ErrorKind`]).
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -82,20 +84,11 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
-pub(crate) mod json;
-pub mod rpc;
+pub mod wire;
 
-pub mod certificate;
-pub mod dkg;
-pub(crate) mod ed25519;
-pub mod header;
+pub mod finality;
 
-pub mod bls;
-pub mod epoch;
-pub mod network;
-pub mod verify;
-
-pub mod proof;
+pub mod state;
 pub mod tip20;
 
 pub mod payment;
@@ -105,19 +98,15 @@ pub mod client;
 
 pub mod error;
 
-pub(crate) mod codec;
-
-pub use bls::PublicKey;
-pub use certificate::Certificate;
 pub use client::{Event, LightClient, Request};
-pub use dkg::DkgOutcome;
 pub use error::{Classified, ClientError, ErrorKind, StateError, Unexpected};
 pub use error::{DecodeError, Error, PointError, VerifyError};
-pub use header::TempoHeader;
-pub use network::{AnchoredIdentity, Network, NetworkKind};
+pub use finality::{
+    provenance, verify_block, verify_with_network, AnchoredIdentity, Network, NetworkKind,
+    Provenance, PublicKey, VerifiedBlock,
+};
 pub use payment::{
     check_payment, confirm_payment, verify_payment_proof, ConfirmedPayment, ExpectedPayment,
     PaymentError, PaymentProof,
 };
-pub use rpc::{CertifiedBlock, Discrepancy};
-pub use verify::{provenance, verify_block, verify_with_network, Provenance, VerifiedBlock};
+pub use wire::{Certificate, CertifiedBlock, Discrepancy, DkgOutcome, TempoHeader};

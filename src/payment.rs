@@ -24,12 +24,12 @@
 
 use crate::{
     error::{DecodeError, Error, ErrorKind, VerifyError},
-    json::{self, Object},
-    network::Network,
+    finality::network::Network,
+    finality::verify::{verify_block, verify_with_network, VerifiedBlock},
     receipt::{self, BlockReceipt},
-    rpc::CertifiedBlock,
     tip20::is_tip20_address,
-    verify::{verify_block, verify_with_network, VerifiedBlock},
+    wire::certified_block::CertifiedBlock,
+    wire::json::{self, Object},
     Certificate, PublicKey, TempoHeader,
 };
 use alloc::{
@@ -974,7 +974,7 @@ impl PaymentProof {
         }
         let headers = headers
             .iter()
-            .map(crate::header::read_header)
+            .map(crate::wire::header::read_header)
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
             transaction_hash: json::member(object, "transactionHash", json::fixed::<32>)?,

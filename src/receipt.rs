@@ -19,7 +19,7 @@
 //! which can also retain the proof of one item ([`ordered_trie_proof`]).
 
 use crate::error::DecodeError;
-use crate::json::{self, Object};
+use crate::wire::json::{self, Object};
 use alloc::{format, string::String, vec::Vec};
 use alloy_consensus::{Eip658Value, Receipt, ReceiptWithBloom};
 use alloy_primitives::{Address, Bloom, Bytes, Log, LogData, B256};

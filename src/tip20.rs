@@ -29,7 +29,7 @@
 //!
 //! TIP-20 tokens always have 6 decimals (`TIP20_DECIMALS`).
 
-use crate::proof::{verify_account_query, AccountProof, ProofError, VerifiedAccount};
+use crate::state::state_proof::{verify_account_query, AccountProof, ProofError, VerifiedAccount};
 use alloc::string::String;
 use alloy_primitives::{address, keccak256, Address, B256, U256};
 

@@ -9,7 +9,7 @@
 use alloy_primitives::{Address, B256};
 use std::{collections::BTreeSet, fs, path::Path};
 use tempo_light::{
-    proof::ProofError, Classified, ClientError, DecodeError, ErrorKind, VerifyError,
+    state::state_proof::ProofError, Classified, ClientError, DecodeError, ErrorKind, VerifyError,
 };
 
 /// The string literals inside each `fn code(&self) -> &'static str` body of `text`.

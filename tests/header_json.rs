@@ -7,7 +7,7 @@
 use alloy_primitives::B256;
 use serde::{Deserialize, Deserializer};
 use serde_json::{json, Value};
-use tempo_light::header::{ConsensusContext, TempoHeader};
+use tempo_light::wire::header::{ConsensusContext, TempoHeader};
 use tempo_light_devnet::{Chain, DevnetConfig};
 
 const BLOCK: &str = include_str!("fixtures/mainnet-block-32724390.json");

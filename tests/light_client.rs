@@ -557,7 +557,7 @@ fn equivocation_freezes_the_client_until_reset() {
     let token = tempo_light::tip20::PATH_USD;
     assert!(matches!(
         client2.balance_query(token, token),
-        Err(tempo_light::proof::ProofError::Frozen { height: 22 })
+        Err(tempo_light::state::state_proof::ProofError::Frozen { height: 22 })
     ));
     // Nor is any block final to it: verify, alone or in a batch, refuses with Frozen.
     let genuine = certified(chain.block(23).unwrap());
@@ -684,12 +684,12 @@ fn the_head_state_root_survives_a_restart_and_old_state_asks_to_move_on() {
     let old = LightClient::from_json(&old.to_string()).unwrap();
     assert!(matches!(
         old.balance_query(token, token),
-        Err(tempo_light::proof::ProofError::NoStateRoot(_))
+        Err(tempo_light::state::state_proof::ProofError::NoStateRoot(_))
     ));
     // Before anything is final there is nothing to prove against.
     assert!(matches!(
         LightClient::new(network_of(&chain)).balance_query(token, token),
-        Err(tempo_light::proof::ProofError::NoStateRoot(_))
+        Err(tempo_light::state::state_proof::ProofError::NoStateRoot(_))
     ));
 }
 
@@ -848,9 +848,9 @@ fn refuses_a_boundary_whose_extra_data_exceeds_the_nodes_bound() {
     // Bytes after the outcome are accepted, as Tempo accepts them, up to the node's own bound.
     let mut accepted = client.clone();
     accepted
-        .on_boundaries(padded(tempo_light::dkg::MAX_EXTRA_DATA_BYTES))
+        .on_boundaries(padded(tempo_light::wire::dkg::MAX_EXTRA_DATA_BYTES))
         .unwrap();
-    let over = padded(tempo_light::dkg::MAX_EXTRA_DATA_BYTES + 1);
+    let over = padded(tempo_light::wire::dkg::MAX_EXTRA_DATA_BYTES + 1);
     let mut refused = client.clone();
     let error = refused.on_boundaries(over.clone()).unwrap_err();
     assert!(

@@ -2,7 +2,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use tempo_light::{
-    certificate::Certificate, CertifiedBlock, DkgOutcome, Error, Network, VerifyError,
+    wire::certificate::Certificate, CertifiedBlock, DkgOutcome, Error, Network, VerifyError,
 };
 
 const BLOCK: &str = include_str!("fixtures/mainnet-block-32724390.json");

@@ -4,7 +4,9 @@
 
 use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
 use tempo_light::{
-    proof::{verify_account_proof, AccountProof, ProofError, ProofTarget, MAX_PROOF_NODES},
+    state::state_proof::{
+        verify_account_proof, AccountProof, ProofError, ProofTarget, MAX_PROOF_NODES,
+    },
     tip20, DecodeError,
 };
 use tempo_light_devnet::state::{self, World};

@@ -43,7 +43,7 @@ use commonware_cryptography::{
 use commonware_parallel::Sequential;
 use commonware_utils::{ordered::Set, N3f1, TryFromIterator};
 use rand::{rngs::StdRng, RngExt, SeedableRng};
-use tempo_light::{certificate::Certificate, DkgOutcome, PublicKey};
+use tempo_light::{wire::certificate::Certificate, DkgOutcome, PublicKey};
 
 const COMMITTEES: usize = 6;
 const CERTIFICATES_PER_COMMITTEE: usize = 50;
@@ -318,13 +318,13 @@ fn certificate_verdicts_match_the_reference() {
     check(
         &mut tally,
         &real,
-        &tempo_light::network::MAINNET_IDENTITY,
+        &tempo_light::finality::network::MAINNET_IDENTITY,
         "mainnet",
     );
     check(
         &mut tally,
         &real,
-        &tempo_light::network::TESTNET_IDENTITY_51,
+        &tempo_light::finality::network::TESTNET_IDENTITY_51,
         "mainnet under testnet",
     );
     // Committee after committee, until the count is reached.
@@ -421,7 +421,7 @@ fn batch_verdicts_match_the_reference() {
         }
         for case in cases {
             let identity = PublicKey::from_bytes(&c.identity).unwrap();
-            let mine = tempo_light::certificate::verify_batch(&identity, &case).is_ok();
+            let mine = tempo_light::wire::certificate::verify_batch(&identity, &case).is_ok();
             assert_eq!(mine, reference_batch(&case, &c.identity), "batch of {size}");
             compared += 1;
         }

@@ -6,7 +6,7 @@ use tempo_light_testkit as common;
 use common::{fixture, header_at, mainnet_certified_block, Signer};
 use serde_json::json;
 use tempo_light::{
-    certificate::Certificate, verify_block, verify_with_network, CertifiedBlock, DecodeError,
+    verify_block, verify_with_network, wire::certificate::Certificate, CertifiedBlock, DecodeError,
     DkgOutcome, Error, Network, PointError, VerifyError,
 };
 
@@ -157,7 +157,9 @@ fn off_subgroup_g1() -> [u8; 48] {
         let mut bytes = [0u8; 48];
         bytes[0] = 0x80;
         bytes[47] = x;
-        if tempo_light::bls::Signature::from_bytes(&bytes) == Err(PointError::NotInSubgroup) {
+        if tempo_light::finality::bls::Signature::from_bytes(&bytes)
+            == Err(PointError::NotInSubgroup)
+        {
             return bytes;
         }
     }
@@ -537,13 +539,13 @@ fn forged_certificate_fails_under_every_code_path() {
         let expected = Error::Verify(VerifyError::BadSignature { epoch: 1515 });
         assert_eq!(verify_mainnet(&block).unwrap_err(), expected);
         let identity = Network::mainnet().identities()[0].identity.clone();
-        assert!(tempo_light::certificate::verify_batch(
+        assert!(tempo_light::wire::certificate::verify_batch(
             &identity,
             std::slice::from_ref(&block.certificate)
         )
         .is_err());
         let genuine = block_with_certificate(&real);
-        assert!(tempo_light::certificate::verify_batch(
+        assert!(tempo_light::wire::certificate::verify_batch(
             &identity,
             &[genuine.certificate.clone(), block.certificate.clone()]
         )

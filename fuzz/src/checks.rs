@@ -12,18 +12,18 @@ use std::sync::OnceLock;
 use alloy_primitives::{hex, Address, B256};
 use serde_json::{json, Value};
 use tempo_light::{
-    certificate::{self, Certificate},
     client::TrustState,
-    network::{MAINNET_IDENTITY, TESTNET_IDENTITY_1747, TESTNET_IDENTITY_51},
+    finality::network::{MAINNET_IDENTITY, TESTNET_IDENTITY_1747, TESTNET_IDENTITY_51},
+    finality::verify::VerifiedBlock,
     payment::{
         check_payment, confirm_payment, tip20_transfers, ConfirmedPayment, ExpectedPayment,
         FinalAnchor, PaymentProof, ProofForm,
     },
-    proof::verify_account_proof,
-    proof::AccountProof,
     receipt::{self, BlockReceipt},
+    state::state_proof::verify_account_proof,
+    state::state_proof::AccountProof,
     tip20::BalanceQuery,
-    verify::VerifiedBlock,
+    wire::certificate::{self, Certificate},
     CertifiedBlock, ClientError, DkgOutcome, Event, LightClient, Network, PublicKey, Request,
     TempoHeader,
 };

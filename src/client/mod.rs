@@ -26,19 +26,19 @@
 //!
 //! Every operation is all-or-nothing: it works on a copy and commits only on success.
 
-pub mod state;
+pub mod trust;
 
-pub use state::{Announcement, Equivocation, Head, IdentityRun, TrustState};
+pub use trust::{Announcement, Equivocation, Head, IdentityRun, TrustState};
 
 use crate::{
-    epoch,
     error::{ClientError, Error, Unexpected, VerifyError},
-    header::TempoHeader,
-    network::Network,
-    proof::ProofError,
-    rpc::CertifiedBlock,
+    finality::epoch,
+    finality::network::Network,
+    finality::verify::{self, VerifiedBlock},
+    state::state_proof::ProofError,
     tip20::BalanceQuery,
-    verify::{self, VerifiedBlock},
+    wire::certified_block::CertifiedBlock,
+    wire::header::TempoHeader,
     PublicKey,
 };
 use alloc::{string::String, vec, vec::Vec};
@@ -243,7 +243,7 @@ struct Precheck {
     /// The outcome of the boundary verified before it in the run (its points and keys passed
     /// their checks, so the same bytes in this outcome are not checked again); after this
     /// boundary verifies, its own outcome, for the next.
-    known: Option<crate::dkg::DkgOutcome>,
+    known: Option<crate::wire::dkg::DkgOutcome>,
 }
 
 /// The light client.
@@ -307,7 +307,7 @@ impl LightClient {
             });
         }
         let mut events = Vec::new();
-        let outcome = crate::dkg::DkgOutcome::from_extra_data(first.extra_data(), None)
+        let outcome = crate::wire::dkg::DkgOutcome::from_extra_data(first.extra_data(), None)
             .map_err(Error::from)?;
         let expected = if boundary == 0 && !epoch::is_boundary(length, 0) {
             0
@@ -549,7 +549,7 @@ impl LightClient {
 
     /// Verifies the run's certificates in batches, each under the identity it would have if
     /// every boundary before it were accepted: the identity a boundary announces is read
-    /// from its `extraData` without decoding the rest ([`crate::dkg::announced_identity`];
+    /// from its `extraData` without decoding the rest ([`crate::wire::dkg::announced_identity`];
     /// a key other than the block's own costs one point check), and that only decides which
     /// certificates are paired together. No outcome is decoded here: each is decoded in its
     /// turn, after its certificate is proven under the identity the rules arrive at.
@@ -566,7 +566,7 @@ impl LightClient {
             };
             if epoch::is_boundary(length, block.header.number()) {
                 if let Some((next, bytes)) =
-                    crate::dkg::announced_identity(block.header.extra_data())
+                    crate::wire::dkg::announced_identity(block.header.extra_data())
                 {
                     let key = match &identity {
                         // A reshare keeps the key: the one already decoded.
@@ -1019,8 +1019,9 @@ impl LightClient {
             if epoch::is_boundary(length, h)
                 && self.state.registered_through.is_none_or(|k| k < e + 1)
             {
-                let outcome = crate::dkg::DkgOutcome::from_extra_data(header.extra_data(), None)
-                    .map_err(Error::from)?;
+                let outcome =
+                    crate::wire::dkg::DkgOutcome::from_extra_data(header.extra_data(), None)
+                        .map_err(Error::from)?;
                 check_outcome_epoch(h, e + 1, outcome.epoch)?;
                 let identity = self.state.identity_for(e)?;
                 register_outcome(&mut self.state, &outcome, Some((e, identity)), &mut events)?;
@@ -1058,7 +1059,7 @@ fn check_outcome_epoch(height: u64, expected: u64, actual: u64) -> Result<(), Cl
 /// belongs to and the identity that signed it (`None` when anchoring, where it is trusted).
 fn register_outcome(
     state: &mut TrustState,
-    outcome: &crate::dkg::DkgOutcome,
+    outcome: &crate::wire::dkg::DkgOutcome,
     previous: Option<(u64, PublicKey)>,
     events: &mut Vec<Event>,
 ) -> Result<(), ClientError> {

@@ -16,7 +16,7 @@ use alloy_primitives::Address;
 use serde_json::{json, Value};
 use std::{path::PathBuf, process::ExitCode, sync::atomic::AtomicBool};
 use tempo_light::{
-    proof::{AccountProof, ProofError},
+    state::state_proof::{AccountProof, ProofError},
     tip20::{self, BalanceQuery},
     CertifiedBlock, ClientError, Error,
 };
@@ -61,7 +61,7 @@ pub struct Args {
     /// The most blocks behind the verified head the balance may be proven at (where the node
     /// cannot prove at the head, it names the block it can: an older one is refused as
     /// `StaleState`, exit 5).
-    #[arg(long, default_value_t = tempo_light::proof::DEFAULT_MAX_STATE_LAG)]
+    #[arg(long, default_value_t = tempo_light::state::state_proof::DEFAULT_MAX_STATE_LAG)]
     pub max_state_lag: u64,
 }
 
@@ -71,7 +71,7 @@ pub enum BalanceError {
     /// Following to the head or talking to the RPC failed.
     Follow(FollowError),
     /// The proof was rejected.
-    Proof(tempo_light::proof::ProofError),
+    Proof(tempo_light::state::state_proof::ProofError),
 }
 
 fn address(text: &str, what: &str) -> Result<Address, FollowError> {
@@ -91,7 +91,7 @@ pub fn prove(args: &Args, stop: &AtomicBool) -> Result<Value, BalanceError> {
     let account = address(&args.account, "ACCOUNT").map_err(fail)?;
     if !tip20::is_tip20_address(token) {
         return Err(BalanceError::Proof(
-            tempo_light::proof::ProofError::NotTip20(token),
+            tempo_light::state::state_proof::ProofError::NotTip20(token),
         ));
     }
     let follow_args = follow::Args {
@@ -202,7 +202,7 @@ fn final_executed_query(
                 short_json(&executed)
             )))
         })?;
-    tempo_light::proof::check_fresh_state(head.height, executed, max_state_lag)
+    tempo_light::state::state_proof::check_fresh_state(head.height, executed, max_state_lag)
         .map_err(BalanceError::Proof)?;
     if executed >= head.height {
         return follower
@@ -282,8 +282,11 @@ pub fn run(args: Args, stop: &AtomicBool) -> ExitCode {
             ExitCode::from(e.exit_code())
         }
         Err(BalanceError::Proof(e)) => {
-            let usage = matches!(e, tempo_light::proof::ProofError::NotTip20(_));
-            let stale = matches!(e, tempo_light::proof::ProofError::StaleState { .. });
+            let usage = matches!(e, tempo_light::state::state_proof::ProofError::NotTip20(_));
+            let stale = matches!(
+                e,
+                tempo_light::state::state_proof::ProofError::StaleState { .. }
+            );
             if json {
                 println!(
                     "{}",

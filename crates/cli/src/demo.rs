@@ -78,7 +78,7 @@ pub fn run(args: Args, stop: &AtomicBool) -> ExitCode {
             state: None,
             json: args.json,
             timeout_ms: 5_000,
-            max_state_lag: tempo_light::proof::DEFAULT_MAX_STATE_LAG,
+            max_state_lag: tempo_light::state::state_proof::DEFAULT_MAX_STATE_LAG,
         };
         code = balance::run(balance_args, stop);
     }

@@ -65,10 +65,9 @@ fn serves_certified_blocks_shaped_like_a_tempo_node() {
     // Same encodings: the certificate decodes with the same codec (131 bytes with one-byte varints).
     let certificate =
         alloy_primitives::hex::decode(result["certificate"].as_str().unwrap()).unwrap();
-    assert!(
-        (tempo_light::certificate::MIN_LENGTH..=tempo_light::certificate::MAX_LENGTH)
-            .contains(&certificate.len())
-    );
+    assert!((tempo_light::wire::certificate::MIN_LENGTH
+        ..=tempo_light::wire::certificate::MAX_LENGTH)
+        .contains(&certificate.len()));
     let verified = verify_served(&devnet, &response).unwrap();
     assert_eq!(
         format!("{:#x}", verified.hash),

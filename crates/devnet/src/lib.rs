@@ -37,10 +37,10 @@ use alloy_consensus::Header;
 use alloy_primitives::{b256, keccak256, Address, Bytes, B256, B64, U256};
 use keys::SecretKey;
 use tempo_light::{
-    certificate::{Certificate, FINALIZE_NAMESPACE, SEED_NAMESPACE},
-    dkg::{DkgOutcome, Sharing, SharingMode},
-    epoch,
-    header::{ConsensusContext, TempoHeader},
+    finality::epoch,
+    wire::certificate::{Certificate, FINALIZE_NAMESPACE, SEED_NAMESPACE},
+    wire::dkg::{DkgOutcome, Sharing, SharingMode},
+    wire::header::{ConsensusContext, TempoHeader},
     PublicKey,
 };
 

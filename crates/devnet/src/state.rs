@@ -8,13 +8,13 @@
 //! block's state can be rebuilt and proven without storing history.
 //!
 //! Roots and proofs come from `alloy-trie`'s `HashBuilder` with a proof retainer (what reth's
-//! `eth_getProof` uses), independent of the verifier's code in [`tempo_light::proof`].
+//! `eth_getProof` uses), independent of the verifier's code in [`tempo_light::state::state_proof`].
 
 use alloc::{vec, vec::Vec};
 use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
 use alloy_trie::{proof::ProofRetainer, HashBuilder, Nibbles, TrieAccount, EMPTY_ROOT_HASH};
 use tempo_light::{
-    proof::{AccountProof, StorageProof},
+    state::state_proof::{AccountProof, StorageProof},
     tip20::{self, slot},
 };
 

@@ -5,7 +5,7 @@
 use tempo_light_testkit as common;
 
 use common::reference;
-use tempo_light::{epoch, verify_block, CertifiedBlock, DkgOutcome};
+use tempo_light::{finality::epoch, verify_block, CertifiedBlock, DkgOutcome};
 use tempo_light_devnet::{Chain, ChainFaults, DevnetConfig};
 
 fn certified(block: &tempo_light_devnet::DevBlock) -> CertifiedBlock {

@@ -16,7 +16,7 @@ use commonware_cryptography::bls12381::primitives::{
 };
 use rand::{rngs::StdRng, SeedableRng};
 use serde_json::{json, Value};
-use tempo_light::{certificate::Certificate, PublicKey, TempoHeader};
+use tempo_light::{wire::certificate::Certificate, PublicKey, TempoHeader};
 
 /// The real mainnet block fixture, as JSON.
 pub const MAINNET_BLOCK: &str = include_str!("../../../tests/fixtures/mainnet-block-32724390.json");

@@ -21,10 +21,10 @@ use js_sys::{Array, BigInt, Object, Reflect};
 use tempo_light::{
     client::{Head, LightClient, Request},
     error::{Classified, Error as CoreError, ErrorKind},
-    proof::{verify_account_proof, AccountProof, VerifiedAccount},
-    rpc::CertifiedBlock,
+    finality::verify::{verify_with_network, VerifiedBlock},
+    state::state_proof::{verify_account_proof, AccountProof, VerifiedAccount},
     tip20::{BalanceQuery, FinalBalance},
-    verify::{verify_with_network, VerifiedBlock},
+    wire::certified_block::CertifiedBlock,
     Event, Network, PublicKey, TempoHeader,
 };
 use wasm_bindgen::prelude::*;
@@ -603,11 +603,11 @@ pub fn check_fresh_state(
     proven_at: JsValue,
     max_lag: JsValue,
 ) -> Result<(), JsValue> {
-    tempo_light::proof::check_fresh_state(
+    tempo_light::state::state_proof::check_fresh_state(
         u64_of(&head, "head")?,
         u64_of(&proven_at, "provenAt")?,
         if max_lag.is_undefined() {
-            tempo_light::proof::DEFAULT_MAX_STATE_LAG
+            tempo_light::state::state_proof::DEFAULT_MAX_STATE_LAG
         } else {
             u64_of(&max_lag, "maxStateLag")?
         },

@@ -212,7 +212,7 @@ pub fn payment_requests(height: JsValue) -> Result<Array, JsValue> {
 /// What the RPC answered for a block, checked as far as it goes alone: the block verified
 /// under the client's identities, its raw transactions and its receipts read.
 type BlockEvidence = (
-    tempo_light::verify::VerifiedBlock,
+    tempo_light::finality::verify::VerifiedBlock,
     alloc::vec::Vec<alloy_primitives::Bytes>,
     alloc::vec::Vec<tempo_light::receipt::BlockReceipt>,
 );

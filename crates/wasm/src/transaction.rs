@@ -27,9 +27,9 @@ use alloy_eips::eip2718::{Decodable2718, Typed2718};
 use alloy_primitives::{Address, Bytes, B256};
 use serde_json::{json, Map, Value};
 use tempo_light::{
+    finality::verify::VerifiedBlock,
     payment::{confirm_payment, FinalAnchor, PaymentError},
     receipt::BlockReceipt,
-    verify::VerifiedBlock,
 };
 use tempo_primitives::TempoTxEnvelope;
 

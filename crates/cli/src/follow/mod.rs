@@ -865,7 +865,7 @@ const MAX_NAMED_FIELDS: usize = 32;
 /// Adds the fields of a fetched header's JSON that this version does not know (the core's
 /// rule, as for a CertifiedBlock's header) to `into`, up to [`MAX_NAMED_FIELDS`].
 pub fn note_unknown_fields(value: &Value, into: &mut BTreeSet<String>) {
-    for field in tempo_light::header::unknown_fields(value) {
+    for field in tempo_light::wire::header::unknown_fields(value) {
         if into.len() >= MAX_NAMED_FIELDS {
             return;
         }

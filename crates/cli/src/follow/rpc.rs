@@ -63,7 +63,7 @@ fn result_of(body: &str) -> Result<Value, RpcError> {
 
 fn response_result(mut value: Value) -> Result<Value, RpcError> {
     if let Some(tempo_light::DecodeError::Rpc { code, message }) =
-        tempo_light::rpc::rpc_error(&value)
+        tempo_light::wire::certified_block::rpc_error(&value)
     {
         return Err(RpcError::Server { code, message });
     }

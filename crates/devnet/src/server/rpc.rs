@@ -13,7 +13,7 @@ use std::{
     },
     time::{SystemTime, UNIX_EPOCH},
 };
-use tempo_light::{certificate::Certificate, epoch, TempoHeader};
+use tempo_light::{finality::epoch, wire::certificate::Certificate, TempoHeader};
 
 /// JSON-RPC error codes.
 pub const NOT_READY: i64 = 204;

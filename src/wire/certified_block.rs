@@ -7,10 +7,10 @@
 //! the header. `block.body` is optional and ignored.
 
 use crate::{
-    certificate::Certificate,
     error::DecodeError,
-    header::TempoHeader,
-    json::{self, Object},
+    wire::certificate::Certificate,
+    wire::header::TempoHeader,
+    wire::json::{self, Object},
 };
 use alloc::{
     string::{String, ToString},
@@ -45,7 +45,7 @@ pub struct Claimed {
     pub hash: Option<B256>,
     /// `seen` (ms since the Unix epoch) of a subscription event.
     pub seen: Option<u64>,
-    /// Header fields this version does not know (see [`crate::header`]): named in the
+    /// Header fields this version does not know (see [`crate::wire::header`]): named in the
     /// refusal if the header's hash does not match, since the network may have upgraded.
     pub unknown_header_fields: Vec<String>,
 }
@@ -141,7 +141,7 @@ fn read_certified_block(object: &Object) -> Result<CertifiedBlock, DecodeError> 
     };
     Ok(CertifiedBlock {
         certificate: Certificate::from_hex(certificate)?,
-        header: crate::header::read_header(header)?,
+        header: crate::wire::header::read_header(header)?,
         claimed: read_claimed(object, header)?,
     })
 }
@@ -158,7 +158,7 @@ fn read_claimed(fields: &Object, header: &Value) -> Result<Claimed, DecodeError>
             None => None,
         },
         seen: json::optional_member(fields, "seen", json::plain_u64)?,
-        unknown_header_fields: crate::header::unknown_fields(header),
+        unknown_header_fields: crate::wire::header::unknown_fields(header),
     })
 }
 
@@ -238,7 +238,7 @@ impl CertifiedBlock {
         let certificate = json::member(fields, "certificate", json::string)?;
         Ok(Self {
             certificate: Certificate::from_hex(certificate)?,
-            header: crate::header::read_header(&header)?,
+            header: crate::wire::header::read_header(&header)?,
             claimed: read_claimed(fields, &header)?,
         })
     }

@@ -16,9 +16,9 @@
 //! against what remains before anything is allocated.
 
 use crate::{
-    bls::{PublicKey, PUBLIC_KEY_LENGTH},
-    codec::{decode_hex, Reader},
     error::DecodeError,
+    finality::bls::{PublicKey, PUBLIC_KEY_LENGTH},
+    wire::codec::{decode_hex, Reader},
 };
 use alloc::vec::Vec;
 use alloy_primitives::B256;
@@ -181,7 +181,7 @@ impl DkgOutcome {
 
     /// The commonware-codec encoding (what the reference writes).
     pub fn encode(&self) -> Vec<u8> {
-        use crate::codec::write_varint;
+        use crate::wire::codec::write_varint;
         let mut out = Vec::new();
         write_varint(&mut out, self.epoch);
         out.extend_from_slice(self.summary.as_slice());
@@ -307,7 +307,7 @@ fn read_set(
                 break;
             }
         }
-        if !seen && !crate::ed25519::is_valid_key(&key) {
+        if !seen && !crate::wire::ed25519::is_valid_key(&key) {
             return Err(DecodeError::InvalidEd25519Key { field, index });
         }
         if keys.last().is_some_and(|prev| *prev >= key) {
@@ -326,7 +326,7 @@ mod tests {
     // Test code only: the embedded mainnet genesis fixture, whose shape is fixed.
     fn genesis() -> Vec<u8> {
         let fixture: Value = serde_json::from_str(include_str!(
-            "../tests/fixtures/mainnet-genesis-dkg-outcome.json"
+            "../../tests/fixtures/mainnet-genesis-dkg-outcome.json"
         ))
         .expect("the embedded genesis fixture is JSON");
         let hex = fixture["genesisExtraData"]

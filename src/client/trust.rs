@@ -7,13 +7,13 @@
 //! recognise equivocation), and the evidence that froze the client, if any.
 
 use crate::{
-    bls::PublicKey,
-    error::{ClientError, StateError, VerifyError},
-    network::{AnchoredIdentity, Network, NetworkKind},
+    error::DecodeError,
+    wire::json::{self, array, invalid, object},
 };
 use crate::{
-    error::DecodeError,
-    json::{self, array, invalid, object},
+    error::{ClientError, StateError, VerifyError},
+    finality::bls::PublicKey,
+    finality::network::{AnchoredIdentity, Network, NetworkKind},
 };
 use alloc::{
     collections::VecDeque,
@@ -372,7 +372,7 @@ impl TrustState {
             return Err(StateError::MalformedRecentWindow.into());
         }
         if let Some(head) = saved.head {
-            if crate::epoch::epoch_of(epoch_length.get(), head.height) != Ok(head.epoch) {
+            if crate::finality::epoch::epoch_of(epoch_length.get(), head.height) != Ok(head.epoch) {
                 return Err(StateError::HeadEpochMismatch {
                     height: head.height,
                     epoch: head.epoch,

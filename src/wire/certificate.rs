@@ -14,9 +14,9 @@
 //! - both against the identity, checked together in one multi-pairing.
 
 use crate::{
-    bls::{self, Entry, PublicKey, Signature, SIGNATURE_LENGTH},
-    codec::{decode_hex, write_varint, Reader},
     error::{DecodeError, VerifyError},
+    finality::bls::{self, Entry, PublicKey, Signature, SIGNATURE_LENGTH},
+    wire::codec::{decode_hex, write_varint, Reader},
 };
 use alloc::vec::Vec;
 use alloy_primitives::B256;
@@ -120,7 +120,7 @@ impl Certificate {
     /// Checks both threshold signatures against `identity`, in one multi-pairing.
     ///
     /// This is the signature check only: that the certificate's digest is the block's hash
-    /// and its epoch the block's epoch is [`crate::verify`]'s job.
+    /// and its epoch the block's epoch is [`crate::finality::verify`]'s job.
     pub fn verify(&self, identity: &PublicKey) -> Result<(), VerifyError> {
         verify_batch(identity, core::slice::from_ref(self))
     }

@@ -285,7 +285,7 @@ impl Signature {
 /// `hash_with_namespace` over `union_unique`).
 pub(crate) fn hash_namespaced(namespace: &[u8], message: &[u8]) -> blst_p1 {
     let mut input = Vec::with_capacity(namespace.len() + message.len() + 5);
-    crate::codec::write_varint(&mut input, namespace.len() as u64);
+    crate::wire::codec::write_varint(&mut input, namespace.len() as u64);
     input.extend_from_slice(namespace);
     input.extend_from_slice(message);
     let mut out = blst_p1::default();
@@ -334,14 +334,14 @@ fn batch_scalars(groups: &[Batch<'_>]) -> Vec<[u8; 16]> {
             + count * (SIGNATURE_LENGTH + 96),
     );
     transcript.extend_from_slice(SCALAR_DOMAIN);
-    crate::codec::write_varint(&mut transcript, groups.len() as u64);
+    crate::wire::codec::write_varint(&mut transcript, groups.len() as u64);
     for group in groups {
         transcript.extend_from_slice(&group.signer.bytes);
-        crate::codec::write_varint(&mut transcript, group.entries.len() as u64);
+        crate::wire::codec::write_varint(&mut transcript, group.entries.len() as u64);
         for entry in &group.entries {
-            crate::codec::write_varint(&mut transcript, entry.namespace.len() as u64);
+            crate::wire::codec::write_varint(&mut transcript, entry.namespace.len() as u64);
             transcript.extend_from_slice(entry.namespace);
-            crate::codec::write_varint(&mut transcript, entry.message.len() as u64);
+            crate::wire::codec::write_varint(&mut transcript, entry.message.len() as u64);
             transcript.extend_from_slice(&entry.message);
             transcript.extend_from_slice(&entry.signature.to_bytes());
         }

@@ -4,7 +4,7 @@
 //! and the public record of rotations. An identity serves every epoch from its
 //! `from_epoch` until the next identity's `from_epoch`.
 
-use crate::{bls::PublicKey, error::VerifyError};
+use crate::{error::VerifyError, finality::bls::PublicKey};
 use alloc::{vec, vec::Vec};
 use alloy_primitives::hex;
 use core::num::NonZeroU64;
@@ -229,7 +229,7 @@ impl Network {
     /// The epoch containing `height`; an error if that epoch's last block would overflow `u64`
     /// (the reference's epoch strategy has no answer there either).
     pub fn epoch_of(&self, height: u64) -> Result<u64, VerifyError> {
-        crate::epoch::epoch_of(self.epoch_length.get(), height)
+        crate::finality::epoch::epoch_of(self.epoch_length.get(), height)
     }
 
     /// The built-in identity serving `epoch`: the one with the largest `from_epoch <= epoch`.

@@ -129,7 +129,7 @@ impl AccountProof {
 
     /// As [`Self::from_json`], from an already-parsed value.
     pub fn from_value(mut value: Value) -> Result<Self, DecodeError> {
-        if let Some(error) = crate::rpc::rpc_error(&value) {
+        if let Some(error) = crate::wire::certified_block::rpc_error(&value) {
             return Err(error);
         }
         if value.get("jsonrpc").is_some() || value.get("result").is_some() {

@@ -11,14 +11,14 @@
 //! outcome from its `extraData`.
 
 use crate::{
-    bls::PublicKey,
-    certificate::Certificate,
-    dkg::DkgOutcome,
-    epoch,
     error::{Error, VerifyError},
-    header::TempoHeader,
-    network::Network,
-    rpc::CertifiedBlock,
+    finality::bls::PublicKey,
+    finality::epoch,
+    finality::network::Network,
+    wire::certificate::Certificate,
+    wire::certified_block::CertifiedBlock,
+    wire::dkg::DkgOutcome,
+    wire::header::TempoHeader,
 };
 use alloc::vec::Vec;
 use alloy_primitives::B256;
@@ -327,7 +327,7 @@ pub(crate) fn prove_groups(
                 )
             })
             .collect();
-        if crate::certificate::verify_groups(&together) {
+        if crate::wire::certificate::verify_groups(&together) {
             for (_, members) in groups {
                 for &i in members {
                     good[i] = true;
@@ -347,7 +347,7 @@ fn bisect(identity: &PublicKey, blocks: &[CertifiedBlock], members: &[usize], go
         return;
     }
     let certificates: Vec<&Certificate> = members.iter().map(|&i| &blocks[i].certificate).collect();
-    if crate::certificate::verify_some(identity, &certificates).is_ok() {
+    if crate::wire::certificate::verify_some(identity, &certificates).is_ok() {
         for &i in members {
             good[i] = true;
         }

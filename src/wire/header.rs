@@ -14,7 +14,7 @@
 
 use crate::{
     error::DecodeError,
-    json::{self, Object},
+    wire::json::{self, Object},
 };
 use alloc::string::ToString;
 use alloy_consensus::Header;
@@ -124,7 +124,7 @@ impl TempoHeader {
 }
 
 // Reading the JSON form. The rules are those of the serde derive on alloy's `Header`
-// flattened into Tempo's header (see `crate::json`); `tests/header_json.rs` compares the two.
+// flattened into Tempo's header (see `crate::wire::json`); `tests/header_json.rs` compares the two.
 
 /// One of two names for a field (alloy's serde aliases): both present is an error, as a
 /// duplicate field is for the derive.
@@ -250,7 +250,7 @@ fn read_context(field: &str, value: &Value) -> Result<ConsensusContext, DecodeEr
         _ => return Err(json::invalid(field, "expected an object")),
     };
     let proposer: B256 = json::fixed("proposer", proposer)?;
-    if !crate::ed25519::is_valid_key(&proposer.0) {
+    if !crate::wire::ed25519::is_valid_key(&proposer.0) {
         return Err(json::invalid(
             field,
             "proposer is not a valid ed25519 public key",
