@@ -37,10 +37,10 @@ test('verify() accepts every shape CertifiedBlockInput names, and refuses the sh
     headerOnly: [{ header }, 'InvalidJson'],
     certificateOnly: [{ certificate }, 'InvalidJson'],
     // An envelope inside the envelope: a second candidate where the block should be.
-    nested: [{ jsonrpc: '2.0', id: 1, result: { jsonrpc: '2.0', id: 1, result: certified } }, 'InvalidInput'],
+    nested: [{ jsonrpc: '2.0', id: 1, result: { jsonrpc: '2.0', id: 1, result: certified } }, 'AmbiguousAnswer'],
     // A certified block beside another header: ambiguous, never resolved by precedence.
-    twoCandidates: [{ ...certified, header: { ...header, timestamp: '0x1' } }, 'InvalidInput'],
-    resultBeside: [{ result: certified, block: { header: { ...header, timestamp: '0x1' } } }, 'InvalidInput'],
+    twoCandidates: [{ ...certified, header: { ...header, timestamp: '0x1' } }, 'AmbiguousAnswer'],
+    resultBeside: [{ result: certified, block: { header: { ...header, timestamp: '0x1' } } }, 'AmbiguousAnswer'],
     noFinalized: [{ finalized: null }, 'InvalidJson'],
   };
   const client = TempoLightClient.mainnet();
