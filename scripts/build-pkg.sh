@@ -14,7 +14,7 @@ command -v clang-19 >/dev/null || {
 [ -x node_modules/.bin/wasm-opt ] && [ -x node_modules/.bin/esbuild ] || npm ci --no-audit --no-fund
 
 # `--js`: only the hand-written files (after a JS change), keeping the wasm already in pkg/.
-# The package holds two modules: `tempo_light` (finality, balances: the 150 KB budget) and
+# The package holds two modules: `tempo_light` (finality, balances: the 160 KB budget) and
 # `tempo_light_payments` (the same exports plus proven payments), which the package loads only
 # on the first payment call (js/payments.js).
 # wasm-bindgen's glue for each module (ESM) is kept in target/pkg-glue: it is bundled into the
@@ -55,6 +55,7 @@ stage=target/pkg-stage
 rm -rf "$stage" && mkdir -p "$stage"
 cp js/index.js js/index.node.js js/client.js js/errors.js js/transport.js js/provider.js \
   js/storage.js js/payments.js js/worker.js "$glue/tempo_light.js" "$glue/tempo_light_payments.js" "$stage/"
+cp -r js/client "$stage/client"
 cp js/index.d.ts js/worker.d.ts js/README.md LICENSE pkg/
 cp js/index.d.ts pkg/index.d.cts
 # keccak-256 (for eth_getCode's codeHash) from @noble/hashes, bundled in: no runtime dependency.
@@ -68,7 +69,9 @@ node scripts/bundle-pkg.mjs "$stage" pkg
 # (keccak.js stays a file of its own, loaded by a dynamic import(), which CommonJS has too:
 # bundled into index.cjs, its minified code hides index.cjs's export names from the
 # cjs-module-lexer that Node and attw use.)
-node_modules/.bin/esbuild "$stage/index.node.js" --bundle --platform=node --format=cjs --target=node18 \
+# (Bundled from pkg/'s ES modules, where the payments module is already './payments.js' beside
+# index.js, whichever part of js/client/ imports it.)
+node_modules/.bin/esbuild pkg/index.node.js --bundle --platform=node --format=cjs --target=node18 \
   --define:import.meta.url=__tempo_light_url --log-level=warning --external:./keccak.js --external:./payments.js \
   --banner:js="const __tempo_light_url = require('node:url').pathToFileURL(__filename).href;" \
   --outfile=pkg/index.cjs
