@@ -75,7 +75,7 @@ log "the npm package: build pkg/, then test it as a user installs it (Node ESM a
 
 log "the web page in headless Chromium against the devnet (Playwright)"
 cargo build --locked -p tempo-light-cli
-node --test tests/e2e/
+node --test js/test/e2e/
 
 log "soak: following a fast devnet with flat memory (${SOAK_SECONDS:=60} s)"
 SOAK_SECONDS=$SOAK_SECONDS TEMPO_LIGHT_BIN=target/debug/tempo-light ./scripts/soak.sh

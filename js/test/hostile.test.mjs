@@ -13,9 +13,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { startHostile, MB } from './hostile-server.mjs';
+import { startHostile, MB } from './support/hostile-server.mjs';
 
-const CLIENT = fileURLToPath(new URL('./hostile-client.mjs', import.meta.url));
+const CLIENT = fileURLToPath(new URL('./support/hostile-client.mjs', import.meta.url));
 const CAP = 16 * MB;
 const TIMEOUT_MS = 3000;
 // Node 20 has WebSocket behind a flag; newer Nodes have it built in.

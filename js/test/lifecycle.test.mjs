@@ -11,7 +11,7 @@ import {
   TempoLightClient, TempoLightError, UsageError, DestroyedError, StorageError, MalformedInputError,
   VerificationError, init, isInitialized,
 } from 'tempo-light';
-import { devnet } from './devnet.mjs';
+import { devnet } from './support/devnet.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;

@@ -1,15 +1,15 @@
 // The lying-node suite: the installed package (the verified provider through viem,
 // `getVerifiedBalance`, `confirmPayment`, `follow`, `verify`) and the CLI (`balance`, `confirm`,
 // `follow`) against a proxy in front of `tempo-light devnet` that lies in one named way at a
-// time (tests/js/lying-node.mjs). Each case asserts the typed refusal (its exact code) or that
+// time (js/test/support/lying-node.mjs). Each case asserts the typed refusal (its exact code) or that
 // the answer equals the honest devnet's own; the counts are printed at the end.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createPublicClient, custom, defineChain, erc20Abi } from 'viem';
 import { TempoLightClient, createVerifiedProvider, ProviderRpcError } from 'tempo-light';
-import { devnet } from './devnet.mjs';
-import { startLyingNode } from './lying-node.mjs';
+import { devnet } from './support/devnet.mjs';
+import { startLyingNode } from './support/lying-node.mjs';
 
 const PATH_USD = '0x20c0000000000000000000000000000000000000';
 const EPOCH_LENGTH = 5;

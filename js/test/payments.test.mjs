@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import {
   TempoLightClient, verifyPaymentProof, initPayments, PaymentMismatchError, PendingError, UsageError, VerificationError,
 } from 'tempo-light';
-import { devnet } from './devnet.mjs';
+import { devnet } from './support/devnet.mjs';
 
 const EPOCH_LENGTH = 5;
 const dir = mkdtempSync(join(tmpdir(), 'tempo-light-payments-'));

@@ -1,5 +1,5 @@
 // The package in real headless Chromium (Playwright core) against the hostile servers of
-// tests/js/hostile-server.mjs on loopback (issue 20): a page imports pkg/index.js and calls
+// js/test/support/hostile-server.mjs on loopback (issue 20): a page imports pkg/index.js and calls
 // follow(), getVerifiedBalance() or confirmPayment() against each; it must end within
 // timeoutMs + 1 s with the typed error (or within 100 ms of an abort or destroy()), leaving
 // the state unchanged, and for the HTTP cases the page's memory must stay under the cap +
@@ -14,17 +14,16 @@
 // Chromium processes (browser, GPU, network service) moves with things the page did not do.
 // Printed: `hostile-chromium: <case> ended in N ms with CODE, renderer rss +M MB`.
 //
-// Run by scripts/test-all.sh (`node --test tests/e2e/`), after pkg/ is built.
+// Run by scripts/test-all.sh (`node --test js/test/e2e/`), after pkg/ is built.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { readFileSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
-import { chromium } from 'playwright-core';
-import { startHostile } from '../js/hostile-server.mjs';
+import { startHostile } from '../support/hostile-server.mjs';
+import { ROOT, launchChromium } from '../support/browser.mjs';
 
-const ROOT = new URL('../..', import.meta.url).pathname;
 const FIXTURE = JSON.parse(readFileSync(join(ROOT, 'tests/fixtures/mainnet-block-32724390.json'), 'utf8'));
 const TIMEOUT_MS = 3000;
 const MB = 1024 * 1024;
@@ -143,10 +142,7 @@ before(async () => {
     } catch { res.writeHead(404).end(); }
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium(['--headless']);
   page = await browser.newPage();
   // Served from 127.0.0.1, so that Chromium lets the page reach the loopback servers.
   await page.goto(`http://127.0.0.1:${server.address().port}/hostile.html`);

@@ -2,13 +2,13 @@
 // repository root, and /www/vendor/viem.js, viem (the devDependency) bundled by esbuild into
 // one ES module with just what the page's provider panel uses.
 //
-//   node tests/e2e/serve.mjs [port]   → open http://127.0.0.1:<port>/www/index.html
+//   node js/test/support/serve.mjs [port]   → open http://127.0.0.1:<port>/www/index.html
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 import { build } from 'esbuild';
 
-const ROOT = new URL('../..', import.meta.url).pathname;
+const ROOT = new URL('../../..', import.meta.url).pathname;
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm', '.json': 'application/json' };
 
 let viem;

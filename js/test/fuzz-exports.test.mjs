@@ -19,7 +19,7 @@ import { readFileSync } from 'node:fs';
 import {
   TempoLightClient, TempoLightError, verifyCertifiedBlock, verifyBalance, verifyProof, verifyPaymentProof,
 } from 'tempo-light';
-import { devnet } from './devnet.mjs';
+import { devnet } from './support/devnet.mjs';
 
 const ITERATIONS = Number(process.env.TEMPO_LIGHT_FUZZ_ITERATIONS ?? 150);
 const SEED = Number(process.env.TEMPO_LIGHT_FUZZ_SEED ?? 20261125);

@@ -6,49 +6,23 @@
 // in the status area with a countdown (not under Rejections), and lying devnets do show
 // under Rejections with their reason. Saves screenshots to target/e2e/.
 //
-// Run by scripts/test-all.sh (`node --test tests/e2e/`, after it has built pkg/ and the binary).
-import { test, after } from 'node:test';
+// Run by scripts/test-all.sh (`node --test js/test/e2e/`, after it has built pkg/ and the binary).
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
-import { serve } from './serve.mjs';
+import { serve } from '../support/serve.mjs';
+import { ROOT, launchChromium } from '../support/browser.mjs';
+import { devnet as startDevnet } from '../support/devnet.mjs';
 import { readFile, mkdir } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
-import { chromium } from 'playwright-core';
 
-const ROOT = new URL('../..', import.meta.url).pathname;
 const BIN = process.env.TEMPO_LIGHT_BIN ?? join(ROOT, 'target/debug/tempo-light');
-const children = [];
+/** A devnet of 100 ms blocks (the devnet's own default for full DKGs unless `args` say). */
+const devnet = (args) => startDevnet(args, { blockTimeMs: 100, fullDkgEvery: null });
 
-function devnet(args) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(BIN, ['devnet', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-    children.push(child);
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`devnet did not start: ${out}`)), 20000);
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      const port = out.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/)?.[1];
-      const identity = out.match(/genesis identity: (0x[0-9a-f]+)/)?.[1];
-      const holders = out.match(/token holders: (.+)\n/)?.[1]?.split(' ');
-      if (port && identity && holders) {
-        clearTimeout(timer);
-        resolve({ rpc: `http://127.0.0.1:${port}`, identity, holders, child });
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`devnet exited with ${code}: ${out}`)));
-  });
-}
+const DEVNET = ['--seed', '7'];
 
-after(() => { for (const child of children) child.kill('SIGKILL'); });
-
-const DEVNET = ['--epoch-length', '5', '--block-time-ms', '100', '--seed', '7'];
-
-/** Headless Chromium as every test here runs it. */
-const launchChromium = () => chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
 const SHOTS = join(ROOT, 'target/e2e');
 
 /** The devnet's pathUSD balance of its holder 1 at height `h` (crates/devnet). */
@@ -331,7 +305,7 @@ test('an unreachable RPC shows in the status area with a countdown, not under Re
       await page.screenshot({ path: join(SHOTS, `rejection-${fault}.png`), fullPage: true });
     }
     // Following another network clears the rejections of the last one (they were its own).
-    const other = await devnet(['--epoch-length', '5', '--block-time-ms', '100', '--seed', '8']);
+    const other = await devnet(['--seed', '8']);
     await page.waitForFunction(() => !document.getElementById('start').disabled, null, { timeout: 10000 });
     await followDevnet(other);
     await page.waitForFunction(() => /^#\d+$/.test(document.getElementById('head-height').textContent), null, { timeout: 30000 });

@@ -13,7 +13,7 @@
 // reports the long runs), TEMPO_LIGHT_KILL_SEED the seed of the kill times,
 // TEMPO_LIGHT_BROWSER_STORAGE=indexedDB (or localStorage) one kind only. The package is the
 // tarball scripts/test-js.sh installed (TEMPO_SCRATCH), or pkg/ when run by hand:
-//   TEMPO_LIGHT_BROWSER_KILLS=50 node --test tests/bundlers/storage-kill.test.mjs
+//   TEMPO_LIGHT_BROWSER_KILLS=50 node --test js/test/bundlers/storage-kill.test.mjs
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -21,7 +21,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { PKG_DIR, ROOT, SCRATCH, serve, devnet } from './browser.mjs';
+import { PKG_DIR, ROOT, SCRATCH, serve, devnet } from '../support/browser.mjs';
 
 const KILLS = Number(process.env.TEMPO_LIGHT_BROWSER_KILLS ?? 5);
 /** The storage kinds to kill (TEMPO_LIGHT_BROWSER_STORAGE, comma-separated): both by default. */

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PKG_DIR, serve, newPage, devnet } from './browser.mjs';
+import { PKG_DIR, serve, newPage, devnet } from '../support/browser.mjs';
 
 const site = mkdtempSync(join(tmpdir(), 'tempo-storage-'));
 writeFileSync(join(site, 'page.html'), `<!doctype html><meta charset="utf-8"><title>storage</title><script type="module">

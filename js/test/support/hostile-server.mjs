@@ -1,4 +1,4 @@
-// Hostile JSON-RPC servers on 127.0.0.1 for tests/js/hostile.test.mjs: answers that never
+// Hostile JSON-RPC servers on 127.0.0.1 for js/test/hostile.test.mjs: answers that never
 // end, that drip, that are huge, that never come; WebSocket messages that never end and a
 // frame header claiming 2^63 bytes (the WebSocket handshake and frames are written by hand
 // with node:net and node:crypto). Every stream stops when the client goes away, after

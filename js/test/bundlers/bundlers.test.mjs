@@ -1,4 +1,4 @@
-// Production builds of a tiny app (tests/bundlers/app) by Vite, webpack 5 and esbuild, each
+// Production builds of a tiny app (js/test/bundlers/app) by Vite, webpack 5 and esbuild, each
 // importing the installed tarball's `tempo-light` and verifying the real mainnet block in
 // headless Chromium. Vite and webpack find the wasm themselves (new URL(..., import.meta.url));
 // esbuild leaves that URL relative to the bundle, so the wasm is copied beside it (ESM), or
@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { cpSync, copyFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, SCRATCH, PKG_DIR, serve, newPage, fixturePath } from './browser.mjs';
+import { ROOT, SCRATCH, PKG_DIR, serve, newPage, fixturePath } from '../support/browser.mjs';
 
 const BIN = join(ROOT, 'node_modules/.bin');
 const fixture = JSON.parse(execFileSync('cat', [fixturePath()], { encoding: 'utf8' }));
@@ -17,7 +17,7 @@ const fixture = JSON.parse(execFileSync('cat', [fixturePath()], { encoding: 'utf
 /** A copy of the app in the scratch project (so `tempo-light` resolves to the tarball). */
 function app(name) {
   const dir = join(SCRATCH, `app-${name}`);
-  cpSync(join(ROOT, 'tests/bundlers/app'), dir, { recursive: true });
+  cpSync(join(ROOT, 'js/test/bundlers/app'), dir, { recursive: true });
   copyFileSync(fixturePath(), join(dir, 'fixture.json'));
   return dir;
 }

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPublicClient, custom, defineChain } from 'viem';
 import { createVerifiedProvider, TempoLightClient, ProviderRpcError } from 'tempo-light';
-import { devnet } from './devnet.mjs';
+import { devnet } from './support/devnet.mjs';
 
 const EPOCH_LENGTH = 5;
 const devnetChain = (port) => defineChain({

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TempoLightClient, VerificationError } from 'tempo-light';
-import { devnet } from './devnet.mjs';
+import { devnet } from './support/devnet.mjs';
 
 async function followUntil(client, options, height) {
   const controller = new AbortController();

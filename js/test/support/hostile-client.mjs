@@ -1,4 +1,4 @@
-// The client side of tests/js/hostile.test.mjs, run in its own process so that its memory is
+// The client side of js/test/hostile.test.mjs, run in its own process so that its memory is
 // measured alone: `node hostile-client.mjs '<json case>'`. Starts a mainnet client at the
 // real block in TEMPO_FIXTURE, runs `follow()`, `getVerifiedBalance()`, `confirmPayment()` or a
 // call through the verified provider against the case's server (optionally aborting or

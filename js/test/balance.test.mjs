@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TempoLightClient, verifyProof, verifyBalance } from 'tempo-light';
-import { devnet } from './devnet.mjs';
+import { devnet } from './support/devnet.mjs';
 
 const PATH_USD = '0x20c0000000000000000000000000000000000000';
 

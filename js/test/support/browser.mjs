@@ -1,13 +1,14 @@
-// Shared helpers of the bundler and worker tests: a static server on loopback, headless
-// Chromium (playwright-core, the system's /usr/bin/chromium), and `tempo-light devnet`.
+// Shared helpers of the browser tests (bundlers, workers, the web page): a static server on
+// loopback, headless Chromium (playwright-core, the system's /usr/bin/chromium), and
+// `tempo-light devnet` (./devnet.mjs).
 import { after } from 'node:test';
-import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 import { chromium } from 'playwright-core';
+import { devnet as startDevnet } from './devnet.mjs';
 
-export const ROOT = new URL('../..', import.meta.url).pathname;
+export const ROOT = new URL('../../..', import.meta.url).pathname;
 /** The scratch project scripts/test-js.sh installed the packed tarball into. */
 export const SCRATCH = process.env.TEMPO_SCRATCH;
 export const PKG_DIR = join(SCRATCH ?? '', 'node_modules/tempo-light');
@@ -37,14 +38,17 @@ export function serve(routes) {
   });
 }
 
+/** Headless Chromium (CHROMIUM, else the system's /usr/bin/chromium) as every browser test runs it. */
+export const launchChromium = (extraArgs = []) => chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: [...extraArgs, '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+
 let browser = null;
 /** A fresh page in a shared headless Chromium; collects page errors in `page.errors`. */
 export async function newPage() {
   if (!browser) {
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     cleanups.push(() => browser.close());
   }
   const context = await browser.newContext();
@@ -59,22 +63,7 @@ export async function newPage() {
   return page;
 }
 
-/** `tempo-light devnet` with extra args; resolves `{ rpc, identity, holders }`. */
-export function devnet(args = []) {
-  return new Promise((resolve, reject) => {
-    const bin = process.env.TEMPO_LIGHT_BIN ?? join(ROOT, 'target/debug/tempo-light');
-    const child = spawn(bin, ['devnet', '--port', '0', '--epoch-length', '5', '--block-time-ms', '60', '--full-dkg-every', '2', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-    cleanups.push(() => child.kill('SIGKILL'));
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const port = out.match(/127\.0\.0\.1:(\d+)/)?.[1];
-      const identity = out.match(/genesis identity: (0x[0-9a-f]+)/)?.[1];
-      const holders = out.match(/token holders: (.+)\n/)?.[1]?.split(' ');
-      if (port && identity && holders) resolve({ rpc: `http://127.0.0.1:${port}`, identity, holders });
-    });
-    child.on('exit', (code) => reject(new Error(`devnet exited ${code}`)));
-  });
-}
+/** `tempo-light devnet` with extra args, 60 ms blocks; resolves `{ rpc, identity, holders, ... }`. */
+export const devnet = (args = []) => startDevnet(args, { blockTimeMs: 60 });
 
 export const fixturePath = () => process.env.TEMPO_FIXTURE ?? join(ROOT, 'tests/fixtures/mainnet-block-32724390.json');

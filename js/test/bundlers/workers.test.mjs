@@ -16,7 +16,7 @@ import { mkdtempSync, mkdirSync, readdirSync, writeFileSync, copyFileSync } from
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, SCRATCH, PKG_DIR, serve, newPage, devnet, fixturePath } from './browser.mjs';
+import { ROOT, SCRATCH, PKG_DIR, serve, newPage, devnet, fixturePath } from '../support/browser.mjs';
 
 const site = mkdtempSync(join(tmpdir(), 'tempo-workers-'));
 copyFileSync(fixturePath(), join(site, 'fixture.json'));

@@ -9,8 +9,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TempoLightClient, RpcError, AbortedError, DestroyedError } from 'tempo-light';
-import { devnet } from './devnet.mjs';
-import { refusingProxy } from './refusing-proxy.mjs';
+import { devnet } from './support/devnet.mjs';
+import { refusingProxy } from './support/refusing-proxy.mjs';
 
 const PATH_USD = '0x20c0000000000000000000000000000000000000';
 const FOLLOWER_NODE = ['--ws-port', '0', '--proof-window', '0', '--execution-lag-ms', '300'];

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPublicClient, custom, defineChain, erc20Abi, http } from 'viem';
 import { createVerifiedProvider, TempoLightClient, ProviderRpcError, TempoLightError } from 'tempo-light';
-import { devnet } from './devnet.mjs';
+import { devnet } from './support/devnet.mjs';
 
 const PATH_USD = '0x20C0000000000000000000000000000000000000';
 const devnetChain = (port) => defineChain({
