@@ -26,15 +26,9 @@ if [ "${1:-}" = "--js" ] && [ -f pkg/tempo_light_bg.wasm ] && [ -f "$glue/tempo_
     -exec rm -rf {} +
 else
   rm -rf pkg target/pkg-main target/pkg-payments "$glue"
-  # Panic locations name their source files; shorten the paths of the registry's crates and of
-  # this checkout (a few hundred bytes gzipped, and a module that does not depend on where
-  # it was built). std's own paths come precompiled and stay as they are.
-  cargo fetch --locked --quiet # the registry's sources are where the loop below finds them
-  remap="--remap-path-prefix=$(pwd)=t --remap-path-prefix=$(rustc --print sysroot)/lib/rustlib/src/rust=s"
-  for dir in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/; do
-    [ -d "$dir" ] && remap="$remap --remap-path-prefix=${dir%/}=r"
-  done
-  export RUSTFLAGS="${RUSTFLAGS:-} $remap"
+  # Panic locations' paths shortened (scripts/wasm-flags.sh, shared with test-all.sh's
+  # blst-check build so that it compiles blst and the rest once for both).
+  . scripts/wasm-flags.sh
   wasm-pack build crates/wasm --profile wasm-release --no-opt --target web \
     --out-dir ../../target/pkg-main --out-name tempo_light --no-pack
   wasm-pack build crates/wasm --profile wasm-release --no-opt --target web \
