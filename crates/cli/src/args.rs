@@ -1,8 +1,12 @@
-//! What the user tells the CLI to trust: a network preset, or an explicit identity.
+//! The flags several commands take, each group declared once and flattened into the commands
+//! that need it (`#[command(flatten)]`): what to trust, which node to ask, where the trust
+//! state is kept. A command declares only the flags that are its own.
 
+use std::path::PathBuf;
 use tempo_light::{Network, PublicKey};
 
-/// Trust arguments shared by `verify`, `follow` and `balance`.
+/// What the user tells the CLI to trust: a network preset, or an explicit identity (every
+/// command that verifies).
 #[derive(clap::Args, Clone, Debug)]
 pub struct TrustArgs {
     /// Network preset whose built-in identities to trust.
@@ -39,4 +43,29 @@ impl TrustArgs {
             _ => Err("--identity and --epoch-length go together".to_string()),
         }
     }
+}
+
+/// Which node to ask, and how long to wait for it (every command that talks to an RPC).
+#[derive(clap::Args, Clone, Debug)]
+pub struct RpcArgs {
+    /// JSON-RPC endpoint: `http(s)://` to poll, `ws(s)://` to subscribe and make every call
+    /// over that WebSocket (defaults to the network's public endpoint).
+    #[arg(long)]
+    pub rpc: Option<String>,
+    /// With a `ws(s)://` --rpc: an HTTP endpoint of the same node for the calls (headers,
+    /// finalizations, proofs), the WebSocket then only carrying the subscription. A node
+    /// serves HTTP and WebSocket on separate ports, so this is never guessed from --rpc.
+    #[arg(long, value_name = "URL")]
+    pub http: Option<String>,
+    /// Timeout of each RPC call, in milliseconds.
+    #[arg(long, default_value_t = 10_000)]
+    pub timeout_ms: u64,
+}
+
+/// Where the trust state is kept between runs (every command that follows the chain).
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct StateArgs {
+    /// Save the trust state here after every advance (atomically), and resume from it.
+    #[arg(long)]
+    pub state: Option<PathBuf>,
 }
