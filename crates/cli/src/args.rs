@@ -2,6 +2,7 @@
 //! that need it (`#[command(flatten)]`): what to trust, which node to ask, where the trust
 //! state is kept. A command declares only the flags that are its own.
 
+use alloy_primitives::Address;
 use std::path::PathBuf;
 use tempo_light::{Network, PublicKey};
 
@@ -68,4 +69,11 @@ pub struct StateArgs {
     /// Save the trust state here after every advance (atomically), and resume from it.
     #[arg(long)]
     pub state: Option<PathBuf>,
+}
+
+/// An address flag or argument (`what` names it in the refusal, a usage error).
+pub fn address(text: &str, what: &str) -> Result<Address, String> {
+    text.trim()
+        .parse()
+        .map_err(|_| format!("{what} {text} is not a 20-byte hex address"))
 }

@@ -6,7 +6,7 @@
 //! block's verified state root in the core.
 
 use crate::{
-    args::{RpcArgs, StateArgs, TrustArgs},
+    args::{address, RpcArgs, StateArgs, TrustArgs},
     driver::{
         balance::{prove, BalanceAsked, BalanceError},
         DriverError, Follower, Options,
@@ -14,7 +14,6 @@ use crate::{
     exit::Exit,
     report,
 };
-use alloy_primitives::Address;
 use std::{process::ExitCode, sync::atomic::AtomicBool};
 use tempo_light::{
     state::state_proof::ProofError,
@@ -50,17 +49,11 @@ pub struct Args {
     pub max_state_lag: u64,
 }
 
-fn address(text: &str, what: &str) -> Result<Address, DriverError> {
-    text.trim()
-        .parse()
-        .map_err(|_| DriverError::Usage(format!("{what} {text} is not a 20-byte hex address")))
-}
-
 /// Follows to the newest final block and proves the balance `args` ask for there.
 fn prove_balance(args: &Args, stop: &AtomicBool) -> Result<FinalBalance, BalanceError> {
     let network = args.trust.network().map_err(DriverError::Usage)?;
-    let token = address(&args.token, "--token")?;
-    let account = address(&args.account, "ACCOUNT")?;
+    let token = address(&args.token, "--token").map_err(DriverError::Usage)?;
+    let account = address(&args.account, "ACCOUNT").map_err(DriverError::Usage)?;
     if !tip20::is_tip20_address(token) {
         return Err(BalanceError::Proof(ProofError::NotTip20(token)));
     }

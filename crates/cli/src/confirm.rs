@@ -141,9 +141,7 @@ fn usage(text: String) -> Failure {
 }
 
 fn address(text: &str, what: &str) -> Result<Address, Failure> {
-    text.trim()
-        .parse()
-        .map_err(|_| usage(format!("{what} {text} is not a 20-byte hex address")))
+    crate::args::address(text, what).map_err(usage)
 }
 
 /// `--amount`: a number of tokens (`10`, `10.50`, `0.000001`) in base units. The decimals are

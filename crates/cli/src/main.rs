@@ -4,13 +4,15 @@
 //! Two layers: the commands (one file each: `verify`, `follow`, `balance`, `confirm` with
 //! `verify-payment`, `devnet`, `demo`) read their flags and call the shared layer, which never
 //! imports a command: [`args`] (flag groups flattened into the commands), [`driver`] (the
-//! follower, the RPC transport, header fetching, the state file), [`report`] (what is printed)
-//! and [`exit`] (every exit code, derived from the core's error kinds).
+//! follower, the RPC transport, header fetching, the state file), [`report`] (what is printed),
+//! [`hint`] (the network hint beside a refusal) and [`exit`] (every exit code, derived from the
+//! core's error kinds).
 
 // The shared layer.
 mod args;
 mod driver;
 mod exit;
+mod hint;
 mod report;
 
 // The commands.

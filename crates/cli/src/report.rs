@@ -13,9 +13,8 @@ use std::{
     sync::atomic::AtomicBool,
 };
 use tempo_light::{
-    provenance,
     tip20::{self, FinalBalance},
-    CertifiedBlock, Classified, Discrepancy, Error, Event, Network, NetworkKind, Provenance,
+    Classified, Discrepancy, Error, Event, Network, NetworkKind,
 };
 
 /// Bytes as `0x`-prefixed hex.
@@ -103,32 +102,6 @@ pub fn block_refusal_line(error: &Error) -> String {
         Error::Decode(e) => format!("malformed: {e}"),
         Error::Verify(e) => format!("not verified: {e}"),
     }
-}
-
-/// A hint when the network given, not the block, is the likely culprit.
-pub fn network_hint(network: &Network, block: &CertifiedBlock) -> Option<String> {
-    Some(match provenance(network, block)? {
-        Provenance::Preset(name) => {
-            format!("this block verifies under the {name} identity: pass --network {name}")
-        }
-        Provenance::EpochLength { min, max } => {
-            let length = if min == max {
-                format!("an epoch length of {min}")
-            } else if max == u64::MAX {
-                format!("an epoch length above {}", min - 1)
-            } else {
-                format!("an epoch length between {min} and {max}")
-            };
-            format!(
-                "certificate epoch {} at block {} means {length}, not {}'s {}: this block is not from {}; for a devnet or another custom network pass --identity <its identity> --epoch-length <its epoch length>",
-                block.certificate.epoch,
-                block.header.number(),
-                network.name(),
-                network.epoch_length().get(),
-                network.name()
-            )
-        }
-    })
 }
 
 /// A warning for a field the RPC sent that contradicts the signed data (never trusted).

@@ -3,7 +3,8 @@
 use crate::{
     args::TrustArgs,
     exit::Exit,
-    report::{block_refusal_line, discrepancies_json, discrepancy_line, hex, network_hint, utc},
+    hint::network_hint,
+    report::{block_refusal_line, discrepancies_json, discrepancy_line, hex, utc},
 };
 use serde_json::{json, Value};
 use std::{io::Read, process::ExitCode};

@@ -317,7 +317,7 @@ impl<'a> Follower<'a> {
             e => {
                 if let ClientError::Block(Error::Verify(_)) = e {
                     let network = self.client.state().network().clone();
-                    if let Some(hint) = crate::report::network_hint(&network, block) {
+                    if let Some(hint) = crate::hint::network_hint(&network, block) {
                         (self.sink)(&Output::Note(format!("hint: {hint}")));
                     }
                 }
