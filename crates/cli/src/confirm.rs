@@ -12,14 +12,23 @@
 //! or refused (forged); 2 malformed; 3 usage or I/O; 5 the RPC stayed unavailable; 7 still
 //! pending (after `--wait` ran out, or at once without it).
 
-use super::follow::{self, FollowError, Follower, Output};
-use super::trust::TrustArgs;
+use crate::{
+    args::{RpcArgs, StateArgs, TrustArgs},
+    driver::{
+        note_unknown_fields,
+        rpc::{RpcError, INTERNAL_ERROR, METHOD_NOT_FOUND},
+        state_file::save_atomically,
+        DriverError, Follower, Options,
+    },
+    exit::Exit,
+    report,
+};
 use alloy_primitives::{Address, Bytes, B256, U256};
 use serde_json::{json, Value};
 use std::{
     path::PathBuf,
     process::ExitCode,
-    sync::atomic::{AtomicBool, Ordering},
+    sync::atomic::AtomicBool,
     time::{Duration, Instant},
 };
 use tempo_light::{
@@ -28,11 +37,8 @@ use tempo_light::{
         PaymentError, PaymentProof, ProofForm, MAX_LINK_HEADERS,
     },
     receipt::{self, BlockReceipt, MAX_BLOCK_TRANSACTIONS},
-    tip20, CertifiedBlock, TempoHeader,
+    tip20, CertifiedBlock, Classified, ErrorKind, TempoHeader,
 };
-
-/// Exit code: the transaction is not in a final block yet.
-pub const EXIT_PENDING: u8 = 7;
 
 /// What the payer expected (shared by both commands). `--from`, `--to`, `--amount` and
 /// `--memo` need `--token`, or `--any-token` to accept a transfer of any TIP-20 token (the
@@ -71,9 +77,8 @@ pub struct ExpectArgs {
 pub struct Args {
     #[command(flatten)]
     pub trust: TrustArgs,
-    /// JSON-RPC endpoint, http(s):// or ws(s):// (defaults to the network's public endpoint).
-    #[arg(long)]
-    pub rpc: Option<String>,
+    #[command(flatten)]
+    pub rpc: RpcArgs,
     /// The transaction hash.
     pub tx: String,
     #[command(flatten)]
@@ -91,15 +96,11 @@ pub struct Args {
     /// one transaction and receipt, or whichever is smaller.
     #[arg(long, default_value = "smallest", value_parser = ["smallest", "full", "trie"])]
     pub proof_form: String,
-    /// Resume from (and save) the trust state here, as `follow --state` does.
-    #[arg(long)]
-    pub state: Option<PathBuf>,
+    #[command(flatten)]
+    pub state: StateArgs,
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
-    /// Timeout of each RPC call, in milliseconds.
-    #[arg(long, default_value_t = 10_000)]
-    pub timeout_ms: u64,
 }
 
 /// Arguments of `tempo-light verify-payment`.
@@ -122,27 +123,25 @@ pub struct VerifyArgs {
 /// Why a command ended without proving the payment as expected.
 enum Failure {
     /// Following, usage or the RPC.
-    Follow(FollowError),
+    Follow(DriverError),
     /// The core refused, or the payment is not what was expected.
     Payment(PaymentError, Option<Box<ConfirmedPayment>>),
     /// Not final yet.
     Pending(String),
 }
 
-impl From<FollowError> for Failure {
-    fn from(e: FollowError) -> Self {
+impl From<DriverError> for Failure {
+    fn from(e: DriverError) -> Self {
         Self::Follow(e)
     }
 }
 
 fn usage(text: String) -> Failure {
-    Failure::Follow(FollowError::Usage(text))
+    Failure::Follow(DriverError::Usage(text))
 }
 
 fn address(text: &str, what: &str) -> Result<Address, Failure> {
-    text.trim()
-        .parse()
-        .map_err(|_| usage(format!("{what} {text} is not a 20-byte hex address")))
+    crate::args::address(text, what).map_err(usage)
 }
 
 /// `--amount`: a number of tokens (`10`, `10.50`, `0.000001`) in base units. The decimals are
@@ -242,7 +241,7 @@ fn tx_hash(text: &str) -> Result<B256, Failure> {
 }
 
 fn malformed(what: &str, e: impl std::fmt::Display) -> Failure {
-    Failure::Follow(FollowError::Malformed(format!("{what}: {e}")))
+    Failure::Follow(DriverError::Malformed(format!("{what}: {e}")))
 }
 
 /// A JSON-RPC quantity (`0x`-prefixed hex, no leading zeros beyond `0x0`) as a `u64`.
@@ -291,7 +290,7 @@ pub fn payment_json(p: &ConfirmedPayment) -> Value {
         "transfers": transfers,
         "certifiedHeight": p.certified_height,
         "epoch": p.epoch,
-        "identity": super::verify::hex(p.identity.to_bytes()),
+        "identity": report::hex(p.identity.to_bytes()),
         "timestamp": p.timestamp_ms,
     })
 }
@@ -365,7 +364,15 @@ impl Confirmer<'_, '_> {
             .call("debug_getRawTransactions", json!([quantity(height)]))
         {
             Ok(v) => return parse(&v),
-            Err(FollowError::Unavailable(e)) if e.contains("-32601") || e.contains("-32603") => {}
+            // The debug namespace is off (method not found, or an internal error for it).
+            Err(DriverError::Rpc {
+                error:
+                    RpcError::Server {
+                        code: METHOD_NOT_FOUND | INTERNAL_ERROR,
+                        ..
+                    },
+                ..
+            }) => {}
             Err(e) => return Err(e.into()),
         }
         // Without the debug namespace: one by one.
@@ -398,9 +405,9 @@ impl Confirmer<'_, '_> {
             .follower
             .call("eth_getBlockByNumber", json!([quantity(height), false]))?;
         if v.is_null() {
-            return Err(FollowError::Unavailable(format!("block {height} not served")).into());
+            return Err(DriverError::Unavailable(format!("block {height} not served")).into());
         }
-        follow::note_unknown_fields(&v, &mut self.unknown_header_fields);
+        note_unknown_fields(&v, &mut self.unknown_header_fields);
         TempoHeader::from_value(v).map_err(|e| malformed("eth_getBlockByNumber", e))
     }
 
@@ -416,7 +423,7 @@ impl Confirmer<'_, '_> {
                     CertifiedBlock::from_value(v).map_err(|e| malformed("certificate", e))?;
                 Ok((block, Vec::new()))
             }
-            Err(FollowError::Unavailable(_)) => {
+            Err(e) if e.kind() == ErrorKind::Unavailable => {
                 // The node no longer has that certificate: link the block to the newest one.
                 let v = self
                     .follower
@@ -424,7 +431,7 @@ impl Confirmer<'_, '_> {
                 let tip = CertifiedBlock::from_value(v).map_err(|e| malformed("certificate", e))?;
                 let top = tip.header.number();
                 if top < height || top - height > MAX_LINK_HEADERS as u64 {
-                    return Err(FollowError::Unavailable(format!(
+                    return Err(DriverError::Unavailable(format!(
                         "no certificate for block {height} and the newest ({top}) is too far to link"
                     ))
                     .into());
@@ -453,7 +460,7 @@ impl Confirmer<'_, '_> {
                 return Err(Failure::Pending(why));
             }
             std::thread::sleep(Duration::from_millis(250));
-            if follow_stop().load(Ordering::Relaxed) {
+            if self.follower.stopped() {
                 return Err(Failure::Pending(why));
             }
         };
@@ -493,7 +500,7 @@ impl Confirmer<'_, '_> {
             };
             let proof =
                 PaymentProof::build(&payment, &certified, &links, &transactions, &receipts, form);
-            follow::save_atomically(path, &proof.to_json())
+            save_atomically(path, &proof.to_json())
                 .map_err(|e| usage(format!("cannot write the proof to {}: {e}", path.display())))?;
             written = Some(path.display().to_string());
         }
@@ -503,11 +510,10 @@ impl Confirmer<'_, '_> {
     }
 }
 
-fn follow_stop() -> &'static AtomicBool {
-    crate::stop_flag()
-}
-
-fn report(json_out: bool, result: Result<(ConfirmedPayment, Option<String>), Failure>) -> ExitCode {
+fn print_outcome(
+    json_out: bool,
+    result: Result<(ConfirmedPayment, Option<String>), Failure>,
+) -> ExitCode {
     match result {
         Ok((payment, proof)) => {
             if json_out {
@@ -517,7 +523,7 @@ fn report(json_out: bool, result: Result<(ConfirmedPayment, Option<String>), Fai
             } else {
                 print_payment(&payment, proof.as_deref());
             }
-            ExitCode::SUCCESS
+            Exit::Success.into()
         }
         Err(Failure::Pending(why)) => {
             if json_out {
@@ -525,30 +531,17 @@ fn report(json_out: bool, result: Result<(ConfirmedPayment, Option<String>), Fai
             } else {
                 println!("pending: {why}");
             }
-            ExitCode::from(EXIT_PENDING)
+            Exit::Pending.into()
         }
-        Err(Failure::Follow(e)) => {
-            if json_out {
-                println!(
-                    "{}",
-                    json!({"type": "error", "code": e.code(), "error": e.to_string()})
-                );
-            } else {
-                eprintln!("{}", follow::refusal_line(&e));
-            }
-            ExitCode::from(e.exit_code())
-        }
+        Err(Failure::Follow(e)) => report::driver_failure(json_out, &e).into(),
         Err(Failure::Payment(e, payment)) => {
-            let code = match &e {
+            let exit = match &e {
                 // As `verify`: 2 malformed, 6 a header this version cannot hash, else 1.
-                PaymentError::NotFinal(refusal) => super::verify::refusal_exit_code(refusal),
-                e if e.is_malformed() => 2,
-                // An expectation refused before anything was asked: usage.
-                e if e.is_invalid_input() => crate::EXIT_USAGE,
-                _ => 1,
+                PaymentError::NotFinal(refusal) => Exit::of_block_refusal(refusal),
+                e => Exit::of(e),
             };
             if json_out {
-                let mut v = json!({"type": "error", "code": e.code(), "error": e.to_string()});
+                let mut v = report::error_json(e.code(), &e.to_string());
                 if let Some(p) = &payment {
                     v["payment"] = payment_json(p);
                 }
@@ -559,7 +552,7 @@ fn report(json_out: bool, result: Result<(ConfirmedPayment, Option<String>), Fai
                 }
                 eprintln!("{}", payment_refusal_line(&e));
             }
-            ExitCode::from(code)
+            exit.into()
         }
     }
 }
@@ -587,27 +580,9 @@ pub fn run(args: Args, stop: &AtomicBool) -> ExitCode {
         let hash = tx_hash(&args.tx)?;
         // The expectation is refused before any request.
         args.expect.parse(None)?;
-        let follow_args = follow::Args {
-            trust: args.trust.clone(),
-            rpc: args.rpc.clone(),
-            http: None,
-            from_block: None,
-            state: args.state.clone(),
-            every_header: false,
-            json: args.json,
-            until: None,
-            timeout_ms: args.timeout_ms,
-            retries: 4,
-            poll_ms: 200,
-            concurrency: 8,
-            once: true,
-        };
-        let mut sink = |output: &Output| {
-            if let Output::Note(note) = output {
-                eprintln!("note: {note}");
-            }
-        };
-        let follower = Follower::new(network, follow_args, &mut sink, stop)?;
+        let options = Options::to_head(4, args.state.state.clone());
+        let mut sink = report::notes_only;
+        let follower = Follower::new(network, &args.rpc, options, &mut sink, stop)?;
         let mut confirmer = Confirmer {
             follower,
             args: &args,
@@ -615,7 +590,7 @@ pub fn run(args: Args, stop: &AtomicBool) -> ExitCode {
         };
         confirmer.confirm(hash)
     })();
-    report(json_out, result)
+    print_outcome(json_out, result)
 }
 
 /// `tempo-light verify-payment`: re-checks a PaymentProof offline.
@@ -641,5 +616,5 @@ pub fn run_verify(args: VerifyArgs) -> ExitCode {
             .map_err(|e| Failure::Payment(e, Some(Box::new(payment.clone()))))?;
         Ok((payment, None))
     })();
-    report(json_out, result)
+    print_outcome(json_out, result)
 }

@@ -1,6 +1,7 @@
 //! JSON-RPC 2.0 transports for the follower: HTTP (ureq) and WebSocket (tungstenite), with
 //! timeouts on every call. Answers are returned as JSON values; deciding anything about
-//! them is the library's job.
+//! them is the library's job. A failure is an [`RpcError`], carried up to the commands as it
+//! is (inside [`super::DriverError::Rpc`]), so that they match a server's answer by its code.
 
 use serde_json::{json, Value};
 use std::{
@@ -12,6 +13,17 @@ use tungstenite::{stream::MaybeTlsStream, Message, WebSocket};
 
 /// Most subscription events kept while a call is in flight.
 const MAX_QUEUED_EVENTS: usize = 1024;
+
+/// JSON-RPC 2.0's "method not found": the node does not serve the method (a namespace such
+/// as `debug_` turned off).
+pub const METHOD_NOT_FOUND: i64 = -32601;
+/// JSON-RPC 2.0's "internal error" (what some nodes answer for a namespace turned off).
+pub const INTERNAL_ERROR: i64 = -32603;
+/// reth's `EthApiError::HeaderNotFound`: the block is not executed (yet).
+pub const HEADER_NOT_FOUND: i64 = -32001;
+/// reth's `EthApiError::ExceedsMaxProofWindow` (an invalid-params error): the block is too
+/// far behind the execution head for `--rpc.eth-proof-window`.
+pub const OUTSIDE_PROOF_WINDOW: i64 = -32602;
 
 /// Why a call produced no answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
