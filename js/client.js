@@ -29,7 +29,6 @@ import { lazyModule, supplied } from './client/lazy.js';
 
 export { _setPlatform, init, initSync, initPayments, isInitialized, verifyBalance, verifyCertifiedBlock, verifyPaymentProof, verifyProof };
 
-
 /** @internal: for the provider. */
 export const _internals = {
   lifetime,
