@@ -3,9 +3,8 @@
 //!
 //! `confirm` follows the chain (as `balance` does: every certificate and epoch verified), asks
 //! where the transaction is (`eth_getTransactionReceipt`, only to locate its block), fetches the
-//! block's finalization certificate, its raw transactions (`debug_getRawTransactions`, or
-//! `eth_getRawTransactionByBlockNumberAndIndex` one by one where the debug namespace is off) and
-//! its receipts (`eth_getBlockReceipts`), and lets the core decide ([`tempo_light::payment`]).
+//! block's finalization certificate, then its transactions and receipts as the core's
+//! [`BlockQuery`] names them, and lets the core decide ([`tempo_light::payment`]).
 //! A transaction that is not in a final block yet is *pending* (exit 7), not an error.
 //!
 //! Exit codes: 0 proven and as expected; 1 proven otherwise (failed, or not what was expected)
@@ -14,7 +13,7 @@
 
 use super::follow::{self, FollowError, Follower, Output};
 use super::trust::TrustArgs;
-use alloy_primitives::{Address, Bytes, B256, U256};
+use alloy_primitives::{Address, B256, U256};
 use serde_json::{json, Value};
 use std::{
     path::PathBuf,
@@ -24,10 +23,9 @@ use std::{
 };
 use tempo_light::{
     payment::{
-        check_payment, confirm_payment, ConfirmedPayment, ExpectedPayment, FinalAnchor,
-        PaymentError, PaymentProof, ProofForm, MAX_LINK_HEADERS,
+        check_payment, confirm_payment, BlockContents, BlockQuery, ConfirmedPayment,
+        ExpectedPayment, FinalAnchor, PaymentError, PaymentProof, ProofForm, MAX_LINK_HEADERS,
     },
-    receipt::{self, BlockReceipt, MAX_BLOCK_TRANSACTIONS},
     tip20, CertifiedBlock, TempoHeader,
 };
 
@@ -356,41 +354,25 @@ impl Confirmer<'_, '_> {
             .map_err(|e| malformed("eth_getTransactionReceipt", e))
     }
 
-    fn raw_transactions(&mut self, height: u64) -> Result<Vec<Bytes>, Failure> {
-        let parse = |v: &Value| -> Result<Vec<Bytes>, Failure> {
-            receipt::raw_transactions_from_value(v).map_err(|e| malformed("raw transactions", e))
-        };
-        match self
-            .follower
-            .call("debug_getRawTransactions", json!([quantity(height)]))
-        {
-            Ok(v) => return parse(&v),
-            Err(FollowError::Unavailable(e)) if e.contains("-32601") || e.contains("-32603") => {}
-            Err(e) => return Err(e.into()),
-        }
-        // Without the debug namespace: one by one.
-        let mut out = Vec::new();
-        for i in 0..MAX_BLOCK_TRANSACTIONS {
-            let v = self.follower.call(
-                "eth_getRawTransactionByBlockNumberAndIndex",
-                json!([quantity(height), quantity(i as u64)]),
-            )?;
-            if v.is_null() {
-                return Ok(out);
+    /// The block's transactions and receipts, fetched as the core's [`BlockQuery`] says (one
+    /// call at a time; a refusal handed back by its JSON-RPC code, the query knowing the
+    /// fallback).
+    fn contents(&mut self, height: u64) -> Result<BlockContents, Failure> {
+        let mut query = BlockQuery::new(height);
+        while let Some(call) = query.calls().into_iter().next() {
+            match self.follower.call(call.method, call.params) {
+                Ok(answer) => query
+                    .answer(std::slice::from_ref(&answer))
+                    .map_err(|e| malformed(call.method, e))?,
+                Err(e) => match rpc_code(&e) {
+                    Some(code) if query.refused(code) => {}
+                    _ => return Err(e.into()),
+                },
             }
-            out.push(
-                receipt::raw_transaction_from_value(&v)
-                    .map_err(|e| malformed("eth_getRawTransactionByBlockNumberAndIndex", e))?,
-            );
         }
-        Err(malformed("raw transactions", "too many"))
-    }
-
-    fn receipts(&mut self, height: u64) -> Result<Vec<BlockReceipt>, Failure> {
-        let v = self
-            .follower
-            .call("eth_getBlockReceipts", json!([quantity(height)]))?;
-        receipt::block_receipts_from_value(&v).map_err(|e| malformed("eth_getBlockReceipts", e))
+        query
+            .into_contents()
+            .ok_or_else(|| malformed("block contents", "incomplete"))
     }
 
     fn header(&mut self, height: u64) -> Result<TempoHeader, Failure> {
@@ -466,24 +448,29 @@ impl Confirmer<'_, '_> {
                 tempo_light::Error::Decode(d) => malformed("certificate", d),
                 other => Failure::Payment(PaymentError::NotFinal(Box::new(other)), None),
             })?;
-        let transactions = self.raw_transactions(height)?;
-        let receipts = self.receipts(height)?;
+        let contents = self.contents(height)?;
         let anchor = FinalAnchor {
             verified: &verified,
+            certificate: &certified.certificate,
             links: &links,
         };
-        let payment = confirm_payment(&anchor, hash, &transactions, &receipts).map_err(|e| {
-            match e {
-                // Link headers of a later fork: this version cannot hash them.
-                PaymentError::BrokenParentLink { .. } if !self.unknown_header_fields.is_empty() => {
-                    let fields = self.unknown_header_fields.iter().cloned().collect();
-                    let refusal = tempo_light::VerifyError::UnsupportedHeader { fields };
-                    PaymentError::NotFinal(Box::new(refusal.into()))
-                }
-                e => e,
-            }
-        });
-        let payment = payment.map_err(|e| Failure::Payment(e, None))?;
+        let confirmation =
+            confirm_payment(&anchor, hash, &contents.transactions, &contents.receipts).map_err(
+                |e| {
+                    match e {
+                        // Link headers of a later fork: this version cannot hash them.
+                        PaymentError::BrokenParentLink { .. }
+                            if !self.unknown_header_fields.is_empty() =>
+                        {
+                            let fields = self.unknown_header_fields.iter().cloned().collect();
+                            let refusal = tempo_light::VerifyError::UnsupportedHeader { fields };
+                            PaymentError::NotFinal(Box::new(refusal.into()))
+                        }
+                        e => e,
+                    }
+                },
+            );
+        let confirmation = confirmation.map_err(|e| Failure::Payment(e, None))?;
         let mut written = None;
         if let Some(path) = &self.args.proof_out {
             let form = match self.args.proof_form.as_str() {
@@ -491,15 +478,24 @@ impl Confirmer<'_, '_> {
                 "trie" => ProofForm::TrieProofs,
                 _ => ProofForm::Smallest,
             };
-            let proof =
-                PaymentProof::build(&payment, &certified, &links, &transactions, &receipts, form);
-            follow::save_atomically(path, &proof.to_json())
+            follow::save_atomically(path, &confirmation.proof(form).to_json())
                 .map_err(|e| usage(format!("cannot write the proof to {}: {e}", path.display())))?;
             written = Some(path.display().to_string());
         }
-        check_payment(&payment, &expected)
-            .map_err(|e| Failure::Payment(e, Some(Box::new(payment.clone()))))?;
-        Ok((payment, written))
+        confirmation
+            .expect(&expected)
+            .map_err(|e| Failure::Payment(e, Some(Box::new(confirmation.payment().clone()))))?;
+        Ok((confirmation.into_payment(), written))
+    }
+}
+
+/// The JSON-RPC error code of a refusal, for [`BlockQuery::refused`].
+fn rpc_code(e: &FollowError) -> Option<i64> {
+    match e {
+        FollowError::Unavailable(text) => [-32601, -32603]
+            .into_iter()
+            .find(|code| text.contains(&code.to_string())),
+        _ => None,
     }
 }
 

@@ -347,6 +347,19 @@ impl WasmClient {
         })
     }
 
+    /// The identity this client verifies `epoch`'s certificates under (hex), as `verify`
+    /// picks it: what the payments module is handed for its block's epoch, instead of this
+    /// client's state. Throws `Frozen` once frozen, `IdentityUnavailable` or
+    /// `IdentityNotBridged` when it trusts none.
+    #[wasm_bindgen(js_name = verifyingIdentity)]
+    pub fn verifying_identity(&self, epoch: JsValue) -> Result<JsValue, JsValue> {
+        let epoch = u64_of(&epoch, "epoch")?;
+        self.inner
+            .verifying_identity(epoch)
+            .map(|id| hex(id.to_bytes()))
+            .map_err(|e| refusal(&CoreError::Verify(e)))
+    }
+
     /// A client resumed from `toState()`'s output (a string or the parsed object).
     #[wasm_bindgen(js_name = fromState)]
     pub fn from_state(state: JsValue) -> Result<WasmClient, JsValue> {
