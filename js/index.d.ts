@@ -756,6 +756,11 @@ export declare class TempoLightClient {
   reset(): void;
   /** The identity trusted for `epoch`. */
   identityFor(epoch: number | bigint): Hex;
+  /**
+   * The identity `verify` uses for `epoch`: throws `Frozen` once frozen (what the payments
+   * module is handed for its block's epoch).
+   */
+  verifyingIdentity(epoch: number | bigint): Hex;
   /** Compact JSON of everything the client trusts; store it and pass it to `fromState`. */
   toState(): string;
   /**

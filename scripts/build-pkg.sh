@@ -14,7 +14,7 @@ command -v clang-19 >/dev/null || {
 [ -x node_modules/.bin/wasm-opt ] && [ -x node_modules/.bin/esbuild ] || npm ci --no-audit --no-fund
 
 # `--js`: only the hand-written files (after a JS change), keeping the wasm already in pkg/.
-# The package holds two modules: `tempo_light` (finality, balances: the 150 KB budget) and
+# The package holds two modules: `tempo_light` (finality, balances: the 160 KB budget) and
 # `tempo_light_payments` (the same exports plus proven payments), which the package loads only
 # on the first payment call (js/payments.js).
 # wasm-bindgen's glue for each module (ESM) is kept in target/pkg-glue: it is bundled into the
@@ -26,15 +26,9 @@ if [ "${1:-}" = "--js" ] && [ -f pkg/tempo_light_bg.wasm ] && [ -f "$glue/tempo_
     -exec rm -rf {} +
 else
   rm -rf pkg target/pkg-main target/pkg-payments "$glue"
-  # Panic locations name their source files; shorten the paths of the registry's crates and of
-  # this checkout (a few hundred bytes gzipped, and a module that does not depend on where
-  # it was built). std's own paths come precompiled and stay as they are.
-  cargo fetch --locked --quiet # the registry's sources are where the loop below finds them
-  remap="--remap-path-prefix=$(pwd)=t --remap-path-prefix=$(rustc --print sysroot)/lib/rustlib/src/rust=s"
-  for dir in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/; do
-    [ -d "$dir" ] && remap="$remap --remap-path-prefix=${dir%/}=r"
-  done
-  export RUSTFLAGS="${RUSTFLAGS:-} $remap"
+  # Panic locations' paths shortened (scripts/wasm-flags.sh, shared with test-all.sh's
+  # blst-check build so that it compiles blst and the rest once for both).
+  . scripts/wasm-flags.sh
   wasm-pack build crates/wasm --profile wasm-release --no-opt --target web \
     --out-dir ../../target/pkg-main --out-name tempo_light --no-pack
   wasm-pack build crates/wasm --profile wasm-release --no-opt --target web \
@@ -55,6 +49,7 @@ stage=target/pkg-stage
 rm -rf "$stage" && mkdir -p "$stage"
 cp js/index.js js/index.node.js js/client.js js/errors.js js/transport.js js/provider.js \
   js/storage.js js/payments.js js/worker.js "$glue/tempo_light.js" "$glue/tempo_light_payments.js" "$stage/"
+cp -r js/client "$stage/client"
 cp js/index.d.ts js/worker.d.ts js/README.md LICENSE pkg/
 cp js/index.d.ts pkg/index.d.cts
 # keccak-256 (for eth_getCode's codeHash) from @noble/hashes, bundled in: no runtime dependency.
@@ -68,7 +63,9 @@ node scripts/bundle-pkg.mjs "$stage" pkg
 # (keccak.js stays a file of its own, loaded by a dynamic import(), which CommonJS has too:
 # bundled into index.cjs, its minified code hides index.cjs's export names from the
 # cjs-module-lexer that Node and attw use.)
-node_modules/.bin/esbuild "$stage/index.node.js" --bundle --platform=node --format=cjs --target=node18 \
+# (Bundled from pkg/'s ES modules, where the payments module is already './payments.js' beside
+# index.js, whichever part of js/client/ imports it.)
+node_modules/.bin/esbuild pkg/index.node.js --bundle --platform=node --format=cjs --target=node18 \
   --define:import.meta.url=__tempo_light_url --log-level=warning --external:./keccak.js --external:./payments.js \
   --banner:js="const __tempo_light_url = require('node:url').pathToFileURL(__filename).href;" \
   --outfile=pkg/index.cjs

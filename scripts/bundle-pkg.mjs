@@ -15,13 +15,14 @@
 // Unminified, as written. Usage: node scripts/bundle-pkg.mjs <stage dir> <out dir>
 import { build } from 'esbuild';
 import { copyFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const [stage, out] = process.argv.slice(2).map((p) => resolve(p));
 if (!stage || !out) throw new Error('usage: node scripts/bundle-pkg.mjs <stage dir> <out dir>');
 
-// The modules index.js is made of, as the entry points and each other import them.
+// The modules index.js is made of, as the entry points and each other import them (the
+// client's parts, js/client/*.js, only client.js imports).
 const CORE = ['client.js', 'errors.js', 'transport.js', 'storage.js', 'provider.js'];
 // Modules every output refers to by path, never bundles.
 const SEPARATE = ['payments.js', 'keccak.js'];
@@ -37,15 +38,19 @@ const common = {
   write: true,
 };
 
-/** An esbuild plugin: imports of `core` modules become './index.js', of `separate` stay as they are. */
+/**
+ * An esbuild plugin: imports of `core` modules become './index.js', of `separate` stay
+ * modules of their own (named as in pkg/, where every output sits beside index.js). A module
+ * is known by its path in the stage (js/client/'s parts import '../payments.js').
+ */
 const linkTo = (core, separate) => ({
   name: 'tempo-light-links',
   setup(b) {
-    b.onResolve({ filter: /^\.\/[\w.]+\.js$/ }, (args) => {
-      const name = args.path.slice(2);
+    b.onResolve({ filter: /^\.\.?\/[\w./]+\.js$/ }, (args) => {
       if (args.kind === 'entry-point') return undefined;
+      const name = relative(stage, resolve(args.resolveDir, args.path)).split(sep).join('/');
       if (core.includes(name)) return { path: './index.js', external: true };
-      if (separate.includes(name)) return { path: args.path, external: true };
+      if (separate.includes(name)) return { path: `./${name}`, external: true };
       return undefined;
     });
   },

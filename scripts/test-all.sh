@@ -3,6 +3,14 @@
 # need (and skips whatever is already there): the Rust targets, clang 19 (blst's C for wasm32
 # and bare-metal builds), Node, Chromium and its driver, wasm-pack, and the npm tooling
 # pinned in package-lock.json (wasm-opt from binaryen, playwright-core, typescript).
+# The long campaigns (fuzzing, the soak) are scripts/test-long.sh's, run by hand.
+#
+# Each stage reuses what the ones before it compiled: the same profile, features and
+# RUSTFLAGS, or Cargo compiles everything again. So the wasm32 build is checked for warnings
+# from its output (not RUSTFLAGS, which wasm-pack test does not pass), blst-check's wasm build
+# takes the npm package's flags, and the binaries the later stages run are the ones the test
+# stage built (a `cargo build -p <one crate>` resolves other features and compiles ~70 crates
+# again).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,8 +31,9 @@ cargo fmt --all -- --check
 
 log "lints (clippy -D warnings, every crate of the workspace)"
 cargo clippy --locked --workspace --all-targets -- -D warnings
-# The wasm payment exports (off in the npm package for its size; see BENCHMARKS.md).
-cargo clippy --locked -p tempo-light-wasm --features payments --all-targets -- -D warnings
+# The wasm payment exports (in the package's second module; see BENCHMARKS.md): in the
+# workspace's features, so that only the wasm crate is checked again.
+cargo clippy --locked --workspace --all-targets --features tempo-light-wasm/payments -- -D warnings
 
 log "docs (every public item documented)"
 RUSTDOCFLAGS="-D warnings" cargo doc --locked --workspace --no-deps
@@ -33,8 +42,19 @@ log "no_std proof: the core alone, plain cargo build, on a bare-metal 32-bit tar
 RUSTFLAGS="-D warnings" cargo build --locked -p tempo-light --no-default-features --target thumbv7em-none-eabihf
 
 log "the core and the wasm exports for wasm32-unknown-unknown, without warnings"
-RUSTFLAGS="-D warnings" cargo build --locked -p tempo-light --no-default-features --target wasm32-unknown-unknown
-RUSTFLAGS="-D warnings" cargo build --locked -p tempo-light-wasm --target wasm32-unknown-unknown
+# (Warnings read from the output, cached ones replayed by Cargo: the wasm tests below reuse
+# this build, which RUSTFLAGS would set apart.)
+without_warnings() {
+  local out
+  out=$("$@" 2>&1) || { echo "$out"; return 1; }
+  if echo "$out" | grep -qE '^warning: `[^`]+` \(.*\) generated [0-9]+ warnings?'; then
+    echo "$out"
+    echo "test-all: warnings in: $*" >&2
+    return 1
+  fi
+}
+without_warnings cargo build --locked -p tempo-light --no-default-features --target wasm32-unknown-unknown
+without_warnings cargo build --locked -p tempo-light-wasm --tests --target wasm32-unknown-unknown
 
 log "the core as a library user gets it: its dependency tree, and cargo publish --dry-run"
 ./scripts/check-core.sh
@@ -51,12 +71,12 @@ if ! cargo test --locked --workspace --exclude tempo-light-wasm --all-targets --
 fi
 grep -E "^test result:" "$tests_log"
 cargo test --locked --workspace --exclude tempo-light-wasm --doc
+# The binaries the later stages run (the CLI, blst-check), in the test build's features: only
+# what it did not link already.
+cargo build --locked --workspace --exclude tempo-light-wasm --all-targets
 
 log "what the differential, proof and hostile-input tests compared (reference crates: commonware 2026.7.1, alloy's serde, tempo-primitives)"
 grep -E "^differential:|^(transactions|receipts|mutations):|proofs verified|single-byte|^error (codes|kinds):|^ambiguous answers:|^non-canonical quantities:|^on_boundaries:" "$tests_log"
-
-log "fuzz smoke runs (every fuzz target for ${FUZZ_SECONDS:=30} s, two at a time, libFuzzer; the long campaigns are in RELIABILITY.md)"
-FUZZ_JOBS="${FUZZ_JOBS:-2}" ./scripts/fuzz.sh "$FUZZ_SECONDS"
 
 log "wasm tests in Node (the same core, 32-bit)"
 wasm-pack test --node crates/wasm --locked --test wasm_node
@@ -65,8 +85,9 @@ log "wasm tests in headless Chromium"
 wasm-pack test --headless --chrome crates/wasm --locked --test wasm_browser
 
 log "blst's wasm build (crates/wasm/blst/field30.c) held to native blst and the reference, with how many cases each compared"
-cargo build --locked -p tempo-light-blst-check
-cargo build --locked --profile wasm-release -p tempo-light-blst-check --lib --target wasm32-unknown-unknown
+# (Native: built with the tests above. wasm32: with the npm package's flags, so that the
+# package's build below reuses blst and the rest.)
+(. scripts/wasm-flags.sh && cargo build --locked --profile wasm-release -p tempo-light-blst-check --lib --target wasm32-unknown-unknown)
 node scripts/blst-check.mjs
 
 log "the npm package: build pkg/, then test it as a user installs it (Node ESM and CommonJS, viem through the verified provider against the devnet, lifecycle; Vite, webpack 5 and esbuild builds, a module Worker, a module service worker and storage in Chromium; tsc under nodenext, node16 and bundler; publint, attw)"
@@ -74,10 +95,6 @@ log "the npm package: build pkg/, then test it as a user installs it (Node ESM a
 ./scripts/test-js.sh
 
 log "the web page in headless Chromium against the devnet (Playwright)"
-cargo build --locked -p tempo-light-cli
-node --test tests/e2e/
-
-log "soak: following a fast devnet with flat memory (${SOAK_SECONDS:=60} s)"
-SOAK_SECONDS=$SOAK_SECONDS TEMPO_LIGHT_BIN=target/debug/tempo-light ./scripts/soak.sh
+TEMPO_LIGHT_BIN="${CARGO_TARGET_DIR:-target}/debug/tempo-light" node --test js/test/e2e/
 
 log "all tests passed in $SECONDS s"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Tests the npm package as a user gets it: packs pkg/, installs the tarball into a scratch
-# project, runs the Node tests there (tests/js), builds apps with real bundlers and runs them,
-# workers and storage in headless Chromium (tests/bundlers; storage-kill.test.mjs SIGKILLs the
+# project, runs the Node tests there (js/test), builds apps with real bundlers and runs them,
+# workers and storage in headless Chromium (js/test/bundlers; storage-kill.test.mjs SIGKILLs the
 # browser while it saves, TEMPO_LIGHT_BROWSER_KILLS times per storage kind, 5 by default),
 # type-checks examples against the declarations, and lints the package's metadata (publint, attw).
 # Usage: test-js.sh [TEST_FILE...] (only those Node tests) | test-js.sh browser
@@ -19,10 +19,13 @@ tarball=$(cd pkg && npm pack --silent --pack-destination "$scratch" | tail -n 1)
 cd "$scratch"
 echo '{"name":"scratch","private":true,"type":"module"}' > package.json
 npm install --no-audit --no-fund --offline "./$tarball" >/dev/null
-cp "$root"/tests/js/*.mjs "$root"/tests/js/*.cjs "$root"/examples/typecheck*.ts "$root"/examples/typecheck*.cts "$root"/examples/fixture-shape.ts .
+# (The Node tests and their helpers, js/test/support, beside the installed package, so that they
+# import it as a user does.)
+cp "$root"/js/test/*.mjs "$root"/js/test/*.cjs "$root"/examples/typecheck*.ts "$root"/examples/typecheck*.cts "$root"/examples/fixture-shape.ts .
+cp -r "$root"/js/test/support support
 # viem (the provider's tests use it as a dapp would), from the workspace's lockfile.
 ln -s "$root/node_modules/viem" node_modules/viem
-# The test files to run: the arguments (e.g. `provider.test.mjs`), or all of tests/js (among
+# The test files to run: the arguments (e.g. `provider.test.mjs`), or all of js/test (among
 # them lying-node.test.mjs, the lying-node suite: a proxy in front of the devnet that lies in
 # one named way per case; it prints `lying node: N lies, M cases, M refused or honest`).
 # `browser` runs only the browser tests (bundlers, workers).
@@ -44,7 +47,7 @@ export TEMPO_LIGHT_BIN="$bin"
 [ ${#tests[@]} -eq 0 ] || node $ws_flag --test "${tests[@]}"
 # The tarball in real bundlers (Vite, webpack 5, esbuild) and in workers, in headless Chromium.
 if [ "$browser" != 0 ]; then
-  TEMPO_SCRATCH="$scratch" node --test "$root"/tests/bundlers/*.test.mjs
+  TEMPO_SCRATCH="$scratch" node --test "$root"/js/test/bundlers/*.test.mjs
   [ "$browser" = only ] && exit 0
 fi
 # The declarations under each module resolution a user may have (tsc --strict, from the tarball).

@@ -102,8 +102,8 @@ pub use client::{Event, LightClient, Request};
 pub use error::{Classified, ClientError, ErrorKind, StateError, Unexpected};
 pub use error::{DecodeError, Error, PointError, VerifyError};
 pub use finality::{
-    provenance, verify_block, verify_with_network, AnchoredIdentity, Network, NetworkKind,
-    Provenance, PublicKey, VerifiedBlock,
+    provenance, verify_block, verify_with_network, AnchoredIdentity, CheckedBlock, Network,
+    NetworkKind, Provenance, PublicKey, VerifiedBlock,
 };
 pub use payment::{
     check_payment, confirm_payment, verify_payment_proof, ConfirmedPayment, ExpectedPayment,

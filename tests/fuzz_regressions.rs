@@ -1,13 +1,13 @@
 //! The fuzz targets' inputs, replayed in `cargo test`: every file under
 //! `fuzz/regressions/<target>/` (an input a fuzzing campaign found, kept after its fix) and
 //! `fuzz/corpus/<target>/` (the seed corpora), through the same check functions the libFuzzer
-//! binaries run (`fuzz/src/checks.rs`, included here as a module).
+//! binaries run (`fuzz/src/checks/`, included here as a module).
 //!
 //! `cargo test --test fuzz_regressions -- --ignored write_seed_corpora` rewrites the seed
 //! corpora from the real mainnet fixtures and the fuzzing devnets.
 #![cfg(not(target_arch = "wasm32"))]
 
-#[path = "../fuzz/src/checks.rs"]
+#[path = "../fuzz/src/checks/mod.rs"]
 mod checks;
 
 use std::path::{Path, PathBuf};

@@ -4,7 +4,7 @@
 
 const params = new URLSearchParams(location.search);
 const PKG = params.get('pkg') ?? '../pkg/index.js';
-// viem, as one ES module (tests/e2e/serve.mjs bundles it from node_modules); without it the
+// viem, as one ES module (js/test/support/serve.mjs bundles it from node_modules); without it the
 // provider panel reads through provider.request directly.
 const VIEM = params.get('viem') ?? './vendor/viem.js';
 const { TempoLightClient, init, createVerifiedProvider, RpcError, PaymentMismatchError, PendingError } = await import(PKG);

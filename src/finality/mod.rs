@@ -11,4 +11,6 @@ pub mod verify;
 
 pub use bls::PublicKey;
 pub use network::{AnchoredIdentity, Network, NetworkKind};
-pub use verify::{provenance, verify_block, verify_with_network, Provenance, VerifiedBlock};
+pub use verify::{
+    provenance, verify_block, verify_with_network, CheckedBlock, Provenance, VerifiedBlock,
+};

@@ -2,7 +2,8 @@
 //!
 //! A CertifiedBlock proves its block final exactly when
 //! 1. [`check_digest`]: the certificate's digest is the header's hash;
-//! 2. [`check_epoch`]: the certificate's epoch is the epoch containing the header's height;
+//! 2. [`check_epoch`]: the certificate's epoch is the epoch containing the header's height
+//!    (1 and 2 together make a [`CheckedBlock`], which every path below starts from);
 //! 3. an identity is known for that epoch (supplied by the caller: [`verify_block`], or
 //!    taken from a network's built-in identities: [`verify_with_network`]);
 //! 4. [`Certificate::verify`]: both threshold signatures verify against that identity.
@@ -20,7 +21,7 @@ use crate::{
     wire::dkg::DkgOutcome,
     wire::header::TempoHeader,
 };
-use alloc::vec::Vec;
+use alloc::{borrow::Cow, vec::Vec};
 use alloy_primitives::B256;
 
 /// What a successful verification proves.
@@ -56,22 +57,6 @@ pub fn check_digest(certificate: &Certificate, header_hash: B256) -> Result<(), 
     }
 }
 
-/// Rule 1 for a block as fetched: [`check_digest`] of its header's `hash`, except that when
-/// the header carried fields this version does not know, a mismatch is
-/// [`VerifyError::UnsupportedHeader`] naming them (a later fork's hashed fields, which this
-/// version cannot hash), not a lie about the digest.
-pub(crate) fn check_block_digest(block: &CertifiedBlock, hash: B256) -> Result<(), VerifyError> {
-    check_digest(&block.certificate, hash).map_err(|e| {
-        if block.claimed.unknown_header_fields.is_empty() {
-            e
-        } else {
-            VerifyError::UnsupportedHeader {
-                fields: block.claimed.unknown_header_fields.clone(),
-            }
-        }
-    })
-}
-
 /// Rule 2: the certificate's epoch is the one containing the height.
 pub fn check_epoch(
     epoch_length: u64,
@@ -90,24 +75,132 @@ pub fn check_epoch(
     }
 }
 
-/// Verifies a certified block against an identity the caller trusts for its epoch.
-///
-/// The rules run cheapest first (hash, epoch, then pairing). A boundary block whose
-/// `extraData` is not a DKG outcome is a [`crate::DecodeError`] even though its certificate
-/// verified: a light client cannot cross that boundary.
+/// A certified block that passed the rules needing no identity: its certificate finalizes its
+/// header ([`check_digest`], rule 1) in the epoch containing its height ([`check_epoch`],
+/// rule 2). The header is hashed once, here; every later step (choosing the identity for
+/// [`CheckedBlock::epoch`], the signature, a boundary's outcome) reads these facts instead of
+/// checking them again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckedBlock<'a> {
+    block: Cow<'a, CertifiedBlock>,
+    hash: B256,
+    epoch: u64,
+    boundary: bool,
+}
+
+impl<'a> CheckedBlock<'a> {
+    /// Runs rules 1 and 2 on a borrowed block. A mismatched digest on a header that carried
+    /// fields this version does not know is [`VerifyError::UnsupportedHeader`] naming them (a
+    /// later fork's hashed fields, which this version cannot hash), not a lie about the digest.
+    pub fn check(epoch_length: u64, block: &'a CertifiedBlock) -> Result<Self, VerifyError> {
+        Self::new(epoch_length, Cow::Borrowed(block))
+    }
+
+    fn new(epoch_length: u64, block: Cow<'a, CertifiedBlock>) -> Result<Self, VerifyError> {
+        let hash = block.header.hash();
+        check_digest(&block.certificate, hash).map_err(|e| {
+            if block.claimed.unknown_header_fields.is_empty() {
+                e
+            } else {
+                VerifyError::UnsupportedHeader {
+                    fields: block.claimed.unknown_header_fields.clone(),
+                }
+            }
+        })?;
+        let height = block.header.number();
+        let epoch = check_epoch(epoch_length, &block.certificate, height)?;
+        Ok(Self {
+            boundary: epoch::is_boundary(epoch_length, height),
+            block,
+            hash,
+            epoch,
+        })
+    }
+
+    /// The certified block as received.
+    pub fn block(&self) -> &CertifiedBlock {
+        &self.block
+    }
+
+    /// Its header's hash, which the certificate's digest equals.
+    pub fn hash(&self) -> B256 {
+        self.hash
+    }
+
+    /// The epoch containing its height, which the certificate's epoch equals.
+    pub fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
+    /// Its height.
+    pub fn height(&self) -> u64 {
+        self.block.header.number()
+    }
+
+    /// Whether it is the last block of its epoch (its `extraData` announces the next).
+    pub fn is_boundary(&self) -> bool {
+        self.boundary
+    }
+
+    /// Rules 3 and 4: the certificate verifies under `identity`, the one the caller trusts
+    /// for [`CheckedBlock::epoch`]. A boundary's DKG outcome is decoded only once its
+    /// certificate is proven, and never past the node's size bound: a boundary block whose
+    /// `extraData` is not a DKG outcome is a [`crate::DecodeError`] even though its
+    /// certificate verified (a light client cannot cross that boundary). `known` is an
+    /// outcome decoded before (the previous boundary's), whose checked points and keys need
+    /// not be checked again (the verdict is decoding's alone).
+    pub fn verify_under(
+        &self,
+        identity: PublicKey,
+        known: Option<&DkgOutcome>,
+    ) -> Result<VerifiedBlock, Error> {
+        self.block.certificate.verify(&identity)?;
+        self.proven_under(identity, known)
+    }
+
+    /// [`CheckedBlock::verify_under`] for a certificate a multi-pairing already proved under
+    /// `identity` ([`prove_groups`]): only the outcome is left to decode.
+    pub(crate) fn proven_under(
+        &self,
+        identity: PublicKey,
+        known: Option<&DkgOutcome>,
+    ) -> Result<VerifiedBlock, Error> {
+        let next_epoch = if self.boundary {
+            Some(DkgOutcome::from_extra_data(
+                self.block.header.extra_data(),
+                known,
+            )?)
+        } else {
+            None
+        };
+        Ok(VerifiedBlock {
+            height: self.height(),
+            hash: self.hash,
+            epoch: self.epoch,
+            view: self.block.certificate.view,
+            parent_view: self.block.certificate.parent_view,
+            identity,
+            header: self.block.header.clone(),
+            next_epoch,
+        })
+    }
+}
+
+impl CheckedBlock<'static> {
+    /// [`CheckedBlock::check`] of a block the caller hands over (one kept across requests).
+    pub fn check_owned(epoch_length: u64, block: CertifiedBlock) -> Result<Self, VerifyError> {
+        Self::new(epoch_length, Cow::Owned(block))
+    }
+}
+
+/// Verifies a certified block against an identity the caller trusts for its epoch: the rules
+/// cheapest first (hash, epoch, then pairing); see [`CheckedBlock`].
 pub fn verify_block(
     identity: &PublicKey,
     epoch_length: u64,
     block: &CertifiedBlock,
 ) -> Result<VerifiedBlock, Error> {
-    verify_under(
-        epoch_length,
-        block,
-        block.header.hash(),
-        identity.clone(),
-        true,
-        None,
-    )
+    CheckedBlock::check(epoch_length, block)?.verify_under(identity.clone(), None)
 }
 
 /// Verifies a certified block against a network's built-in identities (no epoch tracking:
@@ -116,12 +209,9 @@ pub fn verify_with_network(
     network: &Network,
     block: &CertifiedBlock,
 ) -> Result<VerifiedBlock, Error> {
-    verify_inner(
-        network.epoch_length().get(),
-        block,
-        |epoch| network.builtin_identity(epoch).map(|a| a.identity.clone()),
-        true,
-    )
+    let checked = CheckedBlock::check(network.epoch_length().get(), block)?;
+    let identity = network.builtin_identity(checked.epoch())?.identity.clone();
+    checked.verify_under(identity, None)
 }
 
 /// Where a block that `network` refused looks like it comes from: a hint for people who
@@ -164,83 +254,6 @@ pub fn provenance(network: &Network, block: &CertifiedBlock) -> Option<Provenanc
         .map(|preset| Provenance::Preset(preset.name()))
 }
 
-/// The rules in order; `identity_for` answers rule 3 for the epoch rule 2 established.
-/// `check_signature` is false only where a batch multi-pairing already proved rule 4.
-pub(crate) fn verify_inner(
-    epoch_length: u64,
-    block: &CertifiedBlock,
-    identity_for: impl FnOnce(u64) -> Result<PublicKey, VerifyError>,
-    check_signature: bool,
-) -> Result<VerifiedBlock, Error> {
-    verify_hashed(
-        epoch_length,
-        block,
-        block.header.hash(),
-        identity_for,
-        check_signature,
-        None,
-    )
-}
-
-/// [`verify_inner`] with the header's hash already computed (a batch hashes each header once).
-/// A boundary's DKG outcome is decoded only once its certificate is proven (here, or by the
-/// batch whose verdict `check_signature: false` carries), and never past the node's size
-/// bound; `known` is an outcome decoded before (the previous boundary's), whose checked
-/// points and keys need not be checked again (the verdict is decoding's alone).
-pub(crate) fn verify_hashed(
-    epoch_length: u64,
-    block: &CertifiedBlock,
-    hash: B256,
-    identity_for: impl FnOnce(u64) -> Result<PublicKey, VerifyError>,
-    check_signature: bool,
-    known: Option<&DkgOutcome>,
-) -> Result<VerifiedBlock, Error> {
-    check_block_digest(block, hash)?;
-    let height = block.header.number();
-    let epoch = check_epoch(epoch_length, &block.certificate, height)?;
-    let identity = identity_for(epoch)?;
-    if check_signature {
-        block.certificate.verify(&identity)?;
-    }
-    let next_epoch = if epoch::is_boundary(epoch_length, height) {
-        Some(DkgOutcome::from_extra_data(
-            block.header.extra_data(),
-            known,
-        )?)
-    } else {
-        None
-    };
-    Ok(VerifiedBlock {
-        height,
-        hash,
-        epoch,
-        view: block.certificate.view,
-        parent_view: block.certificate.parent_view,
-        identity,
-        header: block.header.clone(),
-        next_epoch,
-    })
-}
-
-/// [`verify_hashed`] under an identity already chosen (one instance for every caller).
-pub(crate) fn verify_under(
-    epoch_length: u64,
-    block: &CertifiedBlock,
-    hash: B256,
-    identity: PublicKey,
-    check_signature: bool,
-    known: Option<&DkgOutcome>,
-) -> Result<VerifiedBlock, Error> {
-    verify_hashed(
-        epoch_length,
-        block,
-        hash,
-        move |_| Ok(identity),
-        check_signature,
-        known,
-    )
-}
-
 /// Verifies many certified blocks in one multi-pairing across their identities
 /// (`identity_for` gives each block's epoch its identity); when that fails, one per
 /// identity, and a failed batch is split in halves until the bad certificates are found.
@@ -250,27 +263,14 @@ pub fn verify_batch(
     blocks: &[CertifiedBlock],
     identity_for: impl Fn(u64) -> Result<PublicKey, VerifyError>,
 ) -> Vec<Result<VerifiedBlock, Error>> {
-    /// A block after the cheap rules: refused already, or waiting for its group's pairing.
-    enum Checked {
-        Refused(Error),
-        Grouped { group: usize, hash: B256 },
-    }
     let mut groups: Vec<(PublicKey, Vec<usize>)> = Vec::new();
-    let checked: Vec<Checked> = blocks
+    let checked: Vec<Result<(CheckedBlock<'_>, usize), VerifyError>> = blocks
         .iter()
         .enumerate()
         .map(|(i, block)| {
-            let hash = block.header.hash();
-            let identity = check_block_digest(block, hash)
-                .and_then(|()| check_epoch(epoch_length, &block.certificate, block.header.number()))
-                .and_then(&identity_for);
-            match identity {
-                Err(e) => Checked::Refused(e.into()),
-                Ok(identity) => Checked::Grouped {
-                    group: join_group(&mut groups, identity, i),
-                    hash,
-                },
-            }
+            let checked = CheckedBlock::check(epoch_length, block)?;
+            let identity = identity_for(checked.epoch())?;
+            Ok((checked, join_group(&mut groups, identity, i)))
         })
         .collect();
     let mut good = alloc::vec![false; blocks.len()];
@@ -278,13 +278,15 @@ pub fn verify_batch(
     checked
         .into_iter()
         .enumerate()
-        .map(|(i, checked)| match checked {
-            Checked::Refused(e) => Err(e),
-            Checked::Grouped { group, hash } => {
-                let identity = groups[group].0.clone();
-                // A certificate the batch proved needs no pairing of its own; one it did not
-                // is verified alone, so its refusal is exactly the single-block refusal.
-                verify_under(epoch_length, &blocks[i], hash, identity, !good[i], None)
+        .map(|(i, checked)| {
+            let (checked, group) = checked?;
+            let identity = groups[group].0.clone();
+            // A certificate the batch proved needs no pairing of its own; one it did not
+            // is verified alone, so its refusal is exactly the single-block refusal.
+            if good[i] {
+                checked.proven_under(identity, None)
+            } else {
+                checked.verify_under(identity, None)
             }
         })
         .collect()

@@ -4,21 +4,29 @@
 //! `confirm` follows the chain (as `balance` does: every certificate and epoch verified), asks
 //! where the transaction is (`eth_getTransactionReceipt`, only to locate its block), fetches the
 //! block's finalization certificate, then its transactions and receipts as the core's
-//! [`BlockQuery`] names them, and lets the core decide ([`tempo_light::payment`]).
+//! [`BlockQuery`] names them (the fallback where the debug namespace is off included), and lets
+//! the core decide ([`tempo_light::payment`]).
 //! A transaction that is not in a final block yet is *pending* (exit 7), not an error.
 //!
 //! Exit codes: 0 proven and as expected; 1 proven otherwise (failed, or not what was expected)
 //! or refused (forged); 2 malformed; 3 usage or I/O; 5 the RPC stayed unavailable; 7 still
 //! pending (after `--wait` ran out, or at once without it).
 
-use super::follow::{self, FollowError, Follower, Output};
-use super::trust::TrustArgs;
+use crate::{
+    args::{RpcArgs, StateArgs, TrustArgs},
+    driver::{
+        note_unknown_fields, rpc::RpcError, state_file::save_atomically, DriverError, Follower,
+        Options,
+    },
+    exit::Exit,
+    report,
+};
 use alloy_primitives::{Address, B256, U256};
 use serde_json::{json, Value};
 use std::{
     path::PathBuf,
     process::ExitCode,
-    sync::atomic::{AtomicBool, Ordering},
+    sync::atomic::AtomicBool,
     time::{Duration, Instant},
 };
 use tempo_light::{
@@ -26,11 +34,8 @@ use tempo_light::{
         check_payment, confirm_payment, BlockContents, BlockQuery, ConfirmedPayment,
         ExpectedPayment, FinalAnchor, PaymentError, PaymentProof, ProofForm, MAX_LINK_HEADERS,
     },
-    tip20, CertifiedBlock, TempoHeader,
+    tip20, CertifiedBlock, Classified, ErrorKind, TempoHeader,
 };
-
-/// Exit code: the transaction is not in a final block yet.
-pub const EXIT_PENDING: u8 = 7;
 
 /// What the payer expected (shared by both commands). `--from`, `--to`, `--amount` and
 /// `--memo` need `--token`, or `--any-token` to accept a transfer of any TIP-20 token (the
@@ -69,9 +74,8 @@ pub struct ExpectArgs {
 pub struct Args {
     #[command(flatten)]
     pub trust: TrustArgs,
-    /// JSON-RPC endpoint, http(s):// or ws(s):// (defaults to the network's public endpoint).
-    #[arg(long)]
-    pub rpc: Option<String>,
+    #[command(flatten)]
+    pub rpc: RpcArgs,
     /// The transaction hash.
     pub tx: String,
     #[command(flatten)]
@@ -89,15 +93,11 @@ pub struct Args {
     /// one transaction and receipt, or whichever is smaller.
     #[arg(long, default_value = "smallest", value_parser = ["smallest", "full", "trie"])]
     pub proof_form: String,
-    /// Resume from (and save) the trust state here, as `follow --state` does.
-    #[arg(long)]
-    pub state: Option<PathBuf>,
+    #[command(flatten)]
+    pub state: StateArgs,
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
-    /// Timeout of each RPC call, in milliseconds.
-    #[arg(long, default_value_t = 10_000)]
-    pub timeout_ms: u64,
 }
 
 /// Arguments of `tempo-light verify-payment`.
@@ -120,27 +120,25 @@ pub struct VerifyArgs {
 /// Why a command ended without proving the payment as expected.
 enum Failure {
     /// Following, usage or the RPC.
-    Follow(FollowError),
+    Follow(DriverError),
     /// The core refused, or the payment is not what was expected.
     Payment(PaymentError, Option<Box<ConfirmedPayment>>),
     /// Not final yet.
     Pending(String),
 }
 
-impl From<FollowError> for Failure {
-    fn from(e: FollowError) -> Self {
+impl From<DriverError> for Failure {
+    fn from(e: DriverError) -> Self {
         Self::Follow(e)
     }
 }
 
 fn usage(text: String) -> Failure {
-    Failure::Follow(FollowError::Usage(text))
+    Failure::Follow(DriverError::Usage(text))
 }
 
 fn address(text: &str, what: &str) -> Result<Address, Failure> {
-    text.trim()
-        .parse()
-        .map_err(|_| usage(format!("{what} {text} is not a 20-byte hex address")))
+    crate::args::address(text, what).map_err(usage)
 }
 
 /// `--amount`: a number of tokens (`10`, `10.50`, `0.000001`) in base units. The decimals are
@@ -240,7 +238,7 @@ fn tx_hash(text: &str) -> Result<B256, Failure> {
 }
 
 fn malformed(what: &str, e: impl std::fmt::Display) -> Failure {
-    Failure::Follow(FollowError::Malformed(format!("{what}: {e}")))
+    Failure::Follow(DriverError::Malformed(format!("{what}: {e}")))
 }
 
 /// A JSON-RPC quantity (`0x`-prefixed hex, no leading zeros beyond `0x0`) as a `u64`.
@@ -289,7 +287,7 @@ pub fn payment_json(p: &ConfirmedPayment) -> Value {
         "transfers": transfers,
         "certifiedHeight": p.certified_height,
         "epoch": p.epoch,
-        "identity": super::verify::hex(p.identity.to_bytes()),
+        "identity": report::hex(p.identity.to_bytes()),
         "timestamp": p.timestamp_ms,
     })
 }
@@ -355,8 +353,8 @@ impl Confirmer<'_, '_> {
     }
 
     /// The block's transactions and receipts, fetched as the core's [`BlockQuery`] says (one
-    /// call at a time; a refusal handed back by its JSON-RPC code, the query knowing the
-    /// fallback).
+    /// call at a time; a server's refusal handed back by its JSON-RPC code, the query knowing
+    /// the fallback).
     fn contents(&mut self, height: u64) -> Result<BlockContents, Failure> {
         let mut query = BlockQuery::new(height);
         while let Some(call) = query.calls().into_iter().next() {
@@ -364,10 +362,11 @@ impl Confirmer<'_, '_> {
                 Ok(answer) => query
                     .answer(std::slice::from_ref(&answer))
                     .map_err(|e| malformed(call.method, e))?,
-                Err(e) => match rpc_code(&e) {
-                    Some(code) if query.refused(code) => {}
-                    _ => return Err(e.into()),
-                },
+                Err(DriverError::Rpc {
+                    error: RpcError::Server { code, .. },
+                    ..
+                }) if query.refused(code) => {}
+                Err(e) => return Err(e.into()),
             }
         }
         query
@@ -380,9 +379,9 @@ impl Confirmer<'_, '_> {
             .follower
             .call("eth_getBlockByNumber", json!([quantity(height), false]))?;
         if v.is_null() {
-            return Err(FollowError::Unavailable(format!("block {height} not served")).into());
+            return Err(DriverError::Unavailable(format!("block {height} not served")).into());
         }
-        follow::note_unknown_fields(&v, &mut self.unknown_header_fields);
+        note_unknown_fields(&v, &mut self.unknown_header_fields);
         TempoHeader::from_value(v).map_err(|e| malformed("eth_getBlockByNumber", e))
     }
 
@@ -398,7 +397,7 @@ impl Confirmer<'_, '_> {
                     CertifiedBlock::from_value(v).map_err(|e| malformed("certificate", e))?;
                 Ok((block, Vec::new()))
             }
-            Err(FollowError::Unavailable(_)) => {
+            Err(e) if e.kind() == ErrorKind::Unavailable => {
                 // The node no longer has that certificate: link the block to the newest one.
                 let v = self
                     .follower
@@ -406,7 +405,7 @@ impl Confirmer<'_, '_> {
                 let tip = CertifiedBlock::from_value(v).map_err(|e| malformed("certificate", e))?;
                 let top = tip.header.number();
                 if top < height || top - height > MAX_LINK_HEADERS as u64 {
-                    return Err(FollowError::Unavailable(format!(
+                    return Err(DriverError::Unavailable(format!(
                         "no certificate for block {height} and the newest ({top}) is too far to link"
                     ))
                     .into());
@@ -435,7 +434,7 @@ impl Confirmer<'_, '_> {
                 return Err(Failure::Pending(why));
             }
             std::thread::sleep(Duration::from_millis(250));
-            if follow_stop().load(Ordering::Relaxed) {
+            if self.follower.stopped() {
                 return Err(Failure::Pending(why));
             }
         };
@@ -478,7 +477,7 @@ impl Confirmer<'_, '_> {
                 "trie" => ProofForm::TrieProofs,
                 _ => ProofForm::Smallest,
             };
-            follow::save_atomically(path, &confirmation.proof(form).to_json())
+            save_atomically(path, &confirmation.proof(form).to_json())
                 .map_err(|e| usage(format!("cannot write the proof to {}: {e}", path.display())))?;
             written = Some(path.display().to_string());
         }
@@ -489,21 +488,10 @@ impl Confirmer<'_, '_> {
     }
 }
 
-/// The JSON-RPC error code of a refusal, for [`BlockQuery::refused`].
-fn rpc_code(e: &FollowError) -> Option<i64> {
-    match e {
-        FollowError::Unavailable(text) => [-32601, -32603]
-            .into_iter()
-            .find(|code| text.contains(&code.to_string())),
-        _ => None,
-    }
-}
-
-fn follow_stop() -> &'static AtomicBool {
-    crate::stop_flag()
-}
-
-fn report(json_out: bool, result: Result<(ConfirmedPayment, Option<String>), Failure>) -> ExitCode {
+fn print_outcome(
+    json_out: bool,
+    result: Result<(ConfirmedPayment, Option<String>), Failure>,
+) -> ExitCode {
     match result {
         Ok((payment, proof)) => {
             if json_out {
@@ -513,7 +501,7 @@ fn report(json_out: bool, result: Result<(ConfirmedPayment, Option<String>), Fai
             } else {
                 print_payment(&payment, proof.as_deref());
             }
-            ExitCode::SUCCESS
+            Exit::Success.into()
         }
         Err(Failure::Pending(why)) => {
             if json_out {
@@ -521,30 +509,17 @@ fn report(json_out: bool, result: Result<(ConfirmedPayment, Option<String>), Fai
             } else {
                 println!("pending: {why}");
             }
-            ExitCode::from(EXIT_PENDING)
+            Exit::Pending.into()
         }
-        Err(Failure::Follow(e)) => {
-            if json_out {
-                println!(
-                    "{}",
-                    json!({"type": "error", "code": e.code(), "error": e.to_string()})
-                );
-            } else {
-                eprintln!("{}", follow::refusal_line(&e));
-            }
-            ExitCode::from(e.exit_code())
-        }
+        Err(Failure::Follow(e)) => report::driver_failure(json_out, &e).into(),
         Err(Failure::Payment(e, payment)) => {
-            let code = match &e {
+            let exit = match &e {
                 // As `verify`: 2 malformed, 6 a header this version cannot hash, else 1.
-                PaymentError::NotFinal(refusal) => super::verify::refusal_exit_code(refusal),
-                e if e.is_malformed() => 2,
-                // An expectation refused before anything was asked: usage.
-                e if e.is_invalid_input() => crate::EXIT_USAGE,
-                _ => 1,
+                PaymentError::NotFinal(refusal) => Exit::of_block_refusal(refusal),
+                e => Exit::of(e),
             };
             if json_out {
-                let mut v = json!({"type": "error", "code": e.code(), "error": e.to_string()});
+                let mut v = report::error_json(e.code(), &e.to_string());
                 if let Some(p) = &payment {
                     v["payment"] = payment_json(p);
                 }
@@ -555,7 +530,7 @@ fn report(json_out: bool, result: Result<(ConfirmedPayment, Option<String>), Fai
                 }
                 eprintln!("{}", payment_refusal_line(&e));
             }
-            ExitCode::from(code)
+            exit.into()
         }
     }
 }
@@ -583,27 +558,9 @@ pub fn run(args: Args, stop: &AtomicBool) -> ExitCode {
         let hash = tx_hash(&args.tx)?;
         // The expectation is refused before any request.
         args.expect.parse(None)?;
-        let follow_args = follow::Args {
-            trust: args.trust.clone(),
-            rpc: args.rpc.clone(),
-            http: None,
-            from_block: None,
-            state: args.state.clone(),
-            every_header: false,
-            json: args.json,
-            until: None,
-            timeout_ms: args.timeout_ms,
-            retries: 4,
-            poll_ms: 200,
-            concurrency: 8,
-            once: true,
-        };
-        let mut sink = |output: &Output| {
-            if let Output::Note(note) = output {
-                eprintln!("note: {note}");
-            }
-        };
-        let follower = Follower::new(network, follow_args, &mut sink, stop)?;
+        let options = Options::to_head(4, args.state.state.clone());
+        let mut sink = report::notes_only;
+        let follower = Follower::new(network, &args.rpc, options, &mut sink, stop)?;
         let mut confirmer = Confirmer {
             follower,
             args: &args,
@@ -611,7 +568,7 @@ pub fn run(args: Args, stop: &AtomicBool) -> ExitCode {
         };
         confirmer.confirm(hash)
     })();
-    report(json_out, result)
+    print_outcome(json_out, result)
 }
 
 /// `tempo-light verify-payment`: re-checks a PaymentProof offline.
@@ -637,5 +594,5 @@ pub fn run_verify(args: VerifyArgs) -> ExitCode {
             .map_err(|e| Failure::Payment(e, Some(Box::new(payment.clone()))))?;
         Ok((payment, None))
     })();
-    report(json_out, result)
+    print_outcome(json_out, result)
 }

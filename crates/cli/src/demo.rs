@@ -3,8 +3,17 @@
 //! and identity rotations, printing each verified block; then it proves a TIP-20 balance
 //! against the state root of the newest final block, and exits 0.
 
-use super::{balance, follow, trust::TrustArgs};
+use crate::{
+    args::RpcArgs,
+    driver::{
+        balance::{prove, BalanceAsked},
+        Follower, Options,
+    },
+    exit::Exit,
+    report,
+};
 use std::{process::ExitCode, sync::atomic::AtomicBool};
+use tempo_light::Network;
 
 /// Arguments of `tempo-light demo`.
 #[derive(clap::Args, Clone, Debug)]
@@ -26,7 +35,7 @@ pub fn run(args: Args, stop: &AtomicBool) -> ExitCode {
         Ok(handle) => handle,
         Err(e) => {
             eprintln!("error: cannot start the devnet on loopback: {e}");
-            return ExitCode::from(3);
+            return Exit::Usage.into();
         }
     };
     let started = std::time::Instant::now();
@@ -42,48 +51,54 @@ pub fn run(args: Args, stop: &AtomicBool) -> ExitCode {
         );
         println!("trusting only its genesis identity {identity}");
     }
-    let until = args.epochs * handle.epoch_length;
-    let follow_args = follow::Args {
-        trust: TrustArgs {
-            network: "mainnet".into(),
-            identity: Some(identity),
-            epoch_length: Some(handle.epoch_length),
-            from_epoch: 0,
-            chain_id: handle.chain_id,
-        },
+    let network = Network::custom(
+        handle.chain_id,
+        handle.epoch_length,
+        handle.genesis_identity.clone(),
+        0,
+    );
+    let Some(network) = network else {
+        eprintln!("error: the devnet's epoch length is 0");
+        return Exit::Usage.into();
+    };
+    let rpc = RpcArgs {
         rpc: Some(handle.http_url()),
         http: None,
-        from_block: None,
-        state: None,
-        every_header: false,
-        json: args.json,
-        until: Some(until),
         timeout_ms: 5_000,
+    };
+    let options = Options {
         retries: 8,
         poll_ms: 30,
         concurrency: 4,
+        state: None,
+        from_block: None,
+        every_header: false,
+        until: Some(args.epochs * handle.epoch_length),
         once: false,
     };
-    let trust = follow_args.trust.clone();
-    let (mut code, tally) = follow::run_tallied(follow_args, stop);
-    if code == ExitCode::SUCCESS {
-        // Then a balance, proven against the state root of the newest final block.
-        let balance_args = balance::Args {
-            trust,
-            rpc: Some(handle.http_url()),
-            http: None,
-            retries: 8,
-            token: format!("{:#x}", tempo_light::tip20::PATH_USD),
-            account: format!("{:#x}", tempo_light_devnet::state::holder(0)),
-            state: None,
-            json: args.json,
-            timeout_ms: 5_000,
+    let (followed, tally) = report::follow_printed(network.clone(), &rpc, options, args.json, stop);
+    // Then a balance, proven against the state root of the newest final block.
+    let proven = followed.map_err(Into::into).and_then(|()| {
+        let options = Options::to_head(8, None);
+        let mut sink = report::notes_only;
+        let mut follower = Follower::new(network, &rpc, options, &mut sink, stop)?;
+        let asked = BalanceAsked {
+            token: tempo_light::tip20::PATH_USD,
+            account: tempo_light_devnet::state::holder(0),
             max_state_lag: tempo_light::state::state_proof::DEFAULT_MAX_STATE_LAG,
+            retries: 8,
         };
-        code = balance::run(balance_args, stop);
-    }
+        prove(&mut follower, &asked)
+    });
+    let exit = match &proven {
+        Ok(proven) => {
+            report::print_balance(args.json, proven);
+            Exit::Success
+        }
+        Err(e) => report::balance_failure(args.json, e),
+    };
     handle.stop();
-    if !args.json && code == ExitCode::SUCCESS {
+    if !args.json && exit == Exit::Success {
         let (first, last) = tally.heights.unwrap_or_default();
         println!(
             "demo done in {:.1} s: {} blocks proven final (#{first} to #{last}), each by its certificate under the identity of its epoch;",
@@ -96,7 +111,7 @@ pub fn run(args: Args, stop: &AtomicBool) -> ExitCode {
         );
         println!("and the balance above proven against the state root of the newest final block.");
     }
-    code
+    exit.into()
 }
 
 /// Waits (at most 5 s) until the devnet has finalized its first block.

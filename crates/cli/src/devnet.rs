@@ -1,6 +1,7 @@
 //! `tempo-light devnet`: serves a simulated Tempo chain on loopback (the chain and its server
 //! are the `tempo-light-devnet` crate; this module parses the flags and prints where it is).
 
+use crate::exit::Exit;
 use std::{
     io::Write,
     process::ExitCode,
@@ -100,7 +101,7 @@ pub fn run(args: Args, stop: &AtomicBool) -> ExitCode {
         Ok(handle) => handle,
         Err(e) => {
             eprintln!("error: cannot listen on 127.0.0.1:{}: {e}", args.port);
-            return ExitCode::from(3);
+            return Exit::Usage.into();
         }
     };
     let mut out = std::io::stdout().lock();
@@ -163,5 +164,5 @@ pub fn run(args: Args, stop: &AtomicBool) -> ExitCode {
     }
     handle.stop();
     println!("devnet stopped");
-    ExitCode::SUCCESS
+    Exit::Success.into()
 }

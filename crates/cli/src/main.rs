@@ -1,17 +1,26 @@
 //! `tempo-light`: the native command line. A thin shell over the `no_std` core: it reads
 //! files and sockets, parses arguments and prints; every decision is the library's.
 //!
-//! Exit codes: 0 success; 1 the input does not prove finality (a [`tempo_light::VerifyError`]);
-//! 2 the input is malformed (a [`tempo_light::DecodeError`]); 3 usage or I/O error; 4 an
-//! equivocation (`follow`); 5 the RPC stayed unavailable; 6 a header this version cannot
-//! hash (the network may have upgraded); 7 a transaction still pending (`confirm`).
+//! Two layers: the commands (one file each: `verify`, `follow`, `balance`, `confirm` with
+//! `verify-payment`, `devnet`, `demo`) read their flags and call the shared layer, which never
+//! imports a command: [`args`] (flag groups flattened into the commands), [`driver`] (the
+//! follower, the RPC transport, header fetching, the state file), [`report`] (what is printed),
+//! [`hint`] (the network hint beside a refusal) and [`exit`] (every exit code, derived from the
+//! core's error kinds).
 
+// The shared layer.
+mod args;
+mod driver;
+mod exit;
+mod hint;
+mod report;
+
+// The commands.
 mod balance;
 mod confirm;
 mod demo;
 mod devnet;
 mod follow;
-mod trust;
 mod verify;
 
 use clap::{Parser, Subcommand};
@@ -52,15 +61,6 @@ enum Command {
     Demo(demo::Args),
 }
 
-/// Exit code: the input does not prove finality.
-pub const EXIT_NOT_VERIFIED: u8 = 1;
-/// Exit code: the input is malformed.
-pub const EXIT_MALFORMED: u8 = 2;
-/// Exit code: usage or I/O error.
-pub const EXIT_USAGE: u8 = 3;
-/// Exit code: a header this version cannot hash (the network may have upgraded).
-pub const EXIT_UNSUPPORTED_HEADER: u8 = 6;
-
 /// The process-wide stop flag, set by Ctrl-C (SIGINT) and SIGTERM.
 pub fn stop_flag() -> &'static std::sync::atomic::AtomicBool {
     static STOP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
@@ -85,9 +85,13 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let code = if e.use_stderr() { EXIT_USAGE } else { 0 };
+            let exit = if e.use_stderr() {
+                exit::Exit::Usage
+            } else {
+                exit::Exit::Success
+            };
             let _ = e.print();
-            return ExitCode::from(code);
+            return exit.into();
         }
     };
     // Ctrl-C and SIGTERM ask the running command to stop cleanly.

@@ -1,12 +1,15 @@
 //! `tempo-light verify`: one CertifiedBlock in, one verdict out.
 
-use super::trust::TrustArgs;
-use super::{EXIT_MALFORMED, EXIT_NOT_VERIFIED, EXIT_UNSUPPORTED_HEADER, EXIT_USAGE};
+use crate::{
+    args::TrustArgs,
+    exit::Exit,
+    hint::network_hint,
+    report::{block_refusal_line, discrepancies_json, discrepancy_line, hex, utc},
+};
 use serde_json::{json, Value};
 use std::{io::Read, process::ExitCode};
 use tempo_light::{
-    provenance, verify_with_network, CertifiedBlock, DecodeError, Discrepancy, Error, Network,
-    Provenance, VerifiedBlock, VerifyError,
+    verify_with_network, CertifiedBlock, DecodeError, Discrepancy, Error, Network, VerifiedBlock,
 };
 
 /// Arguments of `tempo-light verify`.
@@ -41,67 +44,6 @@ fn decode_text(bytes: Vec<u8>) -> Result<String, DecodeError> {
     })
 }
 
-/// The one line that says why, with one prefix naming the kind of failure.
-pub fn refusal_line(error: &Error) -> String {
-    match error {
-        Error::Decode(e) => format!("malformed: {e}"),
-        Error::Verify(e) => format!("not verified: {e}"),
-    }
-}
-
-/// The exit code for a refusal.
-pub fn refusal_exit_code(error: &Error) -> u8 {
-    match error {
-        Error::Decode(_) => EXIT_MALFORMED,
-        Error::Verify(VerifyError::UnsupportedHeader { .. }) => EXIT_UNSUPPORTED_HEADER,
-        Error::Verify(_) => EXIT_NOT_VERIFIED,
-    }
-}
-
-/// A hint when the network given, not the block, is the likely culprit.
-pub fn network_hint(network: &Network, block: &CertifiedBlock) -> Option<String> {
-    Some(match provenance(network, block)? {
-        Provenance::Preset(name) => {
-            format!("this block verifies under the {name} identity: pass --network {name}")
-        }
-        Provenance::EpochLength { min, max } => {
-            let length = if min == max {
-                format!("an epoch length of {min}")
-            } else if max == u64::MAX {
-                format!("an epoch length above {}", min - 1)
-            } else {
-                format!("an epoch length between {min} and {max}")
-            };
-            format!(
-                "certificate epoch {} at block {} means {length}, not {}'s {}: this block is not from {}; for a devnet or another custom network pass --identity <its identity> --epoch-length <its epoch length>",
-                block.certificate.epoch,
-                block.header.number(),
-                network.name(),
-                network.epoch_length().get(),
-                network.name()
-            )
-        }
-    })
-}
-
-/// A warning for a field the RPC sent that contradicts the signed data (never trusted).
-pub fn discrepancy_line(d: &Discrepancy) -> String {
-    format!(
-        "warning: the RPC's `{}` field says {}, but the signed data says {} (ignored: only signed values are trusted)",
-        d.field(),
-        d.claimed(),
-        d.actual()
-    )
-}
-
-/// Discrepancies as JSON.
-pub fn discrepancies_json(found: &[Discrepancy]) -> Value {
-    found
-        .iter()
-        .map(|d| json!({"field": d.field(), "claimed": d.claimed(), "actual": d.actual()}))
-        .collect()
-}
-
 fn usage_error(json: bool, message: String) -> ExitCode {
     if json {
         println!(
@@ -111,9 +53,10 @@ fn usage_error(json: bool, message: String) -> ExitCode {
     } else {
         eprintln!("error: {message}");
     }
-    ExitCode::from(EXIT_USAGE)
+    Exit::Usage.into()
 }
 
+/// `tempo-light verify`.
 pub fn run(args: Args) -> ExitCode {
     let network = match args.trust.network() {
         Ok(network) => network,
@@ -142,7 +85,7 @@ pub fn run(args: Args) -> ExitCode {
                     eprintln!("{}", discrepancy_line(d));
                 }
             }
-            ExitCode::SUCCESS
+            Exit::Success.into()
         }
         Err(error) => {
             let hint = network_hint(&network, &block);
@@ -162,7 +105,7 @@ fn refuse(json: bool, error: &Error, hint: Option<String>, found: &[Discrepancy]
         }
         println!("{out}");
     } else {
-        eprintln!("{}", refusal_line(error));
+        eprintln!("{}", block_refusal_line(error));
         if let Some(hint) = &hint {
             eprintln!("hint: {hint}");
         }
@@ -170,11 +113,7 @@ fn refuse(json: bool, error: &Error, hint: Option<String>, found: &[Discrepancy]
             eprintln!("{}", discrepancy_line(d));
         }
     }
-    ExitCode::from(refusal_exit_code(error))
-}
-
-pub fn hex(bytes: impl AsRef<[u8]>) -> String {
-    alloy_primitives::hex::encode_prefixed(bytes)
+    Exit::of_block_refusal(error).into()
 }
 
 fn verified_json(network: &Network, v: &VerifiedBlock) -> Value {
@@ -239,41 +178,5 @@ fn print_verified(network: &Network, v: &VerifiedBlock) {
                 "reshare (the identity stays)"
             }
         );
-    }
-}
-
-/// Milliseconds since the Unix epoch as an ISO-8601 UTC time (proleptic Gregorian calendar).
-pub fn utc(millis: u64) -> String {
-    let secs = millis / 1000;
-    let days = secs / 86_400;
-    let rem = secs % 86_400;
-    // Howard Hinnant's days-to-civil algorithm, for days since 1970-01-01.
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z % 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + u64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
-        millis % 1000
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::utc;
-
-    #[test]
-    fn formats_utc_times() {
-        assert_eq!(utc(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(utc(951_782_400_000), "2000-02-29T00:00:00.000Z");
-        assert_eq!(utc(1_785_582_410_837), "2026-08-01T11:06:50.837Z");
     }
 }

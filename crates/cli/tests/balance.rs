@@ -6,7 +6,7 @@ mod support;
 
 use serde_json::{json, Value};
 use std::time::Duration;
-use support::{json_lines, run, Devnet};
+use support::{json_command, json_lines, run, Devnet};
 use tempo_light::{state::state_proof::AccountProof, tip20};
 use tempo_light_devnet::state;
 
@@ -26,13 +26,7 @@ fn fast(extra: &[&'static str]) -> Vec<&'static str> {
 }
 
 fn balance(devnet: &Devnet, rpc: &str, token: &str, account: &str) -> (Option<i32>, Value) {
-    let mut args: Vec<String> = vec![
-        "balance".into(),
-        "--json".into(),
-        "--rpc".into(),
-        rpc.into(),
-    ];
-    args.extend(devnet.trust_args());
+    let mut args = json_command(devnet, "balance", rpc);
     args.extend(["--token".into(), token.into(), account.into()]);
     let output = run(&args, LONG);
     let lines = json_lines(&output);

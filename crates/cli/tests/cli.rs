@@ -1,36 +1,17 @@
 //! The `tempo-light verify` command, run as a user runs it.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod support;
+
 use tempo_light_testkit as common;
 
 use common::{header_at, mainnet_certified_block, Signer, MAINNET_BLOCK, MAINNET_GENESIS};
 use serde_json::{json, Value};
-use std::{
-    io::Write,
-    process::{Command, Output, Stdio},
-};
-
-const BIN: &str = env!("CARGO_BIN_EXE_tempo-light");
+use std::process::Output;
+use support::run_with_input;
 
 fn run(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    if let Some(text) = stdin {
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(text.as_bytes())
-            .unwrap();
-    } else {
-        drop(child.stdin.take());
-    }
-    child.wait_with_output().unwrap()
+    run_with_input(args, stdin.unwrap_or_default().as_bytes())
 }
 
 fn stdout(o: &Output) -> String {

@@ -7,22 +7,12 @@ mod support;
 
 use serde_json::Value;
 use std::{path::PathBuf, time::Duration};
-use support::{json_lines, run, Devnet};
+use support::{follow_json, json_lines, proven_heights, run, Devnet};
 
 const LONG: Duration = Duration::from_secs(60);
 
 fn follow(devnet: &Devnet, rpc: &str, extra: &[&str]) -> std::process::Output {
-    let mut args: Vec<String> = vec![
-        "follow".into(),
-        "--json".into(),
-        "--rpc".into(),
-        rpc.into(),
-        "--poll-ms".into(),
-        "20".into(),
-    ];
-    args.extend(devnet.trust_args());
-    args.extend(extra.iter().map(|s| s.to_string()));
-    run(&args, LONG)
+    follow_json(devnet, rpc, extra, LONG)
 }
 
 fn finalized_heights(lines: &[Value]) -> Vec<u64> {
@@ -394,18 +384,7 @@ fn starts_from_a_trusted_block_hash() {
     assert!(lines
         .iter()
         .any(|l| l["type"] == "epoch" && l["epoch"] == 2));
-    let mut heights = finalized_heights(&lines);
-    for l in lines.iter().filter(|l| l["type"] == "headers") {
-        heights.extend(
-            l["headers"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|h| h["height"].as_u64().unwrap()),
-        );
-    }
-    heights.sort_unstable();
-    heights.dedup();
+    let heights = proven_heights(&lines);
     assert_eq!(heights[0], 14, "{heights:?}");
     assert!(heights.windows(2).all(|w| w[1] == w[0] + 1));
     // A hash the node does not know is a clear error.

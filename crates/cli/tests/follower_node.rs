@@ -10,7 +10,7 @@ mod support;
 
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
-use support::{json_lines, run, Devnet};
+use support::{assert_success, follow_json, json_lines, proven_heights, run, Devnet};
 use tempo_light_devnet::state;
 
 const LONG: Duration = Duration::from_secs(90);
@@ -44,48 +44,7 @@ fn hex_u64(value: &Value) -> u64 {
 }
 
 fn follow(devnet: &Devnet, rpc: &str, extra: &[&str]) -> std::process::Output {
-    let mut args: Vec<String> = vec![
-        "follow".into(),
-        "--json".into(),
-        "--rpc".into(),
-        rpc.into(),
-        "--poll-ms".into(),
-        "20".into(),
-    ];
-    args.extend(devnet.trust_args());
-    args.extend(extra.iter().map(|s| s.to_string()));
-    run(&args, LONG)
-}
-
-/// Every height proven (finalized heads and authenticated header runs), sorted, deduplicated.
-fn proven_heights(lines: &[Value]) -> Vec<u64> {
-    let mut heights: Vec<u64> = lines
-        .iter()
-        .filter(|l| l["type"] == "finalized")
-        .map(|l| l["height"].as_u64().unwrap())
-        .collect();
-    for l in lines.iter().filter(|l| l["type"] == "headers") {
-        heights.extend(
-            l["headers"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|h| h["height"].as_u64().unwrap()),
-        );
-    }
-    heights.sort_unstable();
-    heights.dedup();
-    heights
-}
-
-fn assert_success(out: &std::process::Output) {
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    follow_json(devnet, rpc, extra, LONG)
 }
 
 #[test]

@@ -4,26 +4,20 @@
 //! Two halves. The devnet's own answers are checked against the node's shapes (certificate
 //! hex without `0x`, header JSON with `hash`/`timestampMillis`/`size`, `consensusContext`
 //! numbers as JSON numbers, `consensus_event` notifications tagged `"finalized"` with `seen`).
-//! Then a small test server on a real socket sits in front of a devnet and answers chosen
-//! calls with canned node-shaped errors (204, 503 with `data`, -32602, -32001, `null`),
-//! forwarding the rest, while `follow` and `balance` run against it. Every canned answer
-//! cites the source it mirrors.
+//! Then a small test server on a real socket (`support/node_proxy.rs`) sits in front of a
+//! devnet and answers chosen calls with canned node-shaped errors (204, 503 with `data`,
+//! -32602, -32001, `null`), forwarding the rest, while `follow` and `balance` run against it.
+//! Every canned answer cites the source it mirrors.
 #![cfg(not(target_arch = "wasm32"))]
 
+#[path = "support/node_proxy.rs"]
+mod node_proxy;
 mod support;
 
+use node_proxy::NodeProxy;
 use serde_json::{json, Value};
-use std::{
-    collections::HashMap,
-    io::{Read, Write},
-    net::{TcpListener, TcpStream},
-    sync::{
-        atomic::{AtomicBool, Ordering},
-        Arc, Mutex,
-    },
-    time::Duration,
-};
-use support::{json_lines, run, Devnet};
+use std::time::Duration;
+use support::{assert_success, follow_json, json_command, json_lines, run, Devnet};
 use tempo_light::CertifiedBlock;
 use tempo_light_devnet::state;
 
@@ -68,160 +62,6 @@ fn null() -> Value {
     json!({"result": null})
 }
 
-// ---- A node-shaped test server --------------------------------------------------------------
-
-/// Decides a canned answer (`{"result": ..}` or `{"error": ..}`) for the `nth` (0-based) call of
-/// `method`, or `None` to forward the call to the devnet.
-type Rule = dyn Fn(&str, u64) -> Option<Value> + Send + Sync;
-
-/// Alters a forwarded answer (the whole JSON-RPC response) to the request given.
-type Rewrite = dyn Fn(&Value, &mut Value) + Send + Sync;
-
-/// A JSON-RPC-over-HTTP server on a real socket that answers some calls itself and forwards
-/// the rest to a devnet.
-struct NodeProxy {
-    port: u16,
-    stop: Arc<AtomicBool>,
-    calls: Arc<Mutex<HashMap<String, u64>>>,
-}
-
-impl Drop for NodeProxy {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-    }
-}
-
-impl NodeProxy {
-    fn start(upstream: u16, rule: Box<Rule>) -> Self {
-        Self::start_with(upstream, rule, Box::new(|_, _| {}))
-    }
-
-    /// Forwards every call, altering the answers with `rewrite`.
-    fn rewriting(upstream: u16, rewrite: Box<Rewrite>) -> Self {
-        Self::start_with(upstream, Box::new(|_, _| None), rewrite)
-    }
-
-    fn start_with(upstream: u16, rule: Box<Rule>, rewrite: Box<Rewrite>) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        listener.set_nonblocking(true).unwrap();
-        let stop = Arc::new(AtomicBool::new(false));
-        let rule: Arc<Rule> = Arc::from(rule);
-        let rewrite: Arc<Rewrite> = Arc::from(rewrite);
-        let calls = Arc::new(Mutex::new(HashMap::<String, u64>::new()));
-        let flag = stop.clone();
-        let counts = calls.clone();
-        std::thread::spawn(move || {
-            while !flag.load(Ordering::Relaxed) {
-                match listener.accept() {
-                    Ok((stream, _)) => {
-                        let (rule, calls, flag) = (rule.clone(), counts.clone(), flag.clone());
-                        let rewrite = rewrite.clone();
-                        std::thread::spawn(move || {
-                            serve(stream, upstream, (&*rule, &*rewrite), &calls, &flag)
-                        });
-                    }
-                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
-                }
-            }
-        });
-        Self { port, stop, calls }
-    }
-
-    /// How many calls of `method` it has received.
-    fn calls(&self, method: &str) -> u64 {
-        self.calls.lock().unwrap().get(method).copied().unwrap_or(0)
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-}
-
-/// Reads one HTTP request body (keep-alive: several per connection); `None` when closed.
-fn read_body(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> Option<Vec<u8>> {
-    let mut chunk = [0u8; 8192];
-    loop {
-        if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&buffer[..end]).to_ascii_lowercase();
-            let length: usize = head
-                .lines()
-                .find_map(|l| l.strip_prefix("content-length:"))
-                .and_then(|v| v.trim().parse().ok())
-                .unwrap_or(0);
-            if length > 1 << 20 {
-                return None;
-            }
-            while buffer.len() < end + 4 + length {
-                let n = stream.read(&mut chunk).ok().filter(|n| *n > 0)?;
-                buffer.extend_from_slice(&chunk[..n]);
-            }
-            let body = buffer[end + 4..end + 4 + length].to_vec();
-            buffer.drain(..end + 4 + length);
-            return Some(body);
-        }
-        if buffer.len() > 64 * 1024 {
-            return None;
-        }
-        let n = stream.read(&mut chunk).ok().filter(|n| *n > 0)?;
-        buffer.extend_from_slice(&chunk[..n]);
-    }
-}
-
-fn serve(
-    mut stream: TcpStream,
-    upstream: u16,
-    (rule, rewrite): (&Rule, &Rewrite),
-    calls: &Mutex<HashMap<String, u64>>,
-    stop: &AtomicBool,
-) {
-    let _ = stream.set_nonblocking(false);
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-    let mut buffer = Vec::new();
-    while !stop.load(Ordering::Relaxed) {
-        let Some(body) = read_body(&mut stream, &mut buffer) else {
-            return;
-        };
-        let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-        let method = request["method"].as_str().unwrap_or("").to_string();
-        let nth = {
-            let mut calls = calls.lock().unwrap();
-            let n = calls.entry(method.clone()).or_insert(0);
-            *n += 1;
-            *n - 1
-        };
-        let answer = match rule(&method, nth) {
-            Some(mut canned) => {
-                canned["jsonrpc"] = json!("2.0");
-                canned["id"] = request["id"].clone();
-                canned.to_string()
-            }
-            None => {
-                let body = String::from_utf8_lossy(&body);
-                match support::post_raw(upstream, &body, Duration::from_secs(10)) {
-                    Some(answer) => match serde_json::from_str::<Value>(&answer) {
-                        Ok(mut answer) => {
-                            rewrite(&request, &mut answer);
-                            answer.to_string()
-                        }
-                        Err(_) => answer,
-                    },
-                    None => return,
-                }
-            }
-        };
-        let head = format!(
-            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
-            answer.len()
-        );
-        if stream.write_all(head.as_bytes()).is_err()
-            || stream.write_all(answer.as_bytes()).is_err()
-        {
-            return;
-        }
-    }
-}
-
 fn devnet() -> Devnet {
     let devnet = Devnet::start(&["--epoch-length", "6", "--block-time-ms", "50"]);
     devnet.wait_for(8);
@@ -229,27 +69,11 @@ fn devnet() -> Devnet {
 }
 
 fn follow(devnet: &Devnet, rpc: &str, extra: &[&str]) -> std::process::Output {
-    let mut args: Vec<String> = vec![
-        "follow".into(),
-        "--json".into(),
-        "--rpc".into(),
-        rpc.into(),
-        "--poll-ms".into(),
-        "20".into(),
-    ];
-    args.extend(devnet.trust_args());
-    args.extend(extra.iter().map(|s| s.to_string()));
-    run(&args, LONG)
+    follow_json(devnet, rpc, extra, LONG)
 }
 
 fn balance(devnet: &Devnet, rpc: &str, extra: &[&str]) -> std::process::Output {
-    let mut args: Vec<String> = vec![
-        "balance".into(),
-        "--json".into(),
-        "--rpc".into(),
-        rpc.into(),
-    ];
-    args.extend(devnet.trust_args());
+    let mut args = json_command(devnet, "balance", rpc);
     args.extend(extra.iter().map(|s| s.to_string()));
     args.extend([
         "--token".into(),
@@ -267,16 +91,6 @@ fn notes(out: &std::process::Output) -> String {
         text.push('\n');
     }
     text
-}
-
-fn assert_success(out: &std::process::Output) {
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 // ---- The devnet answers as a node does ---------------------------------------------------------

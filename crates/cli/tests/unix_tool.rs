@@ -8,31 +8,17 @@ mod support;
 
 use serde_json::{json, Value};
 use std::{
-    io::Write,
     os::unix::process::ExitStatusExt,
     process::{Command, Output, Stdio},
     time::{Duration, Instant},
 };
-use support::{Devnet, BIN};
+use support::{run_with_input, Devnet, BIN};
 use tempo_light_testkit::MAINNET_BLOCK;
 
 const FIXTURE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../tests/fixtures/mainnet-block-32724390.json"
 );
-
-/// Runs the binary with `stdin` as input, collecting its output.
-fn run_with_input(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    child.wait_with_output().unwrap()
-}
 
 /// Runs the binary with its standard output a pipe whose reading end is already closed (as
 /// in `tempo-light ... | true`), with a deadline.

@@ -27,7 +27,7 @@ use alloy_primitives::U256;
 use core::cell::RefCell;
 use js_sys::{Array, Function, Object};
 use tempo_light::{
-    finality::verify::{verify_batch, VerifiedBlock},
+    finality::verify::{CheckedBlock, VerifiedBlock},
     payment::{
         check_payment, confirm_payment, BlockQuery, ConfirmedPayment, ExpectedPayment, FinalAnchor,
         PaymentError, PaymentProof, ProofForm,
@@ -294,16 +294,9 @@ impl Trust {
 
     /// Verifies `block` under the identity trusted for its epoch, as the client would.
     fn verify(&self, block: &CertifiedBlock) -> Result<VerifiedBlock, tempo_light::Error> {
-        let mut verdicts = verify_batch(self.epoch_length, core::slice::from_ref(block), |e| {
-            self.identity(e)
-        });
-        verdicts.pop().unwrap_or_else(|| {
-            Err(VerifyError::IdentityUnavailable {
-                epoch: 0,
-                from_epoch: 0,
-            }
-            .into())
-        })
+        let checked = CheckedBlock::check(self.epoch_length, block)?;
+        let identity = self.identity(checked.epoch())?;
+        checked.verify_under(identity, None)
     }
 
     /// The error to throw: what `identityFor` threw, if it did.

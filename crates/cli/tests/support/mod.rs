@@ -195,3 +195,65 @@ pub fn json_lines(out: &Output) -> Vec<Value> {
         .filter_map(|l| serde_json::from_str(l).ok())
         .collect()
 }
+
+/// `tempo-light follow --json --rpc RPC --poll-ms 20`, trusting `devnet`, with `extra` flags,
+/// run to completion within `timeout`.
+pub fn follow_json(devnet: &Devnet, rpc: &str, extra: &[&str], timeout: Duration) -> Output {
+    let mut args = json_command(devnet, "follow", rpc);
+    args.extend(["--poll-ms".into(), "20".into()]);
+    args.extend(extra.iter().map(|s| s.to_string()));
+    run(&args, timeout)
+}
+
+/// `tempo-light COMMAND --json --rpc RPC` with the trust flags of `devnet`, to extend.
+pub fn json_command(devnet: &Devnet, command: &str, rpc: &str) -> Vec<String> {
+    let mut args: Vec<String> = vec![command.into(), "--json".into(), "--rpc".into(), rpc.into()];
+    args.extend(devnet.trust_args());
+    args
+}
+
+/// Every height a `follow --json` run proved (finalized heads and authenticated header runs),
+/// sorted, deduplicated.
+pub fn proven_heights(lines: &[Value]) -> Vec<u64> {
+    let mut heights: Vec<u64> = lines
+        .iter()
+        .filter(|l| l["type"] == "finalized")
+        .map(|l| l["height"].as_u64().unwrap())
+        .collect();
+    for l in lines.iter().filter(|l| l["type"] == "headers") {
+        heights.extend(
+            l["headers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|h| h["height"].as_u64().unwrap()),
+        );
+    }
+    heights.sort_unstable();
+    heights.dedup();
+    heights
+}
+
+/// Asserts that a run exited 0, showing its output when it did not.
+pub fn assert_success(out: &Output) {
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Runs `tempo-light ARGS` with `stdin` as its whole standard input, collecting its output.
+pub fn run_with_input(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    child.wait_with_output().unwrap()
+}

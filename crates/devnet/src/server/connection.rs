@@ -3,7 +3,7 @@
 //! requests, `tungstenite` for WebSocket frames. Every socket has timeouts; the number of
 //! connections is bounded; nothing a client sends can panic it.
 
-use super::rpc::{Reply, Shared};
+use super::{rpc::Reply, shared::Shared};
 use serde_json::{json, Value};
 use std::{
     io::{ErrorKind, Read, Write},

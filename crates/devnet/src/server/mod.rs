@@ -7,10 +7,11 @@ mod connection;
 pub mod faults;
 mod payments;
 mod rpc;
+mod shared;
 
 use crate::{Chain, ChainFaults, DevnetConfig};
 pub use faults::{Fault, FaultKind, Faults};
-use rpc::{now_ms, Shared};
+use shared::{now_ms, Shared};
 use std::{
     collections::BTreeMap,
     net::{SocketAddr, TcpListener},

@@ -7,7 +7,7 @@
 //! `reordered-receipts`, `missing-transaction`).
 
 use super::faults::FaultKind;
-use super::rpc::Shared;
+use super::shared::{error, ok, Shared};
 use crate::{payments::Body, payments::FEE_MANAGER, state::TOKENS, Chain};
 use alloy_consensus::{transaction::TxHashRef, Transaction, TxReceipt};
 use alloy_eips::eip2718::{Encodable2718, Typed2718};
@@ -27,14 +27,6 @@ pub fn handles(method: &str) -> bool {
             | "eth_getRawTransactionByBlockNumberAndIndex"
             | "eth_getRawTransactionByHash"
     )
-}
-
-fn error(id: &Value, code: i64, message: &str) -> Value {
-    json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}})
-}
-
-fn ok(id: &Value, result: Value) -> Value {
-    json!({"jsonrpc": "2.0", "id": id, "result": result})
 }
 
 /// A block id: a number, a tag, or a 32-byte hash (as a string or `{blockHash}`).
@@ -197,6 +189,7 @@ pub fn handle(shared: &Shared, chain: &Chain, id: &Value, method: &str, params: 
             id,
             -32601,
             &format!("the method {method} does not exist/is not available"),
+            None,
         );
     }
     match method {
@@ -204,7 +197,7 @@ pub fn handle(shared: &Shared, chain: &Chain, id: &Value, method: &str, params: 
         | "eth_getTransactionReceipt"
         | "eth_getRawTransactionByHash" => {
             let Some(hash) = hash_param(at(0)) else {
-                return error(id, -32602, "invalid params: 32-byte hash expected");
+                return error(id, -32602, "invalid params: 32-byte hash expected", None);
             };
             let Some((height, index)) = chain.find_transaction(&hash) else {
                 return ok(id, Value::Null);
@@ -236,6 +229,7 @@ pub fn handle(shared: &Shared, chain: &Chain, id: &Value, method: &str, params: 
                     id,
                     -32602,
                     "invalid params: block number, tag or hash expected",
+                    None,
                 );
             };
             let Some(body) = chain.body(height) else {
@@ -251,7 +245,7 @@ pub fn handle(shared: &Shared, chain: &Chain, id: &Value, method: &str, params: 
                 "eth_getRawTransactionByBlockNumberAndIndex"
                 | "eth_getTransactionByBlockNumberAndIndex" => {
                     let Some(index) = index_param(at(1)) else {
-                        return error(id, -32602, "invalid params: index expected");
+                        return error(id, -32602, "invalid params: index expected", None);
                     };
                     if method == "eth_getTransactionByBlockNumberAndIndex" {
                         return ok(id, transaction_json(chain, height, index));
@@ -259,7 +253,7 @@ pub fn handle(shared: &Shared, chain: &Chain, id: &Value, method: &str, params: 
                     let raw = served_raw(shared, body, height);
                     ok(id, raw.get(index).map_or(Value::Null, |r| json!(r)))
                 }
-                _ => error(id, -32601, "method not found"),
+                _ => error(id, -32601, "method not found", None),
             }
         }
     }

@@ -1,18 +1,11 @@
 //! JSON-RPC methods of the devnet, with the JSON shapes and error codes of a Tempo node
 //! (`crates/node/src/rpc/consensus` upstream), and the faults applied to what is served.
 
-use super::faults::{FaultKind, Faults};
+use super::faults::FaultKind;
+use super::shared::{error, now_ms, ok, Shared};
 use crate::{state::World, Chain};
 use serde_json::{json, Value};
-use std::{
-    collections::BTreeMap,
-    sync::{
-        atomic::{AtomicU64, Ordering},
-        mpsc::SyncSender,
-        Mutex,
-    },
-    time::{SystemTime, UNIX_EPOCH},
-};
+use std::sync::{atomic::Ordering, mpsc::SyncSender};
 use tempo_light::{finality::epoch, wire::certificate::Certificate, TempoHeader};
 
 /// JSON-RPC error codes.
@@ -22,26 +15,6 @@ pub const MISSING: i64 = 503;
 const NOT_READY_MSG: &str = "the requested content was not available";
 const MISSING_MSG: &str =
     "the consensus subservice was not available, but the request can be retried later";
-
-/// Everything the server threads share.
-pub struct Shared {
-    /// The chain.
-    pub chain: Mutex<Chain>,
-    /// Faults in force.
-    pub faults: Faults,
-    /// WebSocket subscribers: (subscription id, channel of notification texts).
-    pub subscribers: Mutex<Vec<(u64, SyncSender<String>)>>,
-    /// When each recent block was finalized (ms since the Unix epoch).
-    pub seen: Mutex<BTreeMap<u64, u64>>,
-    /// Counter for alternating equivocating answers.
-    pub alternate: AtomicU64,
-    /// Next subscription id.
-    pub next_subscription: AtomicU64,
-    /// How long after its finalization is published a block counts as executed (ms).
-    pub execution_lag_ms: u64,
-    /// Most blocks behind the execution head `eth_getProof` serves (`None`: any).
-    pub proof_window: Option<u64>,
-}
 
 /// reth's `EthApiError::HeaderNotFound` code (`crates/rpc/rpc-eth-types/src/error/mod.rs`).
 pub const HEADER_NOT_FOUND: i64 = -32001;
@@ -60,25 +33,6 @@ pub enum Reply {
     Drop,
     /// Answer with this broken body.
     Malformed(String),
-}
-
-/// Milliseconds since the Unix epoch.
-pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-}
-
-fn error(id: &Value, code: i64, message: &str, data: Option<&str>) -> Value {
-    let mut e = json!({"code": code, "message": message});
-    if let Some(data) = data {
-        e["data"] = json!(data);
-    }
-    json!({"jsonrpc": "2.0", "id": id, "error": e})
-}
-
-fn ok(id: &Value, result: Value) -> Value {
-    json!({"jsonrpc": "2.0", "id": id, "result": result})
 }
 
 /// A block as served, after faults: header, certificate and body.

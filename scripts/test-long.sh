@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The long campaigns, run by hand (not by scripts/test-all.sh, which CI runs): every libFuzzer
+# target for FUZZ_SECONDS (30 by default) two at a time, then the soak: following a fast
+# devnet for SOAK_SECONDS (60 by default) with flat memory. RELIABILITY.md ("Long campaigns")
+# says when to run it and reports its runs.
+#
+#   ./scripts/test-long.sh                          both, at their defaults (about 13 minutes)
+#   FUZZ_SECONDS=600 SOAK_SECONDS=600 ./scripts/test-long.sh
+#   ./scripts/test-long.sh fuzz | ./scripts/test-long.sh soak
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+stage_started=$SECONDS
+log() {
+  printf '\n(%d s)\n==> %s\n' "$((SECONDS - stage_started))" "$*"
+  stage_started=$SECONDS
+}
+what="${1:-all}"
+
+if [ "$what" = all ] || [ "$what" = fuzz ]; then
+  log "fuzz runs (every fuzz target for ${FUZZ_SECONDS:=30} s, ${FUZZ_JOBS:=2} at a time, libFuzzer)"
+  FUZZ_JOBS="$FUZZ_JOBS" ./scripts/fuzz.sh "$FUZZ_SECONDS"
+fi
+
+if [ "$what" = all ] || [ "$what" = soak ]; then
+  log "soak: following a fast devnet with flat memory (${SOAK_SECONDS:=60} s)"
+  bin="${CARGO_TARGET_DIR:-target}/debug/tempo-light"
+  [ -x "$bin" ] || cargo build --locked --workspace --exclude tempo-light-wasm --all-targets
+  SOAK_SECONDS=$SOAK_SECONDS TEMPO_LIGHT_BIN="$bin" ./scripts/soak.sh
+fi
+
+log "long campaigns passed in $SECONDS s"
