@@ -177,3 +177,53 @@ impl BlockQuery {
         self.is_done().then_some(self.contents)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::{string::ToString, vec};
+
+    const RAW: &str = "0xc0";
+
+    #[test]
+    fn the_raw_transactions_fall_back_one_by_one_only_when_the_debug_namespace_is_off() {
+        let mut query = BlockQuery::new(16);
+        let calls = query.calls();
+        assert_eq!(calls.len(), 1);
+        assert_eq!(calls[0].method, "debug_getRawTransactions");
+        assert_eq!(calls[0].params, json!(["0x10"]));
+        // Another refusal stands; method-not-found (or -32603) turns to the fallback.
+        assert!(!query.clone().refused(-32000));
+        assert!(query.refused(-32601));
+        let calls = query.calls();
+        assert_eq!(calls.len(), RAW_TRANSACTIONS_BATCH);
+        assert!(calls
+            .iter()
+            .all(|c| c.method == "eth_getRawTransactionByBlockNumberAndIndex"));
+        assert_eq!(calls[1].params, json!(["0x10", "0x1"]));
+        // A refusal of the fallback stands.
+        assert!(!query.clone().refused(-32601));
+        // Two transactions, then the end of the block (answers past it are ignored).
+        query
+            .answer(&[json!(RAW), json!(RAW), Value::Null, json!(RAW)])
+            .unwrap();
+        assert_eq!(query.calls()[0].method, "eth_getBlockReceipts");
+        assert!(!query.is_done());
+        query.answer(&[json!([])]).unwrap();
+        assert!(query.is_done() && query.calls().is_empty());
+        let contents = query.into_contents().unwrap();
+        assert_eq!(contents.transactions.len(), 2);
+        assert!(contents.receipts.is_empty());
+    }
+
+    #[test]
+    fn a_malformed_answer_is_refused_naming_its_method() {
+        let mut query = BlockQuery::new(1);
+        let e = query.answer(&[json!("not hex")]).unwrap_err();
+        assert!(e.to_string().contains("debug_getRawTransactions"), "{e}");
+        let mut query = BlockQuery::new(1);
+        query.answer(&[json!(vec![RAW])]).unwrap();
+        assert!(query.answer(&[json!({}), json!({})]).is_err());
+        assert!(BlockQuery::new(1).into_contents().is_none());
+    }
+}
