@@ -21,7 +21,6 @@ use super::{
 use alloc::{
     format,
     string::{String, ToString},
-    vec::Vec,
 };
 use alloy_primitives::U256;
 use core::cell::RefCell;
@@ -225,16 +224,11 @@ impl PaymentQuery {
 
     /// Feeds the results of `calls()`, in order; throws on a malformed answer.
     pub fn answer(&mut self, results: JsValue) -> Result<(), JsValue> {
-        let answers = js_array(&results, "results")?
-            .iter()
-            .map(|v| {
-                if v.is_undefined() {
-                    Ok(serde_json::Value::Null)
-                } else {
-                    to_json(&v, "result")
-                }
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        // The array as JSON (a result that is a string stays a string; `undefined`, null).
+        js_array(&results, "results")?;
+        let serde_json::Value::Array(answers) = to_json(&results, "results")? else {
+            return Err(bad_input("results", "not an array"));
+        };
         self.inner
             .answer(&answers)
             .map_err(|e| refusal(&tempo_light::Error::Decode(e)))
