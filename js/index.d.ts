@@ -761,6 +761,12 @@ export declare class TempoLightClient {
    * module is handed for its block's epoch).
    */
   verifyingIdentity(epoch: number | bigint): Hex;
+  /**
+   * Where `block` lies past the epochs this client has verified: the height its header
+   * claims and that height's epoch, when the client does not know that epoch's identity yet
+   * (follow first); `null` otherwise. Nothing in it is verified: it says how far to follow.
+   */
+  beyondVerifiedEpochs(block: CertifiedBlockInput): { height: bigint; epoch: bigint } | null;
   /** Compact JSON of everything the client trusts; store it and pass it to `fromState`. */
   toState(): string;
   /**
@@ -810,6 +816,11 @@ export declare class TempoLightClient {
   readonly frozen: boolean;
   readonly idle: boolean;
   readonly network: { name: 'mainnet' | 'testnet' | 'custom'; chainId: bigint; epochLength: bigint };
+  /**
+   * The identities the network starts from, taken on trust (mainnet's and testnet's presets,
+   * or the identity a custom network was given), by ascending first epoch.
+   */
+  readonly presets: ReadonlyArray<{ fromEpoch: bigint; identity: Hex }>;
   /**
    * Releases the wasm memory; safe to call twice. Cancels the client's calls in flight: a
    * `follow()` resolves; pending work (`getVerifiedBalance`, `ready`, `waitSynced`, provider

@@ -120,14 +120,24 @@ async function readBody(response, maxBytes, url) {
 }
 
 /**
+ * What a call resolves with: the answer's `result`, or, with `text` (for answers the wasm
+ * reads: certified blocks, headers, proofs), the JSON-RPC response's text as received, which
+ * the core reads itself (no object built here to be written out again for it). Either way
+ * the envelope was checked here (an `error`, no `result`), and a `null` or absent result is
+ * that value, not text.
+ */
+const answer = (body, text, asText) => (asText && body.result != null ? text : body.result);
+
+/**
  * JSON-RPC over HTTP with the platform's fetch. Each call is bounded by `limits`:
  * `{ timeoutMs, maxResponseBytes, signals }` (the timeout covers the whole answer);
- * `limits.onBytes(n)`, when given, is told the size of the answer as received.
+ * `limits.onBytes(n)`, when given, is told the size of the answer as received; with
+ * `limits.text`, a result is the response's text (see `answer`).
  */
 export function httpTransport(url) {
   let id = 0;
   return {
-    call(method, params, { timeoutMs, maxResponseBytes = MAX_RESPONSE_BYTES, signals, onBytes } = {}) {
+    call(method, params, { timeoutMs, maxResponseBytes = MAX_RESPONSE_BYTES, signals, onBytes, text: asText } = {}) {
       return bounded(async (signal) => {
         let response;
         try {
@@ -157,7 +167,7 @@ export function httpTransport(url) {
         }
         if (body?.error) throw serverError(body.error);
         if (!body || !('result' in body)) throw new RpcError('not a JSON-RPC response', 'InvalidJson', false);
-        return body.result;
+        return answer(body, text, asText);
       }, { timeoutMs, signals, what: `${method} (${url})` });
     },
   };
@@ -275,10 +285,10 @@ export function wsTransport(url, limits) {
         let body;
         try { body = JSON.parse(data); } catch { return; }
         if (body?.id !== undefined && pending.has(body.id)) {
-          const { resolve: done, reject: fail, onBytes } = pending.get(body.id);
+          const { resolve: done, reject: fail, onBytes, asText } = pending.get(body.id);
           pending.delete(body.id);
           onBytes?.(size);
-          if (body.error) fail(serverError(body.error)); else done(body.result);
+          if (body.error) fail(serverError(body.error)); else done(answer(body, data, asText));
         } else if (body?.method && body.params?.subscription === subscription) {
           events.push(body.params.result);
           sizes.push(size);
@@ -295,14 +305,14 @@ export function wsTransport(url, limits) {
     return opened;
   }
 
-  function call(method, params, { timeoutMs = limits.timeoutMs, signals = limits.signals, onBytes } = {}) {
+  function call(method, params, { timeoutMs = limits.timeoutMs, signals = limits.signals, onBytes, text: asText } = {}) {
     let requestId = null;
     return bounded(async () => {
       await connect();
       if (!socket) throw new RpcError('connection closed', 'RpcUnavailable', true);
       requestId = ++id;
       return new Promise((resolve, reject) => {
-        pending.set(requestId, { resolve, reject, onBytes });
+        pending.set(requestId, { resolve, reject, onBytes, asText });
         socket.send(JSON.stringify({ jsonrpc: '2.0', id: requestId, method, params }));
       });
     }, {

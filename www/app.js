@@ -221,14 +221,13 @@ function renderEpoch(r) {
 }
 
 // The identities the client started from: the presets built into tempo-light for mainnet
-// and testnet, or the identity entered for a custom network (the state's `network.builtin`).
+// and testnet, or the identity entered for a custom network (the client's `presets`).
 function renderAnchor(config) {
-  let builtin = [];
-  try { builtin = JSON.parse(client.toState()).network.builtin ?? []; } catch { /* shown as unknown */ }
+  let presets = [];
+  try { presets = client.presets; } catch { /* shown as unknown */ }
   const source = config.network === 'custom' ? 'entered by you (custom network)' : `built into tempo-light for ${config.network}`;
   const anchor = $('trust-anchor');
-  anchor.innerHTML = builtin.length === 0 ? '—' : builtin.map((run) => {
-    const [fromEpoch, identity] = Array.isArray(run) ? run : [run.fromEpoch, run.identity];
+  anchor.innerHTML = presets.length === 0 ? '—' : presets.map(({ fromEpoch, identity }) => {
     return `<div class="anchor"><span class="mono wrap">${escape(identity)}</span><br><span class="hint-inline">${escape(source)}, from epoch ${escape(fromEpoch)}: preset, taken on trust</span></div>`;
   }).join('');
 }

@@ -135,26 +135,29 @@ P.getVerifiedBalance = async function getVerifiedBalance(options = {}) {
   }
   try {
     return await atServableBlock(this, transport, limits, { retries, retryDelayMs, maxRetryDelayMs, maxStateLag, what: 'getVerifiedBalance()' },
-      balanceSteps(atHead, (method, params) => transport.call(method, params, limits)));
+      // (The proof goes to the core as the answer's text.)
+      balanceSteps(atHead, (method, params) => transport.call(method, params, { ...limits, text: true })));
   } finally {
     release();
   }
 };
 
 /**
- * A fresh block that is final and that the node has executed, `{ height, hash, stateRoot }`:
- * the node's execution head (`executed`, its `eth_blockNumber`: it only chooses the height), proven final
+ * A fresh block that is final and that the node has executed (its verified block, whole, or
+ * the verified head; both with `{ height, hash, stateRoot }`): the node's execution head (`executed`, its `eth_blockNumber`: it only chooses the height), proven final
  * by its own certificate (verified purely, under the identity this client trusts for its
  * epoch); or, where that block is not final yet, the newest finalization if the node has
  * executed it; or the verified head if the node is at it.
  */
 async function servableBlock(client, transport, limits, scratch, executed) {
+  // (Certified blocks go to the core as the answers' text.)
+  const answers = { ...limits, text: true };
   const head = client.head;
   if (executed === head.height) return head;
   if (executed > BigInt(Number.MAX_SAFE_INTEGER)) throw typed('RpcError', `eth_blockNumber: ${executed} is no block height`, false);
   let block = null;
   try {
-    block = await transport.call('consensus_getFinalization', [{ height: Number(executed) }], limits);
+    block = await transport.call('consensus_getFinalization', [{ height: Number(executed) }], answers);
   } catch (e) {
     // 204 (or null below): the execution head is not final yet. Anything else ends here.
     if (e?.code !== 'RpcUnavailable') throw e;
@@ -167,7 +170,7 @@ async function servableBlock(client, transport, limits, scratch, executed) {
       throw typed('HeaderNumberMismatch', `asked for the finalization of block ${executed}, the server answered block ${verified.height}`, false);
     }
   } else {
-    const newest = await transport.call('consensus_getFinalization', ['latest'], limits);
+    const newest = await transport.call('consensus_getFinalization', ['latest'], answers);
     if (newest === null || newest === undefined) throw typed('RpcUnavailable', 'the server has no finalization yet', true);
     alive(client);
     verified = await verifyFinal(client, newest, transport, limits, scratch);
@@ -177,7 +180,7 @@ async function servableBlock(client, transport, limits, scratch, executed) {
   }
   const now = client.head;
   if (verified.height <= now.height && now.height <= executed) return now;
-  return { height: verified.height, hash: verified.hash, stateRoot: verified.stateRoot };
+  return verified;
 }
 
 /**
@@ -195,13 +198,11 @@ async function verifyFinal(client, block, transport, limits, scratch) {
     return verifier.verify(block);
   } catch (e) {
     const head = verifier.head;
-    const length = client.network.epochLength;
-    let claimed = null;
-    try { claimed = quantityOf(block?.block?.header?.number ?? block?.header?.number, 'number'); } catch {}
-    // Identities are learnt at each epoch's last block: through the head's epoch, and the
-    // next one once the head is that last block.
-    const known = head ? (head.height + 1n) / length : 0n;
-    if (!(e instanceof VerificationError) || claimed === null || claimed / length <= known) throw e;
+    // Only a block past the epochs the verifier knows the identities of (the core says which
+    // height and epoch the block claims) may verify once the copy has followed there.
+    const beyond = e instanceof VerificationError ? verifier.beyondVerifiedEpochs(block) : null;
+    if (beyond === null) throw e;
+    const claimed = beyond.height;
     scratch.copy ??= TempoLightClient.fromState(client.toState());
     const copy = scratch.copy;
     const controller = new AbortController();
@@ -224,7 +225,7 @@ async function verifyFinal(client, block, transport, limits, scratch) {
       });
       throwIfStopped(limits.signals, 'getVerifiedBalance()');
       if ((copy.head?.height ?? -1n) < claimed) {
-        throw typed('StaleHead', `block ${claimed} is in epoch ${claimed / length}, past the epochs this client has verified (its head is block ${head?.height ?? 'none'}), and following from its head did not reach it in time: follow() first`, true, e);
+        throw typed('StaleHead', `block ${claimed} is in epoch ${beyond.epoch}, past the epochs this client has verified (its head is block ${head?.height ?? 'none'}), and following from its head did not reach it in time: follow() first`, true, e);
       }
       return copy.verify(block);
     } finally {

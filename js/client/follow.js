@@ -86,6 +86,8 @@ P.follow = async function follow(options = {}) {
   const signals = [signal, life];
   const stopped = () => !!signal?.aborted || life.aborted;
   const limits = { timeoutMs, maxResponseBytes, signals };
+  // What the core reads (certified blocks, headers) goes to it as the answer's text.
+  const answers = { ...limits, text: true };
   // Subscriptions need a ws(s) URL: `rpc` itself, also when `request` answers the other calls.
   // Or through an EIP-1193 provider that emits `message` events (EIP-1193 subscriptions).
   const ws = canSocket && rpc && transport === 'websocket' ? wsTransport(rpc.replace(/^http/i, 'ws'), limits)
@@ -154,7 +156,7 @@ P.follow = async function follow(options = {}) {
             }
           }
           if (stopped()) break;
-          block ??= await calls.call('consensus_getFinalization', ['latest'], limits);
+          block ??= await calls.call('consensus_getFinalization', ['latest'], answers);
           if (stopped()) break;
           let caughtUp = false;
           try {
@@ -173,7 +175,7 @@ P.follow = async function follow(options = {}) {
         } else if (next.type === 'finalization') {
           const heights = this.boundariesWanted(BOUNDARY_RUN);
           if (heights.length <= 1) {
-            const block = await calls.call('consensus_getFinalization', [{ height: Number(next.height) }], limits);
+            const block = await calls.call('consensus_getFinalization', [{ height: Number(next.height) }], answers);
             if (stopped()) break;
             await dispatch(timed(() => this.onFinalization(block)));
           } else {
@@ -184,7 +186,7 @@ P.follow = async function follow(options = {}) {
             // of each (not a member of it: the core decides which member is the header).
             const run = [];
             let bytes = 0;
-            const counted = { ...limits, onBytes: (n) => { bytes += n; } };
+            const counted = { ...answers, onBytes: (n) => { bytes += n; } };
             for (let i = 0; i < heights.length && bytes < BOUNDARY_RUN_BYTES && !stopped(); i += concurrency) {
               const part = await Promise.all(heights.slice(i, i + concurrency).map((h) =>
                 calls.call('consensus_getFinalization', [{ height: h }], counted)));
@@ -199,7 +201,7 @@ P.follow = async function follow(options = {}) {
           const headers = [];
           for (let i = 0; i < heights.length; i += concurrency) {
             const part = await Promise.all(heights.slice(i, i + concurrency).map((h) =>
-              http.call('eth_getBlockByNumber', [`0x${h.toString(16)}`, false], limits)));
+              http.call('eth_getBlockByNumber', [`0x${h.toString(16)}`, false], answers)));
             for (const header of part) {
               // A follower node publishes a finalization before it has executed the block:
               // its header answers null for a while. Transient: retried like 204/503.

@@ -31,7 +31,7 @@ function renameEvents(events) {
   return events;
 }
 
-for (const name of ['verify', 'verifyBatch', 'nextRequest', 'boundariesWanted', 'onFinalization', 'onBoundaries', 'onHeaders', 'setEveryHeader', 'abandon', 'reset', 'identityFor', 'toState', 'balanceQuery', 'resume']) {
+for (const name of ['verify', 'verifyBatch', 'nextRequest', 'boundariesWanted', 'onFinalization', 'onBoundaries', 'onHeaders', 'setEveryHeader', 'abandon', 'reset', 'identityFor', 'toState', 'balanceQuery', 'resume', 'beyondVerifiedEpochs']) {
   const f = P[name];
   P[name] = function (...args) {
     alive(this);
@@ -46,7 +46,7 @@ for (const name of ['verify', 'verifyBatch', 'nextRequest', 'boundariesWanted', 
     return out;
   };
 }
-for (const name of ['head', 'frozen', 'idle', 'network']) {
+for (const name of ['head', 'frozen', 'idle', 'network', 'presets']) {
   const { get } = Object.getOwnPropertyDescriptor(P, name);
   Object.defineProperty(P, name, {
     configurable: true,

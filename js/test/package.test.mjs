@@ -88,3 +88,27 @@ test('throws typed errors, never traps', () => {
   // The client still works after all that.
   assert.equal(client.verify(fixture).height, 32724390n);
 });
+
+test('presets, beyondVerifiedEpochs and answers as text: the wasm says what JS used to work out', () => {
+  const client = TempoLightClient.mainnet();
+  // The identities taken on trust, as the saved state holds them (the page used to parse it).
+  const presets = client.presets;
+  assert.ok(presets.length >= 1);
+  assert.deepEqual(presets, JSON.parse(client.toState()).network.builtin.map((run) =>
+    (Array.isArray(run) ? { fromEpoch: BigInt(run[0]), identity: run[1] } : { fromEpoch: BigInt(run.fromEpoch), identity: run.identity })));
+  assert.ok(presets.every((p) => typeof p.fromEpoch === 'bigint' && /^0x[0-9a-f]{192}$/.test(p.identity)));
+  const custom = TempoLightClient.custom({ identity: fixture.networkIdentity.publicKey, epochLength: 21600, fromEpoch: 7 });
+  assert.deepEqual(custom.presets, [{ fromEpoch: 7n, identity: fixture.networkIdentity.publicKey }]);
+  custom.destroy();
+  // A block past the epochs a client has verified: the height its header claims, its epoch.
+  assert.deepEqual(client.beyondVerifiedEpochs(fixture), { height: 32724390n, epoch: 1515n });
+  assert.equal(client.beyondVerifiedEpochs({ nonsense: true }), null);
+  // The JSON-RPC response's text, as the transports hand it over, reads as the object does.
+  const response = JSON.stringify({ jsonrpc: '2.0', id: 1, result: fixture });
+  assert.equal(client.verify(response).hash, fixture.header.hash);
+  client.onFinalization(response);
+  assert.equal(client.head.height, 32724390n);
+  assert.equal(client.beyondVerifiedEpochs(response), null, 'at its head, the block is no longer beyond');
+  assert.throws(() => client.onHeaders([JSON.stringify({ jsonrpc: '2.0', id: 2, error: { code: -32000, message: 'no' } })]), (e) => typeof e.code === 'string');
+  client.destroy();
+});

@@ -24,7 +24,7 @@
  * sqrt.c, recip.c, hash_to_field.c); a different modulus would be a different blst, so it
  * traps rather than compute in the wrong field.
  *
- * Held to blst by crates/wasm/tests/field.rs and tests/js/field.test.mjs: field operations on
+ * Held to blst by crates/blst-check and scripts/blst-check.mjs: field operations on
  * random and edge-case values, pairings of random points and the reference's certificate
  * verdicts, the wasm module against native blst (assembly).
  */

@@ -29,6 +29,7 @@ use tempo_light::{
 };
 use wasm_bindgen::prelude::*;
 
+mod handover;
 #[cfg(feature = "payments")]
 mod payment;
 
@@ -89,6 +90,23 @@ fn to_json(value: &JsValue, what: &str) -> Result<serde_json::Value, JsValue> {
         .map_err(|_| bad_input(what, "not JSON-serializable (contains bigint or cycles?)"))?;
     let text: String = text.into();
     serde_json::from_str(&text).map_err(|e| bad_input(what, e))
+}
+
+/// A header as `eth_getBlockByNumber` answers it: the header itself, or the JSON-RPC response
+/// holding it (the package hands over the response's text as received; an `error` member is
+/// the core's `DecodeError::Rpc`).
+fn header_of(value: &JsValue) -> Result<TempoHeader, JsValue> {
+    let mut json = to_json(value, "header")?;
+    if let Some(e) = tempo_light::wire::certified_block::rpc_error(&json) {
+        return Err(refusal(&CoreError::Decode(e)));
+    }
+    if json.get("jsonrpc").is_some() {
+        json = json
+            .get_mut("result")
+            .map(serde_json::Value::take)
+            .unwrap_or_default();
+    }
+    TempoHeader::from_value(json).map_err(|e| refusal(&CoreError::Decode(e)))
 }
 
 /// A JSON value the core wrote (a verified header, a re-serialized proof) as a plain JS object.
@@ -347,19 +365,6 @@ impl WasmClient {
         })
     }
 
-    /// The identity this client verifies `epoch`'s certificates under (hex), as `verify`
-    /// picks it: what the payments module is handed for its block's epoch, instead of this
-    /// client's state. Throws `Frozen` once frozen, `IdentityUnavailable` or
-    /// `IdentityNotBridged` when it trusts none.
-    #[wasm_bindgen(js_name = verifyingIdentity)]
-    pub fn verifying_identity(&self, epoch: JsValue) -> Result<JsValue, JsValue> {
-        let epoch = u64_of(&epoch, "epoch")?;
-        self.inner
-            .verifying_identity(epoch)
-            .map(|id| hex(id.to_bytes()))
-            .map_err(|e| refusal(&CoreError::Verify(e)))
-    }
-
     /// A client resumed from `toState()`'s output (a string or the parsed object).
     #[wasm_bindgen(js_name = fromState)]
     pub fn from_state(state: JsValue) -> Result<WasmClient, JsValue> {
@@ -471,10 +476,7 @@ impl WasmClient {
     pub fn on_headers(&mut self, headers: JsValue) -> Result<Array, JsValue> {
         let parsed = js_array(&headers, "headers")?
             .iter()
-            .map(|item| {
-                TempoHeader::from_value(to_json(&item, "header")?)
-                    .map_err(|e| refusal(&CoreError::Decode(e)))
-            })
+            .map(|item| header_of(&item))
             .collect::<Result<Vec<_>, _>>()?;
         self.inner
             .on_headers(parsed)
@@ -525,6 +527,54 @@ impl WasmClient {
         set(&o, "chainId", big(n.chain_id()));
         set(&o, "epochLength", big(n.epoch_length().get()));
         o.into()
+    }
+
+    /// The identities the network starts from, taken on trust (mainnet's and testnet's
+    /// presets, or the identity a custom network was given): `[{ fromEpoch, identity }]`, by
+    /// ascending first epoch.
+    #[wasm_bindgen(getter)]
+    pub fn presets(&self) -> Array {
+        self.inner
+            .state()
+            .network()
+            .identities()
+            .iter()
+            .map(|anchored| {
+                let o = Object::new();
+                set(&o, "fromEpoch", big(anchored.from_epoch));
+                set(&o, "identity", hex(anchored.identity.to_bytes()));
+                JsValue::from(o)
+            })
+            .collect()
+    }
+
+    /// Where `block` (a CertifiedBlock) lies past the epochs this client has verified:
+    /// `{ height, epoch }`, the height its header claims and that height's epoch, when that
+    /// epoch is past the ones whose identities the client knows (through its head's epoch,
+    /// and the next once the head is that epoch's last block); `null` otherwise, and for a
+    /// block that does not parse. Nothing in it is verified: it says how far to follow.
+    #[wasm_bindgen(js_name = beyondVerifiedEpochs)]
+    pub fn beyond_verified_epochs(&self, block: JsValue) -> JsValue {
+        let Ok(block) = certified_block(&block) else {
+            return JsValue::NULL;
+        };
+        let network = self.inner.state().network();
+        let height = block.header.number();
+        let Ok(epoch) = network.epoch_of(height) else {
+            return JsValue::NULL;
+        };
+        let known = match self.inner.head() {
+            None => Ok(0),
+            Some(head) => network.epoch_of(head.height.saturating_add(1)),
+        };
+        if known.is_ok_and(|known| epoch > known) {
+            let o = Object::new();
+            set(&o, "height", big(height));
+            set(&o, "epoch", big(epoch));
+            o.into()
+        } else {
+            JsValue::NULL
+        }
     }
 
     /// The identity trusted for `epoch` (hex), or throws `IdentityUnavailable`.
