@@ -655,8 +655,12 @@ fn main() {
         next_epoch: None,
     };
     let tx_hash = alloy_primitives::keccak256(&raw[500]);
+    let certified = chain
+        .certify_header(&payment_header)
+        .expect("block 1's epoch has its committee");
     let anchor = tempo_light::payment::FinalAnchor {
         verified: &verified,
+        certificate: &certified.certificate,
         links: &[],
     };
     row(
@@ -676,17 +680,12 @@ fn main() {
         "(both tries rebuilt)",
     );
     let payment = tempo_light::confirm_payment(&anchor, tx_hash, &raw, &receipts).unwrap();
-    let certified = chain
-        .certify_header(&payment_header)
-        .expect("block 1's epoch has its committee");
     let mut proof_sizes = Vec::new();
     for form in [
         tempo_light::payment::ProofForm::FullBlock,
         tempo_light::payment::ProofForm::TrieProofs,
     ] {
-        let text =
-            tempo_light::PaymentProof::build(&payment, &certified, &[], &raw, &receipts, form)
-                .to_json();
+        let text = payment.proof(form).to_json();
         proof_sizes.push((form, text.len()));
         // For scripts/bench-wasm.mjs: the same proof, re-checked offline by the package.
         let _ = std::fs::write(

@@ -24,7 +24,7 @@ import { lifetime, RPC } from './client/lifecycle.js';
 import './client/follow.js';
 import './client/persistence.js';
 import { atServableBlock, balanceSteps } from './client/balances.js';
-import { blockEvidence, initPayments, paymentsModule, verifyPaymentProof, withPaymentsClient } from './client/payments.js';
+import { initPayments, paymentsModule, proveFromBlock, verifyPaymentProof } from './client/payments.js';
 import { lazyModule, supplied } from './client/lazy.js';
 
 export { _setPlatform, init, initSync, initPayments, isInitialized, verifyBalance, verifyCertifiedBlock, verifyPaymentProof, verifyProof };
@@ -47,8 +47,7 @@ export const _internals = {
     for (const [name, module] of Object.entries(modules)) if (module) supplied[name] = module;
   },
   // For the provider's eth_getTransactionByHash / eth_getTransactionReceipt.
-  blockEvidence,
-  withPaymentsClient,
+  proveFromBlock,
   loadPayments: () => paymentsModule(),
   /**
    * The error helpers the worker entry rebuilds errors with (through here, so that the

@@ -757,6 +757,11 @@ export declare class TempoLightClient {
   /** The identity trusted for `epoch`. */
   identityFor(epoch: number | bigint): Hex;
   /**
+   * The identity `verify` uses for `epoch`: throws `Frozen` once frozen (what the payments
+   * module is handed for its block's epoch).
+   */
+  verifyingIdentity(epoch: number | bigint): Hex;
+  /**
    * Where `block` lies past the epochs this client has verified: the height its header
    * claims and that height's epoch, when the client does not know that epoch's identity yet
    * (follow first); `null` otherwise. Nothing in it is verified: it says how far to follow.

@@ -10,8 +10,11 @@
 
 import wbgInit, {
   TempoLightClient as PaymentsClient,
+  PaymentQuery,
+  confirmPayment,
+  provenTransaction,
   verifyPaymentProof as wasmVerifyPaymentProof,
-  paymentRequests as wasmPaymentRequests,
+  verifyPaymentProofUnder,
   validateExpectation as wasmValidateExpectation,
 } from './tempo_light_payments.js';
 
@@ -28,8 +31,11 @@ export function loadPayments(source) {
       await wbgInit({ module_or_path: source ?? new URL('./tempo_light_payments_bg.wasm', import.meta.url) });
       return {
         PaymentsClient,
+        PaymentQuery,
+        confirmPayment,
+        provenTransaction,
         verifyPaymentProof: wasmVerifyPaymentProof,
-        paymentRequests: wasmPaymentRequests,
+        verifyPaymentProofUnder,
         validateExpectation: wasmValidateExpectation,
       };
     })().catch((e) => {

@@ -329,11 +329,9 @@ export function createVerifiedProvider(options = {}) {
     // waitForTransactionReceipt keeps polling until it is final).
     if (height > head.height) return null;
     // (As confirmPayment gathers it; the provider's bounds apply to each call.)
-    const evidence = await _internals.blockEvidence({ call: (m, p) => call(client, m, p) }, height);
-    if (evidence === null) throw typed('RpcUnavailable', `the server has no finalization at ${height}`, true);
-    _internals.alive(client);
-    const text = await _internals.withPaymentsClient(client, (full) =>
-      full.provenTransaction({ txHash: hash, ...evidence }));
+    const text = await _internals.proveFromBlock(client, { call: (m, p) => call(client, m, p) }, height, undefined,
+      (payments, input, query) => payments.provenTransaction({ txHash: hash, ...input }, query));
+    if (text === null) throw typed('RpcUnavailable', `the server has no finalization at ${height}`, true);
     const proven = JSON.parse(text);
     provenByHash.set(hash, proven);
     while (provenByHash.size > CACHE_MAX) provenByHash.delete(provenByHash.keys().next().value);

@@ -107,6 +107,6 @@ pub use finality::{
 };
 pub use payment::{
     check_payment, confirm_payment, verify_payment_proof, ConfirmedPayment, ExpectedPayment,
-    PaymentError, PaymentProof,
+    PaymentConfirmation, PaymentError, PaymentProof,
 };
 pub use wire::{Certificate, CertifiedBlock, Discrepancy, DkgOutcome, TempoHeader};

@@ -297,7 +297,7 @@ pub fn transaction_type(raw: &[u8]) -> Result<u8, String> {
 
 /// Root of the ordered trie (keys `rlp(index)`) over already-encoded items.
 pub fn ordered_root<T: AsRef<[u8]>>(items: &[T]) -> B256 {
-    ordered_trie(items, None).0
+    ordered_trie_proofs(items, &[]).0
 }
 
 /// The transactions root of a block's raw transactions.
@@ -319,18 +319,31 @@ pub fn index_key(index: usize) -> Vec<u8> {
 /// The root of the ordered trie over `items` and the proof (nodes from the root down) of the
 /// item at `index`.
 pub fn ordered_trie_proof<T: AsRef<[u8]>>(items: &[T], index: usize) -> (B256, Vec<Bytes>) {
-    let (root, proof) = ordered_trie(items, Some(index));
-    (root, proof.unwrap_or_default())
+    let (root, mut proofs) = ordered_trie_proofs(items, &[index]);
+    (root, proofs.pop().unwrap_or_default())
 }
 
-fn ordered_trie<T: AsRef<[u8]>>(items: &[T], target: Option<usize>) -> (B256, Option<Vec<Bytes>>) {
+/// The root of the ordered trie over `items` and the proofs of the items at `indices` (in
+/// that order), from one pass over the trie: what a payment checks and what its proof holds
+/// are the same trie, built once.
+pub fn ordered_trie_proofs<T: AsRef<[u8]>>(
+    items: &[T],
+    indices: &[usize],
+) -> (B256, Vec<Vec<Bytes>>) {
     if items.is_empty() {
-        return (EMPTY_ROOT_HASH, target.map(|_| Vec::new()));
+        return (
+            EMPTY_ROOT_HASH,
+            indices.iter().map(|_| Vec::new()).collect(),
+        );
     }
-    let path = target.map(|t| Nibbles::unpack(index_key(t)));
-    let mut builder = match &path {
-        Some(p) => HashBuilder::default().with_proof_retainer(ProofRetainer::new(Vec::from([*p]))),
-        None => HashBuilder::default(),
+    let paths: Vec<Nibbles> = indices
+        .iter()
+        .map(|t| Nibbles::unpack(index_key(*t)))
+        .collect();
+    let mut builder = if paths.is_empty() {
+        HashBuilder::default()
+    } else {
+        HashBuilder::default().with_proof_retainer(ProofRetainer::new(paths.clone()))
     };
     let n = items.len();
     for i in 0..n {
@@ -338,15 +351,21 @@ fn ordered_trie<T: AsRef<[u8]>>(items: &[T], target: Option<usize>) -> (B256, Op
         builder.add_leaf(Nibbles::unpack(index_key(index)), items[index].as_ref());
     }
     let root = builder.root();
-    let proof = path.map(|p| {
-        builder
-            .take_proof_nodes()
-            .matching_nodes_sorted(&p)
-            .into_iter()
-            .map(|(_, node)| node)
-            .collect()
-    });
-    (root, proof)
+    if paths.is_empty() {
+        return (root, Vec::new());
+    }
+    let nodes = builder.take_proof_nodes();
+    let proofs = paths
+        .iter()
+        .map(|p| {
+            nodes
+                .matching_nodes_sorted(p)
+                .into_iter()
+                .map(|(_, node)| node)
+                .collect()
+        })
+        .collect();
+    (root, proofs)
 }
 
 /// Checks that `value` is the item at `index` of the ordered trie with `root`.

@@ -1,5 +1,8 @@
-//! TIP-20 balances, proven: where a TIP-20 token keeps an account's balance, and the check of
-//! an `eth_getProof` answer for it against a final state root.
+//! TIP-20 tokens, read from what a final header commits to: where a token keeps an account's
+//! balance and the check of an `eth_getProof` answer for it against a final state root; and
+//! the token's `Transfer`/`TransferWithMemo` logs decoded ([`tip20_transfers`], what a
+//! payment moved). Everything that knows a TIP-20 layout or event lives here, apart from the
+//! proofs that put it under a final root.
 //!
 //! On Tempo the money is in TIP-20 tokens, precompiles at addresses with the prefix
 //! `0x20c0` followed by ten zero bytes. Their storage is laid out by Tempo's `#[contract]`
@@ -30,8 +33,8 @@
 //! TIP-20 tokens always have 6 decimals (`TIP20_DECIMALS`).
 
 use crate::state::state_proof::{verify_account_query, AccountProof, ProofError, VerifiedAccount};
-use alloc::string::String;
-use alloy_primitives::{address, keccak256, Address, B256, U256};
+use alloc::{format, string::String, vec::Vec};
+use alloy_primitives::{address, b256, keccak256, Address, Log, B256, U256};
 
 /// Decimals of every TIP-20 token.
 pub const DECIMALS: u8 = 6;
@@ -281,4 +284,101 @@ impl BalanceQuery {
             hash: self.hash,
         })
     }
+}
+
+// ---- transfer logs ------------------------------------------------------------------------
+
+/// `keccak256("Transfer(address,address,uint256)")`.
+pub const TRANSFER_TOPIC: B256 =
+    b256!("ddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef");
+/// `keccak256("TransferWithMemo(address,address,uint256,bytes32)")`.
+pub const TRANSFER_WITH_MEMO_TOPIC: B256 =
+    b256!("57bc7354aa85aed339e000bccffabbc529466af35f0772c8f8ee1145927de7f0");
+
+/// A `Transfer`/`TransferWithMemo` log of a TIP-20 token that does not have the event's shape
+/// (a payment reports it as `MalformedTransferLog`).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("log {log_index} of a TIP-20 token is not a well-formed transfer event: {reason}")]
+pub struct TransferLogError {
+    /// Index of the log in the receipt.
+    pub log_index: usize,
+    /// What is wrong.
+    pub reason: String,
+}
+
+/// A TIP-20 transfer decoded from a log of a transaction's receipt.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tip20Transfer {
+    /// The token (the log's emitter, a `0x20c0…` address).
+    pub token: Address,
+    /// Payer.
+    pub from: Address,
+    /// Recipient.
+    pub to: Address,
+    /// Amount in the token's base units.
+    pub amount: U256,
+    /// The memo of a `TransferWithMemo` event (`None` for `Transfer`).
+    pub memo: Option<B256>,
+    /// Index of the log in the receipt.
+    pub log_index: usize,
+}
+
+fn topic_address(topic: &B256) -> Option<Address> {
+    topic[..12]
+        .iter()
+        .all(|b| *b == 0)
+        .then(|| Address::from_slice(&topic[12..]))
+}
+
+/// Rule: every `Transfer`/`TransferWithMemo` log a TIP-20 token emitted, decoded (other logs
+/// are skipped; a TIP-20 log with the event's topic but not its shape is refused). A
+/// `TransferWithMemo` right after the `Transfer` of the same movement (what Tempo's
+/// `transferWithMemo` emits) sets that transfer's memo.
+pub fn tip20_transfers(logs: &[Log]) -> Result<Vec<Tip20Transfer>, TransferLogError> {
+    let mut transfers = Vec::new();
+    for (log_index, log) in logs.iter().enumerate() {
+        let topics = log.topics();
+        let memo_event = match topics.first() {
+            Some(t) if *t == TRANSFER_TOPIC => false,
+            Some(t) if *t == TRANSFER_WITH_MEMO_TOPIC => true,
+            _ => continue,
+        };
+        if !is_tip20_address(log.address) {
+            continue;
+        }
+        let bad = |reason: &str| TransferLogError {
+            log_index,
+            reason: reason.into(),
+        };
+        let want = if memo_event { 4 } else { 3 };
+        if topics.len() != want {
+            return Err(bad(&format!("{} topics, {want} expected", topics.len())));
+        }
+        if log.data.data.len() != 32 {
+            return Err(bad("the amount is not one 32-byte word"));
+        }
+        let from = topic_address(&topics[1]).ok_or_else(|| bad("`from` is not an address"))?;
+        let to = topic_address(&topics[2]).ok_or_else(|| bad("`to` is not an address"))?;
+        let amount = U256::from_be_slice(&log.data.data);
+        // Tempo's `transferWithMemo` emits `Transfer`, then `TransferWithMemo` for the same
+        // movement: the memo annotates the transfer just before it, not a second movement.
+        if let Some(previous) = transfers.last_mut().filter(|t: &&mut Tip20Transfer| {
+            memo_event
+                && t.memo.is_none()
+                && t.log_index + 1 == log_index
+                && (t.token, t.from, t.to, t.amount) == (log.address, from, to, amount)
+        }) {
+            previous.memo = Some(topics[3]);
+            continue;
+        }
+        transfers.push(Tip20Transfer {
+            token: log.address,
+            from,
+            to,
+            amount,
+            memo: memo_event.then(|| topics[3]),
+            log_index,
+        });
+    }
+    Ok(transfers)
 }

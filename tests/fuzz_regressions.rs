@@ -306,15 +306,16 @@ fn write_seed_corpora() {
             .collect();
         let links: Vec<_> = (h..tip).map(|k| d.block(k).header.clone()).collect();
         let verified = checks::verified_devnet_block(tip).unwrap();
+        let certified = d.certified(tip);
         let anchor = FinalAnchor {
             verified: &verified,
+            certificate: &certified.certificate,
             links: &links,
         };
         let raw = body.raw_transactions();
         let payment = confirm_payment(&anchor, body.hashes()[i], &raw, &receipts).unwrap();
         for form in [ProofForm::FullBlock, ProofForm::TrieProofs] {
-            let proof =
-                PaymentProof::build(&payment, &d.certified(tip), &links, &raw, &receipts, form);
+            let proof = payment.proof(form);
             out.push((
                 "payment_proof",
                 format!("devnet-{h}-{i}-tip-{tip}-{form:?}"),
@@ -445,8 +446,10 @@ fn payment_seeds_are_proven_payments() {
             .map(|h| tempo_light::TempoHeader::from_value(h.clone()).unwrap())
             .collect();
         let verified = checks::verified_devnet_block(doc["tip"].as_u64().unwrap()).unwrap();
+        let certified = d.certified(verified.height);
         let anchor = FinalAnchor {
             verified: &verified,
+            certificate: &certified.certificate,
             links: &links,
         };
         let hash = doc["hash"].as_str().unwrap().parse().unwrap();

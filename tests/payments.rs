@@ -4,7 +4,6 @@
 //! single-byte change of one refused.
 #![cfg(not(target_arch = "wasm32"))]
 
-use alloy_consensus::TxReceipt;
 use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
 use tempo_light::{
     payment::{
@@ -12,46 +11,30 @@ use tempo_light::{
         ProofForm,
     },
     receipt::BlockReceipt,
-    verify_block, TempoHeader, VerifiedBlock,
+    CertifiedBlock, TempoHeader, VerifiedBlock,
 };
-use tempo_light_devnet::{payments::Body, Chain, DevnetConfig};
+use tempo_light_devnet::{payments::Body, Chain};
 
 const EPOCH: u64 = 20;
 
 fn chain(blocks: u64) -> Chain {
-    let mut chain = Chain::new(DevnetConfig {
-        epoch_length: EPOCH,
-        ..DevnetConfig::default()
-    });
-    for _ in 0..blocks {
-        chain.produce();
-    }
-    chain
+    Chain::with_blocks(EPOCH, blocks)
 }
 
-fn verified(chain: &Chain, height: u64) -> VerifiedBlock {
-    let block = chain.block(height).unwrap().certified().unwrap();
-    let identity = chain.identity(height / EPOCH).unwrap();
-    verify_block(&identity, EPOCH, &block).unwrap()
+/// Block `height`, certified and verified.
+fn verified(chain: &Chain, height: u64) -> (CertifiedBlock, VerifiedBlock) {
+    chain.verified(height).unwrap()
 }
 
 /// The receipts as `eth_getBlockReceipts` sends them (the fields the core reads).
 fn receipts(body: &Body) -> Vec<BlockReceipt> {
-    body.receipts
-        .iter()
-        .zip(body.hashes())
-        .map(|(r, hash)| {
-            let mut v = serde_json::to_value(r).unwrap();
-            v["logsBloom"] = serde_json::json!(r.bloom());
-            v["transactionHash"] = serde_json::json!(hash);
-            BlockReceipt::from_value(&v).unwrap()
-        })
-        .collect()
+    body.block_receipts()
 }
 
-fn anchor(v: &VerifiedBlock) -> FinalAnchor<'_> {
+fn anchor(v: &(CertifiedBlock, VerifiedBlock)) -> FinalAnchor<'_> {
     FinalAnchor {
-        verified: v,
+        verified: &v.1,
+        certificate: &v.0.certificate,
         links: &[],
     }
 }
@@ -185,7 +168,8 @@ fn a_memo_payment(
         &body.raw_transactions(),
         &receipts(body),
     )
-    .unwrap();
+    .unwrap()
+    .into_payment();
     (p, body.payments[i].clone())
 }
 
@@ -493,7 +477,8 @@ fn a_block_below_a_certified_tip_is_authenticated_by_parent_links() {
     let body = chain.body(h).unwrap();
     let (raw, rs) = (body.raw_transactions(), receipts(body));
     let anchor = FinalAnchor {
-        verified: &v,
+        verified: &v.1,
+        certificate: &v.0.certificate,
         links: &links,
     };
     let p = confirm_payment(&anchor, body.hashes()[i], &raw, &rs).unwrap();
@@ -502,7 +487,8 @@ fn a_block_below_a_certified_tip_is_authenticated_by_parent_links() {
     let mut broken = links.clone();
     broken.remove(1);
     let anchor = FinalAnchor {
-        verified: &v,
+        verified: &v.1,
+        certificate: &v.0.certificate,
         links: &broken,
     };
     let e = confirm_payment(&anchor, body.hashes()[i], &raw, &rs).unwrap_err();
@@ -517,12 +503,12 @@ fn proof(chain: &Chain, h: u64, i: usize, tip: u64, form: ProofForm) -> PaymentP
     let body = chain.body(h).unwrap();
     let (raw, rs) = (body.raw_transactions(), receipts(body));
     let anchor = FinalAnchor {
-        verified: &v,
+        verified: &v.1,
+        certificate: &v.0.certificate,
         links: &links,
     };
     let p = confirm_payment(&anchor, body.hashes()[i], &raw, &rs).unwrap();
-    let certified = chain.block(tip).unwrap().certified().unwrap();
-    PaymentProof::build(&p, &certified, &links, &raw, &rs, form)
+    p.proof(form)
 }
 
 #[test]

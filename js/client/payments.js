@@ -8,7 +8,7 @@ import { paymentsSourceGiven, platformLoader, setPaymentsSource, wasmSource } fr
 import { P, alive } from './wasm.js';
 import { FOLLOWING, lifetime, untilStopped, waitFor } from './lifecycle.js';
 import { lazyModule } from './lazy.js';
-import { callTransport, quantity, quantityOf } from './rpc.js';
+import { callTransport, quantityOf } from './rpc.js';
 
 let paymentsLoading = null;
 /** The payments module (js/payments.js and its wasm), loaded once on the first payment call. */
@@ -42,19 +42,14 @@ export function initPayments(input) {
   return paymentsModule().then(() => undefined);
 }
 
-/** A client of the payments module holding `client`'s trust (its state), freed after `fn`. */
-export async function withPaymentsClient(client, fn) {
-  const m = await paymentsModule();
-  alive(client);
-  let full;
-  try {
-    full = m.PaymentsClient.fromState(client.toState());
-    return fn(full);
-  } catch (e) {
-    throw toTyped(e);
-  } finally {
-    full?.free();
-  }
+/**
+ * What the payments module verifies under: the identity `client` trusts for the epoch it asks
+ * about (`verifyingIdentity`: the core picks it, and refuses once frozen), never the client's
+ * whole state.
+ */
+function trustOf(client) {
+  const { epochLength } = client.network;
+  return { epochLength, identityFor: (epoch) => client.verifyingIdentity(epoch) };
 }
 
 /**
@@ -72,8 +67,8 @@ export async function verifyPaymentProof(proof, { network = 'mainnet', expected,
   const m = await paymentsModule();
   try {
     if (network && typeof network === 'object') {
-      const full = m.PaymentsClient.custom(network);
-      try { return full.verifyPaymentProof(proof, expected, txHash); } finally { full.free(); }
+      const custom = m.PaymentsClient.custom(network);
+      try { return m.verifyPaymentProofUnder(proof, trustOf(custom), expected, txHash); } finally { custom.free(); }
     }
     return m.verifyPaymentProof(proof, network, expected, txHash);
   } catch (e) {
@@ -88,47 +83,50 @@ export async function verifyPaymentProof(proof, { network = 'mainnet', expected,
  */
 P.verifyPaymentProof = async function (proof, expected, { txHash } = {}) {
   alive(this);
-  return withPaymentsClient(this, (full) => full.verifyPaymentProof(proof, expected, txHash));
+  const m = await paymentsModule();
+  alive(this);
+  try {
+    return m.verifyPaymentProofUnder(proof, trustOf(this), expected, txHash);
+  } catch (e) {
+    throw toTyped(e);
+  }
 };
 
 const HASH = /^0x[0-9a-fA-F]{64}$/;
-/** The most transactions a block may hold (the core's MAX_BLOCK_TRANSACTIONS). */
-const MAX_BLOCK_TRANSACTIONS = 50_000;
-
 /**
- * A block's raw transactions: `debug_getRawTransactions`, or one by one with
- * `eth_getRawTransactionByBlockNumberAndIndex` where the node has the debug namespace off.
- * (Nothing here is trusted: the core rebuilds the transactions trie from them.)
+ * Runs `prove` of the payments module (`confirmPayment` or `provenTransaction`) on block
+ * `height`'s evidence: its certificate (`consensus_getFinalization`), then the calls the core's
+ * `PaymentQuery` names for its transactions and receipts (a refusal handed back by its
+ * JSON-RPC code: the query knows the fallback). `prove(m, input, query)` gets `input` `{ block,
+ * height, trust }`. `null` when the server has no finalization at that height. (Nothing
+ * fetched is trusted.)
  */
-async function rawTransactions(transport, height, limits) {
-  try {
-    return await transport.call('debug_getRawTransactions', [quantity(height)], limits);
-  } catch (e) {
-    if (e?.rpcCode !== -32601 && e?.rpcCode !== -32603) throw e;
-  }
-  const out = [];
-  for (let i = 0; i < MAX_BLOCK_TRANSACTIONS; i += 8) {
-    const part = await Promise.all(Array.from({ length: 8 }, (_, k) =>
-      transport.call('eth_getRawTransactionByBlockNumberAndIndex', [quantity(height), quantity(i + k)], limits)));
-    for (const raw of part) {
-      if (raw === null) return out;
-      out.push(raw);
-    }
-  }
-  throw typed('RpcError', `block ${height} holds more than ${MAX_BLOCK_TRANSACTIONS} transactions`, false);
-}
-
-/**
- * What proves a transaction of block `height` (the payments module's input): the block's
- * certificate (`consensus_getFinalization`), its raw transactions and its receipts; `null`
- * when the server has no finalization at that height. (Nothing here is trusted.)
- */
-export async function blockEvidence(transport, height, limits) {
+export async function proveFromBlock(client, transport, height, limits, prove) {
+  const m = await paymentsModule();
   const block = await transport.call('consensus_getFinalization', [{ height: Number(height) }], limits);
   if (block === null || block === undefined) return null;
-  const transactions = await rawTransactions(transport, height, limits);
-  const receipts = await transport.call('eth_getBlockReceipts', [quantity(height)], limits);
-  return { block, transactions, receipts, height: BigInt(height) };
+  const query = new m.PaymentQuery(BigInt(height));
+  try {
+    while (!query.done) {
+      const calls = query.calls();
+      let answers;
+      try {
+        answers = await Promise.all(calls.map((c) => transport.call(c.method, c.params, limits)));
+      } catch (e) {
+        if (typeof e?.rpcCode === 'number' && query.refused(e.rpcCode)) continue;
+        throw e;
+      }
+      try { query.answer(answers); } catch (e) { throw toTyped(e); }
+    }
+    alive(client);
+    try {
+      return prove(m, { block, height: BigInt(height), trust: trustOf(client) }, query);
+    } catch (e) {
+      throw toTyped(e);
+    }
+  } finally {
+    query.free();
+  }
 }
 
 /**
@@ -214,10 +212,9 @@ P.confirmPayment = async function confirmPayment(options = {}) {
       const height = receipt?.blockNumber == null ? null : quantityOf(receipt.blockNumber, 'eth_getTransactionReceipt.blockNumber');
       const finalHeight = this.head?.height ?? null;
       if (height !== null && finalHeight !== null && height <= finalHeight) {
-        const evidence = await blockEvidence(transport, height, limits);
-        if (evidence !== null) {
-          const out = await withPaymentsClient(this, (full) =>
-            full.confirmPayment({ txHash: hash, ...evidence, expected, proofForm }));
+        const out = await proveFromBlock(this, transport, height, limits, (p, input, query) =>
+          p.confirmPayment({ txHash: hash, ...input, expected, proofForm }, query));
+        if (out !== null) {
           report('final', height, finalHeight);
           return out;
         }

@@ -268,6 +268,14 @@ impl LightClient {
         Ok(events)
     }
 
+    /// The identity this client verifies `epoch`'s certificates under, as [`Self::verify`]
+    /// picks it (none once frozen): what it hands to a verifier elsewhere (the npm package's
+    /// payments module) instead of its whole state.
+    pub fn verifying_identity(&self, epoch: u64) -> Result<PublicKey, VerifyError> {
+        self.not_frozen()?;
+        self.state.identity_for(epoch)
+    }
+
     /// Verifies one certified block against the identity the client trusts for its epoch.
     /// Pure: the state does not change.
     /// A frozen client verifies nothing (`Frozen`) until [`LightClient::reset`].

@@ -3,9 +3,9 @@
 //!
 //! `confirm` follows the chain (as `balance` does: every certificate and epoch verified), asks
 //! where the transaction is (`eth_getTransactionReceipt`, only to locate its block), fetches the
-//! block's finalization certificate, its raw transactions (`debug_getRawTransactions`, or
-//! `eth_getRawTransactionByBlockNumberAndIndex` one by one where the debug namespace is off) and
-//! its receipts (`eth_getBlockReceipts`), and lets the core decide ([`tempo_light::payment`]).
+//! block's finalization certificate, then its transactions and receipts as the core's
+//! [`BlockQuery`] names them (the fallback where the debug namespace is off included), and lets
+//! the core decide ([`tempo_light::payment`]).
 //! A transaction that is not in a final block yet is *pending* (exit 7), not an error.
 //!
 //! Exit codes: 0 proven and as expected; 1 proven otherwise (failed, or not what was expected)
@@ -15,15 +15,13 @@
 use crate::{
     args::{RpcArgs, StateArgs, TrustArgs},
     driver::{
-        note_unknown_fields,
-        rpc::{RpcError, INTERNAL_ERROR, METHOD_NOT_FOUND},
-        state_file::save_atomically,
-        DriverError, Follower, Options,
+        note_unknown_fields, rpc::RpcError, state_file::save_atomically, DriverError, Follower,
+        Options,
     },
     exit::Exit,
     report,
 };
-use alloy_primitives::{Address, Bytes, B256, U256};
+use alloy_primitives::{Address, B256, U256};
 use serde_json::{json, Value};
 use std::{
     path::PathBuf,
@@ -33,10 +31,9 @@ use std::{
 };
 use tempo_light::{
     payment::{
-        check_payment, confirm_payment, ConfirmedPayment, ExpectedPayment, FinalAnchor,
-        PaymentError, PaymentProof, ProofForm, MAX_LINK_HEADERS,
+        check_payment, confirm_payment, BlockContents, BlockQuery, ConfirmedPayment,
+        ExpectedPayment, FinalAnchor, PaymentError, PaymentProof, ProofForm, MAX_LINK_HEADERS,
     },
-    receipt::{self, BlockReceipt, MAX_BLOCK_TRANSACTIONS},
     tip20, CertifiedBlock, Classified, ErrorKind, TempoHeader,
 };
 
@@ -355,49 +352,26 @@ impl Confirmer<'_, '_> {
             .map_err(|e| malformed("eth_getTransactionReceipt", e))
     }
 
-    fn raw_transactions(&mut self, height: u64) -> Result<Vec<Bytes>, Failure> {
-        let parse = |v: &Value| -> Result<Vec<Bytes>, Failure> {
-            receipt::raw_transactions_from_value(v).map_err(|e| malformed("raw transactions", e))
-        };
-        match self
-            .follower
-            .call("debug_getRawTransactions", json!([quantity(height)]))
-        {
-            Ok(v) => return parse(&v),
-            // The debug namespace is off (method not found, or an internal error for it).
-            Err(DriverError::Rpc {
-                error:
-                    RpcError::Server {
-                        code: METHOD_NOT_FOUND | INTERNAL_ERROR,
-                        ..
-                    },
-                ..
-            }) => {}
-            Err(e) => return Err(e.into()),
-        }
-        // Without the debug namespace: one by one.
-        let mut out = Vec::new();
-        for i in 0..MAX_BLOCK_TRANSACTIONS {
-            let v = self.follower.call(
-                "eth_getRawTransactionByBlockNumberAndIndex",
-                json!([quantity(height), quantity(i as u64)]),
-            )?;
-            if v.is_null() {
-                return Ok(out);
+    /// The block's transactions and receipts, fetched as the core's [`BlockQuery`] says (one
+    /// call at a time; a server's refusal handed back by its JSON-RPC code, the query knowing
+    /// the fallback).
+    fn contents(&mut self, height: u64) -> Result<BlockContents, Failure> {
+        let mut query = BlockQuery::new(height);
+        while let Some(call) = query.calls().into_iter().next() {
+            match self.follower.call(call.method, call.params) {
+                Ok(answer) => query
+                    .answer(std::slice::from_ref(&answer))
+                    .map_err(|e| malformed(call.method, e))?,
+                Err(DriverError::Rpc {
+                    error: RpcError::Server { code, .. },
+                    ..
+                }) if query.refused(code) => {}
+                Err(e) => return Err(e.into()),
             }
-            out.push(
-                receipt::raw_transaction_from_value(&v)
-                    .map_err(|e| malformed("eth_getRawTransactionByBlockNumberAndIndex", e))?,
-            );
         }
-        Err(malformed("raw transactions", "too many"))
-    }
-
-    fn receipts(&mut self, height: u64) -> Result<Vec<BlockReceipt>, Failure> {
-        let v = self
-            .follower
-            .call("eth_getBlockReceipts", json!([quantity(height)]))?;
-        receipt::block_receipts_from_value(&v).map_err(|e| malformed("eth_getBlockReceipts", e))
+        query
+            .into_contents()
+            .ok_or_else(|| malformed("block contents", "incomplete"))
     }
 
     fn header(&mut self, height: u64) -> Result<TempoHeader, Failure> {
@@ -473,24 +447,29 @@ impl Confirmer<'_, '_> {
                 tempo_light::Error::Decode(d) => malformed("certificate", d),
                 other => Failure::Payment(PaymentError::NotFinal(Box::new(other)), None),
             })?;
-        let transactions = self.raw_transactions(height)?;
-        let receipts = self.receipts(height)?;
+        let contents = self.contents(height)?;
         let anchor = FinalAnchor {
             verified: &verified,
+            certificate: &certified.certificate,
             links: &links,
         };
-        let payment = confirm_payment(&anchor, hash, &transactions, &receipts).map_err(|e| {
-            match e {
-                // Link headers of a later fork: this version cannot hash them.
-                PaymentError::BrokenParentLink { .. } if !self.unknown_header_fields.is_empty() => {
-                    let fields = self.unknown_header_fields.iter().cloned().collect();
-                    let refusal = tempo_light::VerifyError::UnsupportedHeader { fields };
-                    PaymentError::NotFinal(Box::new(refusal.into()))
-                }
-                e => e,
-            }
-        });
-        let payment = payment.map_err(|e| Failure::Payment(e, None))?;
+        let confirmation =
+            confirm_payment(&anchor, hash, &contents.transactions, &contents.receipts).map_err(
+                |e| {
+                    match e {
+                        // Link headers of a later fork: this version cannot hash them.
+                        PaymentError::BrokenParentLink { .. }
+                            if !self.unknown_header_fields.is_empty() =>
+                        {
+                            let fields = self.unknown_header_fields.iter().cloned().collect();
+                            let refusal = tempo_light::VerifyError::UnsupportedHeader { fields };
+                            PaymentError::NotFinal(Box::new(refusal.into()))
+                        }
+                        e => e,
+                    }
+                },
+            );
+        let confirmation = confirmation.map_err(|e| Failure::Payment(e, None))?;
         let mut written = None;
         if let Some(path) = &self.args.proof_out {
             let form = match self.args.proof_form.as_str() {
@@ -498,15 +477,14 @@ impl Confirmer<'_, '_> {
                 "trie" => ProofForm::TrieProofs,
                 _ => ProofForm::Smallest,
             };
-            let proof =
-                PaymentProof::build(&payment, &certified, &links, &transactions, &receipts, form);
-            save_atomically(path, &proof.to_json())
+            save_atomically(path, &confirmation.proof(form).to_json())
                 .map_err(|e| usage(format!("cannot write the proof to {}: {e}", path.display())))?;
             written = Some(path.display().to_string());
         }
-        check_payment(&payment, &expected)
-            .map_err(|e| Failure::Payment(e, Some(Box::new(payment.clone()))))?;
-        Ok((payment, written))
+        confirmation
+            .expect(&expected)
+            .map_err(|e| Failure::Payment(e, Some(Box::new(confirmation.payment().clone()))))?;
+        Ok((confirmation.into_payment(), written))
     }
 }
 

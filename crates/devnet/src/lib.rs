@@ -245,6 +245,32 @@ impl Chain {
         chain
     }
 
+    /// A chain of `blocks` blocks past genesis, with epochs of `epoch_length` (the default
+    /// configuration otherwise): the payment tests' devnet.
+    pub fn with_blocks(epoch_length: u64, blocks: u64) -> Self {
+        let mut chain = Self::new(DevnetConfig {
+            epoch_length,
+            ..DevnetConfig::default()
+        });
+        for _ in 0..blocks {
+            chain.produce();
+        }
+        chain
+    }
+
+    /// Block `height`'s certified block and its verification under the devnet's identity for
+    /// its epoch (as a light client trusting this devnet verifies it), if it is certified.
+    pub fn verified(
+        &self,
+        height: u64,
+    ) -> Option<(tempo_light::CertifiedBlock, tempo_light::VerifiedBlock)> {
+        let block = self.block(height)?.certified()?;
+        let epoch_length = self.config.epoch_length;
+        let identity = self.identity(height / epoch_length)?;
+        let verified = tempo_light::verify_block(&identity, epoch_length, &block).ok()?;
+        Some((block, verified))
+    }
+
     /// The configuration.
     pub fn config(&self) -> &DevnetConfig {
         &self.config

@@ -293,6 +293,23 @@ impl Body {
         self.transactions.iter().map(|tx| *tx.tx_hash()).collect()
     }
 
+    /// The receipts as a light client reads them from `eth_getBlockReceipts` (each with its
+    /// bloom and its transaction's hash): what the payment tests prove from.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn block_receipts(&self) -> Vec<tempo_light::receipt::BlockReceipt> {
+        self.receipts
+            .iter()
+            .zip(self.hashes())
+            .map(|(r, hash)| {
+                let mut v = serde_json::to_value(r).expect("a receipt serializes");
+                v["logsBloom"] = serde_json::json!(r.bloom());
+                v["transactionHash"] = serde_json::json!(hash);
+                tempo_light::receipt::BlockReceipt::from_value(&v)
+                    .expect("the devnet's receipts read")
+            })
+            .collect()
+    }
+
     /// The typed encodings of the receipts.
     pub fn raw_receipts(&self) -> Vec<Bytes> {
         self.receipts

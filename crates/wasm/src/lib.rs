@@ -29,6 +29,7 @@ use tempo_light::{
 };
 use wasm_bindgen::prelude::*;
 
+mod handover;
 #[cfg(feature = "payments")]
 mod payment;
 

@@ -1,27 +1,37 @@
-//! Proven payments in JS: `verifyPaymentProof(proof, network?, expected?, txHash?)` (pure,
-//! offline), and on a client `confirmPayment({...})` (what a JS `confirmPayment` needs once it
-//! has fetched the block's certificate, raw transactions and receipts) and
-//! `verifyPaymentProof(proof, expected?, txHash?)` under the identities the client has learnt.
-//! [`paymentRequests`] names the RPC calls to make; `validateExpectation(expected)` refuses
-//! an expectation the core refuses (without a token, say) before JS asks anything.
+//! Proven payments in JS, the payments module's exports: the core's workflow, one call each.
+//!
+//! - `PaymentQuery`: what to fetch for a block's transactions and receipts (the core's
+//!   [`BlockQuery`]: the calls, the fallback where the debug namespace is off);
+//! - `confirmPayment(input, query)`: the block verified, the payment proven from the query's
+//!   answers, its proof written and its expectation checked (`{ payment, proof }`);
+//! - `provenTransaction(input, query)`: the verified provider's transaction and receipt;
+//! - `verifyPaymentProof(proof, network?, expected?, txHash?)` (a preset, offline) and
+//!   `verifyPaymentProofUnder(proof, trust, expected?, txHash?)`;
+//! - `validateExpectation(expected)`: refuses an expectation the core refuses (without a
+//!   token, say) before JS asks anything.
+//!
+//! This module holds no client: what it trusts is handed to it as `trust`, `{ epochLength,
+//! identityFor(epoch) }`, asked only for the epoch of the block it verifies (the main module's
+//! `verifyingIdentity`), never a client's whole state.
 
 use super::{
-    bad_input, big, big_u256, certified_block, fixed_of, get, hex, refusal, set, to_json, u64_of,
-    WasmClient,
+    bad_input, big, big_u256, certified_block, fixed_of, get, hex, js_array, refusal, set, to_json,
+    u64_of,
 };
 use alloc::{
     format,
     string::{String, ToString},
 };
 use alloy_primitives::U256;
-use js_sys::{Array, Object};
+use core::cell::RefCell;
+use js_sys::{Array, Function, Object};
 use tempo_light::{
+    finality::verify::{CheckedBlock, VerifiedBlock},
     payment::{
-        check_payment, confirm_payment, ConfirmedPayment, ExpectedPayment, FinalAnchor,
+        check_payment, confirm_payment, BlockQuery, ConfirmedPayment, ExpectedPayment, FinalAnchor,
         PaymentError, PaymentProof, ProofForm,
     },
-    receipt::{block_receipts_from_value, raw_transactions_from_value},
-    verify_payment_proof, Network,
+    verify_payment_proof, CertifiedBlock, Network, PublicKey, VerifyError,
 };
 use wasm_bindgen::{prelude::*, JsCast};
 
@@ -179,148 +189,230 @@ pub fn verify_payment_proof_js(
     checked(payment, &expected)
 }
 
-/// The JSON-RPC calls that fetch what `confirmPayment` needs about a transaction found (by
-/// `eth_getTransactionReceipt`, which only locates it) in block `height`: its certificate, its
-/// raw transactions and its receipts, as `[{ method, params }]`. Where a node does not serve
-/// `debug_getRawTransactions`, ask `eth_getRawTransactionByBlockNumberAndIndex` for each index.
-#[wasm_bindgen(js_name = paymentRequests)]
-pub fn payment_requests(height: JsValue) -> Result<Array, JsValue> {
-    let height = u64_of(&height, "height")?;
-    let quantity = format!("{height:#x}");
-    let request = |method: &str, params: serde_json::Value| {
-        let o = Object::new();
-        set(&o, "method", method);
-        set(
-            &o,
-            "params",
-            serde_wasm_bindgen::to_value(&params).unwrap_or(JsValue::NULL),
-        );
-        JsValue::from(o)
-    };
-    Ok([
-        request(
-            "consensus_getFinalization",
-            serde_json::json!([{ "height": height }]),
-        ),
-        request("debug_getRawTransactions", serde_json::json!([quantity])),
-        request("eth_getBlockReceipts", serde_json::json!([quantity])),
-    ]
-    .into_iter()
-    .collect())
+/// What a block's evidence is fetched by: the core's [`BlockQuery`] for block `height`. JS
+/// sends `calls()` (`[{ method, params }]`, concurrently), feeds their results to `answer`,
+/// or a refusal's JSON-RPC code to `refused` (true: the query found another way; false: the
+/// refusal stands), until `done`.
+#[wasm_bindgen]
+pub struct PaymentQuery {
+    inner: BlockQuery,
 }
 
-/// What the RPC answered for a block, checked as far as it goes alone: the block verified
-/// under the client's identities, its raw transactions and its receipts read.
-type BlockEvidence = (
-    tempo_light::finality::verify::VerifiedBlock,
-    alloc::vec::Vec<alloy_primitives::Bytes>,
-    alloc::vec::Vec<tempo_light::receipt::BlockReceipt>,
-);
-
-impl WasmClient {
-    /// Reads `transactions` (raw hex strings, in block order) and `receipts` (the
-    /// eth_getBlockReceipts result) of `input`, and verifies `block` under this client's
-    /// identities: the evidence `confirmPayment` and `provenTransaction` prove from.
-    fn block_evidence(
-        &self,
-        input: &JsValue,
-        block: &tempo_light::CertifiedBlock,
-    ) -> Result<BlockEvidence, JsValue> {
-        let decode = |e| refusal(&tempo_light::Error::Decode(e));
-        let transactions =
-            raw_transactions_from_value(&to_json(&get(input, "transactions"), "transactions")?)
-                .map_err(decode)?;
-        let receipts = block_receipts_from_value(&to_json(&get(input, "receipts"), "receipts")?)
-            .map_err(decode)?;
-        let verified = self.inner.verify(block).map_err(|e| refusal(&e))?;
-        // The finalization answers the height it was asked for (`height`, when given), as the
-        // CLI's `confirm` and the provider hold it: another block is refused by name.
-        let asked = get(input, "height");
-        if !asked.is_undefined() {
-            let asked = u64_of(&asked, "height")?;
-            if verified.height != asked {
-                return Err(refusal(&tempo_light::ClientError::HeaderNumberMismatch {
-                    expected: asked,
-                    actual: verified.height,
-                }));
-            }
-        }
-        Ok((verified, transactions, receipts))
-    }
-}
-
-#[wasm_bindgen(js_class = TempoLightClient)]
-impl WasmClient {
-    /// Proves a payment from what the RPC answered for its block: `{ txHash, block (the
-    /// consensus_getFinalization result), transactions (raw hex strings, in block order),
-    /// receipts (the eth_getBlockReceipts result), expected?, proofForm? ("smallest" | "full" |
-    /// "trie") }`. The block's certificate is verified under this client's identities. Returns
-    /// `{ payment, proof }` (`proof`: the PaymentProof JSON text); throws as
-    /// `verifyPaymentProof` does.
-    #[wasm_bindgen(js_name = confirmPayment)]
-    pub fn confirm_payment(&self, input: JsValue) -> Result<JsValue, JsValue> {
-        let hash = fixed_of(&get(&input, "txHash"), "txHash")?;
-        let block = certified_block(&get(&input, "block"))?;
-        let expected = expected_of(&get(&input, "expected"), &JsValue::UNDEFINED)?;
-        let form = match get(&input, "proofForm").as_string().as_deref() {
-            None | Some("smallest") => ProofForm::Smallest,
-            Some("full") => ProofForm::FullBlock,
-            Some("trie") => ProofForm::TrieProofs,
-            Some(_) => return Err(bad_input("proofForm", "smallest, full or trie")),
-        };
-        let (verified, transactions, receipts) = self.block_evidence(&input, &block)?;
-        let anchor = FinalAnchor {
-            verified: &verified,
-            links: &[],
-        };
-        let payment = confirm_payment(&anchor, hash, &transactions, &receipts)
-            .map_err(|e| payment_error(&e))?;
-        let proof = PaymentProof::build(&payment, &block, &[], &transactions, &receipts, form);
-        let out = Object::new();
-        set(&out, "proof", proof.to_json());
-        set(&out, "payment", checked(payment, &expected)?);
-        Ok(out.into())
-    }
-
-    /// Proves transaction `txHash` and builds the verified provider's answers to
-    /// `eth_getTransactionByHash` and `eth_getTransactionReceipt` from what the RPC answered
-    /// for its block: `{ txHash, block (the consensus_getFinalization result), transactions
-    /// (raw hex strings, in block order), receipts (the eth_getBlockReceipts result) }`. The
-    /// block's certificate is verified under this client's identities, the transaction and
-    /// receipt as `confirmPayment` does, and the sender recovered from the signature. Returns
-    /// the JSON text of `{ transaction, receipt }` (every field proven; see
-    /// `crates/wasm/src/transaction.rs`); throws as `confirmPayment` does, or with
-    /// `UnknownEnvelope` / `SenderRecoveryFailed`.
-    #[wasm_bindgen(js_name = provenTransaction)]
-    pub fn proven_transaction(&self, input: JsValue) -> Result<String, JsValue> {
-        let hash = fixed_of(&get(&input, "txHash"), "txHash")?;
-        let block = certified_block(&get(&input, "block"))?;
-        let (verified, transactions, receipts) = self.block_evidence(&input, &block)?;
-        let proven =
-            crate::transaction::proven_transaction(&verified, hash, &transactions, &receipts)
-                .map_err(|e| refusal(&e))?;
-        Ok(serde_json::json!({
-            "transaction": proven.transaction,
-            "receipt": proven.receipt,
+#[wasm_bindgen]
+impl PaymentQuery {
+    /// The query for block `height`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(height: JsValue) -> Result<PaymentQuery, JsValue> {
+        Ok(Self {
+            inner: BlockQuery::new(u64_of(&height, "height")?),
         })
-        .to_string())
     }
 
-    /// Re-checks a PaymentProof under the identities this client has learnt (epochs after a
-    /// rotation included), and holds it to `expected` and `txHash` when given (as the
-    /// standalone `verifyPaymentProof`). Returns the payment.
-    #[wasm_bindgen(js_name = verifyPaymentProof)]
-    pub fn verify_payment_proof(
-        &self,
-        proof: JsValue,
-        expected: JsValue,
-        tx_hash: JsValue,
-    ) -> Result<JsValue, JsValue> {
-        let expected = expected_of(&expected, &tx_hash)?;
-        let proof = proof_of(&proof)?;
-        let payment = proof
-            .verify_with(|block| self.inner.verify(block))
-            .map_err(|e| payment_error(&e))?;
-        checked(payment, &expected)
+    /// The calls to send now, `[{ method, params }]`; none once done.
+    pub fn calls(&self) -> Array {
+        self.inner
+            .calls()
+            .into_iter()
+            .map(|call| {
+                let o = Object::new();
+                set(&o, "method", call.method);
+                set(&o, "params", super::json_js(&call.params));
+                JsValue::from(o)
+            })
+            .collect()
     }
+
+    /// Feeds the results of `calls()`, in order; throws on a malformed answer.
+    pub fn answer(&mut self, results: JsValue) -> Result<(), JsValue> {
+        // The array as JSON (a result that is a string stays a string; `undefined`, null).
+        js_array(&results, "results")?;
+        let serde_json::Value::Array(answers) = to_json(&results, "results")? else {
+            return Err(bad_input("results", "not an array"));
+        };
+        self.inner
+            .answer(&answers)
+            .map_err(|e| refusal(&tempo_light::Error::Decode(e)))
+    }
+
+    /// Feeds a refusal of one of `calls()` by its JSON-RPC error code: whether the query has
+    /// another way to the same evidence.
+    pub fn refused(&mut self, code: i32) -> bool {
+        self.inner.refused(code.into())
+    }
+
+    /// Whether everything has been answered.
+    #[wasm_bindgen(getter)]
+    pub fn done(&self) -> bool {
+        self.inner.is_done()
+    }
+}
+
+/// What the payments module trusts, handed over by the main module: `{ epochLength,
+/// identityFor(epoch) }` (the identity, hex, that the client verifies that epoch under; it
+/// throws what the client's `verify` would: `Frozen`, `IdentityUnavailable`...).
+struct Trust {
+    epoch_length: u64,
+    identity_for: Function,
+    /// What `identityFor` threw, thrown again as it is.
+    thrown: RefCell<Option<JsValue>>,
+}
+
+impl Trust {
+    fn of(value: &JsValue) -> Result<Self, JsValue> {
+        let identity_for = get(value, "identityFor")
+            .dyn_into::<Function>()
+            .map_err(|_| bad_input("trust.identityFor", "not a function"))?;
+        Ok(Self {
+            epoch_length: u64_of(&get(value, "epochLength"), "trust.epochLength")?,
+            identity_for,
+            thrown: RefCell::new(None),
+        })
+    }
+
+    fn identity(&self, epoch: u64) -> Result<PublicKey, VerifyError> {
+        let unavailable = VerifyError::IdentityUnavailable {
+            epoch,
+            from_epoch: 0,
+        };
+        let answer = self.identity_for.call1(&JsValue::NULL, &big(epoch));
+        let hex = match answer {
+            Ok(v) => v.as_string().unwrap_or_default(),
+            Err(thrown) => {
+                *self.thrown.borrow_mut() = Some(thrown);
+                return Err(unavailable);
+            }
+        };
+        let bytes = alloy_primitives::hex::decode(hex.trim()).map_err(|_| unavailable.clone())?;
+        PublicKey::from_slice(&bytes).map_err(|_| unavailable)
+    }
+
+    /// Verifies `block` under the identity trusted for its epoch, as the client would.
+    fn verify(&self, block: &CertifiedBlock) -> Result<VerifiedBlock, tempo_light::Error> {
+        let checked = CheckedBlock::check(self.epoch_length, block)?;
+        let identity = self.identity(checked.epoch())?;
+        checked.verify_under(identity, None)
+    }
+
+    /// The error to throw: what `identityFor` threw, if it did.
+    fn refusal(&self, e: &impl tempo_light::Classified) -> JsValue {
+        self.thrown
+            .borrow_mut()
+            .take()
+            .unwrap_or_else(|| refusal(e))
+    }
+}
+
+/// Re-checks a PaymentProof under `trust` (`{ epochLength, identityFor(epoch) }`: a client's
+/// learnt identities, or a custom network's) and holds it to `expected` and `txHash` when
+/// given (as `verifyPaymentProof`). Returns the payment.
+#[wasm_bindgen(js_name = verifyPaymentProofUnder)]
+pub fn verify_payment_proof_under(
+    proof: JsValue,
+    trust: JsValue,
+    expected: JsValue,
+    tx_hash: JsValue,
+) -> Result<JsValue, JsValue> {
+    let trust = Trust::of(&trust)?;
+    let expected = expected_of(&expected, &tx_hash)?;
+    let proof = proof_of(&proof)?;
+    let payment = proof
+        .verify_with(|block| trust.verify(block))
+        .map_err(|e| trust.refusal(&e))?;
+    checked(payment, &expected)
+}
+
+/// The block of `input` (`{ block (the consensus_getFinalization result), height? }`) verified
+/// under `trust`, and the height asked held to it.
+fn verified_block(
+    input: &JsValue,
+    trust: &Trust,
+) -> Result<(CertifiedBlock, VerifiedBlock), JsValue> {
+    let block = certified_block(&get(input, "block"))?;
+    let verified = trust.verify(&block).map_err(|e| trust.refusal(&e))?;
+    // The finalization answers the height it was asked for (`height`, when given), as the
+    // CLI's `confirm` and the provider hold it: another block is refused by name.
+    let asked = get(input, "height");
+    if !asked.is_undefined() {
+        let asked = u64_of(&asked, "height")?;
+        if verified.height != asked {
+            return Err(refusal(&tempo_light::ClientError::HeaderNumberMismatch {
+                expected: asked,
+                actual: verified.height,
+            }));
+        }
+    }
+    Ok((block, verified))
+}
+
+/// The block's contents the query fetched (all of them: JS drives it until `done`).
+fn contents(query: &PaymentQuery) -> Result<tempo_light::payment::BlockContents, JsValue> {
+    query
+        .inner
+        .clone()
+        .into_contents()
+        .ok_or_else(|| bad_input("query", "not done"))
+}
+
+/// Proves a payment, the whole workflow in one call: `input` `{ txHash, block (the
+/// consensus_getFinalization result), height?, trust ({ epochLength, identityFor }), expected?,
+/// proofForm? ("smallest" | "full" | "trie") }`, `query` the PaymentQuery answered for the
+/// block. The block is verified under `trust`, the payment proven from the query's answers,
+/// its proof written from the same evidence, and held to `expected`. Returns `{ payment,
+/// proof }` (`proof`: the PaymentProof JSON text); throws as `verifyPaymentProof` does.
+#[wasm_bindgen(js_name = confirmPayment)]
+pub fn confirm_payment_js(input: JsValue, query: &PaymentQuery) -> Result<JsValue, JsValue> {
+    let hash = fixed_of(&get(&input, "txHash"), "txHash")?;
+    let trust = Trust::of(&get(&input, "trust"))?;
+    let expected = expected_of(&get(&input, "expected"), &JsValue::UNDEFINED)?;
+    let form = match get(&input, "proofForm").as_string().as_deref() {
+        None | Some("smallest") => ProofForm::Smallest,
+        Some("full") => ProofForm::FullBlock,
+        Some("trie") => ProofForm::TrieProofs,
+        Some(_) => return Err(bad_input("proofForm", "smallest, full or trie")),
+    };
+    let contents = contents(query)?;
+    let (block, verified) = verified_block(&input, &trust)?;
+    let anchor = FinalAnchor {
+        verified: &verified,
+        certificate: &block.certificate,
+        links: &[],
+    };
+    let confirmation = confirm_payment(&anchor, hash, &contents.transactions, &contents.receipts)
+        .map_err(|e| payment_error(&e))?;
+    let out = Object::new();
+    set(&out, "proof", confirmation.proof(form).to_json());
+    set(
+        &out,
+        "payment",
+        checked(confirmation.into_payment(), &expected)?,
+    );
+    Ok(out.into())
+}
+
+/// Proves transaction `txHash` and builds the verified provider's answers to
+/// `eth_getTransactionByHash` and `eth_getTransactionReceipt`: `input` `{ txHash, block,
+/// height?, trust }` and `query` as `confirmPayment` takes them. The transaction and receipt
+/// are proven as `confirmPayment` proves them, and the sender recovered from the signature.
+/// Returns the JSON text of `{ transaction, receipt }` (every field proven; see
+/// `crates/wasm/src/transaction.rs`); throws as `confirmPayment` does, or with
+/// `UnknownEnvelope` / `SenderRecoveryFailed`.
+#[wasm_bindgen(js_name = provenTransaction)]
+pub fn proven_transaction(input: JsValue, query: &PaymentQuery) -> Result<String, JsValue> {
+    let hash = fixed_of(&get(&input, "txHash"), "txHash")?;
+    let trust = Trust::of(&get(&input, "trust"))?;
+    let contents = contents(query)?;
+    let (block, verified) = verified_block(&input, &trust)?;
+    let proven = crate::transaction::proven_transaction(
+        &block,
+        &verified,
+        hash,
+        &contents.transactions,
+        &contents.receipts,
+    )
+    .map_err(|e| refusal(&e))?;
+    Ok(serde_json::json!({
+        "transaction": proven.transaction,
+        "receipt": proven.receipt,
+    })
+    .to_string())
 }

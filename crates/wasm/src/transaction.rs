@@ -30,6 +30,7 @@ use tempo_light::{
     finality::verify::VerifiedBlock,
     payment::{confirm_payment, FinalAnchor, PaymentError},
     receipt::BlockReceipt,
+    CertifiedBlock,
 };
 use tempo_primitives::TempoTxEnvelope;
 
@@ -111,10 +112,11 @@ pub fn recover_sender(raw: &[u8]) -> Result<(TempoTxEnvelope, Address), Transact
     Ok((envelope, from))
 }
 
-/// Proves transaction `hash` in the verified block (`transactions`: its raw transactions in
+/// Proves transaction `hash` in the verified block (`block`, as `verified` was verified from it; `transactions`: its raw transactions in
 /// order; `receipts`: its receipts) and builds both JSON answers (see the module's docs for the
 /// source of each field).
 pub fn proven_transaction(
+    block: &CertifiedBlock,
     verified: &VerifiedBlock,
     hash: B256,
     transactions: &[Bytes],
@@ -122,6 +124,7 @@ pub fn proven_transaction(
 ) -> Result<ProvenTransaction, TransactionError> {
     let anchor = FinalAnchor {
         verified,
+        certificate: &block.certificate,
         links: &[],
     };
     let payment = confirm_payment(&anchor, hash, transactions, receipts)

@@ -8,8 +8,7 @@
 use alloy_consensus::{transaction::SignerRecoverable, Transaction, TxReceipt};
 use alloy_eips::eip2718::Encodable2718;
 use alloy_primitives::{Bytes, TxKind, B256, U256};
-use tempo_light::{receipt::BlockReceipt, verify_block, VerifiedBlock};
-use tempo_light_devnet::{payments::Body, Chain, DevnetConfig};
+use tempo_light_devnet::Chain;
 use tempo_light_wasm::transaction::{proven_transaction, recover_sender, TransactionError};
 use tempo_primitives::{
     derive_p256_address,
@@ -21,33 +20,7 @@ const EPOCH: u64 = 20;
 const BLOCKS: u64 = 40;
 
 fn chain() -> Chain {
-    let mut chain = Chain::new(DevnetConfig {
-        epoch_length: EPOCH,
-        ..DevnetConfig::default()
-    });
-    for _ in 0..BLOCKS {
-        chain.produce();
-    }
-    chain
-}
-
-fn verified(chain: &Chain, height: u64) -> VerifiedBlock {
-    let block = chain.block(height).unwrap().certified().unwrap();
-    let identity = chain.identity(height / EPOCH).unwrap();
-    verify_block(&identity, EPOCH, &block).unwrap()
-}
-
-fn receipts(body: &Body) -> Vec<BlockReceipt> {
-    body.receipts
-        .iter()
-        .zip(body.hashes())
-        .map(|(r, hash)| {
-            let mut v = serde_json::to_value(r).unwrap();
-            v["logsBloom"] = serde_json::json!(r.bloom());
-            v["transactionHash"] = serde_json::json!(hash);
-            BlockReceipt::from_value(&v).unwrap()
-        })
-        .collect()
+    Chain::with_blocks(EPOCH, BLOCKS)
 }
 
 #[test]
@@ -141,15 +114,15 @@ fn proven_answers_agree_with_the_devnets_on_every_proven_field() {
     let chain = chain();
     let mut compared = 0;
     for h in 1..=BLOCKS {
-        let v = verified(&chain, h);
+        let (certified, v) = chain.verified(h).unwrap();
         let block = chain.block(h).unwrap();
         let body = chain.body(h).unwrap();
         let raw = body.raw_transactions();
-        let rs = receipts(body);
+        let rs = body.block_receipts();
         let base_fee = block.header.inner.base_fee_per_gas.unwrap();
         let mut logs_before = 0u64;
         for (i, hash) in body.hashes().into_iter().enumerate() {
-            let p = proven_transaction(&v, hash, &raw, &rs).unwrap();
+            let p = proven_transaction(&certified, &v, hash, &raw, &rs).unwrap();
             let tx = &p.transaction;
             // The signed fields exactly as the devnet (tempo-primitives' serde) serializes them.
             let devnet = serde_json::to_value(&body.transactions[i]).unwrap();
@@ -213,11 +186,17 @@ fn proven_answers_agree_with_the_devnets_on_every_proven_field() {
 #[test]
 fn a_transaction_of_another_block_is_not_proven() {
     let chain = chain();
-    let v = verified(&chain, 5);
+    let (block, v) = chain.verified(5).unwrap();
     let body = chain.body(5).unwrap();
     let other = chain.body(6).unwrap().hashes()[0];
     assert!(matches!(
-        proven_transaction(&v, other, &body.raw_transactions(), &receipts(body)),
+        proven_transaction(
+            &block,
+            &v,
+            other,
+            &body.raw_transactions(),
+            &body.block_receipts()
+        ),
         Err(TransactionError::Payment(_))
     ));
 }

@@ -132,8 +132,10 @@ pub fn payment_block(data: &[u8]) {
     else {
         return;
     };
+    let certified = devnet().certified(verified.height);
     let anchor = FinalAnchor {
         verified: &verified,
+        certificate: &certified.certificate,
         links: &links,
     };
     let Ok(payment) = confirm_payment(&anchor, hash, &transactions, &receipts) else {
@@ -146,16 +148,14 @@ pub fn payment_block(data: &[u8]) {
         .and_then(|n| u8::try_from(n & 63).ok())
         .unwrap_or(0);
     let _ = check_payment(&payment, &expectation(selector, &payment));
-    let certified = devnet().certified(verified.height);
     for form in [ProofForm::FullBlock, ProofForm::TrieProofs] {
-        let proof =
-            PaymentProof::build(&payment, &certified, &links, &transactions, &receipts, form);
+        let proof = payment.proof(form);
         let again = PaymentProof::from_json(&proof.to_json()).expect("a built proof reads");
         assert_eq!(again, proof, "a built proof does not round-trip");
         let rechecked = again
             .verify(&verified.identity, DEVNET_EPOCH_LENGTH)
             .expect("a proof built from a confirmed payment re-checks");
-        assert_eq!(rechecked, payment, "a proof re-checks to another payment");
+        assert_eq!(rechecked, *payment, "a proof re-checks to another payment");
     }
 }
 

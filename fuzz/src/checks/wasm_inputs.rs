@@ -201,18 +201,12 @@ pub fn wasm_inputs(data: &[u8]) {
             };
             let anchor = FinalAnchor {
                 verified: &verified,
+                certificate: &block.certificate,
                 links: &[],
             };
             if let Ok(payment) = confirm_payment(&anchor, hash, &transactions, &receipts) {
                 assert_is_the_chains(&payment);
-                let proof = PaymentProof::build(
-                    &payment,
-                    &block,
-                    &[],
-                    &transactions,
-                    &receipts,
-                    ProofForm::Smallest,
-                );
+                let proof = payment.proof(ProofForm::Smallest);
                 assert_eq!(
                     PaymentProof::from_json(&proof.to_json()).map(|p| p == proof),
                     Ok(true)

@@ -14,11 +14,6 @@ use tungstenite::{stream::MaybeTlsStream, Message, WebSocket};
 /// Most subscription events kept while a call is in flight.
 const MAX_QUEUED_EVENTS: usize = 1024;
 
-/// JSON-RPC 2.0's "method not found": the node does not serve the method (a namespace such
-/// as `debug_` turned off).
-pub const METHOD_NOT_FOUND: i64 = -32601;
-/// JSON-RPC 2.0's "internal error" (what some nodes answer for a namespace turned off).
-pub const INTERNAL_ERROR: i64 = -32603;
 /// reth's `EthApiError::HeaderNotFound`: the block is not executed (yet).
 pub const HEADER_NOT_FOUND: i64 = -32001;
 /// reth's `EthApiError::ExceedsMaxProofWindow` (an invalid-params error): the block is too
