@@ -8,7 +8,7 @@ use commonware_cryptography::{
 };
 use commonware_parallel::Sequential;
 use std::{hint::black_box, time::Instant};
-use tempo_light::finality::bls::Signature;
+use tempo_light::bls::Signature;
 use tempo_light::wire::certificate::{FINALIZE_NAMESPACE, SEED_NAMESPACE};
 use tempo_light::{
     wire::certificate::{verify_batch, Certificate},
@@ -201,8 +201,8 @@ fn catch_up(cpu_time: bool, run_of: usize) -> (f64, Option<f64>) {
                         &mut out,
                         input.as_ptr(),
                         input.len(),
-                        tempo_light::finality::bls::DST_G1.as_ptr(),
-                        tempo_light::finality::bls::DST_G1.len(),
+                        tempo_light::bls::DST_G1.as_ptr(),
+                        tempo_light::bls::DST_G1.len(),
                         std::ptr::null(),
                         0,
                     )
@@ -582,8 +582,8 @@ fn main() {
     let holder = tempo_light_devnet::state::holder(0);
     let answer = world
         .proof(
-            tempo_light::tip20::PATH_USD,
-            &tempo_light::tip20::balance_query_slots(holder),
+            tempo_light::state::tip20::PATH_USD,
+            &tempo_light::state::tip20::balance_query_slots(holder),
         )
         .to_json()
         .to_string();
@@ -598,9 +598,9 @@ fn main() {
             let proof =
                 tempo_light::state::state_proof::AccountProof::from_json(black_box(&answer))
                     .unwrap();
-            tempo_light::tip20::verify_tip20_balance(
+            tempo_light::state::tip20::verify_tip20_balance(
                 root,
-                tempo_light::tip20::PATH_USD,
+                tempo_light::state::tip20::PATH_USD,
                 holder,
                 &proof,
             )
@@ -625,7 +625,7 @@ fn main() {
                 .zip(body.raw_receipts())
                 .enumerate()
             {
-                let mut r = tempo_light::receipt::BlockReceipt::decode_2718(&r).unwrap();
+                let mut r = tempo_light::payment::receipt::BlockReceipt::decode_2718(&r).unwrap();
                 cumulative += body.gas_used_by(i);
                 r.receipt.receipt.cumulative_gas_used = cumulative;
                 raw.push(tx);
@@ -640,8 +640,8 @@ fn main() {
         // Block 1 of the batch chain, its contents replaced (and certified again by its
         // committee, so that the proofs written for the wasm benchmark verify).
         let mut header = chain.block(1).unwrap().header.clone();
-        header.inner.transactions_root = tempo_light::receipt::transactions_root(&raw);
-        header.inner.receipts_root = tempo_light::receipt::receipts_root(&receipts);
+        header.inner.transactions_root = tempo_light::payment::receipt::transactions_root(&raw);
+        header.inner.receipts_root = tempo_light::payment::receipt::receipts_root(&receipts);
         (header, raw, receipts)
     };
     let verified = tempo_light::VerifiedBlock {

@@ -1,6 +1,6 @@
 // The mcl-wasm contender of the benchmarks (scripts/bench-wasm.mjs in Node, scripts/bench-browser.mjs
 // in headless Chromium): herumi's mcl-wasm 2.4.1 doing exactly the check tempo-light does on a
-// certificate (src/wire/certificate.rs, src/finality/bls.rs). No Node built-in here: the browser page imports
+// certificate (src/wire/certificate.rs, src/bls.rs). No Node built-in here: the browser page imports
 // this file too.
 //
 // Set up once per process (as tempo-light keeps a key's lines and the generator's):
@@ -20,7 +20,7 @@
 //      hashing the batch with keccak instead);
 //   5. H = H1 + r·H2 and S = vote + r·seed (two 128-bit G1 multiplications, two additions), −S;
 //   6. precomputedMillerLoop2(H, lines(pk), −S, lines(g2)), then finalExp, then isOne:
-//      e(H1 + r·H2, pk) · e(−(σ1 + r·σ2), g2) = 1, the same equation as src/finality/bls.rs.
+//      e(H1 + r·H2, pk) · e(−(σ1 + r·σ2), g2) = 1, the same equation as src/bls.rs.
 export const MCL_OPERATIONS = [
   'hex-decode the certificate and split it (varints, payload, two signatures)',
   'two G1 decodes with subgroup checks (G1.deserialize, verifyOrderG1) and infinity checks',

@@ -611,14 +611,16 @@ impl StateError {
     }
 }
 
-/// [`Classified`] for each error type whose inherent `code`, `kind` and `retryable` say it.
+/// [`Classified`] for each error type whose inherent `code`, `kind` and `retryable` say it;
+/// each module invokes it beside its own error type (`ProofError`, `PaymentError`), so this
+/// file imports none of the layers above it.
 macro_rules! classified {
     ($($error:ty),* $(,)?) => {$(
-        impl Classified for $error {
+        impl $crate::error::Classified for $error {
             fn code(&self) -> &'static str {
                 <$error>::code(self)
             }
-            fn kind(&self) -> ErrorKind {
+            fn kind(&self) -> $crate::error::ErrorKind {
                 <$error>::kind(self)
             }
             fn retryable(&self) -> bool {
@@ -627,14 +629,9 @@ macro_rules! classified {
         }
     )*};
 }
+pub(crate) use classified;
 
-classified!(
-    Error,
-    DecodeError,
-    ClientError,
-    crate::state::state_proof::ProofError,
-    crate::payment::PaymentError,
-);
+classified!(Error, DecodeError, ClientError);
 
 impl Classified for VerifyError {
     fn code(&self) -> &'static str {

@@ -46,7 +46,7 @@
 //! A server can therefore not skip a rotation, replay an old block as new, or splice a
 //! foreign chain in: it can only stop answering.
 //!
-//! **State** ([`state::state_proof`], [`tip20`]): once a header is final its `stateRoot` is trusted, and an
+//! **State** ([`state::state_proof`], [`state::tip20`]): once a header is final its `stateRoot` is trusted, and an
 //! `eth_getProof` answer is checked against it node by node. A server cannot make an account,
 //! slot or TIP-20 balance read as anything but its value in that final state (a forged value,
 //! an altered, missing or extra node, or a proof from another block is refused with its own
@@ -63,18 +63,19 @@
 //! ([`VerifyError::Frozen`]); saved state loads only for the network it was saved for
 //! ([`StateError::NetworkMismatch`]).
 //!
-//! **Payments** ([`payment`], [`receipt`]): a transaction is proven in a final block only by
+//! **Payments** ([`payment`], [`payment::receipt`]): a transaction is proven in a final block only by
 //! its raw bytes rebuilding the header's `transactionsRoot`, and its outcome only by the block's
 //! receipts rebuilding `receiptsRoot`. A server cannot make a transaction look included, a
 //! failed one successful, or a transfer's token, recipient, amount or memo read otherwise; it
 //! can only withhold the block (the payment stays pending).
 //!
 //! ## Layout (in data-flow order)
-//! [`wire`] (an RPC answer's one candidate, decoded: [`wire::certified_block`],
+//! [`bls`] (BLS12-381 on blst: checked points, hashing to G1, the batch check) → [`wire`] (an
+//! RPC answer's one candidate, decoded: [`wire::certified_block`],
 //! [`wire::certificate`], [`wire::header`], [`wire::dkg`]) → [`finality`] (whether it is final:
-//! [`finality::bls`], [`finality::verify`], with [`finality::network`] and [`finality::epoch`]
-//! saying what is trusted when) → [`state`] and [`tip20`] (state under a final header) →
-//! [`payment`] and [`receipt`] (transactions and receipts under a final header) → [`client`]
+//! [`finality::verify`], with [`finality::network`] and [`finality::epoch`]
+//! saying what is trusted when) → [`state`] (`state_proof`, `tip20`: state under a final header) →
+//! [`payment`] (`receipt`, `rules`, `query`: transactions and receipts under a final header) → [`client`]
 //! (following epochs, sans-IO; [`client::trust`] is everything it trusts) → [`error`] (one enum
 //! per kind of refusal, each variant with a stable code and an [`ErrorKind`]).
 #![no_std]
@@ -84,26 +85,27 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod bls;
+
 pub mod wire;
 
 pub mod finality;
 
 pub mod state;
-pub mod tip20;
 
 pub mod payment;
-pub mod receipt;
 
 pub mod client;
 
 pub mod error;
 
+pub use bls::PublicKey;
 pub use client::{Event, LightClient, Request};
 pub use error::{Classified, ClientError, ErrorKind, StateError, Unexpected};
 pub use error::{DecodeError, Error, PointError, VerifyError};
 pub use finality::{
     provenance, verify_block, verify_with_network, AnchoredIdentity, CheckedBlock, Network,
-    NetworkKind, Provenance, PublicKey, VerifiedBlock,
+    NetworkKind, Provenance, VerifiedBlock,
 };
 pub use payment::{
     check_payment, confirm_payment, verify_payment_proof, ConfirmedPayment, ExpectedPayment,

@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 use alloy_primitives::hex;
 use serde_json::{json, Value};
 use tempo_light::{
+    payment::receipt::BlockReceipt,
     payment::{confirm_payment, FinalAnchor, PaymentProof, ProofForm},
-    receipt::BlockReceipt,
     LightClient, Network,
 };
 
@@ -218,7 +218,10 @@ fn write_seed_corpora() {
 
     let world = tempo_light_devnet::state::World::at(checks::PROOF_HEIGHT);
     for (i, (token, account)) in checks::proof_subjects().into_iter().enumerate() {
-        let proof = world.proof(token, &tempo_light::tip20::balance_query_slots(account));
+        let proof = world.proof(
+            token,
+            &tempo_light::state::tip20::balance_query_slots(account),
+        );
         let value = proof.to_json();
         out.push(("account_proof", format!("subject-{i}"), header_json(&value)));
         if i == 0 {
@@ -378,7 +381,10 @@ fn write_seed_corpora() {
     let world = tempo_light_devnet::state::World::at(checks::PROOF_HEIGHT);
     let (token, account) = checks::proof_subjects()[0];
     let proof = world
-        .proof(token, &tempo_light::tip20::balance_query_slots(account))
+        .proof(
+            token,
+            &tempo_light::state::tip20::balance_query_slots(account),
+        )
         .to_json();
     out.push((
         "wasm_inputs",
@@ -437,8 +443,10 @@ fn payment_seeds_are_proven_payments() {
     }
     for path in files(&fuzz_dir().join("corpus").join("payment_block")) {
         let doc: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-        let raw = tempo_light::receipt::raw_transactions_from_value(&doc["transactions"]).unwrap();
-        let receipts = tempo_light::receipt::block_receipts_from_value(&doc["receipts"]).unwrap();
+        let raw = tempo_light::payment::receipt::raw_transactions_from_value(&doc["transactions"])
+            .unwrap();
+        let receipts =
+            tempo_light::payment::receipt::block_receipts_from_value(&doc["receipts"]).unwrap();
         let links: Vec<_> = doc["links"]
             .as_array()
             .unwrap()

@@ -554,7 +554,7 @@ fn equivocation_freezes_the_client_until_reset() {
     assert!(client2.is_frozen());
     assert_eq!(client2.next_request(), None);
     // No balance is proven against the state of a network that finalized two blocks.
-    let token = tempo_light::tip20::PATH_USD;
+    let token = tempo_light::state::tip20::PATH_USD;
     assert!(matches!(
         client2.balance_query(token, token),
         Err(tempo_light::state::state_proof::ProofError::Frozen { height: 22 })
@@ -671,7 +671,7 @@ fn real_mainnet_block_verifies_through_the_mainnet_preset() {
 fn the_head_state_root_survives_a_restart_and_old_state_asks_to_move_on() {
     let chain = chain(3, 12, ChainFaults::default());
     let client = synced(&chain);
-    let token = tempo_light::tip20::PATH_USD;
+    let token = tempo_light::state::tip20::PATH_USD;
     let saved = client.to_json();
     let restored = LightClient::from_json(&saved).unwrap();
     assert_eq!(

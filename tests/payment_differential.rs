@@ -6,7 +6,7 @@
 use alloy_consensus::{proofs::calculate_transaction_root, transaction::TxHashRef, TxReceipt};
 use alloy_eips::eip2718::{Decodable2718, Encodable2718, Typed2718};
 use alloy_primitives::{keccak256, Bytes, Log, LogData, B256, U256};
-use tempo_light::receipt::{self, BlockReceipt};
+use tempo_light::payment::receipt::{self, BlockReceipt};
 use tempo_light_devnet::{Chain, DevnetConfig};
 use tempo_primitives::{TempoReceipt, TempoTxEnvelope, TempoTxType};
 
@@ -118,7 +118,7 @@ fn receipt_mutations(r: &TempoReceipt) -> Vec<TempoReceipt> {
     out.push(m);
     let mut m = r.clone();
     m.logs.push(Log {
-        address: tempo_light::tip20::PATH_USD,
+        address: tempo_light::state::tip20::PATH_USD,
         data: LogData::new_unchecked(vec![B256::repeat_byte(7)], Bytes::from(vec![1, 2, 3])),
     });
     out.push(m);

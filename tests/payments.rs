@@ -6,11 +6,11 @@
 
 use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
 use tempo_light::{
+    payment::receipt::BlockReceipt,
     payment::{
         check_payment, confirm_payment, ExpectedPayment, FinalAnchor, PaymentError, PaymentProof,
         ProofForm,
     },
-    receipt::BlockReceipt,
     CertifiedBlock, TempoHeader, VerifiedBlock,
 };
 use tempo_light_devnet::{payments::Body, Chain};
@@ -597,7 +597,7 @@ fn a_payment_proof_with_any_single_byte_changed_is_refused() {
 #[test]
 fn raw_transaction_and_receipt_lists_are_read_with_their_bounds() {
     use serde_json::json;
-    use tempo_light::receipt::{
+    use tempo_light::payment::receipt::{
         block_receipts_from_value, raw_transactions_from_value, MAX_BLOCK_TRANSACTIONS,
         MAX_TRANSACTION_BYTES,
     };

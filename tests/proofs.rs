@@ -7,7 +7,8 @@ use tempo_light::{
     state::state_proof::{
         verify_account_proof, AccountProof, ProofError, ProofTarget, MAX_PROOF_NODES,
     },
-    tip20, DecodeError,
+    state::tip20,
+    DecodeError,
 };
 use tempo_light_devnet::state::{self, World};
 

@@ -157,9 +157,7 @@ fn off_subgroup_g1() -> [u8; 48] {
         let mut bytes = [0u8; 48];
         bytes[0] = 0x80;
         bytes[47] = x;
-        if tempo_light::finality::bls::Signature::from_bytes(&bytes)
-            == Err(PointError::NotInSubgroup)
-        {
+        if tempo_light::bls::Signature::from_bytes(&bytes) == Err(PointError::NotInSubgroup) {
             return bytes;
         }
     }

@@ -48,6 +48,9 @@ export function initPayments(input) {
  * whole state.
  */
 function trustOf(client) {
+  // A frozen client verifies nothing: `Frozen` comes before anything about the block, as
+  // from its own verify() (the core's refusal, not one made here).
+  if (client.frozen) client.verifyingIdentity(0);
   const { epochLength } = client.network;
   return { epochLength, identityFor: (epoch) => client.verifyingIdentity(epoch) };
 }

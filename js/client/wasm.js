@@ -31,7 +31,7 @@ function renameEvents(events) {
   return events;
 }
 
-for (const name of ['verify', 'verifyBatch', 'nextRequest', 'boundariesWanted', 'onFinalization', 'onBoundaries', 'onHeaders', 'setEveryHeader', 'abandon', 'reset', 'identityFor', 'toState', 'balanceQuery', 'resume', 'beyondVerifiedEpochs']) {
+for (const name of ['verify', 'verifyBatch', 'nextRequest', 'boundariesWanted', 'onFinalization', 'onBoundaries', 'onHeaders', 'setEveryHeader', 'abandon', 'reset', 'identityFor', 'toState', 'balanceQuery', 'resume', 'beyondVerifiedEpochs', 'verifyingIdentity']) {
   const f = P[name];
   P[name] = function (...args) {
     alive(this);

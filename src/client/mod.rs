@@ -39,15 +39,15 @@ use headers::authenticate_run;
 pub use trust::{Announcement, Equivocation, Head, IdentityRun, TrustState};
 
 use crate::{
+    bls::PublicKey,
     error::{ClientError, Error, Unexpected, VerifyError},
     finality::epoch,
     finality::network::Network,
     finality::verify::{self, CheckedBlock, VerifiedBlock},
     state::state_proof::ProofError,
-    tip20::BalanceQuery,
+    state::tip20::BalanceQuery,
     wire::certified_block::CertifiedBlock,
     wire::header::TempoHeader,
-    PublicKey,
 };
 use alloc::{string::String, vec, vec::Vec};
 use alloy_primitives::B256;

@@ -7,13 +7,13 @@
 //! recognise equivocation), and the evidence that froze the client, if any.
 
 use crate::{
-    error::DecodeError,
-    wire::json::{self, array, invalid, object},
+    bls::PublicKey,
+    error::{ClientError, StateError, VerifyError},
+    finality::network::{AnchoredIdentity, Network, NetworkKind},
 };
 use crate::{
-    error::{ClientError, StateError, VerifyError},
-    finality::bls::PublicKey,
-    finality::network::{AnchoredIdentity, Network, NetworkKind},
+    error::DecodeError,
+    wire::json::{self, array, invalid, object},
 };
 use alloc::{
     collections::VecDeque,

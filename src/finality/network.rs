@@ -4,7 +4,7 @@
 //! and the public record of rotations. An identity serves every epoch from its
 //! `from_epoch` until the next identity's `from_epoch`.
 
-use crate::{error::VerifyError, finality::bls::PublicKey};
+use crate::{bls::PublicKey, error::VerifyError};
 use alloc::{vec, vec::Vec};
 use alloy_primitives::hex;
 use core::num::NonZeroU64;

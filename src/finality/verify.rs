@@ -12,8 +12,8 @@
 //! outcome from its `extraData`.
 
 use crate::{
+    bls::PublicKey,
     error::{Error, VerifyError},
-    finality::bls::PublicKey,
     finality::epoch,
     finality::network::Network,
     wire::certificate::Certificate,

@@ -9,13 +9,15 @@ use super::{
     MAX_LINK_HEADERS,
 };
 use crate::{
+    bls::PublicKey,
     error::{DecodeError, Error},
     finality::network::Network,
     finality::verify::{verify_block, verify_with_network, VerifiedBlock},
-    receipt::{self, BlockReceipt},
+    payment::receipt::{self, BlockReceipt},
+    wire::certificate::Certificate,
     wire::certified_block::CertifiedBlock,
+    wire::header::TempoHeader,
     wire::json::{self, Object},
-    Certificate, PublicKey, TempoHeader,
 };
 use alloc::{
     boxed::Box,

@@ -3,7 +3,7 @@
 //! before anything is asked when it names no token).
 
 use super::{ConfirmedPayment, PaymentConfirmation, PaymentError};
-use crate::tip20::Tip20Transfer;
+use crate::state::tip20::Tip20Transfer;
 use alloc::vec::Vec;
 use alloy_primitives::{Address, B256, U256};
 

@@ -13,7 +13,7 @@
 //! 2. its outcome: the receipts rebuild the header's `receiptsRoot`; receipt `i` gives its
 //!    status, gas used (the difference of cumulative gas) and logs;
 //! 3. what moved: the TIP-20 `Transfer` and `TransferWithMemo` logs of that receipt emitted by
-//!    a `0x20c0…` token, decoded ([`Tip20Transfer`], [`crate::tip20`]).
+//!    a `0x20c0…` token, decoded ([`Tip20Transfer`], [`crate::state::tip20`]).
 //!
 //! It returns a [`PaymentConfirmation`] holding that evidence: [`PaymentConfirmation::expect`]
 //! holds the outcome to what the payer expected (transaction, token, sender, recipient,
@@ -32,9 +32,10 @@
 pub mod document;
 pub mod expect;
 pub mod query;
+pub mod receipt;
 pub mod rules;
 
-pub use crate::tip20::{
+pub use crate::state::tip20::{
     tip20_transfers, Tip20Transfer, TransferLogError, TRANSFER_TOPIC, TRANSFER_WITH_MEMO_TOPIC,
 };
 pub use document::{
@@ -49,10 +50,12 @@ pub use rules::{
 };
 
 use crate::{
+    bls::PublicKey,
     error::{DecodeError, Error, ErrorKind, VerifyError},
     finality::verify::VerifiedBlock,
-    receipt::{self, BlockReceipt},
-    Certificate, PublicKey, TempoHeader,
+    payment::receipt::BlockReceipt,
+    wire::certificate::Certificate,
+    wire::header::TempoHeader,
 };
 use alloc::{
     boxed::Box,
@@ -252,6 +255,8 @@ pub enum PaymentError {
         proven: B256,
     },
 }
+
+crate::error::classified!(PaymentError);
 
 impl PaymentError {
     /// A stable name for the variant (for `--json` output and tests); the refusals of an

@@ -12,7 +12,7 @@
 
 use crate::{
     error::DecodeError,
-    receipt::{
+    payment::receipt::{
         block_receipts_from_value, raw_transaction_from_value, raw_transactions_from_value,
         BlockReceipt, MAX_BLOCK_TRANSACTIONS,
     },

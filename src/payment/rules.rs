@@ -6,9 +6,9 @@
 use super::{ConfirmedPayment, FinalAnchor, PaymentError, MAX_LINK_HEADERS};
 use crate::{
     error::DecodeError,
-    receipt::{self, BlockReceipt},
-    tip20::tip20_transfers,
-    TempoHeader,
+    payment::receipt::{self, BlockReceipt},
+    state::tip20::tip20_transfers,
+    wire::header::TempoHeader,
 };
 use alloc::{format, vec::Vec};
 use alloy_primitives::{Bytes, B256};

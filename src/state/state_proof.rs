@@ -385,6 +385,8 @@ pub enum ProofError {
     },
 }
 
+crate::error::classified!(ProofError);
+
 impl ProofError {
     /// Whether asking again may succeed: a stale state read (the node may catch up); every
     /// other refusal is a proof that failed or a question that cannot be asked.

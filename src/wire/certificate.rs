@@ -14,8 +14,8 @@
 //! - both against the identity, checked together in one multi-pairing.
 
 use crate::{
+    bls::{self, Entry, PublicKey, Signature, SIGNATURE_LENGTH},
     error::{DecodeError, VerifyError},
-    finality::bls::{self, Entry, PublicKey, Signature, SIGNATURE_LENGTH},
     wire::codec::{decode_hex, write_varint, Reader},
 };
 use alloc::vec::Vec;

@@ -16,8 +16,8 @@
 //! against what remains before anything is allocated.
 
 use crate::{
+    bls::{PublicKey, PUBLIC_KEY_LENGTH},
     error::DecodeError,
-    finality::bls::{PublicKey, PUBLIC_KEY_LENGTH},
     wire::codec::{decode_hex, Reader},
 };
 use alloc::vec::Vec;

@@ -17,7 +17,7 @@ use crate::{
 use std::{process::ExitCode, sync::atomic::AtomicBool};
 use tempo_light::{
     state::state_proof::ProofError,
-    tip20::{self, FinalBalance},
+    state::tip20::{self, FinalBalance},
 };
 
 /// Arguments of `tempo-light balance`.

@@ -34,7 +34,8 @@ use tempo_light::{
         check_payment, confirm_payment, BlockContents, BlockQuery, ConfirmedPayment,
         ExpectedPayment, FinalAnchor, PaymentError, PaymentProof, ProofForm, MAX_LINK_HEADERS,
     },
-    tip20, CertifiedBlock, Classified, ErrorKind, TempoHeader,
+    state::tip20,
+    CertifiedBlock, Classified, ErrorKind, TempoHeader,
 };
 
 /// What the payer expected (shared by both commands). `--from`, `--to`, `--amount` and

@@ -83,7 +83,7 @@ pub fn run(args: Args, stop: &AtomicBool) -> ExitCode {
         let mut sink = report::notes_only;
         let mut follower = Follower::new(network, &rpc, options, &mut sink, stop)?;
         let asked = BalanceAsked {
-            token: tempo_light::tip20::PATH_USD,
+            token: tempo_light::state::tip20::PATH_USD,
             account: tempo_light_devnet::state::holder(0),
             max_state_lag: tempo_light::state::state_proof::DEFAULT_MAX_STATE_LAG,
             retries: 8,

@@ -13,7 +13,7 @@ use std::{
     sync::atomic::AtomicBool,
 };
 use tempo_light::{
-    tip20::{self, FinalBalance},
+    state::tip20::{self, FinalBalance},
     Classified, Discrepancy, Error, Event, Network, NetworkKind,
 };
 

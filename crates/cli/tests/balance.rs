@@ -7,7 +7,7 @@ mod support;
 use serde_json::{json, Value};
 use std::time::Duration;
 use support::{json_command, json_lines, run, Devnet};
-use tempo_light::{state::state_proof::AccountProof, tip20};
+use tempo_light::{state::state_proof::AccountProof, state::tip20};
 use tempo_light_devnet::state;
 
 const LONG: Duration = Duration::from_secs(60);

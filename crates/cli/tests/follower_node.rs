@@ -241,7 +241,7 @@ fn balance_text_names_the_block_it_was_proven_at() {
         .parse()
         .unwrap();
     let balance_line = text.lines().next().unwrap();
-    let expected = tempo_light::tip20::format_amount(state::balance(0, 0, height));
+    let expected = tempo_light::state::tip20::format_amount(state::balance(0, 0, height));
     assert!(balance_line.contains(&expected), "{text}");
 }
 

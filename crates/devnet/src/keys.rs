@@ -6,7 +6,7 @@
 
 use alloc::vec::Vec;
 use blst::{blst_p1, blst_p1_affine, blst_p2, blst_p2_affine, blst_scalar};
-use tempo_light::{finality::bls::DST_G1, PublicKey};
+use tempo_light::{bls::DST_G1, PublicKey};
 
 /// A BLS12-381 secret scalar (never used by verification).
 #[derive(Clone)]

@@ -5,7 +5,7 @@
 //! Everything comes from Tempo's own published types (`tempo-primitives` 1.11.0:
 //! `TempoTxEnvelope`, `TempoTransaction`, `TempoReceipt`), signed with secp256k1 (`k256`), and
 //! the roots from alloy-consensus (`calculate_transaction_root`, `calculate_receipt_root`),
-//! independent of the verifier's code in [`tempo_light::receipt`]. A block's body is a pure
+//! independent of the verifier's code in [`tempo_light::payment::receipt`]. A block's body is a pure
 //! function of the chain id and the height, like the state.
 //!
 //! Receipts carry what a Tempo node's would for such transactions: the fee the payer pays in
@@ -296,7 +296,7 @@ impl Body {
     /// The receipts as a light client reads them from `eth_getBlockReceipts` (each with its
     /// bloom and its transaction's hash): what the payment tests prove from.
     #[cfg(not(target_arch = "wasm32"))]
-    pub fn block_receipts(&self) -> Vec<tempo_light::receipt::BlockReceipt> {
+    pub fn block_receipts(&self) -> Vec<tempo_light::payment::receipt::BlockReceipt> {
         self.receipts
             .iter()
             .zip(self.hashes())
@@ -304,7 +304,7 @@ impl Body {
                 let mut v = serde_json::to_value(r).expect("a receipt serializes");
                 v["logsBloom"] = serde_json::json!(r.bloom());
                 v["transactionHash"] = serde_json::json!(hash);
-                tempo_light::receipt::BlockReceipt::from_value(&v)
+                tempo_light::payment::receipt::BlockReceipt::from_value(&v)
                     .expect("the devnet's receipts read")
             })
             .collect()

@@ -2,7 +2,7 @@
 //! `stateRoot`, and the `eth_getProof` answers for it.
 //!
 //! A few holder accounts and two TIP-20 tokens at `0x20c0…` addresses, laid out as Tempo lays
-//! them out (see [`tempo_light::tip20`]): name, symbol, currency, the packed transfer policy, total
+//! them out (see [`tempo_light::state::tip20`]): name, symbol, currency, the packed transfer policy, total
 //! supply, balances and supply cap. Balances move with every block, so every block has its
 //! own state root. The state at a height is a pure function of the height, so any retained
 //! block's state can be rebuilt and proven without storing history.
@@ -15,7 +15,7 @@ use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
 use alloy_trie::{proof::ProofRetainer, HashBuilder, Nibbles, TrieAccount, EMPTY_ROOT_HASH};
 use tempo_light::{
     state::state_proof::{AccountProof, StorageProof},
-    tip20::{self, slot},
+    state::tip20::{self, slot},
 };
 
 /// How many holder accounts the devnet has. The last holds no tokens at all (its balance

@@ -23,7 +23,7 @@ use tempo_light::{
     error::{Classified, Error as CoreError, ErrorKind},
     finality::verify::{verify_with_network, VerifiedBlock},
     state::state_proof::{verify_account_proof, AccountProof, VerifiedAccount},
-    tip20::{BalanceQuery, FinalBalance},
+    state::tip20::{BalanceQuery, FinalBalance},
     wire::certified_block::CertifiedBlock,
     Event, Network, PublicKey, TempoHeader,
 };
@@ -120,7 +120,7 @@ fn json_js(value: &serde_json::Value) -> JsValue {
 
 /// Arbitrary-size integers (balances) as `bigint`.
 fn big_u256(n: alloy_primitives::U256) -> JsValue {
-    BigInt::new(&JsValue::from_str(&tempo_light::tip20::decimal(n)))
+    BigInt::new(&JsValue::from_str(&tempo_light::state::tip20::decimal(n)))
         .map_or(JsValue::NULL, Into::into)
 }
 
@@ -158,7 +158,7 @@ fn balance_js(b: &FinalBalance) -> JsValue {
     set(
         &o,
         "formatted",
-        tempo_light::tip20::format_amount(t.balance),
+        tempo_light::state::tip20::format_amount(t.balance),
     );
     set(&o, "totalSupply", big_u256(t.total_supply));
     set(&o, "decimals", t.decimals);

@@ -61,7 +61,11 @@ fn payment_js(p: &ConfirmedPayment) -> JsValue {
             set(&o, "from", hex(t.from));
             set(&o, "to", hex(t.to));
             set(&o, "amount", big_u256(t.amount));
-            set(&o, "formatted", tempo_light::tip20::format_amount(t.amount));
+            set(
+                &o,
+                "formatted",
+                tempo_light::state::tip20::format_amount(t.amount),
+            );
             set(&o, "memo", t.memo.map_or(JsValue::NULL, hex));
             set(&o, "logIndex", big(t.log_index as u64));
             JsValue::from(o)

@@ -28,8 +28,8 @@ use alloy_primitives::{Address, Bytes, B256};
 use serde_json::{json, Map, Value};
 use tempo_light::{
     finality::verify::VerifiedBlock,
+    payment::receipt::BlockReceipt,
     payment::{confirm_payment, FinalAnchor, PaymentError},
-    receipt::BlockReceipt,
     CertifiedBlock,
 };
 use tempo_primitives::TempoTxEnvelope;

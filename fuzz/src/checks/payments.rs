@@ -5,11 +5,11 @@ use alloy_primitives::{Address, B256};
 use serde_json::Value;
 use tempo_light::{
     finality::verify::VerifiedBlock,
+    payment::receipt::{self, BlockReceipt},
     payment::{
         check_payment, confirm_payment, tip20_transfers, ConfirmedPayment, ExpectedPayment,
         FinalAnchor, PaymentProof, ProofForm,
     },
-    receipt::{self, BlockReceipt},
     Network, TempoHeader,
 };
 

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use alloy_primitives::{Address, B256};
 use serde_json::Value;
 use tempo_light::{
-    client::TrustState, state::state_proof::AccountProof, tip20::BalanceQuery, LightClient,
+    client::TrustState, state::state_proof::AccountProof, state::tip20::BalanceQuery, LightClient,
 };
 use tempo_light_devnet::state;
 
@@ -103,7 +103,7 @@ pub fn account_proof(data: &[u8]) {
             let truth = |slot: B256| fixture.world.storage(query.token, slot);
             assert_eq!(
                 b.balance,
-                truth(tempo_light::tip20::balance_slot(query.account)),
+                truth(tempo_light::state::tip20::balance_slot(query.account)),
                 "a forged balance was proven"
             );
             assert!(
@@ -112,8 +112,8 @@ pub fn account_proof(data: &[u8]) {
             );
             assert_eq!(
                 b.total_supply,
-                truth(tempo_light::tip20::field_slot(
-                    tempo_light::tip20::slot::TOTAL_SUPPLY
+                truth(tempo_light::state::tip20::field_slot(
+                    tempo_light::state::tip20::slot::TOTAL_SUPPLY
                 )),
                 "a forged supply was proven"
             );

@@ -3,11 +3,11 @@
 use alloy_primitives::B256;
 use serde_json::Value;
 use tempo_light::{
+    payment::receipt,
     payment::{confirm_payment, FinalAnchor, PaymentProof, ProofForm},
-    receipt,
     state::state_proof::verify_account_proof,
     state::state_proof::AccountProof,
-    tip20::BalanceQuery,
+    state::tip20::BalanceQuery,
     CertifiedBlock, Event, LightClient, Network, TempoHeader,
 };
 
@@ -170,7 +170,7 @@ pub fn wasm_inputs(data: &[u8]) {
                     b.balance.balance,
                     fixture
                         .world
-                        .storage(token, tempo_light::tip20::balance_slot(account)),
+                        .storage(token, tempo_light::state::tip20::balance_slot(account)),
                     "a forged balance was proven"
                 );
             }

@@ -18,7 +18,7 @@ use alloy_primitives::Address;
 use serde_json::{json, Value};
 use tempo_light::{
     state::state_proof::{check_fresh_state, AccountProof, ProofError},
-    tip20::{BalanceQuery, FinalBalance},
+    state::tip20::{BalanceQuery, FinalBalance},
     CertifiedBlock, ClientError, Error,
 };
 

@@ -38,14 +38,14 @@ pub(super) fn batch_scalars(groups: &[Batch<'_>]) -> Vec<[u8; 16]> {
             + count * (SIGNATURE_LENGTH + 96),
     );
     transcript.extend_from_slice(SCALAR_DOMAIN);
-    crate::wire::codec::write_varint(&mut transcript, groups.len() as u64);
+    UInt(groups.len() as u64).write(&mut transcript);
     for group in groups {
         transcript.extend_from_slice(&group.signer.bytes);
-        crate::wire::codec::write_varint(&mut transcript, group.entries.len() as u64);
+        UInt(group.entries.len() as u64).write(&mut transcript);
         for entry in &group.entries {
-            crate::wire::codec::write_varint(&mut transcript, entry.namespace.len() as u64);
+            UInt(entry.namespace.len() as u64).write(&mut transcript);
             transcript.extend_from_slice(entry.namespace);
-            crate::wire::codec::write_varint(&mut transcript, entry.message.len() as u64);
+            UInt(entry.message.len() as u64).write(&mut transcript);
             transcript.extend_from_slice(&entry.message);
             transcript.extend_from_slice(&entry.signature.to_bytes());
         }

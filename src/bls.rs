@@ -31,6 +31,7 @@ use blst::{
     blst_p2_affine_compress, blst_p2_affine_generator, blst_p2_affine_in_g2, blst_p2_affine_is_inf,
     blst_p2_deserialize, blst_p2_uncompress, BLST_ERROR,
 };
+use commonware_codec::{varint::UInt, Write as _};
 use once_cell::race::OnceBox;
 
 /// Domain separation tag for hashing messages to G1 (commonware's `MinSig::MESSAGE`).
@@ -279,10 +280,10 @@ impl Signature {
 }
 
 /// Hashes `varint(len(namespace)) ‖ namespace ‖ message` to G1 (commonware's
-/// `hash_with_namespace` over `union_unique`).
+/// `hash_with_namespace` over `union_unique`; the varint is commonware-codec's own writer).
 pub(crate) fn hash_namespaced(namespace: &[u8], message: &[u8]) -> blst_p1 {
     let mut input = Vec::with_capacity(namespace.len() + message.len() + 5);
-    crate::wire::codec::write_varint(&mut input, namespace.len() as u64);
+    UInt(namespace.len() as u64).write(&mut input);
     input.extend_from_slice(namespace);
     input.extend_from_slice(message);
     let mut out = blst_p1::default();
