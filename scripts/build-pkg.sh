@@ -50,8 +50,13 @@ rm -rf "$stage" && mkdir -p "$stage"
 cp js/index.js js/index.node.js js/client.js js/errors.js js/transport.js js/provider.js \
   js/storage.js js/payments.js js/worker.js "$glue/tempo_light.js" "$glue/tempo_light_payments.js" "$stage/"
 cp -r js/client "$stage/client"
-cp js/index.d.ts js/worker.d.ts js/README.md LICENSE pkg/
-cp js/index.d.ts pkg/index.d.cts
+# The declarations: index.d.ts re-exports rpc-json.d.ts (the shapes answers arrive in) and
+# errors.d.ts (the error taxonomy); each has a CommonJS twin (.d.cts) naming the .cjs files.
+cp js/index.d.ts js/rpc-json.d.ts js/errors.d.ts js/worker.d.ts js/README.md LICENSE pkg/
+sed -e "s#from './rpc-json.js'#from './rpc-json.cjs'#" -e "s#from './errors.js'#from './errors.cjs'#" \
+  js/index.d.ts > pkg/index.d.cts
+cp js/rpc-json.d.ts pkg/rpc-json.d.cts
+sed "s#from './index.js'#from './index.cjs'#" js/errors.d.ts > pkg/errors.d.cts
 # keccak-256 (for eth_getCode's codeHash) from @noble/hashes, bundled in: no runtime dependency.
 node_modules/.bin/esbuild js/keccak.src.js --bundle --format=esm --minify --log-level=warning \
   --legal-comments=inline \

@@ -1,7 +1,7 @@
 //! One error taxonomy: the core classifies every error it returns ([`ErrorKind`], through
 //! [`Classified`]), and the edges derive from it. This holds the npm package to the core:
 //! every stable code the core's errors name (`fn code` of each error type, anywhere in `src/`)
-//! is a member of the package's `ErrorCode` union (`js/index.d.ts`); every kind is declared in
+//! is a member of the package's `ErrorCode` union (`js/errors.d.ts`); every kind is declared in
 //! its `ErrorKind` union and has its class in `js/errors.js`; and each of the core's codes that
 //! the package raises itself in JavaScript carries the kind the core gives it.
 #![cfg(not(target_arch = "wasm32"))]
@@ -70,7 +70,7 @@ fn core_codes(root: &Path) -> BTreeSet<String> {
 fn union<'a>(declarations: &'a str, name: &str) -> &'a str {
     let start = declarations
         .find(&format!("export type {name} ="))
-        .unwrap_or_else(|| panic!("index.d.ts declares {name}"));
+        .unwrap_or_else(|| panic!("errors.d.ts declares {name}"));
     let rest = &declarations[start..];
     &rest[..rest.find(";\n").expect("the union ends")]
 }
@@ -105,7 +105,7 @@ fn every_core_error_code_is_declared_in_the_npm_package() {
         "found only {} codes: {codes:?}",
         codes.len()
     );
-    let declarations = fs::read_to_string(root.join("js/index.d.ts")).expect("js/index.d.ts");
+    let declarations = fs::read_to_string(root.join("js/errors.d.ts")).expect("js/errors.d.ts");
     let union = union(&declarations, "ErrorCode");
     let untyped: Vec<&String> = codes
         .iter()
@@ -113,10 +113,10 @@ fn every_core_error_code_is_declared_in_the_npm_package() {
         .collect();
     assert!(
         untyped.is_empty(),
-        "codes missing from index.d.ts's ErrorCode: {untyped:?}"
+        "codes missing from errors.d.ts's ErrorCode: {untyped:?}"
     );
     println!(
-        "error codes: {} core codes, each in index.d.ts's ErrorCode",
+        "error codes: {} core codes, each in errors.d.ts's ErrorCode",
         codes.len()
     );
 }
@@ -124,7 +124,7 @@ fn every_core_error_code_is_declared_in_the_npm_package() {
 #[test]
 fn every_error_kind_is_declared_and_has_its_class_in_the_npm_package() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let declarations = fs::read_to_string(root.join("js/index.d.ts")).expect("js/index.d.ts");
+    let declarations = fs::read_to_string(root.join("js/errors.d.ts")).expect("js/errors.d.ts");
     let declared = union(&declarations, "ErrorKind");
     let errors = fs::read_to_string(root.join("js/errors.js")).expect("js/errors.js");
     let classes: BTreeSet<String> = object_entries(&errors, "KIND_CLASS")
@@ -138,7 +138,7 @@ fn every_error_kind_is_declared_and_has_its_class_in_the_npm_package() {
     for name in &names {
         assert!(
             declared.contains(&format!("'{name}'")),
-            "index.d.ts's ErrorKind lacks '{name}'"
+            "errors.d.ts's ErrorKind lacks '{name}'"
         );
     }
     assert_eq!(
