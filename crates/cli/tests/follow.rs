@@ -146,19 +146,8 @@ fn resumes_from_its_state_file_without_gaps() {
         "{}",
         String::from_utf8_lossy(&second.stderr)
     );
-    let lines = json_lines(&second);
-    let mut heights: Vec<u64> = finalized_heights(&lines);
-    for l in lines.iter().filter(|l| l["type"] == "headers") {
-        heights.extend(
-            l["headers"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|h| h["height"].as_u64().unwrap()),
-        );
-    }
-    heights.sort_unstable();
-    heights.dedup(); // a run's last header is also the finalized head
+    // (Deduplicated: a run's last header is also the finalized head.)
+    let heights = proven_heights(&json_lines(&second));
     assert_eq!(
         heights[0],
         head + 1,

@@ -164,9 +164,12 @@ const WS = {
 /** A server text frame holding `text`. */
 const textFrame = (text) => { const b = Buffer.from(text); return Buffer.concat([frameHeader(0x1, true, b.length), b]); };
 
-/** The client frames (masked, unfragmented text) complete in `buffer`: [texts, rest]. */
-function clientTexts(buffer) {
-  const texts = [];
+/**
+ * The whole WebSocket frames at the start of `buffer` (masked or not), each
+ * `{ raw, opcode, fin, payload }` with its payload unmasked, and the rest of `buffer`.
+ */
+export function wsFrames(buffer) {
+  const out = [];
   for (;;) {
     if (buffer.length < 2) break;
     let length = buffer[1] & 0x7f;
@@ -178,10 +181,16 @@ function clientTexts(buffer) {
     if (buffer.length < start + length) break;
     const payload = Buffer.from(buffer.subarray(start, start + length));
     if (masked) for (let i = 0; i < payload.length; i++) payload[i] ^= buffer[offset + (i % 4)];
-    if ((buffer[0] & 0x0f) === 0x1) texts.push(payload.toString('utf8'));
+    out.push({ raw: buffer.subarray(0, start + length), opcode: buffer[0] & 0x0f, fin: (buffer[0] & 0x80) !== 0, payload });
     buffer = buffer.subarray(start + length);
   }
-  return [texts, buffer];
+  return [out, buffer];
+}
+
+/** The client's text frames complete in `buffer` (masked, unfragmented): [texts, rest]. */
+function clientTexts(buffer) {
+  const [frames, rest] = wsFrames(buffer);
+  return [frames.filter((f) => f.opcode === 0x1).map((f) => f.payload.toString('utf8')), rest];
 }
 
 /**

@@ -5,30 +5,10 @@
 // client's read, its `eth_getProof` calls answered here, the rest passed on).
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createNetServer, connect } from 'node:net';
-import { frameHeader } from './hostile-server.mjs';
+import { frameHeader, wsFrames as frames } from './hostile-server.mjs';
 
 const REFUSAL = { code: -32602, message: 'distance to target block exceeds maximum proof window' };
 const refusal = (id) => JSON.stringify({ jsonrpc: '2.0', id: id ?? null, error: REFUSAL });
-
-/** The whole frames at the start of `buffer`: [{ raw, opcode, fin, payload }], rest. */
-function frames(buffer) {
-  const out = [];
-  for (;;) {
-    if (buffer.length < 2) break;
-    let length = buffer[1] & 0x7f;
-    let offset = 2;
-    if (length === 126) { if (buffer.length < 4) break; length = buffer.readUInt16BE(2); offset = 4; }
-    else if (length === 127) { if (buffer.length < 10) break; length = Number(buffer.readBigUInt64BE(2)); offset = 10; }
-    const masked = (buffer[1] & 0x80) !== 0;
-    const start = offset + (masked ? 4 : 0);
-    if (buffer.length < start + length) break;
-    const payload = Buffer.from(buffer.subarray(start, start + length));
-    if (masked) for (let i = 0; i < payload.length; i++) payload[i] ^= buffer[offset + (i % 4)];
-    out.push({ raw: buffer.subarray(0, start + length), opcode: buffer[0] & 0x0f, fin: (buffer[0] & 0x80) !== 0, payload });
-    buffer = buffer.subarray(start + length);
-  }
-  return [out, buffer];
-}
 
 /** Splits off the HTTP head (through the blank line) once it is complete: [head | null, rest]. */
 function httpHead(buffer) {
