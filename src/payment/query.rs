@@ -172,6 +172,11 @@ impl BlockQuery {
         false
     }
 
+    /// The block's contents, borrowed, once [`Self::is_done`] (`None` before).
+    pub fn contents(&self) -> Option<&BlockContents> {
+        self.is_done().then_some(&self.contents)
+    }
+
     /// The block's contents, once [`Self::is_done`] (`None` before).
     pub fn into_contents(self) -> Option<BlockContents> {
         self.is_done().then_some(self.contents)
@@ -224,6 +229,7 @@ mod tests {
         let mut query = BlockQuery::new(1);
         query.answer(&[json!(vec![RAW])]).unwrap();
         assert!(query.answer(&[json!({}), json!({})]).is_err());
+        assert!(BlockQuery::new(1).contents().is_none());
         assert!(BlockQuery::new(1).into_contents().is_none());
     }
 }

@@ -301,6 +301,10 @@ impl Body {
             .iter()
             .zip(self.hashes())
             .map(|(r, hash)| {
+                // The devnet's own receipts, never outside input: alloy's receipt serializes to a
+                // JSON map (string keys, no custom `Serialize` that fails), and the core reads
+                // back what a node's `eth_getBlockReceipts` shape holds (`node_conformance` and
+                // the payments tests read the same shape from the served devnet).
                 let mut v = serde_json::to_value(r).expect("a receipt serializes");
                 v["logsBloom"] = serde_json::json!(r.bloom());
                 v["transactionHash"] = serde_json::json!(hash);

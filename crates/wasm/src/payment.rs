@@ -348,12 +348,12 @@ fn verified_block(
     Ok((block, verified))
 }
 
-/// The block's contents the query fetched (all of them: JS drives it until `done`).
-fn contents(query: &PaymentQuery) -> Result<tempo_light::payment::BlockContents, JsValue> {
+/// The block's contents the query fetched (all of them: JS drives it until `done`), borrowed:
+/// a block's transactions and receipts are not copied to be read.
+fn contents(query: &PaymentQuery) -> Result<&tempo_light::payment::BlockContents, JsValue> {
     query
         .inner
-        .clone()
-        .into_contents()
+        .contents()
         .ok_or_else(|| bad_input("query", "not done"))
 }
 
