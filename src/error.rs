@@ -88,6 +88,67 @@ pub trait Classified: fmt::Display {
     }
 }
 
+/// Classifies an error type from one table: its `code`, `kind` and `retryable` methods and
+/// its [`Classified`] impl. Each variant stands once, as a match arm: either
+/// `pattern => (code, kind)`, `pattern => (code, kind, retryable)` (a `bool` expression, which
+/// may read the fields the pattern binds; `false` when left out), or `pattern => inner` to
+/// take all three from the inner error the pattern binds. `kind` is an [`ErrorKind`] variant's
+/// name, or an expression. Doc comments before the type's name document the impl: say there
+/// why the kinds are what they are. Each module invokes it beside its own error type, so this
+/// file imports none of the layers above it.
+macro_rules! classify {
+    ($(#[$doc:meta])* $error:ident { $($pattern:pat => $row:tt),+ $(,)? }) => {
+        $(#[$doc])*
+        impl $error {
+            /// A stable name for the failure (the npm package's `ErrorCode`), from the type's
+            /// table.
+            #[allow(unused_variables)]
+            pub fn code(&self) -> &'static str {
+                match self {
+                    $($pattern => $crate::error::classify!(@code $row),)+
+                }
+            }
+
+            /// What kind of failure it is, from the type's table.
+            #[allow(unused_variables)]
+            pub fn kind(&self) -> $crate::error::ErrorKind {
+                match self {
+                    $($pattern => $crate::error::classify!(@kind $row),)+
+                }
+            }
+
+            /// Whether asking again (perhaps another server) may succeed, from the type's table.
+            #[allow(unused_variables)]
+            pub fn retryable(&self) -> bool {
+                match self {
+                    $($pattern => $crate::error::classify!(@retryable $row),)+
+                }
+            }
+        }
+
+        impl $crate::error::Classified for $error {
+            fn code(&self) -> &'static str {
+                $error::code(self)
+            }
+            fn kind(&self) -> $crate::error::ErrorKind {
+                $error::kind(self)
+            }
+            fn retryable(&self) -> bool {
+                $error::retryable(self)
+            }
+        }
+    };
+    (@code $inner:ident) => { $inner.code() };
+    (@code ($code:expr, $($rest:tt)+)) => { $code };
+    (@kind $inner:ident) => { $inner.kind() };
+    (@kind ($code:expr, $kind:ident $(, $retryable:expr)?)) => { $crate::error::ErrorKind::$kind };
+    (@kind ($code:expr, $kind:expr $(, $retryable:expr)?)) => { $kind };
+    (@retryable $inner:ident) => { $inner.retryable() };
+    (@retryable ($code:expr, $kind:expr)) => { false };
+    (@retryable ($code:expr, $kind:expr, $retryable:expr)) => { $retryable };
+}
+pub(crate) use classify;
+
 /// Why a BLS12-381 point was rejected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PointError {
@@ -309,92 +370,49 @@ pub enum Error {
     Verify(#[from] VerifyError),
 }
 
-impl Error {
-    /// A stable name for the failure (the variant's name), for machines and JS error codes.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::Decode(e) => e.code(),
-            Self::Verify(e) => e.code(),
-        }
-    }
-
-    /// What kind of failure it is.
-    pub fn kind(&self) -> ErrorKind {
-        match self {
-            Self::Decode(e) => e.kind(),
-            Self::Verify(e) => e.kind(),
-        }
-    }
-
-    /// Whether asking again may succeed: only an RPC's error answer that says so.
-    pub fn retryable(&self) -> bool {
-        match self {
-            Self::Decode(e) => e.retryable(),
-            Self::Verify(_) => false,
-        }
+classify! {
+    /// Classified as its inner error: an RPC's error answer that says so is the only
+    /// retryable one.
+    Error {
+        Self::Decode(e) => e,
+        Self::Verify(e) => e,
     }
 }
 
-impl DecodeError {
-    /// A stable name for the failure (the variant's name).
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::InvalidHex { .. } => "InvalidHex",
-            Self::Truncated { .. } => "Truncated",
-            Self::TrailingBytes { .. } => "TrailingBytes",
-            Self::InvalidVarint { .. } => "InvalidVarint",
-            Self::LengthOutOfRange { .. } => "LengthOutOfRange",
-            Self::InvalidBool { .. } => "InvalidBool",
-            Self::UnsupportedSharingMode { .. } => "UnsupportedSharingMode",
-            Self::InvalidPoint { .. } => "InvalidPoint",
-            Self::InvalidEd25519Key { .. } => "InvalidEd25519Key",
-            Self::UnsortedSet { .. } => "UnsortedSet",
-            Self::Json(_) => "InvalidJson",
-            Self::Ambiguous(_) => "AmbiguousAnswer",
-            Self::Rpc { .. } => "RpcError",
-        }
-    }
-
-    /// What kind of failure it is: malformed, except an RPC's error answer (the server did not
-    /// give what would prove it: unavailable).
-    pub fn kind(&self) -> ErrorKind {
-        match self {
-            Self::Rpc { .. } => ErrorKind::Unavailable,
-            _ => ErrorKind::Malformed,
-        }
-    }
-
-    /// Whether asking again may succeed: an RPC's error answer with code 204 (no content yet)
-    /// or 503 (unavailable).
-    pub fn retryable(&self) -> bool {
-        matches!(self, Self::Rpc { code, .. } if *code == 204 || *code == 503)
+classify! {
+    /// Each code is the variant's name (but `InvalidJson`, `AmbiguousAnswer`, `RpcError`); all
+    /// are malformed, except an RPC's error answer (the server did not give what would prove it:
+    /// unavailable), which is retryable with code 204 (no content yet) or 503 (unavailable).
+    DecodeError {
+        Self::InvalidHex { .. } => ("InvalidHex", Malformed),
+        Self::Truncated { .. } => ("Truncated", Malformed),
+        Self::TrailingBytes { .. } => ("TrailingBytes", Malformed),
+        Self::InvalidVarint { .. } => ("InvalidVarint", Malformed),
+        Self::LengthOutOfRange { .. } => ("LengthOutOfRange", Malformed),
+        Self::InvalidBool { .. } => ("InvalidBool", Malformed),
+        Self::UnsupportedSharingMode { .. } => ("UnsupportedSharingMode", Malformed),
+        Self::InvalidPoint { .. } => ("InvalidPoint", Malformed),
+        Self::InvalidEd25519Key { .. } => ("InvalidEd25519Key", Malformed),
+        Self::UnsortedSet { .. } => ("UnsortedSet", Malformed),
+        Self::Json(_) => ("InvalidJson", Malformed),
+        Self::Ambiguous(_) => ("AmbiguousAnswer", Malformed),
+        Self::Rpc { code, .. } => ("RpcError", Unavailable, *code == 204 || *code == 503),
     }
 }
 
-impl VerifyError {
-    /// A stable name for the failure (the variant's name).
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::SignaturePoint { .. } => "SignaturePoint",
-            Self::BadSignature { .. } => "BadSignature",
-            Self::DigestMismatch { .. } => "DigestMismatch",
-            Self::UnsupportedHeader { .. } => "UnsupportedHeader",
-            Self::EpochMismatch { .. } => "EpochMismatch",
-            Self::HeightOutOfRange { .. } => "HeightOutOfRange",
-            Self::IdentityUnavailable { .. } => "IdentityUnavailable",
-            Self::IdentityNotBridged { .. } => "IdentityNotBridged",
-            Self::Frozen { .. } => "Frozen",
-        }
-    }
-
-    /// What kind of failure it is: not verified, except a frozen client and a header this
-    /// version cannot hash.
-    pub fn kind(&self) -> ErrorKind {
-        match self {
-            Self::Frozen { .. } => ErrorKind::Frozen,
-            Self::UnsupportedHeader { .. } => ErrorKind::Outdated,
-            _ => ErrorKind::NotVerified,
-        }
+classify! {
+    /// Each code is the variant's name; all are not verified, except a frozen client and a
+    /// header this version cannot hash (outdated). None is retryable.
+    VerifyError {
+        Self::SignaturePoint { .. } => ("SignaturePoint", NotVerified),
+        Self::BadSignature { .. } => ("BadSignature", NotVerified),
+        Self::DigestMismatch { .. } => ("DigestMismatch", NotVerified),
+        Self::UnsupportedHeader { .. } => ("UnsupportedHeader", Outdated),
+        Self::EpochMismatch { .. } => ("EpochMismatch", NotVerified),
+        Self::HeightOutOfRange { .. } => ("HeightOutOfRange", NotVerified),
+        Self::IdentityUnavailable { .. } => ("IdentityUnavailable", NotVerified),
+        Self::IdentityNotBridged { .. } => ("IdentityNotBridged", NotVerified),
+        Self::Frozen { .. } => ("Frozen", Frozen),
     }
 }
 
@@ -550,104 +568,38 @@ pub enum StateError {
     },
 }
 
-impl ClientError {
-    /// A stable name for the failure (the variant's name, or the inner error's).
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::Block(e) => e.code(),
-            Self::Frozen { .. } => "Frozen",
-            Self::NotNewer { .. } => "NotNewer",
-            Self::UnannouncedRotation { .. } => "UnannouncedRotation",
-            Self::BoundaryEpochMismatch { .. } => "BoundaryEpochMismatch",
-            Self::Unexpected(_) => "Unexpected",
-            Self::HeaderNumberMismatch { .. } => "HeaderNumberMismatch",
-            Self::BrokenParentLink { .. } => "BrokenParentLink",
-            Self::TipHashMismatch { .. } => "TipHashMismatch",
-            Self::State(e) => e.code(),
-        }
-    }
-
-    /// What kind of failure it is. An answer out of step with the request (another height, a
-    /// replay of an old finalization) proves nothing: not verified, though retryable.
-    pub fn kind(&self) -> ErrorKind {
-        match self {
-            Self::Block(e) => e.kind(),
-            Self::Frozen { .. } => ErrorKind::Frozen,
-            Self::State(e) => e.kind(),
-            Self::NotNewer { .. }
-            | Self::UnannouncedRotation { .. }
-            | Self::BoundaryEpochMismatch { .. }
-            | Self::Unexpected(_)
-            | Self::HeaderNumberMismatch { .. }
-            | Self::BrokenParentLink { .. }
-            | Self::TipHashMismatch { .. } => ErrorKind::NotVerified,
-        }
-    }
-
-    /// Whether asking again (perhaps another server) may succeed: true for answers that
-    /// were merely unavailable or out of step, false for proofs that failed.
-    pub fn retryable(&self) -> bool {
-        match self {
-            Self::Block(e) => e.retryable(),
-            Self::Unexpected(_) | Self::NotNewer { .. } => true,
-            _ => false,
-        }
+classify! {
+    /// Each code is the variant's name, or the inner error's. An answer out of step with the
+    /// request (another height, a replay of an old finalization) proves nothing: not verified,
+    /// though retryable; asking again cannot help a proof that failed.
+    ClientError {
+        Self::Block(e) => e,
+        Self::Frozen { .. } => ("Frozen", Frozen),
+        Self::NotNewer { .. } => ("NotNewer", NotVerified, true),
+        Self::UnannouncedRotation { .. } => ("UnannouncedRotation", NotVerified),
+        Self::BoundaryEpochMismatch { .. } => ("BoundaryEpochMismatch", NotVerified),
+        Self::Unexpected(_) => ("Unexpected", NotVerified, true),
+        Self::HeaderNumberMismatch { .. } => ("HeaderNumberMismatch", NotVerified),
+        Self::BrokenParentLink { .. } => ("BrokenParentLink", NotVerified),
+        Self::TipHashMismatch { .. } => ("TipHashMismatch", NotVerified),
+        Self::State(e) => e,
     }
 }
 
-impl StateError {
-    /// A stable name for the failure: `NetworkMismatch` for state saved for another network,
-    /// `InvalidState` for every other refusal.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::NetworkMismatch { .. } => "NetworkMismatch",
-            _ => "InvalidState",
-        }
-    }
-
-    /// Saved state that cannot be restored is malformed input, whatever the reason.
-    pub fn kind(&self) -> ErrorKind {
-        ErrorKind::Malformed
-    }
-}
-
-/// [`Classified`] for each error type whose inherent `code`, `kind` and `retryable` say it;
-/// each module invokes it beside its own error type (`ProofError`, `PaymentError`), so this
-/// file imports none of the layers above it.
-macro_rules! classified {
-    ($($error:ty),* $(,)?) => {$(
-        impl $crate::error::Classified for $error {
-            fn code(&self) -> &'static str {
-                <$error>::code(self)
-            }
-            fn kind(&self) -> $crate::error::ErrorKind {
-                <$error>::kind(self)
-            }
-            fn retryable(&self) -> bool {
-                <$error>::retryable(self)
-            }
-        }
-    )*};
-}
-pub(crate) use classified;
-
-classified!(Error, DecodeError, ClientError);
-
-impl Classified for VerifyError {
-    fn code(&self) -> &'static str {
-        VerifyError::code(self)
-    }
-    fn kind(&self) -> ErrorKind {
-        VerifyError::kind(self)
-    }
-}
-
-impl Classified for StateError {
-    fn code(&self) -> &'static str {
-        StateError::code(self)
-    }
-    fn kind(&self) -> ErrorKind {
-        StateError::kind(self)
+classify! {
+    /// Saved state that cannot be restored is malformed input, whatever the reason: code
+    /// `NetworkMismatch` for state saved for another network, `InvalidState` for every other
+    /// refusal.
+    StateError {
+        Self::Malformed(_) => ("InvalidState", Malformed),
+        Self::UnsupportedVersion(_) => ("InvalidState", Malformed),
+        Self::ZeroEpochLength => ("InvalidState", Malformed),
+        Self::NoIdentity => ("InvalidState", Malformed),
+        Self::IdentitiesOutOfOrder => ("InvalidState", Malformed),
+        Self::TooManyIdentities { .. } => ("InvalidState", Malformed),
+        Self::MalformedRecentWindow => ("InvalidState", Malformed),
+        Self::NetworkMismatch { .. } => ("NetworkMismatch", Malformed),
+        Self::HeadEpochMismatch { .. } => ("InvalidState", Malformed),
     }
 }
 

@@ -1,9 +1,9 @@
 //! One error taxonomy: the core classifies every error it returns ([`ErrorKind`], through
 //! [`Classified`]), and the edges derive from it. This holds the npm package to the core:
-//! every stable code the core's errors name (`fn code` of each error type, anywhere in `src/`)
-//! is a member of the package's `ErrorCode` union (`js/errors.d.ts`); every kind is declared in
-//! its `ErrorKind` union and has its class in `js/errors.js`; and each of the core's codes that
-//! the package raises itself in JavaScript carries the kind the core gives it.
+//! every stable code the core's errors name (the `classify!` table of each error type, anywhere
+//! in `src/`) is a member of the package's `ErrorCode` union (`js/errors.d.ts`); every kind is
+//! declared in its `ErrorKind` union and has its class in `js/errors.js`; and each of the core's
+//! codes that the package raises itself in JavaScript carries the kind the core gives it.
 #![cfg(not(target_arch = "wasm32"))]
 
 use alloy_primitives::{Address, B256};
@@ -12,10 +12,11 @@ use tempo_light::{
     state::state_proof::ProofError, Classified, ClientError, DecodeError, ErrorKind, VerifyError,
 };
 
-/// The string literals inside each `fn code(&self) -> &'static str` body of `text`.
+/// The codes of each `classify!` table of `text`: the string literals inside its body, doc
+/// comments left out (a row names its code as a literal, or chooses between two).
 fn codes_in(text: &str) -> Vec<String> {
     let mut codes = Vec::new();
-    for (start, _) in text.match_indices("fn code(&self) -> &'static str {") {
+    for (start, _) in text.match_indices("classify! {") {
         let body = &text[start..];
         let mut depth = 0usize;
         let mut end = body.len();
@@ -32,12 +33,17 @@ fn codes_in(text: &str) -> Vec<String> {
                 _ => {}
             }
         }
-        let mut rest = &body[..end];
-        while let Some(open) = rest.find('"') {
-            let after = &rest[open + 1..];
-            let Some(close) = after.find('"') else { break };
-            codes.push(after[..close].to_string());
-            rest = &after[close + 1..];
+        for line in body[..end]
+            .lines()
+            .filter(|line| !line.trim_start().starts_with("//"))
+        {
+            let mut rest = line;
+            while let Some(open) = rest.find('"') {
+                let after = &rest[open + 1..];
+                let Some(close) = after.find('"') else { break };
+                codes.push(after[..close].to_string());
+                rest = &after[close + 1..];
+            }
         }
     }
     codes

@@ -256,85 +256,53 @@ pub enum PaymentError {
     },
 }
 
-crate::error::classified!(PaymentError);
+crate::error::classify! {
+    /// Each code is the variant's name, but the refusals of an expectation itself
+    /// ([`Self::is_invalid_input`]), all `InvalidInput`, and a block refused by a frozen
+    /// client, `Frozen` (the one refusal about the verifier rather than the block). A block
+    /// that does not prove the payment final is what its refusal is; transactions and receipts
+    /// that do not rebuild the header's roots are not verified; a payment proven but not as
+    /// expected is a mismatch; an expectation that cannot be checked is usage. Never
+    /// retryable: a payment's evidence either proves it or does not.
+    PaymentError {
+        Self::Decode(_) => ("Malformed", Malformed),
+        Self::NotFinal(e) => (
+            if matches!(**e, Error::Verify(VerifyError::Frozen { .. })) {
+                "Frozen"
+            } else {
+                "NotFinal"
+            },
+            e.kind()
+        ),
+        Self::BrokenParentLink { .. } => ("BrokenParentLink", NotVerified),
+        Self::MalformedTransaction { .. } => ("MalformedTransaction", NotVerified),
+        Self::MalformedReceipt { .. } => ("MalformedReceipt", NotVerified),
+        Self::TransactionsRootMismatch { .. } => ("TransactionsRootMismatch", NotVerified),
+        Self::TransactionProofInvalid(_) => ("TransactionProofInvalid", NotVerified),
+        Self::TransactionNotInBlock { .. } => ("TransactionNotInBlock", NotVerified),
+        Self::ReceiptCountMismatch { .. } => ("ReceiptCountMismatch", NotVerified),
+        Self::ReceiptsReordered { .. } => ("ReceiptsReordered", NotVerified),
+        Self::ReceiptFromOtherBlock { .. } => ("ReceiptFromOtherBlock", NotVerified),
+        Self::LogsBloomMismatch { .. } => ("LogsBloomMismatch", NotVerified),
+        Self::ReceiptsRootMismatch { .. } => ("ReceiptsRootMismatch", NotVerified),
+        Self::ReceiptProofInvalid(_) => ("ReceiptProofInvalid", NotVerified),
+        Self::MalformedTransferLog { .. } => ("MalformedTransferLog", NotVerified),
+        Self::PaymentFailed { .. } => ("PaymentFailed", Mismatch),
+        Self::NoTransfer => ("NoTransfer", Mismatch),
+        Self::TokenMismatch { .. } => ("TokenMismatch", Mismatch),
+        Self::SenderMismatch { .. } => ("SenderMismatch", Mismatch),
+        Self::RecipientMismatch { .. } => ("RecipientMismatch", Mismatch),
+        Self::AmountMismatch { .. } => ("AmountMismatch", Mismatch),
+        Self::MemoMismatch { .. } => ("MemoMismatch", Mismatch),
+        Self::ExpectationWithoutToken { .. } => ("InvalidInput", Usage),
+        Self::TokenAndAnyToken => ("InvalidInput", Usage),
+        Self::UnsupportedVersion(_) => ("UnsupportedVersion", Malformed),
+        Self::IdentityMismatch { .. } => ("IdentityMismatch", NotVerified),
+        Self::WrongTransaction { .. } => ("WrongTransaction", NotVerified),
+    }
+}
 
 impl PaymentError {
-    /// A stable name for the variant (for `--json` output and tests); the refusals of an
-    /// expectation itself ([`Self::is_invalid_input`]) are all `InvalidInput`.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::Decode(_) => "Malformed",
-            // The one refusal about the verifier rather than the block: a frozen client.
-            Self::NotFinal(e) if matches!(**e, Error::Verify(VerifyError::Frozen { .. })) => {
-                "Frozen"
-            }
-            Self::NotFinal(_) => "NotFinal",
-            Self::BrokenParentLink { .. } => "BrokenParentLink",
-            Self::MalformedTransaction { .. } => "MalformedTransaction",
-            Self::MalformedReceipt { .. } => "MalformedReceipt",
-            Self::TransactionsRootMismatch { .. } => "TransactionsRootMismatch",
-            Self::TransactionProofInvalid(_) => "TransactionProofInvalid",
-            Self::TransactionNotInBlock { .. } => "TransactionNotInBlock",
-            Self::ReceiptCountMismatch { .. } => "ReceiptCountMismatch",
-            Self::ReceiptsReordered { .. } => "ReceiptsReordered",
-            Self::ReceiptFromOtherBlock { .. } => "ReceiptFromOtherBlock",
-            Self::LogsBloomMismatch { .. } => "LogsBloomMismatch",
-            Self::ReceiptsRootMismatch { .. } => "ReceiptsRootMismatch",
-            Self::ReceiptProofInvalid(_) => "ReceiptProofInvalid",
-            Self::MalformedTransferLog { .. } => "MalformedTransferLog",
-            Self::PaymentFailed { .. } => "PaymentFailed",
-            Self::NoTransfer => "NoTransfer",
-            Self::TokenMismatch { .. } => "TokenMismatch",
-            Self::SenderMismatch { .. } => "SenderMismatch",
-            Self::RecipientMismatch { .. } => "RecipientMismatch",
-            Self::AmountMismatch { .. } => "AmountMismatch",
-            Self::MemoMismatch { .. } => "MemoMismatch",
-            Self::ExpectationWithoutToken { .. } | Self::TokenAndAnyToken => "InvalidInput",
-            Self::UnsupportedVersion(_) => "UnsupportedVersion",
-            Self::IdentityMismatch { .. } => "IdentityMismatch",
-            Self::WrongTransaction { .. } => "WrongTransaction",
-        }
-    }
-
-    /// What kind of failure it is: a block that does not prove the payment final is what its
-    /// refusal is; transactions and receipts that do not rebuild the header's roots are not
-    /// verified; a payment proven but not as expected is a mismatch; an expectation that cannot
-    /// be checked is usage.
-    pub fn kind(&self) -> ErrorKind {
-        match self {
-            Self::Decode(_) | Self::UnsupportedVersion(_) => ErrorKind::Malformed,
-            Self::NotFinal(e) => e.kind(),
-            Self::BrokenParentLink { .. }
-            | Self::MalformedTransaction { .. }
-            | Self::MalformedReceipt { .. }
-            | Self::TransactionsRootMismatch { .. }
-            | Self::TransactionProofInvalid(_)
-            | Self::TransactionNotInBlock { .. }
-            | Self::ReceiptCountMismatch { .. }
-            | Self::ReceiptsReordered { .. }
-            | Self::ReceiptFromOtherBlock { .. }
-            | Self::LogsBloomMismatch { .. }
-            | Self::ReceiptsRootMismatch { .. }
-            | Self::ReceiptProofInvalid(_)
-            | Self::MalformedTransferLog { .. }
-            | Self::IdentityMismatch { .. }
-            | Self::WrongTransaction { .. } => ErrorKind::NotVerified,
-            Self::PaymentFailed { .. }
-            | Self::NoTransfer
-            | Self::TokenMismatch { .. }
-            | Self::SenderMismatch { .. }
-            | Self::RecipientMismatch { .. }
-            | Self::AmountMismatch { .. }
-            | Self::MemoMismatch { .. } => ErrorKind::Mismatch,
-            Self::ExpectationWithoutToken { .. } | Self::TokenAndAnyToken => ErrorKind::Usage,
-        }
-    }
-
-    /// Never retryable: a payment's evidence either proves it or does not.
-    pub fn retryable(&self) -> bool {
-        false
-    }
-
     /// Whether the error says the input is malformed (rather than well-formed but not proving
     /// the payment, or proving something else than expected).
     pub fn is_malformed(&self) -> bool {

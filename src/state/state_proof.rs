@@ -385,53 +385,24 @@ pub enum ProofError {
     },
 }
 
-crate::error::classified!(ProofError);
-
-impl ProofError {
-    /// Whether asking again may succeed: a stale state read (the node may catch up); every
-    /// other refusal is a proof that failed or a question that cannot be asked.
-    pub fn retryable(&self) -> bool {
-        matches!(self, Self::StaleState { .. })
-    }
-
-    /// A stable name for the failure (the variant's name).
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::RootMismatch { .. } => "ProofRootMismatch",
-            Self::NodeMismatch { .. } => "ProofNodeMismatch",
-            Self::Incomplete { .. } => "ProofIncomplete",
-            Self::ValueMismatch { .. } => "ProofValueMismatch",
-            Self::MalformedNode { .. } => "ProofMalformedNode",
-            Self::AddressMismatch { .. } => "ProofAddressMismatch",
-            Self::MissingSlot { .. } => "ProofMissingSlot",
-            Self::NoStateRoot(_) => "NoStateRoot",
-            Self::Frozen { .. } => "Frozen",
-            Self::StaleState { .. } => "StaleState",
-            Self::NotTip20(_) => "NotTip20",
-            Self::NoSuchToken(_) => "NoSuchToken",
-            Self::StringNotInline { .. } => "StringNotInline",
-        }
-    }
-
-    /// What kind of failure it is: a proof that fails is not verified; a question that cannot
-    /// be asked (no state root, not a TIP-20, a head not newer) is usage; a state proven too far
-    /// behind is unavailable.
-    pub fn kind(&self) -> crate::error::ErrorKind {
-        use crate::error::ErrorKind;
-        match self {
-            Self::RootMismatch { .. }
-            | Self::NodeMismatch { .. }
-            | Self::Incomplete { .. }
-            | Self::ValueMismatch { .. }
-            | Self::MalformedNode { .. }
-            | Self::AddressMismatch { .. }
-            | Self::MissingSlot { .. }
-            | Self::NoSuchToken(_) => ErrorKind::NotVerified,
-            Self::StringNotInline { .. } => ErrorKind::Malformed,
-            Self::NoStateRoot(_) | Self::NotTip20(_) => ErrorKind::Usage,
-            Self::StaleState { .. } => ErrorKind::Unavailable,
-            Self::Frozen { .. } => ErrorKind::Frozen,
-        }
+crate::error::classify! {
+    /// A proof that fails is not verified; a question that cannot be asked (no state root, not
+    /// a TIP-20) is usage; a state proven too far behind is unavailable, and the one retryable
+    /// refusal (the node may catch up).
+    ProofError {
+        Self::RootMismatch { .. } => ("ProofRootMismatch", NotVerified),
+        Self::NodeMismatch { .. } => ("ProofNodeMismatch", NotVerified),
+        Self::Incomplete { .. } => ("ProofIncomplete", NotVerified),
+        Self::ValueMismatch { .. } => ("ProofValueMismatch", NotVerified),
+        Self::MalformedNode { .. } => ("ProofMalformedNode", NotVerified),
+        Self::AddressMismatch { .. } => ("ProofAddressMismatch", NotVerified),
+        Self::MissingSlot { .. } => ("ProofMissingSlot", NotVerified),
+        Self::NoStateRoot(_) => ("NoStateRoot", Usage),
+        Self::Frozen { .. } => ("Frozen", Frozen),
+        Self::StaleState { .. } => ("StaleState", Unavailable, true),
+        Self::NotTip20(_) => ("NotTip20", Usage),
+        Self::NoSuchToken(_) => ("NoSuchToken", NotVerified),
+        Self::StringNotInline { .. } => ("StringNotInline", Malformed),
     }
 }
 
