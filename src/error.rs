@@ -89,39 +89,59 @@ pub trait Classified: fmt::Display {
 }
 
 /// Classifies an error type from one table: its `code`, `kind` and `retryable` methods and
-/// its [`Classified`] impl. Each variant stands once, as a match arm: either
-/// `pattern => (code, kind)`, `pattern => (code, kind, retryable)` (a `bool` expression, which
-/// may read the fields the pattern binds; `false` when left out), or `pattern => inner` to
-/// take all three from the inner error the pattern binds. `kind` is an [`ErrorKind`] variant's
-/// name, or an expression. Doc comments before the type's name document the impl: say there
-/// why the kinds are what they are. Each module invokes it beside its own error type, so this
-/// file imports none of the layers above it.
+/// its [`Classified`] impl. The table names each variant once, under its kind:
+///
+/// - `Kind: A, B = "Code", ...;` the variants of that [`ErrorKind`], each with its variant's
+///   name as its code unless one is given;
+/// - `_: Inner, ...;` (first) variants holding one inner error, which give its code, kind and
+///   retryability; `_: Inner = "Code"` a variant with its own code (but a frozen client's
+///   refusal, whose code stays `Frozen` whatever wraps it) that only takes its kind from the
+///   inner error;
+/// - after the table, `retryable: pattern`, the variants (and when) asking again may succeed;
+///   without it, none does.
+///
+/// Doc comments before the type's name document the impl: say there why the kinds are what
+/// they are. Each module invokes it beside its own error type, so this file imports none of
+/// the layers above it.
 macro_rules! classify {
-    ($(#[$doc:meta])* $error:ident { $($pattern:pat => $row:tt),+ $(,)? }) => {
+    (
+        $(#[$doc:meta])*
+        $error:ident {
+            $(_: $($inner:ident $(= $inner_code:literal)?),+;)?
+            $($kind:ident: $($variant:ident $(= $code:literal)?),+;)*
+        }
+        $(retryable: $retryable:pat)?
+    ) => {
         $(#[$doc])*
         impl $error {
-            /// A stable name for the failure (the npm package's `ErrorCode`), from the type's
-            /// table.
-            #[allow(unused_variables)]
+            /// A stable name for the failure (a member of the npm package's `ErrorCode`).
             pub fn code(&self) -> &'static str {
                 match self {
-                    $($pattern => $crate::error::classify!(@code $row),)+
+                    $($(Self::$inner(e) => {
+                        $crate::error::classify!(@inner_code e $($inner_code)?)
+                    })+)?
+                    $($(Self::$variant { .. } => {
+                        $crate::error::classify!(@code $variant $($code)?)
+                    })+)*
                 }
             }
 
-            /// What kind of failure it is, from the type's table.
-            #[allow(unused_variables)]
+            /// What kind of failure it is.
             pub fn kind(&self) -> $crate::error::ErrorKind {
                 match self {
-                    $($pattern => $crate::error::classify!(@kind $row),)+
+                    $($(Self::$inner(e) => e.kind(),)+)?
+                    $($(Self::$variant { .. } => $crate::error::ErrorKind::$kind,)+)*
                 }
             }
 
-            /// Whether asking again (perhaps another server) may succeed, from the type's table.
-            #[allow(unused_variables)]
+            /// Whether asking again (perhaps another server) may succeed.
+            #[allow(unreachable_patterns)]
             pub fn retryable(&self) -> bool {
                 match self {
-                    $($pattern => $crate::error::classify!(@retryable $row),)+
+                    $($(Self::$inner(e) => {
+                        $crate::error::classify!(@inner_retryable e $($inner_code)?)
+                    })+)?
+                    _ => false $(|| matches!(self, $retryable))?,
                 }
             }
         }
@@ -138,14 +158,17 @@ macro_rules! classify {
             }
         }
     };
-    (@code $inner:ident) => { $inner.code() };
-    (@code ($code:expr, $($rest:tt)+)) => { $code };
-    (@kind $inner:ident) => { $inner.kind() };
-    (@kind ($code:expr, $kind:ident $(, $retryable:expr)?)) => { $crate::error::ErrorKind::$kind };
-    (@kind ($code:expr, $kind:expr $(, $retryable:expr)?)) => { $kind };
-    (@retryable $inner:ident) => { $inner.retryable() };
-    (@retryable ($code:expr, $kind:expr)) => { false };
-    (@retryable ($code:expr, $kind:expr, $retryable:expr)) => { $retryable };
+    (@code $variant:ident) => { stringify!($variant) };
+    (@code $variant:ident $code:literal) => { $code };
+    (@inner_code $e:ident) => { $e.code() };
+    (@inner_code $e:ident $code:literal) => {
+        if $e.kind() == $crate::error::ErrorKind::Frozen { "Frozen" } else { $code }
+    };
+    (@inner_retryable $e:ident) => { $e.retryable() };
+    (@inner_retryable $e:ident $code:literal) => {{
+        let _ = $e;
+        false
+    }};
 }
 pub(crate) use classify;
 
@@ -374,45 +397,31 @@ classify! {
     /// Classified as its inner error: an RPC's error answer that says so is the only
     /// retryable one.
     Error {
-        Self::Decode(e) => e,
-        Self::Verify(e) => e,
+        _: Decode, Verify;
     }
 }
 
 classify! {
-    /// Each code is the variant's name (but `InvalidJson`, `AmbiguousAnswer`, `RpcError`); all
-    /// are malformed, except an RPC's error answer (the server did not give what would prove it:
-    /// unavailable), which is retryable with code 204 (no content yet) or 503 (unavailable).
+    /// All malformed, but an RPC's error answer: the server did not give what would prove it
+    /// (unavailable), and asking again may succeed when its code is 204 (no content yet) or 503
+    /// (unavailable).
     DecodeError {
-        Self::InvalidHex { .. } => ("InvalidHex", Malformed),
-        Self::Truncated { .. } => ("Truncated", Malformed),
-        Self::TrailingBytes { .. } => ("TrailingBytes", Malformed),
-        Self::InvalidVarint { .. } => ("InvalidVarint", Malformed),
-        Self::LengthOutOfRange { .. } => ("LengthOutOfRange", Malformed),
-        Self::InvalidBool { .. } => ("InvalidBool", Malformed),
-        Self::UnsupportedSharingMode { .. } => ("UnsupportedSharingMode", Malformed),
-        Self::InvalidPoint { .. } => ("InvalidPoint", Malformed),
-        Self::InvalidEd25519Key { .. } => ("InvalidEd25519Key", Malformed),
-        Self::UnsortedSet { .. } => ("UnsortedSet", Malformed),
-        Self::Json(_) => ("InvalidJson", Malformed),
-        Self::Ambiguous(_) => ("AmbiguousAnswer", Malformed),
-        Self::Rpc { code, .. } => ("RpcError", Unavailable, *code == 204 || *code == 503),
+        Malformed: InvalidHex, Truncated, TrailingBytes, InvalidVarint, LengthOutOfRange,
+            InvalidBool, UnsupportedSharingMode, InvalidPoint, InvalidEd25519Key, UnsortedSet,
+            Json = "InvalidJson", Ambiguous = "AmbiguousAnswer";
+        Unavailable: Rpc = "RpcError";
     }
+    retryable: Self::Rpc { code: 204 | 503, .. }
 }
 
 classify! {
-    /// Each code is the variant's name; all are not verified, except a frozen client and a
-    /// header this version cannot hash (outdated). None is retryable.
+    /// All not verified, but a frozen client and a header this version cannot hash. None is
+    /// retryable.
     VerifyError {
-        Self::SignaturePoint { .. } => ("SignaturePoint", NotVerified),
-        Self::BadSignature { .. } => ("BadSignature", NotVerified),
-        Self::DigestMismatch { .. } => ("DigestMismatch", NotVerified),
-        Self::UnsupportedHeader { .. } => ("UnsupportedHeader", Outdated),
-        Self::EpochMismatch { .. } => ("EpochMismatch", NotVerified),
-        Self::HeightOutOfRange { .. } => ("HeightOutOfRange", NotVerified),
-        Self::IdentityUnavailable { .. } => ("IdentityUnavailable", NotVerified),
-        Self::IdentityNotBridged { .. } => ("IdentityNotBridged", NotVerified),
-        Self::Frozen { .. } => ("Frozen", Frozen),
+        NotVerified: SignaturePoint, BadSignature, DigestMismatch, EpochMismatch,
+            HeightOutOfRange, IdentityUnavailable, IdentityNotBridged;
+        Outdated: UnsupportedHeader;
+        Frozen: Frozen;
     }
 }
 
@@ -569,21 +578,16 @@ pub enum StateError {
 }
 
 classify! {
-    /// Each code is the variant's name, or the inner error's. An answer out of step with the
-    /// request (another height, a replay of an old finalization) proves nothing: not verified,
-    /// though retryable; asking again cannot help a proof that failed.
+    /// An answer out of step with the request (another height, a replay of an old finalization)
+    /// proves nothing: not verified, though retryable; asking again cannot help a proof that
+    /// failed.
     ClientError {
-        Self::Block(e) => e,
-        Self::Frozen { .. } => ("Frozen", Frozen),
-        Self::NotNewer { .. } => ("NotNewer", NotVerified, true),
-        Self::UnannouncedRotation { .. } => ("UnannouncedRotation", NotVerified),
-        Self::BoundaryEpochMismatch { .. } => ("BoundaryEpochMismatch", NotVerified),
-        Self::Unexpected(_) => ("Unexpected", NotVerified, true),
-        Self::HeaderNumberMismatch { .. } => ("HeaderNumberMismatch", NotVerified),
-        Self::BrokenParentLink { .. } => ("BrokenParentLink", NotVerified),
-        Self::TipHashMismatch { .. } => ("TipHashMismatch", NotVerified),
-        Self::State(e) => e,
+        _: Block, State;
+        Frozen: Frozen;
+        NotVerified: NotNewer, UnannouncedRotation, BoundaryEpochMismatch, Unexpected,
+            HeaderNumberMismatch, BrokenParentLink, TipHashMismatch;
     }
+    retryable: Self::NotNewer { .. } | Self::Unexpected(_)
 }
 
 classify! {
@@ -591,15 +595,11 @@ classify! {
     /// `NetworkMismatch` for state saved for another network, `InvalidState` for every other
     /// refusal.
     StateError {
-        Self::Malformed(_) => ("InvalidState", Malformed),
-        Self::UnsupportedVersion(_) => ("InvalidState", Malformed),
-        Self::ZeroEpochLength => ("InvalidState", Malformed),
-        Self::NoIdentity => ("InvalidState", Malformed),
-        Self::IdentitiesOutOfOrder => ("InvalidState", Malformed),
-        Self::TooManyIdentities { .. } => ("InvalidState", Malformed),
-        Self::MalformedRecentWindow => ("InvalidState", Malformed),
-        Self::NetworkMismatch { .. } => ("NetworkMismatch", Malformed),
-        Self::HeadEpochMismatch { .. } => ("InvalidState", Malformed),
+        Malformed: NetworkMismatch, Malformed = "InvalidState",
+            UnsupportedVersion = "InvalidState", ZeroEpochLength = "InvalidState",
+            NoIdentity = "InvalidState", IdentitiesOutOfOrder = "InvalidState",
+            TooManyIdentities = "InvalidState", MalformedRecentWindow = "InvalidState",
+            HeadEpochMismatch = "InvalidState";
     }
 }
 

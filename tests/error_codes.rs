@@ -12,37 +12,30 @@ use tempo_light::{
     state::state_proof::ProofError, Classified, ClientError, DecodeError, ErrorKind, VerifyError,
 };
 
-/// The codes of each `classify!` table of `text`: the string literals inside its body, doc
-/// comments left out (a row names its code as a literal, or chooses between two).
+/// The codes of each `classify!` table of `text`. A table is `Type { Kind: A, B = "Code", ...; }`
+/// (doc comments before it): each variant's code is the one given, or else its name; the
+/// variants under `_` take their inner error's code unless one is given.
 fn codes_in(text: &str) -> Vec<String> {
     let mut codes = Vec::new();
     for (start, _) in text.match_indices("classify! {") {
-        let body = &text[start..];
-        let mut depth = 0usize;
-        let mut end = body.len();
-        for (i, c) in body.char_indices() {
-            match c {
-                '{' => depth += 1,
-                '}' => {
-                    depth -= 1;
-                    if depth == 0 {
-                        end = i;
-                        break;
-                    }
-                }
-                _ => {}
-            }
-        }
-        for line in body[..end]
+        let invocation: Vec<&str> = text[start + "classify! {".len()..]
             .lines()
             .filter(|line| !line.trim_start().starts_with("//"))
-        {
-            let mut rest = line;
-            while let Some(open) = rest.find('"') {
-                let after = &rest[open + 1..];
-                let Some(close) = after.find('"') else { break };
-                codes.push(after[..close].to_string());
-                rest = &after[close + 1..];
+            .collect();
+        let invocation = invocation.join("\n");
+        let open = invocation.find('{').expect("a classify! table");
+        let table = &invocation[open + 1..];
+        let table = &table[..table.find('}').expect("the table ends")];
+        for group in table.split(';') {
+            let Some((kind, entries)) = group.split_once(':') else {
+                continue;
+            };
+            for entry in entries.split(',') {
+                match entry.split_once('=') {
+                    Some((_, code)) => codes.push(code.trim().trim_matches('"').to_string()),
+                    None if kind.trim() != "_" => codes.push(entry.trim().to_string()),
+                    None => {}
+                }
             }
         }
     }

@@ -51,7 +51,7 @@ pub use rules::{
 
 use crate::{
     bls::PublicKey,
-    error::{DecodeError, Error, ErrorKind, VerifyError},
+    error::{DecodeError, Error, ErrorKind},
     finality::verify::VerifiedBlock,
     payment::receipt::BlockReceipt,
     wire::certificate::Certificate,
@@ -257,48 +257,23 @@ pub enum PaymentError {
 }
 
 crate::error::classify! {
-    /// Each code is the variant's name, but the refusals of an expectation itself
-    /// ([`Self::is_invalid_input`]), all `InvalidInput`, and a block refused by a frozen
-    /// client, `Frozen` (the one refusal about the verifier rather than the block). A block
-    /// that does not prove the payment final is what its refusal is; transactions and receipts
-    /// that do not rebuild the header's roots are not verified; a payment proven but not as
-    /// expected is a mismatch; an expectation that cannot be checked is usage. Never
+    /// A block that does not prove the payment final is what its refusal is (code `NotFinal`,
+    /// or `Frozen` for the one refusal about the verifier rather than the block: a frozen
+    /// client); transactions and receipts that do not rebuild the header's roots are not
+    /// verified; a payment proven but not as expected is a mismatch; an expectation that cannot
+    /// be checked is usage (code `InvalidInput`, see [`Self::is_invalid_input`]). Never
     /// retryable: a payment's evidence either proves it or does not.
     PaymentError {
-        Self::Decode(_) => ("Malformed", Malformed),
-        Self::NotFinal(e) => (
-            if matches!(**e, Error::Verify(VerifyError::Frozen { .. })) {
-                "Frozen"
-            } else {
-                "NotFinal"
-            },
-            e.kind()
-        ),
-        Self::BrokenParentLink { .. } => ("BrokenParentLink", NotVerified),
-        Self::MalformedTransaction { .. } => ("MalformedTransaction", NotVerified),
-        Self::MalformedReceipt { .. } => ("MalformedReceipt", NotVerified),
-        Self::TransactionsRootMismatch { .. } => ("TransactionsRootMismatch", NotVerified),
-        Self::TransactionProofInvalid(_) => ("TransactionProofInvalid", NotVerified),
-        Self::TransactionNotInBlock { .. } => ("TransactionNotInBlock", NotVerified),
-        Self::ReceiptCountMismatch { .. } => ("ReceiptCountMismatch", NotVerified),
-        Self::ReceiptsReordered { .. } => ("ReceiptsReordered", NotVerified),
-        Self::ReceiptFromOtherBlock { .. } => ("ReceiptFromOtherBlock", NotVerified),
-        Self::LogsBloomMismatch { .. } => ("LogsBloomMismatch", NotVerified),
-        Self::ReceiptsRootMismatch { .. } => ("ReceiptsRootMismatch", NotVerified),
-        Self::ReceiptProofInvalid(_) => ("ReceiptProofInvalid", NotVerified),
-        Self::MalformedTransferLog { .. } => ("MalformedTransferLog", NotVerified),
-        Self::PaymentFailed { .. } => ("PaymentFailed", Mismatch),
-        Self::NoTransfer => ("NoTransfer", Mismatch),
-        Self::TokenMismatch { .. } => ("TokenMismatch", Mismatch),
-        Self::SenderMismatch { .. } => ("SenderMismatch", Mismatch),
-        Self::RecipientMismatch { .. } => ("RecipientMismatch", Mismatch),
-        Self::AmountMismatch { .. } => ("AmountMismatch", Mismatch),
-        Self::MemoMismatch { .. } => ("MemoMismatch", Mismatch),
-        Self::ExpectationWithoutToken { .. } => ("InvalidInput", Usage),
-        Self::TokenAndAnyToken => ("InvalidInput", Usage),
-        Self::UnsupportedVersion(_) => ("UnsupportedVersion", Malformed),
-        Self::IdentityMismatch { .. } => ("IdentityMismatch", NotVerified),
-        Self::WrongTransaction { .. } => ("WrongTransaction", NotVerified),
+        _: NotFinal = "NotFinal";
+        Malformed: Decode = "Malformed", UnsupportedVersion;
+        NotVerified: BrokenParentLink, MalformedTransaction, MalformedReceipt,
+            TransactionsRootMismatch, TransactionProofInvalid, TransactionNotInBlock,
+            ReceiptCountMismatch, ReceiptsReordered, ReceiptFromOtherBlock, LogsBloomMismatch,
+            ReceiptsRootMismatch, ReceiptProofInvalid, MalformedTransferLog, IdentityMismatch,
+            WrongTransaction;
+        Mismatch: PaymentFailed, NoTransfer, TokenMismatch, SenderMismatch, RecipientMismatch,
+            AmountMismatch, MemoMismatch;
+        Usage: ExpectationWithoutToken = "InvalidInput", TokenAndAnyToken = "InvalidInput";
     }
 }
 

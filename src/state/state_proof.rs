@@ -390,20 +390,16 @@ crate::error::classify! {
     /// a TIP-20) is usage; a state proven too far behind is unavailable, and the one retryable
     /// refusal (the node may catch up).
     ProofError {
-        Self::RootMismatch { .. } => ("ProofRootMismatch", NotVerified),
-        Self::NodeMismatch { .. } => ("ProofNodeMismatch", NotVerified),
-        Self::Incomplete { .. } => ("ProofIncomplete", NotVerified),
-        Self::ValueMismatch { .. } => ("ProofValueMismatch", NotVerified),
-        Self::MalformedNode { .. } => ("ProofMalformedNode", NotVerified),
-        Self::AddressMismatch { .. } => ("ProofAddressMismatch", NotVerified),
-        Self::MissingSlot { .. } => ("ProofMissingSlot", NotVerified),
-        Self::NoStateRoot(_) => ("NoStateRoot", Usage),
-        Self::Frozen { .. } => ("Frozen", Frozen),
-        Self::StaleState { .. } => ("StaleState", Unavailable, true),
-        Self::NotTip20(_) => ("NotTip20", Usage),
-        Self::NoSuchToken(_) => ("NoSuchToken", NotVerified),
-        Self::StringNotInline { .. } => ("StringNotInline", Malformed),
+        NotVerified: RootMismatch = "ProofRootMismatch", NodeMismatch = "ProofNodeMismatch",
+            Incomplete = "ProofIncomplete", ValueMismatch = "ProofValueMismatch",
+            MalformedNode = "ProofMalformedNode", AddressMismatch = "ProofAddressMismatch",
+            MissingSlot = "ProofMissingSlot", NoSuchToken;
+        Malformed: StringNotInline;
+        Usage: NoStateRoot, NotTip20;
+        Unavailable: StaleState;
+        Frozen: Frozen;
     }
+    retryable: Self::StaleState { .. }
 }
 
 /// An account's fields, proven.
