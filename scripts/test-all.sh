@@ -15,11 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Each stage prints how long the one before it took (the README's table of stages uses them).
-stage_started=$SECONDS
-log() {
-  printf '\n(%d s)\n==> %s\n' "$((SECONDS - stage_started))" "$*"
-  stage_started=$SECONDS
-}
+. scripts/stages.sh
 
 # ---- prerequisites -------------------------------------------------------------------
 ./scripts/setup.sh

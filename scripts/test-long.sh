@@ -10,11 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-stage_started=$SECONDS
-log() {
-  printf '\n(%d s)\n==> %s\n' "$((SECONDS - stage_started))" "$*"
-  stage_started=$SECONDS
-}
+. scripts/stages.sh
 what="${1:-all}"
 
 if [ "$what" = all ] || [ "$what" = fuzz ]; then
