@@ -79,6 +79,15 @@ fn js_array(value: &JsValue, what: &str) -> Result<Array, JsValue> {
     }
 }
 
+/// Each item of the array `value` as `item` reads it.
+fn js_items<T>(
+    value: &JsValue,
+    what: &str,
+    item: impl Fn(&JsValue) -> Result<T, JsValue>,
+) -> Result<Vec<T>, JsValue> {
+    js_array(value, what)?.iter().map(|v| item(&v)).collect()
+}
+
 /// A JS value (an RPC's JSON object, or a string of JSON) as a JSON value.
 fn to_json(value: &JsValue, what: &str) -> Result<serde_json::Value, JsValue> {
     if let Some(text) = value.as_string() {
@@ -124,6 +133,16 @@ fn big_u256(n: alloy_primitives::U256) -> JsValue {
         .map_or(JsValue::NULL, Into::into)
 }
 
+/// Sets `key` to an amount of base units (a `bigint`), and `formatted` to it in whole tokens.
+fn set_amount(object: &Object, key: &str, amount: alloy_primitives::U256) {
+    set(object, key, big_u256(amount));
+    set(
+        object,
+        "formatted",
+        tempo_light::state::tip20::format_amount(amount),
+    );
+}
+
 /// A `0x` hex string of a fixed-size value (an address, a hash).
 fn fixed_of<T: core::str::FromStr>(value: &JsValue, what: &str) -> Result<T, JsValue> {
     value
@@ -154,12 +173,7 @@ fn balance_js(b: &FinalBalance) -> JsValue {
     let t = &b.balance;
     set(&o, "token", hex(t.token));
     set(&o, "account", hex(t.account));
-    set(&o, "balance", big_u256(t.balance));
-    set(
-        &o,
-        "formatted",
-        tempo_light::state::tip20::format_amount(t.balance),
-    );
+    set_amount(&o, "balance", t.balance);
     set(&o, "totalSupply", big_u256(t.total_supply));
     set(&o, "decimals", t.decimals);
     set(&o, "name", t.name.as_str());
@@ -259,6 +273,13 @@ fn event_js(event: &Event) -> JsValue {
 
 fn events_js(events: &[Event]) -> Array {
     events.iter().map(event_js).collect()
+}
+
+/// What the client answered to an answer fed to it: its events, or its refusal (thrown).
+fn events_or_refusal(answered: Result<Vec<Event>, impl Classified>) -> Result<Array, JsValue> {
+    answered
+        .map(|events| events_js(&events))
+        .map_err(|e| refusal(&e))
 }
 
 fn request_js(request: Option<Request>) -> JsValue {
@@ -438,10 +459,7 @@ impl WasmClient {
     #[wasm_bindgen(js_name = onFinalization)]
     pub fn on_finalization(&mut self, block: JsValue) -> Result<Array, JsValue> {
         let block = certified_block(&block)?;
-        self.inner
-            .on_finalization(block)
-            .map(|events| events_js(&events))
-            .map_err(|e| refusal(&e))
+        events_or_refusal(self.inner.on_finalization(block))
     }
 
     /// The boundary heights the client will take next as one run (at most `max`): empty
@@ -461,27 +479,15 @@ impl WasmClient {
     /// turn, with the certificates verified together. All or nothing over the run.
     #[wasm_bindgen(js_name = onBoundaries)]
     pub fn on_boundaries(&mut self, blocks: JsValue) -> Result<Array, JsValue> {
-        let run = js_array(&blocks, "blocks")?
-            .iter()
-            .map(|item| certified_block(&item))
-            .collect::<Result<Vec<_>, _>>()?;
-        self.inner
-            .on_boundaries(run)
-            .map(|events| events_js(&events))
-            .map_err(|e| refusal(&e))
+        let run = js_items(&blocks, "blocks", certified_block)?;
+        events_or_refusal(self.inner.on_boundaries(run))
     }
 
     /// Feeds the headers answering a `headers` request (ascending, as `eth_getBlockByNumber` returns them).
     #[wasm_bindgen(js_name = onHeaders)]
     pub fn on_headers(&mut self, headers: JsValue) -> Result<Array, JsValue> {
-        let parsed = js_array(&headers, "headers")?
-            .iter()
-            .map(|item| header_of(&item))
-            .collect::<Result<Vec<_>, _>>()?;
-        self.inner
-            .on_headers(parsed)
-            .map(|events| events_js(&events))
-            .map_err(|e| refusal(&e))
+        let parsed = js_items(&headers, "headers", header_of)?;
+        events_or_refusal(self.inner.on_headers(parsed))
     }
 
     /// Whether to fetch and yield every header (not only new heads).

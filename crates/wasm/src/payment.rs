@@ -15,8 +15,8 @@
 //! `verifyingIdentity`), never a client's whole state.
 
 use super::{
-    bad_input, big, big_u256, certified_block, fixed_of, get, hex, js_array, refusal, set, to_json,
-    u64_of,
+    bad_input, big, certified_block, fixed_of, get, hex, js_array, refusal, set, set_amount,
+    to_json, u64_of,
 };
 use alloc::{
     format,
@@ -60,12 +60,7 @@ fn payment_js(p: &ConfirmedPayment) -> JsValue {
             set(&o, "token", hex(t.token));
             set(&o, "from", hex(t.from));
             set(&o, "to", hex(t.to));
-            set(&o, "amount", big_u256(t.amount));
-            set(
-                &o,
-                "formatted",
-                tempo_light::state::tip20::format_amount(t.amount),
-            );
+            set_amount(&o, "amount", t.amount);
             set(&o, "memo", t.memo.map_or(JsValue::NULL, hex));
             set(&o, "logIndex", big(t.log_index as u64));
             JsValue::from(o)
@@ -92,11 +87,7 @@ fn expected_of(value: &JsValue, transaction: &JsValue) -> Result<ExpectedPayment
     if value.is_undefined() || value.is_null() {
         return Ok(expected);
     }
-    let optional = |key: &str| {
-        let v = get(value, key);
-        (!v.is_undefined() && !v.is_null()).then_some(v)
-    };
-    expected.amount = match optional("amount") {
+    expected.amount = match given(value, "amount") {
         None => None,
         Some(v) => {
             let text = if v.is_bigint() {
@@ -115,26 +106,31 @@ fn expected_of(value: &JsValue, transaction: &JsValue) -> Result<ExpectedPayment
             )
         }
     };
-    expected.any_token = match optional("anyToken") {
+    expected.any_token = match given(value, "anyToken") {
         None => false,
         Some(v) => v
             .as_bool()
             .ok_or_else(|| bad_input("expected.anyToken", "not a boolean"))?,
     };
-    expected.token = optional("token")
-        .map(|v| fixed_of(&v, "expected.token"))
-        .transpose()?;
-    expected.from = optional("from")
-        .map(|v| fixed_of(&v, "expected.from"))
-        .transpose()?;
-    expected.to = optional("to")
-        .map(|v| fixed_of(&v, "expected.to"))
-        .transpose()?;
-    expected.memo = optional("memo")
-        .map(|v| fixed_of(&v, "expected.memo"))
-        .transpose()?;
+    expected.token = given_fixed(value, "token")?;
+    expected.from = given_fixed(value, "from")?;
+    expected.to = given_fixed(value, "to")?;
+    expected.memo = given_fixed(value, "memo")?;
     expected.validate().map_err(|e| payment_error(&e))?;
     Ok(expected)
+}
+
+/// The expectation's field `key`, when given (neither `undefined` nor `null`).
+fn given(expected: &JsValue, key: &str) -> Option<JsValue> {
+    let v = get(expected, key);
+    (!v.is_undefined() && !v.is_null()).then_some(v)
+}
+
+/// The expectation's hex field `key` (an address or a memo), when given.
+fn given_fixed<T: core::str::FromStr>(expected: &JsValue, key: &str) -> Result<Option<T>, JsValue> {
+    given(expected, key)
+        .map(|v| fixed_of(&v, &format!("expected.{key}")))
+        .transpose()
 }
 
 /// Refuses (throws) an expectation `{ token?, anyToken?, from?, to?, amount?, memo? }` that
