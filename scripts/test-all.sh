@@ -90,6 +90,9 @@ log "the npm package: build pkg/, then test it as a user installs it (Node ESM a
 ./scripts/build-pkg.sh
 ./scripts/test-js.sh
 
+log "tempo-light proxy under real clients (viem http and webSocket, ethers v6, web3.py), answers compared with the devnet's"
+./scripts/test-proxy-clients.sh
+
 log "the web page in headless Chromium against the devnet (Playwright)"
 TEMPO_LIGHT_BIN="${CARGO_TARGET_DIR:-target}/debug/tempo-light" node --test js/test/e2e/
 

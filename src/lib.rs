@@ -76,7 +76,9 @@
 //! [`finality::verify`], with [`finality::network`] and [`finality::epoch`]
 //! saying what is trusted when) → [`state`] (`state_proof`, `tip20`: state under a final header) →
 //! [`payment`] (`receipt`, `rules`, `query`: transactions and receipts under a final header) → [`client`]
-//! (following epochs, sans-IO; [`client::trust`] is everything it trusts) → [`error`] (one enum
+//! (following epochs, sans-IO; [`client::trust`] is everything it trusts) → [`serve`] (what a
+//! verified JSON-RPC endpoint proves: requests read into asks, answers written from verified
+//! values) → [`error`] (one enum
 //! per kind of refusal, each variant with a stable code and an [`ErrorKind`]).
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -96,6 +98,8 @@ pub mod state;
 pub mod payment;
 
 pub mod client;
+
+pub mod serve;
 
 pub mod error;
 

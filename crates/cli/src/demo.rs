@@ -75,6 +75,7 @@ pub fn run(args: Args, stop: &AtomicBool) -> ExitCode {
         every_header: false,
         until: Some(args.epochs * handle.epoch_length),
         once: false,
+        start: None,
     };
     let (followed, tally) = report::follow_printed(network.clone(), &rpc, options, args.json, stop);
     // Then a balance, proven against the state root of the newest final block.

@@ -61,6 +61,7 @@ pub fn run(args: Args, stop: &AtomicBool) -> ExitCode {
         every_header: args.every_header,
         until: args.until,
         once: false,
+        start: None,
     };
     match report::follow_printed(network, &args.rpc, options, args.json, stop).0 {
         Ok(()) => Exit::Success.into(),

@@ -21,6 +21,7 @@ mod confirm;
 mod demo;
 mod devnet;
 mod follow;
+mod proxy;
 mod verify;
 
 use clap::{Parser, Subcommand};
@@ -59,6 +60,11 @@ enum Command {
     /// The main job on an embedded default, no network needed: start a devnet in-process and
     /// follow it across epoch boundaries and an identity rotation, then exit.
     Demo(demo::Args),
+    /// Serve a verified JSON-RPC endpoint (HTTP and WebSocket on one port) for any wallet,
+    /// language or tool: it follows finality from --rpc and answers only what it proves at
+    /// final blocks (the rest refused, or forwarded marked unverified with --policy
+    /// passthrough).
+    Proxy(proxy::Args),
 }
 
 /// The process-wide stop flag, set by Ctrl-C (SIGINT) and SIGTERM.
@@ -104,5 +110,6 @@ fn main() -> ExitCode {
         Command::VerifyPayment(args) => confirm::run_verify(args),
         Command::Devnet(args) => devnet::run(args, stop_flag()),
         Command::Demo(args) => demo::run(args, stop_flag()),
+        Command::Proxy(args) => proxy::run(args, stop_flag()),
     }
 }

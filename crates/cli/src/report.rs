@@ -169,6 +169,7 @@ pub fn follow_printed(
                 }
                 let _ = stdout.flush();
             }
+            Output::Trusted(_) => {}
             Output::Note(note) => {
                 if json {
                     let _ = writeln!(stdout, "{}", json!({"type": "note", "message": note}));

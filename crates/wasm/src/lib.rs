@@ -698,4 +698,4 @@ pub fn verify_certified_block(block: JsValue, network: Option<String>) -> Result
 // (Last in the file, so that no line of the main module's code moves: panic locations hold line
 // numbers, and the main module is built without this feature.)
 #[cfg(feature = "payments")]
-pub mod transaction;
+pub use tempo_light_transactions as transaction;

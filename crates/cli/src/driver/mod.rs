@@ -16,7 +16,7 @@ mod headers;
 pub mod rpc;
 pub mod state_file;
 
-pub use call::backoff;
+pub use call::{backoff, default_rpc};
 pub use error::DriverError;
 pub use headers::note_unknown_fields;
 
@@ -55,6 +55,8 @@ pub struct Options {
     pub until: Option<u64>,
     /// Stop as soon as the head is the newest final block.
     pub once: bool,
+    /// Start from this client (a server resuming on another upstream), before any state file.
+    pub start: Option<LightClient>,
 }
 
 impl Options {
@@ -70,6 +72,7 @@ impl Options {
             every_header: false,
             until: None,
             once: true,
+            start: None,
         }
     }
 }
@@ -103,6 +106,8 @@ pub enum Output<'a> {
     Event(&'a Event, &'a Stats),
     /// A warning (a fallback, a retry).
     Note(String),
+    /// The client after an advance (once the state is saved): what a server answers from.
+    Trusted(&'a LightClient),
 }
 
 /// Running numbers for the status line.
@@ -149,6 +154,9 @@ impl<'a> Follower<'a> {
 
     /// The client to start from: the saved state, a trusted block, or the network's presets.
     fn initial_client(&mut self, network: Network) -> Result<LightClient, DriverError> {
+        if let Some(client) = self.options.start.take() {
+            return Ok(client);
+        }
         if let Some(path) = &self.options.state {
             if let Some(client) = state_file::load(path, &network)? {
                 return Ok(client);
@@ -341,6 +349,7 @@ impl<'a> Follower<'a> {
         }
         if !events.is_empty() {
             self.save()?;
+            (self.sink)(&Output::Trusted(&self.client));
         }
         Ok(())
     }

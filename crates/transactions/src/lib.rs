@@ -1,5 +1,8 @@
 //! Proven transactions and receipts in the JSON shape of a Tempo node's
-//! `eth_getTransactionByHash` and `eth_getTransactionReceipt` (the verified provider's answers).
+//! `eth_getTransactionByHash` and `eth_getTransactionReceipt`: the answers of the npm
+//! provider's payments module (`crates/wasm`, feature `payments`) and of `tempo-light proxy`,
+//! written once. Its own crate because it needs Tempo's envelope (`tempo-primitives`), which
+//! the core and the main wasm module do without.
 //!
 //! [`proven_transaction`] first proves the transaction final, included and executed exactly as
 //! a payment is ([`confirm_payment`]: the block's raw transactions rebuild the final header's
@@ -20,6 +23,10 @@
 //!   the nonce), `feePayer` (the sponsor's signature of a 0x76, or `from`);
 //! - or **omitted**: `feeToken` (a 0x76 without a fee token pays in a token chosen from state)
 //!   and the `contractAddress` of a 0x76 creation (Tempo's own rule for it is not applied here).
+
+#![no_std]
+
+extern crate alloc;
 
 use alloc::{format, string::String, vec::Vec};
 use alloy_consensus::{transaction::SignerRecoverable, Transaction};

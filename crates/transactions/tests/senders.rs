@@ -3,13 +3,13 @@
 //! sender recovered, compared with `tempo-primitives`' own recovery on the devnet's envelope
 //! and with the key that signed it; the answers compared with the devnet's own (unverified)
 //! JSON; a P256-signed 0x76 recovered to its key's address.
-#![cfg(all(feature = "payments", not(target_arch = "wasm32")))]
+#![cfg(not(target_arch = "wasm32"))]
 
 use alloy_consensus::{transaction::SignerRecoverable, Transaction, TxReceipt};
 use alloy_eips::eip2718::Encodable2718;
 use alloy_primitives::{Bytes, TxKind, B256, U256};
 use tempo_light_devnet::Chain;
-use tempo_light_wasm::transaction::{proven_transaction, recover_sender, TransactionError};
+use tempo_light_transactions::{proven_transaction, recover_sender, TransactionError};
 use tempo_primitives::{
     derive_p256_address,
     transaction::{tt_signature::P256SignatureWithPreHash, Call, PrimitiveSignature},

@@ -1,0 +1,753 @@
+//! The proxy's answers: each request read by the core ([`Ask::parse`]), the final block it
+//! names fetched and its certificate verified by the light client, the proof it needs
+//! fetched and verified, and the answer written by the core ([`tempo_light::serve`]). This
+//! file only moves bytes between the upstream nodes and the core, caches what is final
+//! (immutable, so one verification serves every client) and shares concurrent fetches.
+
+use super::{
+    cache::Coalescing,
+    metrics::Metrics,
+    trust::Trust,
+    upstream::{Answered, Upstreams},
+    Policy,
+};
+use crate::driver::rpc::{RpcError, HEADER_NOT_FOUND, OUTSIDE_PROOF_WINDOW};
+use alloy_primitives::{Address, B256};
+use serde_json::{json, Value};
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
+use tempo_light::{
+    finality::verify::VerifiedBlock,
+    payment::BlockQuery,
+    serve::{self, Ask, AskError, BlockAt, Parsed},
+    state::{
+        state_proof::{check_fresh_state, verify_account_query, AccountProof, VerifiedAccount},
+        tip20::{balance_query_slots, BalanceQuery},
+    },
+    CertifiedBlock, Classified, ErrorKind, TempoHeader,
+};
+use tempo_light_transactions::{proven_transaction, ProvenTransaction};
+
+/// Final blocks kept verified in memory (a header is about 1 KB; boundaries a few KB more).
+const FINAL_CACHE: usize = 4096;
+
+/// Proven transactions kept in memory (each a few KB of JSON).
+const PROVEN_CACHE: usize = 1024;
+
+/// A block whose certificate verified: what every answer at it is proven against.
+#[derive(Clone, Debug)]
+pub struct Final {
+    /// Height.
+    pub height: u64,
+    /// Hash (of the verified header).
+    pub hash: B256,
+    /// The verified header.
+    pub header: TempoHeader,
+    /// The certified block as served (its certificate anchors payment proofs).
+    certified: CertifiedBlock,
+    /// What verified.
+    verified: VerifiedBlock,
+}
+
+impl Final {
+    fn state_root(&self) -> B256 {
+        self.header.inner.state_root
+    }
+}
+
+/// Verified state proofs kept in memory.
+const PROOF_CACHE: usize = 4096;
+
+/// Why a request got no result: a JSON-RPC error object.
+#[derive(Clone, Debug)]
+pub struct Failure {
+    /// The JSON-RPC error code.
+    pub rpc_code: i64,
+    /// The stable code (the core's, where the core refused).
+    pub code: String,
+    /// Its kind, where one applies.
+    pub kind: Option<ErrorKind>,
+    /// What failed.
+    pub message: String,
+    /// The upstream's own error code, when the failure is an upstream's error answer.
+    upstream_code: Option<i64>,
+}
+
+impl Failure {
+    /// A refusal of the core (or of this proxy in the core's terms).
+    pub fn of(e: &(impl Classified + std::fmt::Display)) -> Self {
+        let kind = e.kind();
+        Self {
+            rpc_code: match kind {
+                ErrorKind::Usage => -32602,
+                ErrorKind::Unavailable => 4900,
+                _ => -32099,
+            },
+            code: e.code().to_string(),
+            kind: Some(kind),
+            message: match kind {
+                ErrorKind::Unavailable | ErrorKind::Usage => e.to_string(),
+                _ => format!("not verified: {e}"),
+            },
+            upstream_code: None,
+        }
+    }
+
+    pub(super) fn new(rpc_code: i64, code: &str, kind: ErrorKind, message: String) -> Self {
+        Self {
+            rpc_code,
+            code: code.to_string(),
+            kind: Some(kind),
+            message,
+            upstream_code: None,
+        }
+    }
+
+    /// A method this proxy cannot prove, refused (`--policy strict`).
+    pub fn unsupported(method: &str) -> Self {
+        Self {
+            rpc_code: 4200,
+            code: "Unsupported".into(),
+            kind: None,
+            message: format!(
+                "{method} cannot be verified by tempo-light (policy strict): ask the node itself"
+            ),
+            upstream_code: None,
+        }
+    }
+
+    /// Every upstream failed to answer.
+    pub fn upstream(e: &RpcError) -> Self {
+        let (code, upstream_code) = match e {
+            RpcError::Server { code, .. } => ("RpcError", Some(*code)),
+            RpcError::Malformed(_) => ("InvalidJson", None),
+            _ => ("RpcUnavailable", None),
+        };
+        Self {
+            upstream_code,
+            ..Self::new(
+                4900,
+                code,
+                ErrorKind::Unavailable,
+                format!("upstream unavailable: {e}"),
+            )
+        }
+    }
+
+    fn unavailable(message: String) -> Self {
+        Self::new(4900, "RpcUnavailable", ErrorKind::Unavailable, message)
+    }
+
+    /// An upstream's answer that failed verification (the node lied or is broken).
+    fn is_lie(&self) -> bool {
+        matches!(
+            self.kind,
+            Some(ErrorKind::Malformed | ErrorKind::NotVerified | ErrorKind::Mismatch)
+        )
+    }
+
+    /// The JSON-RPC error object.
+    pub fn to_json(&self) -> Value {
+        let mut data = json!({ "code": self.code });
+        if let Some(kind) = self.kind {
+            data["kind"] = json!(kind.name());
+        }
+        json!({ "code": self.rpc_code, "message": self.message, "data": data })
+    }
+}
+
+/// A result and whether it is proven.
+pub struct Outcome {
+    /// The result.
+    pub result: Value,
+    /// Proven (false: forwarded with `--policy passthrough`).
+    pub verified: bool,
+}
+
+/// Answers JSON-RPC requests from verified values.
+pub struct Answerer {
+    trust: Arc<Trust>,
+    upstreams: Arc<Upstreams>,
+    policy: Policy,
+    max_state_lag: u64,
+    metrics: Arc<Metrics>,
+    /// Final blocks by height, and their heights by hash.
+    finals: Coalescing<u64, Arc<Final>>,
+    heights: Mutex<HashMap<B256, u64>>,
+    /// Verified `eth_getProof` answers by (account, keys, height).
+    proofs: Coalescing<(Address, Vec<B256>, u64), Arc<(AccountProof, VerifiedAccount)>>,
+    /// Block answers (header and proven transaction hashes) by height.
+    blocks: Coalescing<u64, Arc<Value>>,
+    /// Proven transactions by hash (`None`, not final yet, is not kept).
+    proven: Coalescing<B256, Option<Arc<ProvenTransaction>>>,
+}
+
+fn hex(n: u64) -> String {
+    format!("{n:#x}")
+}
+
+impl Answerer {
+    /// An answerer over `trust`, asking `upstreams`.
+    pub fn new(
+        trust: Arc<Trust>,
+        upstreams: Arc<Upstreams>,
+        policy: Policy,
+        max_state_lag: u64,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        Self {
+            trust,
+            upstreams,
+            policy,
+            max_state_lag,
+            metrics,
+            finals: Coalescing::new(FINAL_CACHE),
+            heights: Mutex::new(HashMap::new()),
+            proofs: Coalescing::new(PROOF_CACHE),
+            blocks: Coalescing::new(PROOF_CACHE),
+            proven: Coalescing::new(PROVEN_CACHE),
+        }
+    }
+
+    /// The trust the answers are proven under.
+    pub fn trust(&self) -> &Arc<Trust> {
+        &self.trust
+    }
+
+    /// Answers one request.
+    pub async fn answer(&self, method: &str, params: &Value) -> Result<Outcome, Failure> {
+        let parsed = Ask::parse(method, params).map_err(|e| Failure::of(&e))?;
+        let ask = match parsed {
+            Parsed::Verified(ask) => ask,
+            Parsed::Unverifiable if self.policy == Policy::Passthrough => {
+                let answered = self
+                    .upstreams
+                    .call(method, params.clone(), &[])
+                    .await
+                    .map_err(|e| Failure::upstream(&e))?;
+                return Ok(Outcome {
+                    result: answered.value,
+                    verified: false,
+                });
+            }
+            Parsed::Unverifiable => return Err(Failure::unsupported(method)),
+        };
+        let result = self.answer_verified(&ask).await?;
+        Ok(Outcome {
+            result,
+            verified: true,
+        })
+    }
+
+    async fn answer_verified(&self, ask: &Ask) -> Result<Value, Failure> {
+        let client = self.trust.client()?;
+        match ask {
+            Ask::ChainId | Ask::NetVersion => {
+                let chain_id = client.state().network().chain_id();
+                if chain_id == 0 {
+                    // A custom network's chain id is what the user says, or unknown.
+                    return Err(Failure::new(
+                        4200,
+                        "Unsupported",
+                        ErrorKind::Usage,
+                        "the chain id of this custom network is not known: start the proxy with --chain-id".into(),
+                    ));
+                }
+                Ok(match ask {
+                    Ask::ChainId => json!(hex(chain_id)),
+                    _ => json!(chain_id.to_string()),
+                })
+            }
+            Ask::BlockNumber => Ok(json!(hex(self.trust.head()?.height))),
+            Ask::Block(at) => match self.block_at(*at).await? {
+                Some(block) => self.block_answer(&block).await.map(|b| (*b).clone()),
+                None => Ok(Value::Null),
+            },
+            Ask::Tip20 { token, read, at } => {
+                let account = read.account();
+                let slots = balance_query_slots(account);
+                let (block, proof) = self.account_at(*at, *token, &slots).await?;
+                let query = BalanceQuery::new(
+                    *token,
+                    account,
+                    block.height,
+                    block.hash,
+                    block.state_root(),
+                )
+                .map_err(|e| Failure::of(&e))?;
+                let balance = query.verify(&proof.0).map_err(|e| Failure::of(&e))?;
+                Ok(serve::answer_from_balance(*read, &balance))
+            }
+            Ask::Transaction(hash) | Ask::Receipt(hash) => {
+                Ok(match self.proven_transaction(*hash).await? {
+                    None => Value::Null,
+                    Some(p) if matches!(ask, Ask::Transaction(_)) => p.transaction.clone(),
+                    Some(p) => p.receipt.clone(),
+                })
+            }
+            Ask::SendRaw(raw) => {
+                let raw_hex = format!("0x{}", alloy_primitives::hex::encode(raw));
+                let Answered { value, node } = self
+                    .upstreams
+                    .call("eth_sendRawTransaction", json!([raw_hex]), &[])
+                    .await
+                    .map_err(|e| Failure::upstream(&e))?;
+                serve::check_sent_transaction(raw, &value).map_err(|e| {
+                    self.lied(node, "eth_sendRawTransaction");
+                    Failure::of(&e)
+                })
+            }
+            _ => {
+                let Some((address, slots, at)) = ask.proof_request() else {
+                    // Every other ask is a state read: parse gives no other variant.
+                    return Err(Failure::of(&AskError::InvalidParams(
+                        "no verified answer for this request".into(),
+                    )));
+                };
+                let (block, proven) = self.account_at(at, address, &slots).await?;
+                let (proof, verified) = &*proven;
+                if let Ask::Code { address, .. } = ask {
+                    return self.code(address, &block, verified).await;
+                }
+                serve::answer_from_account(ask, proof, verified)
+                    .ok_or_else(|| Failure::of(&AskError::InvalidParams("not a state read".into())))
+            }
+        }
+    }
+
+    async fn code(
+        &self,
+        address: &Address,
+        block: &Final,
+        verified: &VerifiedAccount,
+    ) -> Result<Value, Failure> {
+        let Some(code_hash) = serve::code_hash_to_match(verified) else {
+            return Ok(json!("0x"));
+        };
+        let params = json!([format!("{address:#x}"), hex(block.height)]);
+        self.verified_call("eth_getCode", params, |value| {
+            serve::check_code(code_hash, &value).map_err(|e| Failure::of(&e))
+        })
+        .await
+    }
+
+    /// Reports an upstream whose answer failed verification, and demotes it.
+    fn lied(&self, node: usize, method: &str) {
+        self.upstreams.demote(node);
+        let url = self.upstreams.url(node).to_string();
+        self.metrics.lie(&url);
+        super::log::event(
+            "upstream_refused",
+            &[("upstream", json!(url)), ("method", json!(method))],
+        );
+    }
+
+    /// `method` asked of one upstream after another until an answer passes `check`; an
+    /// answer that fails it (a lie) demotes its node and is asked of the next. The first
+    /// refusal is the error when none passes; an upstream's error (or `null`) is returned as
+    /// it is, as no other node is then more likely to prove it.
+    async fn verified_call<T>(
+        &self,
+        method: &str,
+        params: Value,
+        check: impl Fn(Value) -> Result<T, Failure>,
+    ) -> Result<T, Failure> {
+        let mut tried = Vec::new();
+        let mut refusal: Option<Failure> = None;
+        loop {
+            let answered = match self.upstreams.call(method, params.clone(), &tried).await {
+                Ok(answered) => answered,
+                Err(e) => return Err(refusal.unwrap_or_else(|| Failure::upstream(&e))),
+            };
+            match check(answered.value) {
+                Ok(t) => return Ok(t),
+                Err(f) if f.is_lie() => {
+                    self.lied(answered.node, method);
+                    tried.push(answered.node);
+                    let first = refusal.get_or_insert(f);
+                    if tried.len() >= self.upstreams.len() {
+                        return Err(first.clone());
+                    }
+                }
+                Err(f) => return Err(refusal.unwrap_or(f)),
+            }
+        }
+    }
+
+    /// The block at `height` (at most the head), its certificate verified; cached, and one
+    /// fetch shared by concurrent asks.
+    pub async fn final_block(&self, height: u64) -> Result<Arc<Final>, Failure> {
+        let (found, hit) = self
+            .finals
+            .get_or_fetch(
+                height,
+                |_| true,
+                || async { self.fetch_final(height).await.map(Arc::new) },
+            )
+            .await?;
+        if hit {
+            self.metrics.cache_hit();
+        } else if let Ok(mut heights) = self.heights.lock() {
+            heights.insert(found.hash, height);
+            // Bounded with the blocks: a hash whose block left the cache is asked again.
+            if heights.len() > 2 * FINAL_CACHE {
+                heights.retain(|_, h| self.finals.get(h).is_some());
+            }
+        }
+        Ok(found)
+    }
+
+    async fn fetch_final(&self, height: u64) -> Result<Final, Failure> {
+        let client = self.trust.client()?;
+        self.verified_call(
+            "consensus_getFinalization",
+            json!([{ "height": height }]),
+            |value| {
+                if value.is_null() {
+                    return Err(Failure::unavailable(format!(
+                        "the node has no finalization at {height}"
+                    )));
+                }
+                let block = CertifiedBlock::from_value(value).map_err(|e| Failure::of(&e))?;
+                let verified = client.verify(&block).map_err(|e| Failure::of(&e))?;
+                if verified.height != height {
+                    return Err(Failure::new(
+                        -32099,
+                        "HeaderNumberMismatch",
+                        ErrorKind::Mismatch,
+                        format!(
+                            "not verified: asked for block {height}, the node answered block {}",
+                            verified.height
+                        ),
+                    ));
+                }
+                Ok(Final {
+                    height,
+                    hash: verified.hash,
+                    header: verified.header.clone(),
+                    certified: block,
+                    verified,
+                })
+            },
+        )
+        .await
+    }
+
+    /// The final block `at` names, or `None` for one not final (or unknown) yet.
+    pub async fn block_at(&self, at: BlockAt) -> Result<Option<Arc<Final>>, Failure> {
+        let head = self.trust.head()?;
+        match at {
+            BlockAt::Head => self.final_block(head.height).await.map(Some),
+            BlockAt::Number(n) if n > head.height => Ok(None),
+            BlockAt::Number(n) => self.final_block(n).await.map(Some),
+            BlockAt::Hash(hash) => self.block_by_hash(hash, head.height, head.hash).await,
+        }
+    }
+
+    async fn block_by_hash(
+        &self,
+        hash: B256,
+        head_height: u64,
+        head_hash: B256,
+    ) -> Result<Option<Arc<Final>>, Failure> {
+        let known = self.heights.lock().ok().and_then(|h| h.get(&hash).copied());
+        let height = match known {
+            Some(height) => height,
+            None if hash == head_hash => head_height,
+            None => {
+                // Only where to look: the number is checked by the block's own certificate.
+                let answered = self
+                    .upstreams
+                    .call(
+                        "eth_getBlockByHash",
+                        json!([format!("{hash:#x}"), false]),
+                        &[],
+                    )
+                    .await
+                    .map_err(|e| Failure::upstream(&e))?;
+                if answered.value.is_null() {
+                    return Ok(None);
+                }
+                let number = answered
+                    .value
+                    .get("number")
+                    .and_then(Value::as_str)
+                    .and_then(|n| n.strip_prefix("0x"))
+                    .and_then(|n| u64::from_str_radix(n, 16).ok())
+                    .ok_or_else(|| {
+                        Failure::of(&AskError::MalformedAnswer(
+                            "eth_getBlockByHash answered without a block number".into(),
+                        ))
+                    })?;
+                if number > head_height {
+                    return Ok(None);
+                }
+                number
+            }
+        };
+        let block = self.final_block(height).await?;
+        if block.hash != hash {
+            return Err(Failure::new(
+                -32099,
+                "DigestMismatch",
+                ErrorKind::Mismatch,
+                format!(
+                    "not verified: block {height} that final certificates prove is {:#x}, not {hash:#x}",
+                    block.hash
+                ),
+            ));
+        }
+        Ok(Some(block))
+    }
+
+    /// `address`'s account and the storage `slots`, proven at the final block `at` names.
+    /// For the head: where the node cannot prove there (real nodes prove only at their
+    /// execution head), at the node's execution head once it is final and at most
+    /// `--max-state-lag` blocks behind the verified head.
+    async fn account_at(
+        &self,
+        at: BlockAt,
+        address: Address,
+        slots: &[B256],
+    ) -> Result<(Arc<Final>, Arc<(AccountProof, VerifiedAccount)>), Failure> {
+        let block = self.block_at(at).await?.ok_or_else(|| {
+            Failure::of(&AskError::NotFinal(match at {
+                BlockAt::Hash(h) => format!("block {h:#x}"),
+                BlockAt::Number(n) => format!("block {n}"),
+                BlockAt::Head => "the head".into(),
+            }))
+        })?;
+        match self.account_in(&block, address, slots).await {
+            Err(f) if at == BlockAt::Head && f.not_proven_there() => {}
+            other => return other.map(|proof| (block, proof)),
+        }
+        let executed = self
+            .upstreams
+            .call("eth_blockNumber", json!([]), &[])
+            .await
+            .map_err(|e| Failure::upstream(&e))?
+            .value;
+        let executed = executed
+            .as_str()
+            .and_then(|n| n.strip_prefix("0x"))
+            .and_then(|n| u64::from_str_radix(n, 16).ok())
+            .ok_or_else(|| {
+                Failure::of(&AskError::MalformedAnswer(
+                    "eth_blockNumber: not a quantity".into(),
+                ))
+            })?;
+        check_fresh_state(block.height, executed, self.max_state_lag)
+            .map_err(|e| Failure::of(&e))?;
+        let older = self.final_block(executed.min(block.height)).await?;
+        let proof = self.account_in(&older, address, slots).await?;
+        Ok((older, proof))
+    }
+
+    /// `eth_getProof` for `address` and `slots` in `block`, verified against its state root;
+    /// cached, and one fetch shared by concurrent asks.
+    async fn account_in(
+        &self,
+        block: &Final,
+        address: Address,
+        slots: &[B256],
+    ) -> Result<Arc<(AccountProof, VerifiedAccount)>, Failure> {
+        let key = (address, slots.to_vec(), block.height);
+        let (found, hit) = self
+            .proofs
+            .get_or_fetch(
+                key,
+                |_| true,
+                || async {
+                    let root = block.state_root();
+                    let keys: Vec<String> = slots.iter().map(|s| format!("{s:#x}")).collect();
+                    let params = json!([format!("{address:#x}"), keys, hex(block.height)]);
+                    self.verified_call("eth_getProof", params, |value| {
+                        if value.is_null() {
+                            // As a node says it: not executed yet.
+                            return Err(Failure {
+                                upstream_code: Some(HEADER_NOT_FOUND),
+                                ..Failure::unavailable(format!(
+                                    "eth_getProof at block {} answered null (not executed yet?)",
+                                    block.height
+                                ))
+                            });
+                        }
+                        let proof = AccountProof::from_value(value).map_err(|e| Failure::of(&e))?;
+                        let verified = verify_account_query(root, address, slots, &proof)
+                            .map_err(|e| Failure::of(&e))?;
+                        Ok(Arc::new((proof, verified)))
+                    })
+                    .await
+                },
+            )
+            .await?;
+        if hit {
+            self.metrics.cache_hit();
+        }
+        Ok(found)
+    }
+}
+
+impl Failure {
+    /// An upstream's refusal that only means "not at that block": outside its proof window,
+    /// not executed yet, or `null`.
+    fn not_proven_there(&self) -> bool {
+        matches!(self.upstream_code, Some(c) if c == OUTSIDE_PROOF_WINDOW || c == HEADER_NOT_FOUND)
+    }
+}
+
+impl Answerer {
+    /// `eth_getBlockBy*`'s answer for a final block: its header and the hashes of its raw
+    /// transactions, which rebuild the header's `transactionsRoot` (in the core). Cached.
+    async fn block_answer(&self, block: &Final) -> Result<Arc<Value>, Failure> {
+        let (found, hit) = self
+            .blocks
+            .get_or_fetch(
+                block.height,
+                |_| true,
+                || async {
+                    let mut refusal = None;
+                    for node in self.upstreams.order(&[]) {
+                        let answer = match self.block_contents(node, block.height).await {
+                            Ok(contents) => serve::block_answer_with_transactions(
+                                &block.header,
+                                &contents.transactions,
+                            )
+                            .map_err(|e| Failure::of(&e)),
+                            Err(f) => Err(f),
+                        };
+                        match answer {
+                            Ok(value) => return Ok(Arc::new(value)),
+                            Err(f) if f.is_lie() => {
+                                self.lied(node, "block transactions");
+                                refusal.get_or_insert(f);
+                            }
+                            Err(f) => return Err(refusal.unwrap_or(f)),
+                        }
+                    }
+                    Err(refusal
+                        .unwrap_or_else(|| Failure::unavailable("no upstream to ask".into())))
+                },
+            )
+            .await?;
+        if hit {
+            self.metrics.cache_hit();
+        }
+        Ok(found)
+    }
+
+    /// Transaction `hash` and its receipt, proven in a final block (the block's raw
+    /// transactions and receipts rebuild its verified roots; the sender is recovered from the
+    /// signature), or `None` while it is in no final block. Cached once proven (final: it never
+    /// changes); concurrent asks share one proof.
+    async fn proven_transaction(
+        &self,
+        hash: B256,
+    ) -> Result<Option<Arc<ProvenTransaction>>, Failure> {
+        let (found, hit) = self
+            .proven
+            .get_or_fetch(hash, Option::is_some, || async {
+                self.prove_transaction(hash).await.map(|p| p.map(Arc::new))
+            })
+            .await?;
+        if hit {
+            self.metrics.cache_hit();
+        }
+        Ok(found)
+    }
+
+    async fn prove_transaction(&self, hash: B256) -> Result<Option<ProvenTransaction>, Failure> {
+        let head = self.trust.head()?;
+        // Only where to look: nothing in this answer is believed.
+        let located = self
+            .upstreams
+            .call(
+                "eth_getTransactionReceipt",
+                json!([format!("{hash:#x}")]),
+                &[],
+            )
+            .await
+            .map_err(|e| Failure::upstream(&e))?
+            .value;
+        let Some(number) = located.get("blockNumber").filter(|n| !n.is_null()) else {
+            return Ok(None);
+        };
+        let height = number
+            .as_str()
+            .and_then(|n| n.strip_prefix("0x"))
+            .filter(|n| !n.is_empty() && n.len() <= 16)
+            .and_then(|n| u64::from_str_radix(n, 16).ok())
+            .ok_or_else(|| {
+                Failure::of(&AskError::MalformedAnswer(
+                    "eth_getTransactionReceipt: blockNumber is not a quantity".into(),
+                ))
+            })?;
+        // Not final yet: answered as a node answers for a transaction not yet mined.
+        if height > head.height {
+            return Ok(None);
+        }
+        let block = self.final_block(height).await?;
+        // The block's contents from one node at a time: a node whose contents fail the
+        // block's roots is demoted and the next one asked.
+        let mut refusal = None;
+        for node in self.upstreams.order(&[]) {
+            let (contents, node) = match self.block_contents(node, height).await {
+                Ok(found) => (found, node),
+                Err(f) if f.is_lie() => {
+                    self.lied(node, "block contents");
+                    refusal.get_or_insert(f);
+                    continue;
+                }
+                Err(f) => return Err(refusal.unwrap_or(f)),
+            };
+            match proven_transaction(
+                &block.certified,
+                &block.verified,
+                hash,
+                &contents.transactions,
+                &contents.receipts,
+            ) {
+                Ok(proven) => return Ok(Some(proven)),
+                Err(e) => {
+                    let failure = Failure::of(&e);
+                    if !failure.is_lie() {
+                        return Err(refusal.unwrap_or(failure));
+                    }
+                    self.lied(node, "eth_getTransactionReceipt");
+                    refusal.get_or_insert(failure);
+                }
+            }
+        }
+        Err(refusal.unwrap_or_else(|| Failure::unavailable("no upstream to ask".into())))
+    }
+
+    /// Block `height`'s raw transactions and receipts from `node`, fetched as the core's
+    /// [`BlockQuery`] says (its fallback where the debug namespace is off included).
+    async fn block_contents(
+        &self,
+        node: usize,
+        height: u64,
+    ) -> Result<tempo_light::payment::BlockContents, Failure> {
+        let mut query = BlockQuery::new(height);
+        while let Some(call) = query.calls().into_iter().next() {
+            match self
+                .upstreams
+                .call_node(node, call.method, call.params)
+                .await
+            {
+                Ok(answer) => query
+                    .answer(std::slice::from_ref(&answer))
+                    .map_err(|e| Failure::of(&e))?,
+                Err(RpcError::Server { code, .. }) if query.refused(code) => {}
+                Err(e) => return Err(Failure::upstream(&e)),
+            }
+        }
+        query.into_contents().ok_or_else(|| {
+            Failure::of(&AskError::MalformedAnswer(
+                "incomplete block contents".into(),
+            ))
+        })
+    }
+}
