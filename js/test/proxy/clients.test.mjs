@@ -34,7 +34,7 @@ const balanceSlot = (account) => keccak256(encodeAbiParameters([{ type: 'address
 
 before(async () => {
   chain = await startDevnet();
-  proxy = spawn(BIN, ['proxy', '--rpc', chain.rpc, '--identity', chain.identity, '--epoch-length', '5', '--listen', '127.0.0.1:0', '--poll-ms', '50'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  proxy = spawn(BIN, ['proxy', '--rpc', chain.rpc, '--identity', chain.identity, '--epoch-length', '5', '--listen', '127.0.0.1:0', '--poll-ms', '50', '--chain-id', '1337'], { stdio: ['ignore', 'pipe', 'ignore'] });
   const lines = createInterface({ input: proxy.stdout });
   url = await new Promise((resolve, reject) => {
     lines.once('line', resolve);
