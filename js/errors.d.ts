@@ -72,6 +72,8 @@ export type ErrorCode =
   | 'StorageUnavailable'
   /** `eth_getCode` answered code whose keccak is not the proven codeHash. */
   | 'CodeHashMismatch'
+  /** A node's answer to `eth_sendRawTransaction` that is not the transaction's hash (`tempo-light proxy`). */
+  | 'TransactionHashMismatch'
   /** The provider was asked about a block that is not final (yet). */
   | 'NotFinal'
   /** The provider cannot verify the method (strict policy). */

@@ -175,6 +175,7 @@ fn sample(code: &str) -> Option<Box<dyn Classified>> {
             expected: address,
             actual: address,
         }),
+        "CodeHashMismatch" => Box::new(tempo_light::serve::AskError::CodeHashMismatch(B256::ZERO)),
         "ProofMissingSlot" => Box::new(ProofError::MissingSlot {
             address,
             slot: B256::ZERO,

@@ -9,6 +9,8 @@
 //! is written by this module from a verified header, a verified state proof, or bytes whose
 //! hash a verified value commits to.
 
+pub mod logs;
+
 use crate::{
     payment::{rules::check_transactions_root, PaymentError},
     state::{
@@ -139,6 +141,13 @@ pub enum Ask {
     Transaction(B256),
     /// `eth_getTransactionReceipt`: the receipt, proven in a final block (`null` until).
     Receipt(B256),
+    /// `eth_getLogs`: every matching log of final blocks, complete ([`logs`]).
+    Logs {
+        /// Which blocks.
+        range: logs::LogRange,
+        /// Which logs.
+        filter: logs::LogFilter,
+    },
 }
 
 /// What [`Ask::parse`] made of a request.
@@ -192,7 +201,9 @@ impl AskError {
         match self {
             Self::InvalidParams(_) => ErrorKind::Usage,
             Self::NotFinal(_) => ErrorKind::Unavailable,
-            Self::CodeHashMismatch(_) | Self::SentHashMismatch { .. } => ErrorKind::Mismatch,
+            // As the npm package's provider classifies it: the code does not verify.
+            Self::CodeHashMismatch(_) => ErrorKind::NotVerified,
+            Self::SentHashMismatch { .. } => ErrorKind::Mismatch,
             Self::MalformedAnswer(_) => ErrorKind::Malformed,
         }
     }
@@ -395,6 +406,10 @@ impl Ask {
                 },
                 None => return Ok(Parsed::Unverifiable),
             },
+            "eth_getLogs" => {
+                let (range, filter) = logs::LogFilter::parse(arg(0))?;
+                Ask::Logs { range, filter }
+            }
             "eth_getTransactionByHash" => Ask::Transaction(hash(arg(0), "transaction hash")?),
             "eth_getTransactionReceipt" => Ask::Receipt(hash(arg(0), "transaction hash")?),
             "eth_sendRawTransaction" => {
@@ -562,7 +577,10 @@ mod tests {
             json!([{ "to": token, "data": format!("0x70a08231{:0>64}", account) }, "latest"]);
         match Ask::parse("eth_call", &call) {
             Ok(Parsed::Verified(Ask::Tip20 { read, .. })) => {
-                assert_eq!(read.account(), format!("0x{account}").parse().unwrap())
+                assert_eq!(
+                    read.account(),
+                    format!("0x{account}").parse::<Address>().unwrap()
+                )
             }
             other => panic!("{other:?}"),
         }

@@ -557,3 +557,110 @@ fn takes_200_concurrent_connections_of_mixed_requests_without_an_error() {
         errors[0]
     );
 }
+
+/// The devnet's own logs of blocks `from..=to` emitted by `address` with `topic0`, read from
+/// its receipts: `(transactionHash, logIndex, data)`.
+fn devnet_logs(
+    devnet: &Devnet,
+    from: u64,
+    to: u64,
+    address: &str,
+    topic0: &str,
+) -> Vec<(Value, Value, Value)> {
+    let mut out = Vec::new();
+    for n in from..=to {
+        let receipts = devnet.call("eth_getBlockReceipts", json!([hex(n)]))["result"].clone();
+        for receipt in receipts.as_array().unwrap() {
+            for log in receipt["logs"].as_array().unwrap() {
+                if log["address"]
+                    .as_str()
+                    .unwrap()
+                    .eq_ignore_ascii_case(address)
+                    && log["topics"][0]
+                        .as_str()
+                        .is_some_and(|t| t.eq_ignore_ascii_case(topic0))
+                {
+                    out.push((
+                        log["transactionHash"].clone(),
+                        log["logIndex"].clone(),
+                        log["data"].clone(),
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn get_logs_is_complete_and_a_dropped_log_is_an_error_not_a_shorter_list() {
+    let devnet = devnet();
+    // A liar that drops the first log of every receipt it serves.
+    let liar = NodeProxy::rewriting(
+        devnet.port,
+        Box::new(|request, response| {
+            if request["method"] == "eth_getBlockReceipts" {
+                if let Some(receipts) = response["result"].as_array_mut() {
+                    for receipt in receipts {
+                        if let Some(logs) = receipt["logs"].as_array_mut() {
+                            if !logs.is_empty() {
+                                logs.remove(0);
+                            }
+                        }
+                    }
+                }
+            }
+        }),
+    );
+    let honest = Proxy::start(&devnet, &[devnet.url()], &[]);
+    let head = honest.wait_for_head(12);
+    let token = tempo_light_devnet::state::TOKENS[0].to_string();
+    let topic = format!("{:#x}", tip20::TRANSFER_TOPIC);
+    let filter =
+        json!({ "fromBlock": "0x1", "toBlock": hex(head), "address": token, "topics": [topic] });
+    let ours = honest.call("eth_getLogs", json!([filter]))["result"].clone();
+    let ours: Vec<(Value, Value, Value)> = ours
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|l| {
+            (
+                l["transactionHash"].clone(),
+                l["logIndex"].clone(),
+                l["data"].clone(),
+            )
+        })
+        .collect();
+    let theirs = devnet_logs(&devnet, 1, head, &token, &topic);
+    assert!(!theirs.is_empty(), "the devnet made transfers");
+    assert_eq!(ours, theirs);
+    println!(
+        "eth_getLogs: {} transfer logs over {head} blocks equal the devnet's receipts",
+        ours.len()
+    );
+
+    // Through the liar alone: an error, never a shorter list.
+    let fooled = Proxy::start(&devnet, &[liar.url()], &[]);
+    fooled.wait_for_head(head);
+    let answer = fooled.call("eth_getLogs", json!([filter]));
+    assert!(
+        answer.get("result").is_none(),
+        "a shorter list got through: {answer}"
+    );
+    assert_eq!(answer["error"]["code"], -32099, "{answer}");
+    // The liar first, the honest node behind it: the complete list.
+    let both = Proxy::start(&devnet, &[liar.url(), devnet.url()], &[]);
+    both.wait_for_head(head);
+    let answer = both.call("eth_getLogs", json!([filter]));
+    assert_eq!(
+        answer["result"].as_array().map(Vec::len),
+        Some(theirs.len()),
+        "{answer}"
+    );
+    // A range past the verified head is not final: refused, not cut short.
+    let beyond = json!({ "fromBlock": "0x1", "toBlock": hex(head + 10_000) });
+    assert_eq!(
+        honest.call("eth_getLogs", json!([beyond]))["error"]["data"]["code"],
+        "NotFinal"
+    );
+}

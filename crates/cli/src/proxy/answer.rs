@@ -13,6 +13,7 @@ use super::{
 };
 use crate::driver::rpc::{RpcError, HEADER_NOT_FOUND, OUTSIDE_PROOF_WINDOW};
 use alloy_primitives::{Address, B256};
+use futures_util::future::join_all;
 use serde_json::{json, Value};
 use std::{
     collections::HashMap,
@@ -21,7 +22,11 @@ use std::{
 use tempo_light::{
     finality::verify::VerifiedBlock,
     payment::BlockQuery,
-    serve::{self, Ask, AskError, BlockAt, Parsed},
+    serve::{
+        self,
+        logs::{block_logs, log_heights, LogFilter, LogRange},
+        Ask, AskError, BlockAt, Parsed,
+    },
     state::{
         state_proof::{check_fresh_state, verify_account_query, AccountProof, VerifiedAccount},
         tip20::{balance_query_slots, BalanceQuery},
@@ -57,6 +62,9 @@ impl Final {
     }
 }
 
+/// An `eth_getProof` asked: the account, the storage keys, the block height.
+type ProofKey = (Address, Vec<B256>, u64);
+
 /// Verified state proofs kept in memory.
 const PROOF_CACHE: usize = 4096;
 
@@ -77,7 +85,7 @@ pub struct Failure {
 
 impl Failure {
     /// A refusal of the core (or of this proxy in the core's terms).
-    pub fn of(e: &(impl Classified + std::fmt::Display)) -> Self {
+    pub fn of(e: &impl Classified) -> Self {
         let kind = e.kind();
         Self {
             rpc_code: match kind {
@@ -177,7 +185,7 @@ pub struct Answerer {
     finals: Coalescing<u64, Arc<Final>>,
     heights: Mutex<HashMap<B256, u64>>,
     /// Verified `eth_getProof` answers by (account, keys, height).
-    proofs: Coalescing<(Address, Vec<B256>, u64), Arc<(AccountProof, VerifiedAccount)>>,
+    proofs: Coalescing<ProofKey, Arc<(AccountProof, VerifiedAccount)>>,
     /// Block answers (header and proven transaction hashes) by height.
     blocks: Coalescing<u64, Arc<Value>>,
     /// Proven transactions by hash (`None`, not final yet, is not kept).
@@ -280,6 +288,7 @@ impl Answerer {
                 let balance = query.verify(&proof.0).map_err(|e| Failure::of(&e))?;
                 Ok(serve::answer_from_balance(*read, &balance))
             }
+            Ask::Logs { range, filter } => self.logs(*range, filter).await,
             Ask::Transaction(hash) | Ask::Receipt(hash) => {
                 Ok(match self.proven_transaction(*hash).await? {
                     None => Value::Null,
@@ -608,27 +617,12 @@ impl Answerer {
                 block.height,
                 |_| true,
                 || async {
-                    let mut refusal = None;
-                    for node in self.upstreams.order(&[]) {
-                        let answer = match self.block_contents(node, block.height).await {
-                            Ok(contents) => serve::block_answer_with_transactions(
-                                &block.header,
-                                &contents.transactions,
-                            )
-                            .map_err(|e| Failure::of(&e)),
-                            Err(f) => Err(f),
-                        };
-                        match answer {
-                            Ok(value) => return Ok(Arc::new(value)),
-                            Err(f) if f.is_lie() => {
-                                self.lied(node, "block transactions");
-                                refusal.get_or_insert(f);
-                            }
-                            Err(f) => return Err(refusal.unwrap_or(f)),
-                        }
-                    }
-                    Err(refusal
-                        .unwrap_or_else(|| Failure::unavailable("no upstream to ask".into())))
+                    self.with_contents(block.height, "block transactions", |c| {
+                        serve::block_answer_with_transactions(&block.header, &c.transactions)
+                            .map(Arc::new)
+                            .map_err(|e| Failure::of(&e))
+                    })
+                    .await
                 },
             )
             .await?;
@@ -689,38 +683,86 @@ impl Answerer {
             return Ok(None);
         }
         let block = self.final_block(height).await?;
-        // The block's contents from one node at a time: a node whose contents fail the
-        // block's roots is demoted and the next one asked.
-        let mut refusal = None;
-        for node in self.upstreams.order(&[]) {
-            let (contents, node) = match self.block_contents(node, height).await {
-                Ok(found) => (found, node),
-                Err(f) if f.is_lie() => {
-                    self.lied(node, "block contents");
-                    refusal.get_or_insert(f);
-                    continue;
-                }
-                Err(f) => return Err(refusal.unwrap_or(f)),
-            };
-            match proven_transaction(
+        self.with_contents(height, "eth_getTransactionReceipt", |c| {
+            proven_transaction(
                 &block.certified,
                 &block.verified,
                 hash,
-                &contents.transactions,
-                &contents.receipts,
-            ) {
-                Ok(proven) => return Ok(Some(proven)),
-                Err(e) => {
-                    let failure = Failure::of(&e);
-                    if !failure.is_lie() {
-                        return Err(refusal.unwrap_or(failure));
-                    }
-                    self.lied(node, "eth_getTransactionReceipt");
-                    refusal.get_or_insert(failure);
+                &c.transactions,
+                &c.receipts,
+            )
+            .map(Some)
+            .map_err(|e| Failure::of(&e))
+        })
+        .await
+    }
+
+    /// `read` of block `height`'s raw transactions and receipts, asked of one node after
+    /// another: a node whose contents fail `read` as a lie (they do not rebuild the verified
+    /// header's roots) is demoted and the next one asked.
+    async fn with_contents<T>(
+        &self,
+        height: u64,
+        what: &str,
+        read: impl Fn(&tempo_light::payment::BlockContents) -> Result<T, Failure>,
+    ) -> Result<T, Failure> {
+        let mut refusal = None;
+        for node in self.upstreams.order(&[]) {
+            match self
+                .block_contents(node, height)
+                .await
+                .and_then(|c| read(&c))
+            {
+                Ok(t) => return Ok(t),
+                Err(f) if f.is_lie() => {
+                    self.lied(node, what);
+                    refusal.get_or_insert(f);
                 }
+                Err(f) => return Err(refusal.unwrap_or(f)),
             }
         }
         Err(refusal.unwrap_or_else(|| Failure::unavailable("no upstream to ask".into())))
+    }
+
+    /// Every log of the final blocks `range` names that `filter` matches, complete: a block
+    /// whose verified bloom rules the filter out is skipped, every other one's receipts are
+    /// proven (the core's [`serve::logs`]).
+    pub async fn logs(&self, range: LogRange, filter: &LogFilter) -> Result<Value, Failure> {
+        let head = self.trust.head()?;
+        let heights: Vec<u64> = match range {
+            LogRange::Hash(hash) => match self.block_by_hash(hash, head.height, head.hash).await? {
+                Some(block) => Vec::from([block.height]),
+                None => return Err(Failure::of(&AskError::NotFinal(format!("block {hash:#x}")))),
+            },
+            LogRange::Blocks { from, to } => {
+                let (from, to) = log_heights(from, to, head.height).map_err(|e| Failure::of(&e))?;
+                (from..=to).collect()
+            }
+        };
+        let mut found = Vec::new();
+        for chunk in heights.chunks(16) {
+            let blocks = join_all(chunk.iter().map(|h| self.final_block(*h))).await;
+            for block in blocks {
+                let block = block?;
+                if !filter.may_match(&block.header.inner.logs_bloom) {
+                    continue;
+                }
+                let logs = self
+                    .with_contents(block.height, "eth_getLogs", |c| {
+                        block_logs(
+                            &block.header,
+                            block.hash,
+                            &c.transactions,
+                            &c.receipts,
+                            filter,
+                        )
+                        .map_err(|e| Failure::of(&e))
+                    })
+                    .await?;
+                found.extend(logs);
+            }
+        }
+        Ok(Value::Array(found))
     }
 
     /// Block `height`'s raw transactions and receipts from `node`, fetched as the core's

@@ -27,7 +27,10 @@ use std::{
     },
     time::{Duration, Instant},
 };
-use tempo_light::serve;
+use tempo_light::serve::{
+    self,
+    logs::{LogFilter, LogRange, MAX_LOG_RANGE},
+};
 use tokio::{
     net::TcpListener,
     sync::{mpsc, Semaphore},
@@ -70,6 +73,7 @@ pub struct Server {
 #[derive(Default)]
 struct Subscriptions {
     new_heads: Vec<String>,
+    logs: Vec<(String, LogFilter)>,
     next: u64,
 }
 
@@ -84,6 +88,14 @@ fn response_of(id: Value, outcome: Result<(Value, bool), Failure>) -> Value {
         }),
         Err(failure) => json!({ "jsonrpc": "2.0", "id": id, "error": failure.to_json() }),
     }
+}
+
+fn notification(subscription: &str, result: &Value) -> Value {
+    json!({
+        "jsonrpc": "2.0",
+        "method": "eth_subscription",
+        "params": { "subscription": subscription, "result": result },
+    })
 }
 
 fn error_response(id: Value, code: i64, message: &str) -> Value {
@@ -148,16 +160,26 @@ impl Server {
         let mut subs = subs.lock().map_err(|_| Failure::unsupported(method))?;
         if method == "eth_unsubscribe" {
             let id = params.get(0).and_then(Value::as_str).unwrap_or_default();
-            let before = subs.new_heads.len();
+            let before = subs.new_heads.len() + subs.logs.len();
             subs.new_heads.retain(|s| s != id);
-            return Ok(json!(subs.new_heads.len() != before));
+            subs.logs.retain(|(s, _)| s != id);
+            return Ok(json!(subs.new_heads.len() + subs.logs.len() != before));
         }
-        match params.get(0).and_then(Value::as_str) {
-            Some("newHeads") => {}
-            // `logs` needs complete log scanning (the payments-watch work); refused, not faked.
-            _ => return Err(Failure::unsupported("eth_subscribe (other than newHeads)")),
-        }
-        if subs.new_heads.len() >= self.limits.max_subscriptions {
+        let logs = match params.get(0).and_then(Value::as_str) {
+            Some("newHeads") => None,
+            // The logs of each newly final block, complete (as eth_getLogs proves them); a
+            // range in the filter is ignored, as nodes ignore it.
+            Some("logs") => Some(match params.get(1) {
+                None | Some(Value::Null) => LogFilter::default(),
+                Some(filter) => LogFilter::parse(filter).map_err(|e| Failure::of(&e))?.1,
+            }),
+            _ => {
+                return Err(Failure::unsupported(
+                    "eth_subscribe (other than newHeads and logs)",
+                ))
+            }
+        };
+        if subs.new_heads.len() + subs.logs.len() >= self.limits.max_subscriptions {
             return Err(Failure::new(
                 -32005,
                 "InvalidInput",
@@ -170,7 +192,10 @@ impl Server {
         }
         subs.next += 1;
         let id = format!("{:#x}", subs.next);
-        subs.new_heads.push(id.clone());
+        match logs {
+            Some(filter) => subs.logs.push((id.clone(), filter)),
+            None => subs.new_heads.push(id.clone()),
+        }
         Ok(json!(id))
     }
 
@@ -338,6 +363,8 @@ async fn websocket(
     let subs: Arc<Mutex<Subscriptions>> = Arc::default();
     let mut heads = server.answerer.trust().heads();
     heads.mark_unchanged();
+    // The last head whose logs were pushed (none before the first verified head).
+    let mut last = Some(*heads.borrow()).filter(|h| *h > 0);
     let mut tick = tokio::time::interval(Duration::from_millis(200));
     loop {
         tokio::select! {
@@ -368,25 +395,56 @@ async fn websocket(
                     break;
                 }
                 let height = *heads.borrow_and_update();
-                let ids = subs.lock().map(|s| s.new_heads.clone()).unwrap_or_default();
-                if ids.is_empty() {
-                    continue;
-                }
-                match server.answerer.final_block(height).await {
-                    Ok(block) => {
-                        let header = serve::block_answer(&block.header);
-                        for id in ids {
-                            let note = json!({
-                                "jsonrpc": "2.0",
-                                "method": "eth_subscription",
-                                "params": { "subscription": id, "result": header },
-                            });
-                            if sink.send(Message::text(note.to_string())).await.is_err() {
-                                return;
+                let (ids, filters) = subs
+                    .lock()
+                    .map(|s| (s.new_heads.clone(), s.logs.clone()))
+                    .unwrap_or_default();
+                let from = last.map_or(height, |l| l.saturating_add(1));
+                last = Some(height);
+                if !ids.is_empty() {
+                    match server.answerer.final_block(height).await {
+                        Ok(block) => {
+                            let header = serve::block_answer(&block.header);
+                            for id in ids {
+                                let note = notification(&id, &header);
+                                if sink.send(Message::text(note.to_string())).await.is_err() {
+                                    return;
+                                }
                             }
                         }
+                        Err(f) => log::event("new_heads_skipped", &[("height", json!(height)), ("error", json!(f.message))]),
                     }
-                    Err(f) => log::event("new_heads_skipped", &[("height", json!(height)), ("error", json!(f.message))]),
+                }
+                for (id, filter) in filters {
+                    // Every block since the last push, in bounded ranges: none is skipped.
+                    let mut start = from;
+                    while start <= height {
+                        let end = height.min(start + MAX_LOG_RANGE - 1);
+                        let range = LogRange::Blocks { from: Some(start), to: Some(end) };
+                        match server.answerer.logs(range, &filter).await {
+                            Ok(Value::Array(logs)) => {
+                                for log in logs {
+                                    let note = notification(&id, &log);
+                                    if sink.send(Message::text(note.to_string())).await.is_err() {
+                                        return;
+                                    }
+                                }
+                            }
+                            Ok(_) => {}
+                            Err(f) => {
+                                // Said to the subscriber, not skipped in silence.
+                                let note = json!({
+                                    "jsonrpc": "2.0",
+                                    "method": "eth_subscription",
+                                    "params": { "subscription": id, "error": f.to_json() },
+                                });
+                                if sink.send(Message::text(note.to_string())).await.is_err() {
+                                    return;
+                                }
+                            }
+                        }
+                        start = end + 1;
+                    }
                 }
             }
             _ = tick.tick() => {
