@@ -18,7 +18,6 @@ use crate::{
         tip20::{is_tip20_address, FinalBalance},
     },
     wire::TempoHeader,
-    ErrorKind,
 };
 use alloc::{
     format,
@@ -184,37 +183,20 @@ pub enum AskError {
     MalformedAnswer(String),
 }
 
-impl AskError {
-    /// A stable name for the failure.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::InvalidParams(_) => "InvalidInput",
-            Self::NotFinal(_) => "NotFinal",
-            Self::CodeHashMismatch(_) => "CodeHashMismatch",
-            Self::SentHashMismatch { .. } => "TransactionHashMismatch",
-            Self::MalformedAnswer(_) => "InvalidJson",
-        }
+crate::error::classify! {
+    /// A request that cannot be asked is usage; a block not final yet, unavailable (and
+    /// retryable: it may become final); code that does not hash to the proven code hash is not
+    /// verified, as the npm package's provider classifies it; a sent transaction answered
+    /// with another hash, a mismatch; an answer of the wrong shape, malformed.
+    AskError {
+        Usage: InvalidParams = "InvalidInput";
+        Unavailable: NotFinal;
+        NotVerified: CodeHashMismatch;
+        Mismatch: SentHashMismatch = "TransactionHashMismatch";
+        Malformed: MalformedAnswer = "InvalidJson";
     }
-
-    /// What kind of failure it is.
-    pub fn kind(&self) -> ErrorKind {
-        match self {
-            Self::InvalidParams(_) => ErrorKind::Usage,
-            Self::NotFinal(_) => ErrorKind::Unavailable,
-            // As the npm package's provider classifies it: the code does not verify.
-            Self::CodeHashMismatch(_) => ErrorKind::NotVerified,
-            Self::SentHashMismatch { .. } => ErrorKind::Mismatch,
-            Self::MalformedAnswer(_) => ErrorKind::Malformed,
-        }
-    }
-
-    /// Whether asking again may succeed: a block not final yet may become final.
-    pub fn retryable(&self) -> bool {
-        matches!(self, Self::NotFinal(_))
-    }
+    retryable: Self::NotFinal(_)
 }
-
-crate::error::classified!(AskError);
 
 fn invalid(message: impl Into<String>) -> AskError {
     AskError::InvalidParams(message.into())
