@@ -110,12 +110,9 @@ pub(crate) fn receipts_root_is(header: &TempoHeader, computed: B256) -> Result<(
     }
 }
 
-/// Rule: gas used is the rise of cumulative gas, which never falls.
-pub(crate) fn gas_used(
-    index: usize,
-    previous: Option<u64>,
-    cumulative: u64,
-) -> Result<u64, PaymentError> {
+/// Rule: gas used is the rise of cumulative gas, which never falls. `previous` is the
+/// cumulative gas of the receipt before (`None` for the block's first); returns the gas used.
+pub fn gas_used(index: usize, previous: Option<u64>, cumulative: u64) -> Result<u64, PaymentError> {
     cumulative
         .checked_sub(previous.unwrap_or(0))
         .ok_or_else(|| PaymentError::MalformedReceipt {

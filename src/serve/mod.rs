@@ -84,8 +84,15 @@ pub enum Ask {
     NetVersion,
     /// `eth_blockNumber`: the verified head's height.
     BlockNumber,
-    /// `eth_getBlockByNumber`/`eth_getBlockByHash` with `false`: the verified header.
+    /// `eth_getBlockByNumber`/`eth_getBlockByHash` with `false`: the verified header (and the
+    /// transaction hashes, proven against its `transactionsRoot`).
     Block(BlockAt),
+    /// `eth_getBlockByNumber`/`eth_getBlockByHash` with `true`: the verified header and every
+    /// transaction object, proven against its `transactionsRoot` (`null` until final).
+    FullBlock(BlockAt),
+    /// `eth_getBlockReceipts`: every receipt of a final block, proven against its
+    /// `receiptsRoot` (`null` until final).
+    BlockReceipts(BlockAt),
     /// `eth_getProof`: the proof, re-written from what verified.
     Proof {
         /// The account.
@@ -342,16 +349,22 @@ impl Ask {
             "net_version" => Ask::NetVersion,
             "eth_blockNumber" => Ask::BlockNumber,
             "eth_getBlockByNumber" | "eth_getBlockByHash" => {
-                // Full transactions are not proven by a header.
-                if arg(1).as_bool() == Some(true) {
-                    return Ok(Parsed::Unverifiable);
-                }
-                if method == "eth_getBlockByHash" {
-                    Ask::Block(BlockAt::Hash(hash(arg(0), "block hash")?))
+                let block = if method == "eth_getBlockByHash" {
+                    BlockAt::Hash(hash(arg(0), "block hash")?)
                 } else {
-                    Ask::Block(at(0)?)
+                    at(0)?
+                };
+                match arg(1) {
+                    Value::Bool(true) => Ask::FullBlock(block),
+                    Value::Bool(false) | Value::Null => Ask::Block(block),
+                    _ => return Err(invalid("full transactions: expected a boolean")),
                 }
             }
+            "eth_getBlockReceipts" => Ask::BlockReceipts(match arg(0) {
+                // A block id: a hash as a plain string too.
+                Value::String(h) if h.len() == 66 => BlockAt::Hash(hash(arg(0), "block hash")?),
+                _ => at(0)?,
+            }),
             "eth_getProof" => {
                 let keys = arg(1)
                     .as_array()
@@ -549,6 +562,46 @@ mod tests {
         ));
         assert!(block_at(Some(&json!("0x"))).is_err());
         assert!(block_at(Some(&json!("0x11111111111111111"))).is_err());
+    }
+
+    #[test]
+    fn reads_full_blocks_and_block_receipts() {
+        let hash = format!("{:#x}", B256::repeat_byte(1));
+        assert_eq!(
+            Ask::parse("eth_getBlockByNumber", &json!(["0x5", true])),
+            Ok(Parsed::Verified(Ask::FullBlock(BlockAt::Number(5))))
+        );
+        assert_eq!(
+            Ask::parse("eth_getBlockByHash", &json!([hash, false])),
+            Ok(Parsed::Verified(Ask::Block(BlockAt::Hash(
+                B256::repeat_byte(1)
+            ))))
+        );
+        assert_eq!(
+            Ask::parse("eth_getBlockByNumber", &json!(["latest"])),
+            Ok(Parsed::Verified(Ask::Block(BlockAt::Head)))
+        );
+        assert!(Ask::parse("eth_getBlockByNumber", &json!(["0x5", "yes"])).is_err());
+        assert_eq!(
+            Ask::parse("eth_getBlockReceipts", &json!(["0x7"])),
+            Ok(Parsed::Verified(Ask::BlockReceipts(BlockAt::Number(7))))
+        );
+        assert_eq!(
+            Ask::parse("eth_getBlockReceipts", &json!([{ "blockHash": hash }])),
+            Ok(Parsed::Verified(Ask::BlockReceipts(BlockAt::Hash(
+                B256::repeat_byte(1)
+            ))))
+        );
+        assert_eq!(
+            Ask::parse("eth_getBlockReceipts", &json!([hash])),
+            Ok(Parsed::Verified(Ask::BlockReceipts(BlockAt::Hash(
+                B256::repeat_byte(1)
+            ))))
+        );
+        assert!(matches!(
+            Ask::parse("eth_getBlockReceipts", &json!(["pending"])),
+            Err(AskError::NotFinal(_))
+        ));
     }
 
     #[test]

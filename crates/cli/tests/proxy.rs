@@ -344,6 +344,157 @@ fn a_lying_upstream_is_demoted_and_the_honest_one_answers() {
     assert_eq!(liar.calls("eth_getProof"), 1);
 }
 
+/// Every field we write equals the node's, except `priced` (what was paid per gas, which the
+/// devnet writes as the max fee: ours is at most that); returns the node's fields we omit.
+fn compare_fields(ours: &Value, theirs: &Value, priced: &[&str], what: &str) -> Vec<String> {
+    let fields = ours.as_object().unwrap_or_else(|| panic!("{what}: {ours}"));
+    for (k, v) in fields {
+        if priced.contains(&k.as_str()) {
+            assert!(number(v) <= number(&theirs[k]), "{what} field {k}: {v}");
+        } else {
+            assert_eq!(Some(v), theirs.get(k), "{what} field {k}");
+        }
+    }
+    let theirs = theirs.as_object().unwrap();
+    theirs
+        .keys()
+        .filter(|k| !fields.contains_key(*k))
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn full_blocks_and_block_receipts_equal_the_devnets_own() {
+    let devnet = devnet();
+    let proxy = Proxy::start(&devnet, &[devnet.url()], &[]);
+    let head = proxy.wait_for_head(12);
+    let (mut transactions, mut receipts) = (0, 0);
+    let mut omitted = std::collections::BTreeSet::new();
+    for height in 1..=head {
+        let ours = proxy.call("eth_getBlockByNumber", json!([hex(height), true]))["result"].clone();
+        let theirs =
+            devnet.call("eth_getBlockByNumber", json!([hex(height), true]))["result"].clone();
+        let mut header = ours.clone();
+        let ours_txs = header
+            .as_object_mut()
+            .and_then(|o| o.remove("transactions"))
+            .unwrap_or_else(|| panic!("block {height}: {ours}"));
+        compare_fields(&header, &theirs, &[], &format!("block {height}"));
+        let (ours_txs, theirs_txs) = (
+            ours_txs.as_array().unwrap(),
+            theirs["transactions"].as_array().unwrap(),
+        );
+        assert_eq!(ours_txs.len(), theirs_txs.len(), "block {height}");
+        for (i, (o, t)) in ours_txs.iter().zip(theirs_txs).enumerate() {
+            let what = format!("block {height} transaction {i}");
+            let left = compare_fields(o, t, &["gasPrice"], &what);
+            assert!(left.is_empty(), "{what}: omitted {left:?}");
+            transactions += 1;
+        }
+        let by_hash =
+            proxy.call("eth_getBlockByHash", json!([theirs["hash"], true]))["result"].clone();
+        assert_eq!(by_hash, ours, "block {height} by hash");
+
+        let ours_r = proxy.call("eth_getBlockReceipts", json!([hex(height)]))["result"].clone();
+        let theirs_r = devnet.call("eth_getBlockReceipts", json!([hex(height)]))["result"].clone();
+        let (ours_r, theirs_r) = (ours_r.as_array().unwrap(), theirs_r.as_array().unwrap());
+        assert_eq!(ours_r.len(), theirs_r.len(), "block {height} receipts");
+        for (i, (o, t)) in ours_r.iter().zip(theirs_r).enumerate() {
+            let what = format!("block {height} receipt {i}");
+            omitted.extend(compare_fields(o, t, &["effectiveGasPrice"], &what));
+            receipts += 1;
+        }
+        // Each object is what the single-transaction methods answer for it.
+        if let (Some(tx), Some(receipt)) = (ours_txs.last(), ours_r.last()) {
+            let hash = tx["hash"].clone();
+            assert_eq!(
+                &proxy.call("eth_getTransactionByHash", json!([hash]))["result"],
+                tx
+            );
+            assert_eq!(
+                &proxy.call("eth_getTransactionReceipt", json!([hash]))["result"],
+                receipt
+            );
+        }
+    }
+    assert!(transactions > 10 && receipts == transactions);
+    // Omitted from receipts: `feeToken` (a 0x76 without one pays in a token chosen from
+    // state) and `feeRecipient` (the fee manager's: neither trie commits to it).
+    let expected: std::collections::BTreeSet<String> =
+        ["feeToken", "feeRecipient"].map(String::from).into();
+    assert_eq!(omitted, expected);
+    // Not final yet: null, as a node answers for a block it lacks.
+    for (method, params) in [
+        ("eth_getBlockByNumber", json!([hex(head + 1000), true])),
+        ("eth_getBlockReceipts", json!([hex(head + 1000)])),
+    ] {
+        assert_eq!(
+            proxy.call(method, params)["result"],
+            Value::Null,
+            "{method}"
+        );
+    }
+    println!(
+        "{transactions} transactions of full blocks and {receipts} block receipts over {head} \
+         blocks equal the devnet's"
+    );
+}
+
+#[test]
+fn an_altered_block_receipt_is_an_error_and_the_honest_upstream_answers() {
+    let devnet = devnet();
+    // A liar that flips the status of the last receipt of every block it serves.
+    let liar = NodeProxy::rewriting(
+        devnet.port,
+        Box::new(|request, response| {
+            if request["method"] == "eth_getBlockReceipts" {
+                if let Some(last) = response["result"].as_array_mut().and_then(|r| r.last_mut()) {
+                    let flipped = if last["status"] == "0x1" {
+                        "0x0"
+                    } else {
+                        "0x1"
+                    };
+                    last["status"] = json!(flipped);
+                }
+            }
+        }),
+    );
+    let honest = Proxy::start(&devnet, &[devnet.url()], &[]);
+    let head = honest.wait_for_head(6);
+    let height = (1..=head)
+        .find(|h| {
+            let receipts = devnet.call("eth_getBlockReceipts", json!([hex(*h)]))["result"].clone();
+            receipts.as_array().is_some_and(|r| !r.is_empty())
+        })
+        .expect("a block with transactions");
+    let expected = honest.call("eth_getBlockReceipts", json!([hex(height)]))["result"].clone();
+    assert!(expected.is_array(), "{expected}");
+
+    // Through the liar alone: an error, never a result, for both methods.
+    let fooled = Proxy::start(&devnet, &[liar.url()], &[]);
+    fooled.wait_for_head(height);
+    for (method, params) in [
+        ("eth_getBlockReceipts", json!([hex(height)])),
+        ("eth_getBlockByNumber", json!([hex(height), true])),
+    ] {
+        let answer = fooled.call(method, params);
+        assert!(
+            answer.get("result").is_none(),
+            "{method}: an altered receipt got through: {answer}"
+        );
+        assert_eq!(answer["error"]["code"], -32099, "{answer}");
+        assert_eq!(
+            answer["error"]["data"]["code"], "ReceiptsRootMismatch",
+            "{answer}"
+        );
+    }
+    // The liar first, the honest node behind it: demoted, and the proven receipts.
+    let both = Proxy::start(&devnet, &[liar.url(), devnet.url()], &[]);
+    both.wait_for_head(height);
+    let answer = both.call("eth_getBlockReceipts", json!([hex(height)]));
+    assert_eq!(answer["result"], expected, "{answer}");
+}
+
 #[test]
 fn websocket_on_the_same_port_answers_and_pushes_final_heads() {
     let devnet = devnet();

@@ -12,6 +12,12 @@
 //! and for 0x76 also P256 and WebAuthn; a keychain signature names its account after its
 //! access key's signature verifies).
 //!
+//! [`proven_block`] proves a whole final block's contents at once, for `eth_getBlockReceipts`
+//! and `eth_getBlockByNumber`/`eth_getBlockByHash` with `true`: the same rules, applied once
+//! for the block (not once per transaction), then every transaction and receipt written by the
+//! same two writers as [`proven_transaction`]'s, so each object is exactly what
+//! `eth_getTransactionByHash` and `eth_getTransactionReceipt` answer for it.
+//!
 //! Every field of the answers is one of:
 //! - **header**: read from the final header (`blockHash`, `blockNumber`, `blockTimestamp`,
 //!   the base fee in `effectiveGasPrice`/`gasPrice`);
@@ -31,13 +37,13 @@ extern crate alloc;
 use alloc::{format, string::String, vec::Vec};
 use alloy_consensus::{transaction::SignerRecoverable, Transaction};
 use alloy_eips::eip2718::{Decodable2718, Typed2718};
-use alloy_primitives::{Address, Bytes, B256};
+use alloy_primitives::{keccak256, Address, Bytes, B256};
 use serde_json::{json, Map, Value};
 use tempo_light::{
     finality::verify::VerifiedBlock,
     payment::receipt::BlockReceipt,
-    payment::{confirm_payment, FinalAnchor, PaymentError},
-    CertifiedBlock,
+    payment::{confirm_payment, rules, FinalAnchor, PaymentError},
+    CertifiedBlock, TempoHeader,
 };
 use tempo_primitives::TempoTxEnvelope;
 
@@ -119,9 +125,9 @@ pub fn recover_sender(raw: &[u8]) -> Result<(TempoTxEnvelope, Address), Transact
     Ok((envelope, from))
 }
 
-/// Proves transaction `hash` in the verified block (`block`, as `verified` was verified from it; `transactions`: its raw transactions in
-/// order; `receipts`: its receipts) and builds both JSON answers (see the module's docs for the
-/// source of each field).
+/// Proves transaction `hash` in the verified block (`block`, as `verified` was verified from
+/// it; `transactions`: its raw transactions in order; `receipts`: its receipts) and builds both
+/// JSON answers (see the module's docs for the source of each field).
 pub fn proven_transaction(
     block: &CertifiedBlock,
     verified: &VerifiedBlock,
@@ -137,55 +143,6 @@ pub fn proven_transaction(
     let payment = confirm_payment(&anchor, hash, transactions, receipts)
         .map_err(TransactionError::Payment)?;
     let index = payment.index;
-    let header = &verified.header;
-    let (envelope, from) = recover_sender(&transactions[index])?;
-    let base_fee = header.inner.base_fee_per_gas;
-    // What the sender paid per gas (EIP-1559's rule, as reth reports it for a mined transaction).
-    let effective_gas_price = envelope.effective_gas_price(base_fee);
-    let block_hash = payment.block_hash;
-    let block_number = quantity(payment.height);
-    let transaction_index = quantity(index as u64);
-
-    // Transactions trie: the signed fields, as `tempo-primitives` (a Tempo node) serializes them.
-    let mut transaction = serde_json::to_value(&envelope)
-        .map_err(|e| TransactionError::UnknownEnvelope(format!("{e}")))?;
-    let Some(fields) = transaction.as_object_mut() else {
-        return Err(TransactionError::UnknownEnvelope(
-            "not serialized as an object".into(),
-        ));
-    };
-    fields.insert("hash".into(), json!(hash));
-    fields.insert("blockHash".into(), json!(block_hash));
-    fields.insert("blockNumber".into(), block_number.clone());
-    fields.insert("transactionIndex".into(), transaction_index.clone());
-    fields.insert("from".into(), json!(from));
-    // A mined transaction's `gasPrice` is what it paid (its own gas price for legacy and 0x01).
-    fields.insert("gasPrice".into(), quantity(effective_gas_price));
-
-    // Receipts trie. Logs before this receipt's (for `logIndex`) are counted over the block's
-    // proven receipts.
-    let receipt = &receipts[index];
-    let first_log: usize = receipts[..index].iter().map(|r| r.logs().len()).sum();
-    let timestamp = quantity(header.inner.timestamp);
-    let logs: Vec<Value> = receipt
-        .logs()
-        .iter()
-        .enumerate()
-        .map(|(i, log)| {
-            json!({
-                "address": log.address,
-                "topics": log.topics(),
-                "data": log.data.data,
-                "blockHash": block_hash,
-                "blockNumber": block_number,
-                "blockTimestamp": timestamp,
-                "transactionHash": hash,
-                "transactionIndex": transaction_index,
-                "logIndex": quantity((first_log + i) as u64),
-                "removed": false,
-            })
-        })
-        .collect();
     let gas_used =
         payment
             .gas_used
@@ -193,42 +150,237 @@ pub fn proven_transaction(
                 index,
                 reason: "no gas used".into(),
             }))?;
-    let fee_payer = envelope
-        .fee_payer(from)
-        .map_err(|e| TransactionError::SenderRecovery(format!("fee payer: {e}")))?;
-    let contract_address = match (envelope.kind().is_create(), envelope.is_aa()) {
-        (false, _) => Some(Value::Null),
-        (true, false) => Some(json!(from.create(envelope.nonce()))),
-        // Omitted: a 0x76 creation's address follows Tempo's rule for its calls and nonces.
-        (true, true) => None,
-    };
-    let mut receipt_json = Map::new();
-    receipt_json.insert("type".into(), quantity(envelope.ty()));
-    receipt_json.insert(
-        "status".into(),
-        json!(if receipt.success() { "0x1" } else { "0x0" }),
-    );
-    receipt_json.insert(
-        "cumulativeGasUsed".into(),
-        quantity(receipt.cumulative_gas_used()),
-    );
-    receipt_json.insert("logs".into(), Value::from(logs));
-    receipt_json.insert("logsBloom".into(), json!(receipt.receipt.logs_bloom));
-    receipt_json.insert("transactionHash".into(), json!(hash));
-    receipt_json.insert("transactionIndex".into(), transaction_index);
-    receipt_json.insert("blockHash".into(), json!(block_hash));
-    receipt_json.insert("blockNumber".into(), block_number);
-    receipt_json.insert("gasUsed".into(), quantity(gas_used));
-    receipt_json.insert("effectiveGasPrice".into(), quantity(effective_gas_price));
-    receipt_json.insert("from".into(), json!(from));
-    receipt_json.insert("to".into(), json!(envelope.to()));
-    if let Some(address) = contract_address {
-        receipt_json.insert("contractAddress".into(), address);
+    // Logs before this receipt's (for `logIndex`), counted over the block's proven receipts.
+    let first_log: usize = receipts[..index].iter().map(|r| r.logs().len()).sum();
+    let block = InBlock::of(&verified.header);
+    block.proven(
+        index,
+        hash,
+        &transactions[index],
+        &receipts[index],
+        gas_used,
+        first_log,
+    )
+}
+
+/// Every transaction and receipt of a final block, proven.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProvenBlock {
+    /// The verified header.
+    pub header: TempoHeader,
+    /// Its transactions and their receipts, in block order.
+    pub transactions: Vec<ProvenTransaction>,
+}
+
+impl ProvenBlock {
+    /// `eth_getBlockReceipts`' answer: every receipt, in block order.
+    pub fn receipts_json(&self) -> Value {
+        self.transactions
+            .iter()
+            .map(|p| p.receipt.clone())
+            .collect()
     }
-    receipt_json.insert("feePayer".into(), json!(fee_payer));
-    Ok(ProvenTransaction {
-        from,
-        transaction,
-        receipt: Value::Object(receipt_json),
+
+    /// `eth_getBlockByNumber`/`eth_getBlockByHash`'s answer with `true` (full transactions):
+    /// the verified header with every transaction object, as `eth_getTransactionByHash`
+    /// writes it, in block order.
+    pub fn block_json(&self) -> Value {
+        let mut block = self.header.to_rpc_json();
+        if let Value::Object(fields) = &mut block {
+            let transactions = self
+                .transactions
+                .iter()
+                .map(|p| p.transaction.clone())
+                .collect();
+            fields.insert("transactions".into(), Value::Array(transactions));
+        }
+        block
+    }
+}
+
+/// Proves every transaction and receipt of the verified block at once (`transactions`: its
+/// raw transactions in order; `receipts`: its receipts) and builds their JSON answers, each as
+/// [`proven_transaction`] writes it. The rules of proven payments ([`confirm_payment`]'s, the
+/// core's [`rules`]) run once for the block, in the same order: envelopes, transactions root,
+/// receipt order, count, blooms, receipts root, gas. A node cannot drop, add, reorder or alter
+/// a transaction or a receipt: every one is under the final header's roots.
+pub fn proven_block(
+    verified: &VerifiedBlock,
+    transactions: &[Bytes],
+    receipts: &[BlockReceipt],
+) -> Result<ProvenBlock, TransactionError> {
+    let header = &verified.header;
+    let payment = |e| TransactionError::Payment(e);
+    rules::check_transactions(transactions).map_err(payment)?;
+    rules::check_transactions_root(header, transactions).map_err(payment)?;
+    let hashes: Vec<B256> = transactions.iter().map(keccak256).collect();
+    rules::check_receipt_order(&hashes, receipts).map_err(payment)?;
+    rules::check_receipt_count(transactions.len(), receipts.len()).map_err(payment)?;
+    for (i, r) in receipts.iter().enumerate() {
+        rules::check_logs_bloom(i, r).map_err(payment)?;
+    }
+    rules::check_receipts_root(header, receipts).map_err(payment)?;
+    let block = InBlock::of(header);
+    let mut proven = Vec::with_capacity(transactions.len());
+    let mut previous = None;
+    let mut first_log = 0;
+    for (index, (raw, receipt)) in transactions.iter().zip(receipts).enumerate() {
+        let cumulative = receipt.cumulative_gas_used();
+        let gas_used = rules::gas_used(index, previous, cumulative).map_err(payment)?;
+        previous = Some(cumulative);
+        proven.push(block.proven(index, hashes[index], raw, receipt, gas_used, first_log)?);
+        first_log += receipt.logs().len();
+    }
+    Ok(ProvenBlock {
+        header: header.clone(),
+        transactions: proven,
     })
+}
+
+/// What a transaction's and a receipt's JSON take from the final header.
+struct InBlock {
+    hash: B256,
+    number: Value,
+    timestamp: Value,
+    base_fee: Option<u64>,
+}
+
+/// A transaction of a proven block: its place, hash, envelope and sender.
+struct Placed<'a> {
+    block: &'a InBlock,
+    index: usize,
+    hash: B256,
+    envelope: TempoTxEnvelope,
+    from: Address,
+}
+
+impl InBlock {
+    fn of(header: &TempoHeader) -> Self {
+        Self {
+            hash: header.hash(),
+            number: quantity(header.inner.number),
+            timestamp: quantity(header.inner.timestamp),
+            base_fee: header.inner.base_fee_per_gas,
+        }
+    }
+
+    /// Both answers for transaction `index` (`hash`, `raw`), whose `receipt` and gas were
+    /// proven under this block's roots (`first_log`: the logs of the receipts before it).
+    fn proven(
+        &self,
+        index: usize,
+        hash: B256,
+        raw: &[u8],
+        receipt: &BlockReceipt,
+        gas_used: u64,
+        first_log: usize,
+    ) -> Result<ProvenTransaction, TransactionError> {
+        let (envelope, from) = recover_sender(raw)?;
+        let placed = Placed {
+            block: self,
+            index,
+            hash,
+            envelope,
+            from,
+        };
+        Ok(ProvenTransaction {
+            from,
+            transaction: placed.transaction_json()?,
+            receipt: placed.receipt_json(receipt, gas_used, first_log)?,
+        })
+    }
+}
+
+impl Placed<'_> {
+    /// What the sender paid per gas (EIP-1559's rule, as reth reports it for a mined
+    /// transaction; its own gas price for legacy and 0x01).
+    fn effective_gas_price(&self) -> Value {
+        quantity(self.envelope.effective_gas_price(self.block.base_fee))
+    }
+
+    /// `eth_getTransactionByHash`'s answer. Transactions trie: the signed fields, as
+    /// `tempo-primitives` (a Tempo node) serializes them.
+    fn transaction_json(&self) -> Result<Value, TransactionError> {
+        let mut transaction = serde_json::to_value(&self.envelope)
+            .map_err(|e| TransactionError::UnknownEnvelope(format!("{e}")))?;
+        let Some(fields) = transaction.as_object_mut() else {
+            return Err(TransactionError::UnknownEnvelope(
+                "not serialized as an object".into(),
+            ));
+        };
+        fields.insert("hash".into(), json!(self.hash));
+        fields.insert("blockHash".into(), json!(self.block.hash));
+        fields.insert("blockNumber".into(), self.block.number.clone());
+        fields.insert("transactionIndex".into(), quantity(self.index as u64));
+        fields.insert("from".into(), json!(self.from));
+        // A mined transaction's `gasPrice` is what it paid.
+        fields.insert("gasPrice".into(), self.effective_gas_price());
+        Ok(transaction)
+    }
+
+    /// `eth_getTransactionReceipt`'s answer. Receipts trie, `gasUsed` the rise of cumulative
+    /// gas, `logIndex` counted from `first_log`.
+    fn receipt_json(
+        &self,
+        receipt: &BlockReceipt,
+        gas_used: u64,
+        first_log: usize,
+    ) -> Result<Value, TransactionError> {
+        let block = self.block;
+        let (envelope, from, hash) = (&self.envelope, self.from, self.hash);
+        let transaction_index = quantity(self.index as u64);
+        let logs: Vec<Value> = receipt
+            .logs()
+            .iter()
+            .enumerate()
+            .map(|(i, log)| {
+                json!({
+                    "address": log.address,
+                    "topics": log.topics(),
+                    "data": log.data.data,
+                    "blockHash": block.hash,
+                    "blockNumber": block.number,
+                    "blockTimestamp": block.timestamp,
+                    "transactionHash": hash,
+                    "transactionIndex": transaction_index,
+                    "logIndex": quantity((first_log + i) as u64),
+                    "removed": false,
+                })
+            })
+            .collect();
+        let fee_payer = envelope
+            .fee_payer(from)
+            .map_err(|e| TransactionError::SenderRecovery(format!("fee payer: {e}")))?;
+        let contract_address = match (envelope.kind().is_create(), envelope.is_aa()) {
+            (false, _) => Some(Value::Null),
+            (true, false) => Some(json!(from.create(envelope.nonce()))),
+            // Omitted: a 0x76 creation's address follows Tempo's rule for its calls and nonces.
+            (true, true) => None,
+        };
+        let mut fields = Map::new();
+        fields.insert("type".into(), quantity(envelope.ty()));
+        fields.insert(
+            "status".into(),
+            json!(if receipt.success() { "0x1" } else { "0x0" }),
+        );
+        fields.insert(
+            "cumulativeGasUsed".into(),
+            quantity(receipt.cumulative_gas_used()),
+        );
+        fields.insert("logs".into(), Value::from(logs));
+        fields.insert("logsBloom".into(), json!(receipt.receipt.logs_bloom));
+        fields.insert("transactionHash".into(), json!(hash));
+        fields.insert("transactionIndex".into(), transaction_index);
+        fields.insert("blockHash".into(), json!(block.hash));
+        fields.insert("blockNumber".into(), block.number.clone());
+        fields.insert("gasUsed".into(), quantity(gas_used));
+        fields.insert("effectiveGasPrice".into(), self.effective_gas_price());
+        fields.insert("from".into(), json!(from));
+        fields.insert("to".into(), json!(envelope.to()));
+        if let Some(address) = contract_address {
+            fields.insert("contractAddress".into(), address);
+        }
+        fields.insert("feePayer".into(), json!(fee_payer));
+        Ok(Value::Object(fields))
+    }
 }

@@ -33,13 +33,17 @@ use tempo_light::{
     },
     CertifiedBlock, Classified, ErrorKind, TempoHeader,
 };
-use tempo_light_transactions::{proven_transaction, ProvenTransaction};
+use tempo_light_transactions::{proven_block, proven_transaction, ProvenBlock, ProvenTransaction};
 
 /// Final blocks kept verified in memory (a header is about 1 KB; boundaries a few KB more).
 const FINAL_CACHE: usize = 4096;
 
 /// Proven transactions kept in memory (each a few KB of JSON).
 const PROVEN_CACHE: usize = 1024;
+
+/// Proven block contents kept in memory (every transaction and receipt of a block as JSON: a
+/// few KB each, so up to a few MB a full block).
+const PROVEN_BLOCK_CACHE: usize = 64;
 
 /// A block whose certificate verified: what every answer at it is proven against.
 #[derive(Clone, Debug)]
@@ -190,6 +194,8 @@ pub struct Answerer {
     blocks: Coalescing<u64, Arc<Value>>,
     /// Proven transactions by hash (`None`, not final yet, is not kept).
     proven: Coalescing<B256, Option<Arc<ProvenTransaction>>>,
+    /// Proven block contents (every transaction and receipt) by height.
+    contents: Coalescing<u64, Arc<ProvenBlock>>,
 }
 
 fn hex(n: u64) -> String {
@@ -216,6 +222,7 @@ impl Answerer {
             proofs: Coalescing::new(PROOF_CACHE),
             blocks: Coalescing::new(PROOF_CACHE),
             proven: Coalescing::new(PROVEN_CACHE),
+            contents: Coalescing::new(PROVEN_BLOCK_CACHE),
         }
     }
 
@@ -271,6 +278,16 @@ impl Answerer {
             Ask::BlockNumber => Ok(json!(hex(self.trust.head()?.height))),
             Ask::Block(at) => match self.block_at(*at).await? {
                 Some(block) => self.block_answer(&block).await.map(|b| (*b).clone()),
+                None => Ok(Value::Null),
+            },
+            Ask::FullBlock(at) | Ask::BlockReceipts(at) => match self.block_at(*at).await? {
+                Some(block) => {
+                    let proven = self.proven_block(&block).await?;
+                    Ok(match ask {
+                        Ask::FullBlock(_) => proven.block_json(),
+                        _ => proven.receipts_json(),
+                    })
+                }
                 None => Ok(Value::Null),
             },
             Ask::Tip20 { token, read, at } => {
@@ -619,6 +636,31 @@ impl Answerer {
                 || async {
                     self.with_contents(block.height, "block transactions", |c| {
                         serve::block_answer_with_transactions(&block.header, &c.transactions)
+                            .map(Arc::new)
+                            .map_err(|e| Failure::of(&e))
+                    })
+                    .await
+                },
+            )
+            .await?;
+        if hit {
+            self.metrics.cache_hit();
+        }
+        Ok(found)
+    }
+
+    /// Every transaction and receipt of a final block, proven (its raw transactions and
+    /// receipts rebuild the verified roots, checked once for the block). Cached, and one fetch
+    /// shared by concurrent asks.
+    async fn proven_block(&self, block: &Final) -> Result<Arc<ProvenBlock>, Failure> {
+        let (found, hit) = self
+            .contents
+            .get_or_fetch(
+                block.height,
+                |_| true,
+                || async {
+                    self.with_contents(block.height, "block contents", |c| {
+                        proven_block(&block.verified, &c.transactions, &c.receipts)
                             .map(Arc::new)
                             .map_err(|e| Failure::of(&e))
                     })
