@@ -9,7 +9,9 @@ use alloy_consensus::{transaction::SignerRecoverable, Transaction, TxReceipt};
 use alloy_eips::eip2718::Encodable2718;
 use alloy_primitives::{Bytes, TxKind, B256, U256};
 use tempo_light_devnet::Chain;
-use tempo_light_transactions::{proven_transaction, recover_sender, TransactionError};
+use tempo_light_transactions::{
+    proven_block, proven_transaction, recover_sender, TransactionError,
+};
 use tempo_primitives::{
     derive_p256_address,
     transaction::{tt_signature::P256SignatureWithPreHash, Call, PrimitiveSignature},
@@ -199,4 +201,44 @@ fn a_transaction_of_another_block_is_not_proven() {
         ),
         Err(TransactionError::Payment(_))
     ));
+}
+
+#[test]
+fn a_proven_block_is_every_proven_transaction_and_refuses_an_altered_receipt() {
+    let chain = chain();
+    let mut compared = 0;
+    for h in 1..=BLOCKS {
+        let (certified, v) = chain.verified(h).unwrap();
+        let body = chain.body(h).unwrap();
+        let (raw, rs) = (body.raw_transactions(), body.block_receipts());
+        let block = proven_block(&v, &raw, &rs).unwrap();
+        assert_eq!(block.transactions.len(), raw.len());
+        for (hash, proven) in body.hashes().into_iter().zip(&block.transactions) {
+            let one = proven_transaction(&certified, &v, hash, &raw, &rs).unwrap();
+            assert_eq!(&one, proven, "block {h} transaction {hash}");
+            compared += 1;
+        }
+        assert_eq!(
+            block.block_json()["transactions"].as_array().map(Vec::len),
+            Some(raw.len())
+        );
+        assert_eq!(
+            block.receipts_json().as_array().map(Vec::len),
+            Some(raw.len())
+        );
+        if let Some(last) = rs.len().checked_sub(1) {
+            let mut altered = rs.clone();
+            altered[last].receipt.receipt.status = (!altered[last].success()).into();
+            assert!(matches!(
+                proven_block(&v, &raw, &altered),
+                Err(TransactionError::Payment(
+                    tempo_light::payment::PaymentError::ReceiptsRootMismatch { .. }
+                ))
+            ));
+            let mut dropped = raw.clone();
+            dropped.pop();
+            assert!(proven_block(&v, &dropped, &rs).is_err());
+        }
+    }
+    assert!(compared > 50);
 }
