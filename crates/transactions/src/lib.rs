@@ -27,8 +27,9 @@
 //!   counts the logs of the proven receipts before it), `gasUsed` (the rise of cumulative gas);
 //! - **recovered**: `from` (and `contractAddress` of an Ethereum-type creation, from `from` and
 //!   the nonce), `feePayer` (the sponsor's signature of a 0x76, or `from`);
-//! - or **omitted**: `feeToken` (a 0x76 without a fee token pays in a token chosen from state)
-//!   and the `contractAddress` of a 0x76 creation (Tempo's own rule for it is not applied here).
+//! - or **omitted**: `feeToken` (a 0x76 without a fee token pays in a token chosen from state),
+//!   `feeRecipient` (the fee manager's, which neither trie commits to) and the
+//!   `contractAddress` of a 0x76 creation (Tempo's own rule for it is not applied here).
 
 #![no_std]
 
@@ -210,7 +211,7 @@ pub fn proven_block(
     receipts: &[BlockReceipt],
 ) -> Result<ProvenBlock, TransactionError> {
     let header = &verified.header;
-    let payment = |e| TransactionError::Payment(e);
+    let payment = TransactionError::Payment;
     rules::check_transactions(transactions).map_err(payment)?;
     rules::check_transactions_root(header, transactions).map_err(payment)?;
     let hashes: Vec<B256> = transactions.iter().map(keccak256).collect();
