@@ -1,9 +1,9 @@
 //! `tempo-light proxy` against a devnet, over real sockets: every verified answer equal to
-//! the devnet's own (where the devnet serves the method; else to what its proofs say),
-//! full blocks and block receipts field by field (the fields omitted named), a lying node's
-//! altered receipt an error, unverifiable methods refused (strict) or forwarded and marked (passthrough), batches,
-//! WebSocket `newHeads`, a lying node's answers turned into errors (never results) and the
-//! node demoted for the honest one, the loopback rule, and SIGTERM saving the state.
+//! the devnet's own (where the devnet serves the method; else to what its proofs say), full
+//! blocks and block receipts field by field (the fields omitted named), unverifiable methods
+//! refused (strict) or forwarded and marked (passthrough), batches, WebSocket `newHeads`, a
+//! lying node's answers (an altered receipt among them) turned into errors (never results) and
+//! the node demoted for the honest one, the loopback rule, and SIGTERM saving the state.
 
 #[path = "support/node_proxy.rs"]
 mod node_proxy;
