@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The long campaigns, run by hand (not by scripts/test-all.sh, which CI runs): every libFuzzer
 # target for FUZZ_SECONDS (30 by default) two at a time, then the soak: following a fast
-# devnet for SOAK_SECONDS (60 by default) with flat memory. RELIABILITY.md ("Long campaigns")
-# says when to run it and reports its runs.
+# devnet for SOAK_SECONDS (60 by default) with flat memory, then the proxy's soak: mixed load
+# from 200 connections through `tempo-light proxy` for PROXY_SOAK_SECONDS (600 by default),
+# its memory sampled every 10 s (scripts/bench-proxy.mjs soak). RELIABILITY.md ("Long
+# campaigns") says when to run it and reports its runs.
 #
-#   ./scripts/test-long.sh                          both, at their defaults (about 13 minutes)
+#   ./scripts/test-long.sh                          all three, at their defaults (about 24 minutes)
 #   FUZZ_SECONDS=600 SOAK_SECONDS=600 ./scripts/test-long.sh
-#   ./scripts/test-long.sh fuzz | ./scripts/test-long.sh soak
+#   ./scripts/test-long.sh fuzz | ./scripts/test-long.sh soak | ./scripts/test-long.sh proxy-soak
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +25,13 @@ if [ "$what" = all ] || [ "$what" = soak ]; then
   bin="${CARGO_TARGET_DIR:-target}/debug/tempo-light"
   [ -x "$bin" ] || cargo build --locked --workspace --exclude tempo-light-wasm --all-targets
   SOAK_SECONDS=$SOAK_SECONDS TEMPO_LIGHT_BIN="$bin" ./scripts/soak.sh
+fi
+
+if [ "$what" = all ] || [ "$what" = proxy-soak ]; then
+  log "proxy soak: mixed load through tempo-light proxy with flat memory (${PROXY_SOAK_SECONDS:=600} s)"
+  bin="${CARGO_TARGET_DIR:-target}/debug/tempo-light"
+  [ -x "$bin" ] || cargo build --locked -q -p tempo-light-cli
+  SOAK_SECONDS=$PROXY_SOAK_SECONDS TEMPO_LIGHT_BIN="$bin" node scripts/bench-proxy.mjs soak
 fi
 
 log "long campaigns passed in $SECONDS s"
