@@ -33,6 +33,15 @@ function abiString(s) {
 const invalid = (message) => new ProviderRpcError(message, -32602, 'InvalidInput');
 const unsupported = (message, reason = 'Unsupported') => new ProviderRpcError(message, 4200, reason);
 
+/**
+ * The promise `start()` returns, shared through `pending` while it is pending: asking again
+ * for `key` meanwhile gets the same one (one fetch and one verification for all the asks).
+ */
+function shared(pending, key, start) {
+  if (!pending.has(key)) pending.set(key, start().finally(() => pending.delete(key)));
+  return pending.get(key);
+}
+
 /** Any error as the EIP-1193 error the provider rejects with. */
 function asProviderError(e) {
   if (e instanceof ProviderRpcError) return e;
@@ -194,11 +203,7 @@ export function createVerifiedProvider(options = {}) {
     const cached = byHeight.get(height);
     if (cached) return Promise.resolve(cached);
     // Concurrent asks for one height share one fetch and one verification.
-    if (!inflight.has(height)) {
-      const job = fetchFinalHeader(client, height).finally(() => inflight.delete(height));
-      inflight.set(height, job);
-    }
-    return inflight.get(height);
+    return shared(inflight, height, () => fetchFinalHeader(client, height));
   }
   async function fetchFinalHeader(client, height) {
     const certified = await call(client, 'consensus_getFinalization', [{ height: Number(height) }]);
@@ -308,11 +313,7 @@ export function createVerifiedProvider(options = {}) {
     const key = hash.toLowerCase();
     const cached = provenByHash.get(key);
     if (cached) return Promise.resolve(cached);
-    if (!provenInflight.has(key)) {
-      const job = fetchProvenTransaction(client, key).finally(() => provenInflight.delete(key));
-      provenInflight.set(key, job);
-    }
-    return provenInflight.get(key);
+    return shared(provenInflight, key, () => fetchProvenTransaction(client, key));
   }
   async function fetchProvenTransaction(client, hash) {
     // The module loads while the chain is asked.

@@ -347,17 +347,7 @@ export function wsTransport(url, limits) {
         if (left <= 0 || signal?.aborted || subscription === null) return null;
         // Until the deadline, an event or a closed socket (`wake`), or an abort.
         const watched = [signal, ...(limits.signals ?? [])].filter(Boolean);
-        await new Promise((resolve) => {
-          const stop = () => {
-            clearTimeout(timer);
-            for (const s of watched) s.removeEventListener('abort', stop);
-            wake = null;
-            resolve();
-          };
-          const timer = setTimeout(stop, left);
-          wake = stop;
-          for (const s of watched) s.addEventListener('abort', stop, { once: true });
-        });
+        await sleepWakeable(left, watched, (stop) => { wake = stop; });
         if (watched.some((s) => s.aborted)) return null;
       }
     },
@@ -365,6 +355,23 @@ export function wsTransport(url, limits) {
   };
 }
 
+/**
+ * Waits `ms`, or less: until one of `signals` aborts, or the function handed to `onWake` is
+ * called (by an event, or the socket closing). `onWake(null)` once it is over.
+ */
+function sleepWakeable(ms, signals, onWake) {
+  return new Promise((resolve) => {
+    const stop = () => {
+      clearTimeout(timer);
+      for (const s of signals) s.removeEventListener('abort', stop);
+      onWake(null);
+      resolve();
+    };
+    const timer = setTimeout(stop, ms);
+    onWake(stop);
+    for (const s of signals) s.addEventListener('abort', stop, { once: true });
+  });
+}
 
 export function toHttpUrl(url) {
   return url.replace(/^ws/i, 'http');
@@ -408,17 +415,7 @@ export function eip1193SubscriptionTransport(provider, limits) {
         }
         const left = deadline - Date.now();
         if (left <= 0 || watched.some((s) => s.aborted) || subscription === null) return null;
-        await new Promise((resolve) => {
-          const stop = () => {
-            clearTimeout(timer);
-            for (const s of watched) s.removeEventListener('abort', stop);
-            wake = null;
-            resolve();
-          };
-          const timer = setTimeout(stop, left);
-          wake = stop;
-          for (const s of watched) s.addEventListener('abort', stop, { once: true });
-        });
+        await sleepWakeable(left, watched, (stop) => { wake = stop; });
       }
     },
     close() {
