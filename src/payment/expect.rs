@@ -87,58 +87,29 @@ pub fn check_payment(
             gas_used: payment.gas_used.unwrap_or(payment.cumulative_gas_used),
         });
     }
-    let first = payment.transfers.first().ok_or(PaymentError::NoTransfer)?;
     let mut candidates: Vec<&Tip20Transfer> = payment.transfers.iter().collect();
-    if let Some(token) = expected.token {
-        let found = first.token;
-        candidates.retain(|t| t.token == token);
-        if candidates.is_empty() {
-            return Err(PaymentError::TokenMismatch {
-                expected: token,
-                found,
-            });
-        }
+    if candidates.is_empty() {
+        return Err(PaymentError::NoTransfer);
     }
-    if let Some(from) = expected.from {
-        let found = candidates[0].from;
-        candidates.retain(|t| t.from == from);
-        if candidates.is_empty() {
-            return Err(PaymentError::SenderMismatch {
-                expected: from,
-                found,
-            });
-        }
+    // Keeps the candidates whose `field` is the one expected, when one is (`wrap`ped as the
+    // field holds it); none left is the `mismatch`, against the closest candidate: the first
+    // that the rules before left.
+    macro_rules! narrow {
+        ($field:ident, $mismatch:ident $(, $wrap:path)?) => {
+            if let Some(expected) = expected.$field {
+                let found = candidates[0].$field;
+                candidates.retain(|t| t.$field == $($wrap)?(expected));
+                if candidates.is_empty() {
+                    return Err(PaymentError::$mismatch { expected, found });
+                }
+            }
+        };
     }
-    if let Some(to) = expected.to {
-        let found = candidates[0].to;
-        candidates.retain(|t| t.to == to);
-        if candidates.is_empty() {
-            return Err(PaymentError::RecipientMismatch {
-                expected: to,
-                found,
-            });
-        }
-    }
-    if let Some(amount) = expected.amount {
-        let found = candidates[0].amount;
-        candidates.retain(|t| t.amount == amount);
-        if candidates.is_empty() {
-            return Err(PaymentError::AmountMismatch {
-                expected: amount,
-                found,
-            });
-        }
-    }
-    if let Some(memo) = expected.memo {
-        let found = candidates[0].memo;
-        candidates.retain(|t| t.memo == Some(memo));
-        if candidates.is_empty() {
-            return Err(PaymentError::MemoMismatch {
-                expected: memo,
-                found,
-            });
-        }
-    }
+    narrow!(token, TokenMismatch);
+    narrow!(from, SenderMismatch);
+    narrow!(to, RecipientMismatch);
+    narrow!(amount, AmountMismatch);
+    narrow!(memo, MemoMismatch, Some);
     Ok(())
 }
 
