@@ -29,6 +29,7 @@
 mod bridge;
 mod event;
 mod headers;
+pub mod history;
 pub mod trust;
 
 pub use bridge::latest_boundary_at_or_before;

@@ -31,6 +31,7 @@
 
 pub mod document;
 pub mod expect;
+pub mod incoming;
 pub mod query;
 pub mod receipt;
 pub mod rules;

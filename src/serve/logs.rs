@@ -10,17 +10,11 @@
 
 use super::{hash, invalid, quantity, AskError};
 use crate::{
-    payment::{
-        receipt::BlockReceipt,
-        rules::{
-            check_receipt_count, check_receipt_order, check_receipts_root, check_transactions_root,
-        },
-        PaymentError,
-    },
+    payment::{incoming::check_block_contents, receipt::BlockReceipt, PaymentError},
     wire::TempoHeader,
 };
 use alloc::{format, vec::Vec};
-use alloy_primitives::{keccak256, Address, BloomInput, Bytes, Log, B256};
+use alloy_primitives::{Address, BloomInput, Bytes, Log, B256};
 use serde_json::{json, Value};
 
 /// Most blocks one `eth_getLogs` may span.
@@ -188,11 +182,7 @@ pub fn block_logs(
     receipts: &[BlockReceipt],
     filter: &LogFilter,
 ) -> Result<Vec<Value>, PaymentError> {
-    check_receipt_count(transactions.len(), receipts.len())?;
-    check_transactions_root(header, transactions)?;
-    check_receipts_root(header, receipts)?;
-    let hashes: Vec<B256> = transactions.iter().map(keccak256).collect();
-    check_receipt_order(&hashes, receipts)?;
+    let hashes = check_block_contents(header, transactions, receipts)?;
     let number = format!("{:#x}", header.inner.number);
     let timestamp = format!("{:#x}", header.inner.timestamp);
     let mut out = Vec::new();

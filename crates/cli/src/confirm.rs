@@ -14,10 +14,7 @@
 
 use crate::{
     args::{RpcArgs, StateArgs, TrustArgs},
-    driver::{
-        note_unknown_fields, rpc::RpcError, state_file::save_atomically, DriverError, Follower,
-        Options,
-    },
+    driver::{note_unknown_fields, state_file::save_atomically, DriverError, Follower, Options},
     exit::Exit,
     report,
 };
@@ -31,8 +28,8 @@ use std::{
 };
 use tempo_light::{
     payment::{
-        check_payment, confirm_payment, BlockContents, BlockQuery, ConfirmedPayment,
-        ExpectedPayment, FinalAnchor, PaymentError, PaymentProof, ProofForm, MAX_LINK_HEADERS,
+        check_payment, confirm_payment, BlockContents, ConfirmedPayment, ExpectedPayment,
+        FinalAnchor, PaymentError, PaymentProof, ProofForm, MAX_LINK_HEADERS,
     },
     state::tip20,
     CertifiedBlock, Classified, ErrorKind, TempoHeader,
@@ -353,26 +350,9 @@ impl Confirmer<'_, '_> {
             .map_err(|e| malformed("eth_getTransactionReceipt", e))
     }
 
-    /// The block's transactions and receipts, fetched as the core's [`BlockQuery`] says (one
-    /// call at a time; a server's refusal handed back by its JSON-RPC code, the query knowing
-    /// the fallback).
+    /// The block's transactions and receipts (the driver's [`Follower::block_contents`]).
     fn contents(&mut self, height: u64) -> Result<BlockContents, Failure> {
-        let mut query = BlockQuery::new(height);
-        while let Some(call) = query.calls().into_iter().next() {
-            match self.follower.call(call.method, call.params) {
-                Ok(answer) => query
-                    .answer(std::slice::from_ref(&answer))
-                    .map_err(|e| malformed(call.method, e))?,
-                Err(DriverError::Rpc {
-                    error: RpcError::Server { code, .. },
-                    ..
-                }) if query.refused(code) => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
-        query
-            .into_contents()
-            .ok_or_else(|| malformed("block contents", "incomplete"))
+        Ok(self.follower.block_contents(height)?)
     }
 
     fn header(&mut self, height: u64) -> Result<TempoHeader, Failure> {

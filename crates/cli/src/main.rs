@@ -23,6 +23,7 @@ mod devnet;
 mod follow;
 mod proxy;
 mod verify;
+mod watch;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -65,6 +66,10 @@ enum Command {
     /// final blocks (the rest refused, or forwarded marked unverified with --policy
     /// passthrough).
     Proxy(proxy::Args),
+    /// Report every TIP-20 payment to an address in final blocks, with none missed: each
+    /// block's verified bloom rules it out, or its receipts are proven and every transfer to
+    /// the address reported (--json lines; --state resumes; --proof-out writes proofs).
+    Watch(watch::Args),
 }
 
 /// The process-wide stop flag, set by Ctrl-C (SIGINT) and SIGTERM.
@@ -111,5 +116,6 @@ fn main() -> ExitCode {
         Command::Devnet(args) => devnet::run(args, stop_flag()),
         Command::Demo(args) => demo::run(args, stop_flag()),
         Command::Proxy(args) => proxy::run(args, stop_flag()),
+        Command::Watch(args) => watch::run(args, stop_flag()),
     }
 }

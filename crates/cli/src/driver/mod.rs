@@ -11,6 +11,7 @@
 
 pub mod balance;
 mod call;
+mod contents;
 mod error;
 mod headers;
 pub mod rpc;
