@@ -216,13 +216,13 @@ impl Answerer {
             upstreams,
             policy,
             max_state_lag,
-            metrics,
-            finals: Coalescing::new(FINAL_CACHE),
+            finals: Coalescing::new(FINAL_CACHE, &metrics),
             heights: Mutex::new(HashMap::new()),
-            proofs: Coalescing::new(PROOF_CACHE),
-            blocks: Coalescing::new(PROOF_CACHE),
-            proven: Coalescing::new(PROVEN_CACHE),
-            contents: Coalescing::new(PROVEN_BLOCK_CACHE),
+            proofs: Coalescing::new(PROOF_CACHE, &metrics),
+            blocks: Coalescing::new(PROOF_CACHE, &metrics),
+            proven: Coalescing::new(PROVEN_CACHE, &metrics),
+            contents: Coalescing::new(PROVEN_BLOCK_CACHE, &metrics),
+            metrics,
         }
     }
 
@@ -405,24 +405,23 @@ impl Answerer {
     /// The block at `height` (at most the head), its certificate verified; cached, and one
     /// fetch shared by concurrent asks.
     pub async fn final_block(&self, height: u64) -> Result<Arc<Final>, Failure> {
-        let (found, hit) = self
-            .finals
+        self.finals
             .get_or_fetch(
                 height,
                 |_| true,
-                || async { self.fetch_final(height).await.map(Arc::new) },
+                || async {
+                    let found = Arc::new(self.fetch_final(height).await?);
+                    if let Ok(mut heights) = self.heights.lock() {
+                        heights.insert(found.hash, height);
+                        // Bounded with the blocks: a hash whose block left the cache is asked again.
+                        if heights.len() > 2 * FINAL_CACHE {
+                            heights.retain(|_, h| self.finals.get(h).is_some());
+                        }
+                    }
+                    Ok(found)
+                },
             )
-            .await?;
-        if hit {
-            self.metrics.cache_hit();
-        } else if let Ok(mut heights) = self.heights.lock() {
-            heights.insert(found.hash, height);
-            // Bounded with the blocks: a hash whose block left the cache is asked again.
-            if heights.len() > 2 * FINAL_CACHE {
-                heights.retain(|_, h| self.finals.get(h).is_some());
-            }
-        }
-        Ok(found)
+            .await
     }
 
     async fn fetch_final(&self, height: u64) -> Result<Final, Failure> {
@@ -580,8 +579,7 @@ impl Answerer {
         slots: &[B256],
     ) -> Result<Arc<(AccountProof, VerifiedAccount)>, Failure> {
         let key = (address, slots.to_vec(), block.height);
-        let (found, hit) = self
-            .proofs
+        self.proofs
             .get_or_fetch(
                 key,
                 |_| true,
@@ -608,11 +606,7 @@ impl Answerer {
                     .await
                 },
             )
-            .await?;
-        if hit {
-            self.metrics.cache_hit();
-        }
-        Ok(found)
+            .await
     }
 }
 
@@ -628,8 +622,7 @@ impl Answerer {
     /// `eth_getBlockBy*`'s answer for a final block: its header and the hashes of its raw
     /// transactions, which rebuild the header's `transactionsRoot` (in the core). Cached.
     async fn block_answer(&self, block: &Final) -> Result<Arc<Value>, Failure> {
-        let (found, hit) = self
-            .blocks
+        self.blocks
             .get_or_fetch(
                 block.height,
                 |_| true,
@@ -642,19 +635,14 @@ impl Answerer {
                     .await
                 },
             )
-            .await?;
-        if hit {
-            self.metrics.cache_hit();
-        }
-        Ok(found)
+            .await
     }
 
     /// Every transaction and receipt of a final block, proven (its raw transactions and
     /// receipts rebuild the verified roots, checked once for the block). Cached, and one fetch
     /// shared by concurrent asks.
     async fn proven_block(&self, block: &Final) -> Result<Arc<ProvenBlock>, Failure> {
-        let (found, hit) = self
-            .contents
+        self.contents
             .get_or_fetch(
                 block.height,
                 |_| true,
@@ -667,11 +655,7 @@ impl Answerer {
                     .await
                 },
             )
-            .await?;
-        if hit {
-            self.metrics.cache_hit();
-        }
-        Ok(found)
+            .await
     }
 
     /// Transaction `hash` and its receipt, proven in a final block (the block's raw
@@ -682,16 +666,11 @@ impl Answerer {
         &self,
         hash: B256,
     ) -> Result<Option<Arc<ProvenTransaction>>, Failure> {
-        let (found, hit) = self
-            .proven
+        self.proven
             .get_or_fetch(hash, Option::is_some, || async {
                 self.prove_transaction(hash).await.map(|p| p.map(Arc::new))
             })
-            .await?;
-        if hit {
-            self.metrics.cache_hit();
-        }
-        Ok(found)
+            .await
     }
 
     async fn prove_transaction(&self, hash: B256) -> Result<Option<ProvenTransaction>, Failure> {

@@ -2,7 +2,7 @@
 //! every concurrent ask for the same key (the others wait for its outcome, failures included,
 //! which are not kept).
 
-use super::answer::Failure;
+use super::{answer::Failure, metrics::Metrics};
 use std::{
     collections::{BTreeMap, HashMap},
     future::Future,
@@ -19,15 +19,18 @@ pub struct Coalescing<K, V> {
     done: Mutex<BTreeMap<K, V>>,
     inflight: Mutex<HashMap<K, Cell<V>>>,
     capacity: usize,
+    /// Where hits are counted.
+    metrics: Arc<Metrics>,
 }
 
 impl<K: Ord + Hash + Clone, V: Clone> Coalescing<K, V> {
-    /// An empty cache holding at most `capacity` values.
-    pub fn new(capacity: usize) -> Self {
+    /// An empty cache holding at most `capacity` values, counting its hits in `metrics`.
+    pub fn new(capacity: usize, metrics: &Arc<Metrics>) -> Self {
         Self {
             done: Mutex::new(BTreeMap::new()),
             inflight: Mutex::new(HashMap::new()),
             capacity,
+            metrics: Arc::clone(metrics),
         }
     }
 
@@ -36,16 +39,17 @@ impl<K: Ord + Hash + Clone, V: Clone> Coalescing<K, V> {
         self.done.lock().ok().and_then(|d| d.get(key).cloned())
     }
 
-    /// The value for `key`: kept, or fetched by `fetch` (once for every concurrent ask) and
-    /// kept when `keep` says so. Returns whether it came from the cache.
+    /// The value for `key`: kept (a cache hit, counted), or fetched by `fetch` (once for
+    /// every concurrent ask) and kept when `keep` says so.
     pub async fn get_or_fetch<F: Future<Output = Result<V, Failure>>>(
         &self,
         key: K,
         keep: impl Fn(&V) -> bool,
         fetch: impl FnOnce() -> F,
-    ) -> Result<(V, bool), Failure> {
+    ) -> Result<V, Failure> {
         if let Some(found) = self.get(&key) {
-            return Ok((found, true));
+            self.metrics.cache_hit();
+            return Ok(found);
         }
         let cell = match self.inflight.lock() {
             Ok(mut inflight) => Arc::clone(inflight.entry(key.clone()).or_default()),
@@ -64,6 +68,6 @@ impl<K: Ord + Hash + Clone, V: Clone> Coalescing<K, V> {
                 }
             }
         }
-        Ok((value, false))
+        Ok(value)
     }
 }
