@@ -156,7 +156,9 @@ fn follow_killed_at_random_points_always_leaves_the_old_or_a_newer_state_and_res
             let _ = stdout.read_to_end(&mut out);
             out
         });
-        std::thread::sleep(Duration::from_millis(rng.range(20, 400)));
+        // Up to 1.2 s: a run resumed on a loaded machine must have a chance to save before
+        // its kill, or the chain outruns every run and the state never advances.
+        std::thread::sleep(Duration::from_millis(rng.range(20, 1200)));
         let exited_early = child.try_wait().unwrap();
         if exited_early.is_none() {
             child.kill().unwrap(); // SIGKILL
