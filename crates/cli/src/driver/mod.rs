@@ -395,8 +395,19 @@ impl<'a> Follower<'a> {
     /// Answers the client's requests until stopped, `--until` is reached, or an error.
     fn follow_requests(&mut self) -> Result<(), DriverError> {
         self.stats.started = Some(Instant::now());
+        // With `once`: whether a newest finalization was fetched in this run. Once the client
+        // has reached it (idle, bridging done), the run ends there, even if the chain moved on
+        // meanwhile: a chain faster than the catch-up would otherwise never let it end.
+        let mut fetched_latest = false;
         loop {
             if self.stopped() {
+                return Ok(());
+            }
+            if self.options.once
+                && fetched_latest
+                && self.client.is_idle()
+                && self.client.head().is_some()
+            {
                 return Ok(());
             }
             if let (Some(until), Some(head)) = (self.options.until, self.client.head()) {
@@ -417,6 +428,7 @@ impl<'a> Follower<'a> {
                         continue;
                     };
                     let advanced = self.feed(value)?;
+                    fetched_latest = true;
                     if self.options.once && self.client.is_idle() && self.client.head().is_some() {
                         return Ok(());
                     }
