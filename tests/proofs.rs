@@ -106,6 +106,57 @@ fn proves_an_empty_balance_slot() {
 }
 
 #[test]
+fn proves_allowances_and_the_paused_flag_where_the_devnet_wrote_them() {
+    use tip20::Tip20Word;
+    let world = World::at(40);
+    let root = world.root();
+    let (owner, spender) = (state::holder(0), state::holder(1));
+    let mut checked = 0;
+    for (t, token) in state::TOKENS.iter().enumerate() {
+        let granted = Tip20Word::Allowance { owner, spender };
+        let proof = world.proof(*token, &[granted.slot()]);
+        assert_eq!(
+            tip20::verify_tip20_word(root, *token, granted, &proof),
+            Ok(state::allowance(t))
+        );
+        // The other way round nothing was granted: proven absent, so zero.
+        let none = Tip20Word::Allowance {
+            owner: spender,
+            spender: owner,
+        };
+        let proof = world.proof(*token, &[none.slot()]);
+        assert_eq!(
+            tip20::verify_tip20_word(root, *token, none, &proof),
+            Ok(U256::ZERO)
+        );
+        // pathUSD runs; the devnet pauses AlphaUSD.
+        let proof = world.proof(*token, &[Tip20Word::Paused.slot()]);
+        assert_eq!(
+            tip20::verify_tip20_word(root, *token, Tip20Word::Paused, &proof),
+            Ok(U256::from(t))
+        );
+        // A larger allowance claimed beside the honest proof is refused.
+        let mut lie = world.proof(*token, &[granted.slot()]);
+        lie.storage_proof[0].value += U256::from(1);
+        assert!(matches!(
+            tip20::verify_tip20_word(root, *token, granted, &lie),
+            Err(ProofError::ValueMismatch { .. })
+        ));
+        checked += 4;
+    }
+    // A token the state does not hold.
+    let missing = Address::from_slice(&[
+        0x20, 0xc0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9,
+    ]);
+    let proof = world.proof(missing, &[Tip20Word::Paused.slot()]);
+    assert_eq!(
+        tip20::verify_tip20_word(root, missing, Tip20Word::Paused, &proof),
+        Err(ProofError::NoSuchToken(missing))
+    );
+    println!("allowance and paused words: {checked} proofs checked against the devnet's state");
+}
+
+#[test]
 fn rejects_a_forged_balance() {
     let world = World::at(30);
     let holder = state::holder(1);

@@ -1,6 +1,6 @@
 //! What a verified JSON-RPC endpoint answers, without I/O: which methods can be proven, their
 //! parameters read into typed asks ([`Ask::parse`]), and the answers written from what the
-//! core verified ([`answer_from_account`], [`answer_from_balance`], [`block_answer`],
+//! core verified ([`answer_from_account`], [`tip20_answer`], [`block_answer`],
 //! [`check_code`], [`check_sent_transaction`]).
 //!
 //! An endpoint (the CLI's `proxy`) moves the bytes: it fetches the final block an ask names,
@@ -14,8 +14,11 @@ pub mod logs;
 use crate::{
     payment::{rules::check_transactions_root, PaymentError},
     state::{
-        state_proof::{AccountProof, VerifiedAccount},
-        tip20::{is_tip20_address, FinalBalance},
+        state_proof::{AccountProof, ProofError, VerifiedAccount},
+        tip20::{
+            balance_query_slots, is_tip20_address, verify_tip20_balance, verify_tip20_word,
+            Tip20Word,
+        },
     },
     wire::TempoHeader,
 };
@@ -62,15 +65,26 @@ pub enum Tip20Read {
     Currency,
     /// `totalSupply()`.
     TotalSupply,
+    /// `allowance(address,address)` and `paused()`: one word of the token's storage.
+    Word(Tip20Word),
 }
 
 impl Tip20Read {
-    /// The account whose balance slot the proof must hold (the zero address for the token's
+    /// The account whose balance slot a balance query holds (the zero address for the token's
     /// own fields, whose slots every balance query includes).
-    pub fn account(&self) -> Address {
+    fn account(&self) -> Address {
         match self {
             Self::BalanceOf(account) => *account,
             _ => Address::ZERO,
+        }
+    }
+
+    /// The storage keys its `eth_getProof` must prove: a balance query's for the token's
+    /// balances and fields, the one word's for [`Tip20Read::Word`].
+    pub fn slots(&self) -> Vec<B256> {
+        match self {
+            Self::Word(word) => alloc::vec![word.slot()],
+            _ => balance_query_slots(self.account()).to_vec(),
         }
     }
 }
@@ -299,18 +313,31 @@ fn tip20_call(call: &Value) -> Result<Option<(Address, Tip20Read)>, AskError> {
         return Ok(None);
     }
     let data = match call.get("data").or_else(|| call.get("input")) {
-        Some(d) => hex_bytes(d, "data", 4 + 32)?,
+        Some(d) => hex_bytes(d, "data", 4 + 2 * 32)?,
         None => return Ok(None),
     };
     if data.len() < 4 {
         return Ok(None);
     }
     let (head, args) = data.split_at(4);
-    let read = if head == selector("balanceOf(address)") {
-        if args.len() != 32 || args[..12].iter().any(|b| *b != 0) {
-            return Err(invalid("balanceOf(address): malformed calldata"));
+    // The ABI words of `count` address arguments, each left-padded with zeros.
+    let addresses = |signature: &str, count: usize| -> Result<Vec<Address>, AskError> {
+        if args.len() != 32 * count || args.chunks(32).any(|w| w[..12].iter().any(|b| *b != 0)) {
+            return Err(invalid(format!("{signature}: malformed calldata")));
         }
-        Tip20Read::BalanceOf(Address::from_slice(&args[12..]))
+        Ok(args
+            .chunks(32)
+            .map(|w| Address::from_slice(&w[12..]))
+            .collect())
+    };
+    let read = if head == selector("balanceOf(address)") {
+        Tip20Read::BalanceOf(addresses("balanceOf(address)", 1)?[0])
+    } else if head == selector("allowance(address,address)") {
+        let pair = addresses("allowance(address,address)", 2)?;
+        Tip20Read::Word(Tip20Word::Allowance {
+            owner: pair[0],
+            spender: pair[1],
+        })
     } else {
         let read = [
             ("decimals()", Tip20Read::Decimals),
@@ -318,6 +345,7 @@ fn tip20_call(call: &Value) -> Result<Option<(Address, Tip20Read)>, AskError> {
             ("name()", Tip20Read::Name),
             ("currency()", Tip20Read::Currency),
             ("totalSupply()", Tip20Read::TotalSupply),
+            ("paused()", Tip20Read::Word(Tip20Word::Paused)),
         ]
         .into_iter()
         .find(|(signature, _)| head == selector(signature));
@@ -487,17 +515,24 @@ pub fn check_code(code_hash: B256, answer: &Value) -> Result<Value, AskError> {
     )))
 }
 
-/// The answer to a TIP-20 view, from the balance query that verified.
-pub fn answer_from_balance(read: Tip20Read, proven: &FinalBalance) -> Value {
-    let b = &proven.balance;
-    match read {
-        Tip20Read::BalanceOf(_) => word_json(b.balance),
-        Tip20Read::Decimals => word_json(U256::from(b.decimals)),
-        Tip20Read::TotalSupply => word_json(b.total_supply),
-        Tip20Read::Symbol => abi_string(&b.symbol),
-        Tip20Read::Name => abi_string(&b.name),
-        Tip20Read::Currency => abi_string(&b.currency),
-    }
+/// The answer to a TIP-20 view: the ABI-encoded value it returns, from `token`'s proof of
+/// [`Tip20Read::slots`] checked against a final `state_root`.
+pub fn tip20_answer(
+    read: Tip20Read,
+    token: Address,
+    state_root: B256,
+    proof: &AccountProof,
+) -> Result<Value, ProofError> {
+    let balance = || verify_tip20_balance(state_root, token, read.account(), proof);
+    Ok(match read {
+        Tip20Read::BalanceOf(_) => word_json(balance()?.balance),
+        Tip20Read::Decimals => word_json(U256::from(balance()?.decimals)),
+        Tip20Read::TotalSupply => word_json(balance()?.total_supply),
+        Tip20Read::Symbol => abi_string(&balance()?.symbol),
+        Tip20Read::Name => abi_string(&balance()?.name),
+        Tip20Read::Currency => abi_string(&balance()?.currency),
+        Tip20Read::Word(word) => word_json(verify_tip20_word(state_root, token, word, proof)?),
+    })
 }
 
 /// `eth_getBlockBy*`'s answer: the verified header, written by the core. It has no
@@ -633,6 +668,44 @@ mod tests {
         // A malformed argument is refused, not passed on.
         let bad = json!([{ "to": token, "data": "0x70a08231ff" }]);
         assert!(Ask::parse("eth_call", &bad).is_err());
+    }
+
+    #[test]
+    fn reads_allowance_and_paused_as_one_word_of_the_token() {
+        let token = "0x20c0000000000000000000000000000000000001";
+        let (owner, spender) = (
+            "00000000000000000000000000000000000000aa",
+            "00000000000000000000000000000000000000bb",
+        );
+        // allowance(address,address) is 0xdd62ed3e, paused() 0x5c975abb.
+        let call =
+            json!([{ "to": token, "data": format!("0xdd62ed3e{owner:0>64}{spender:0>64}") }]);
+        let Ok(Parsed::Verified(Ask::Tip20 { read, .. })) = Ask::parse("eth_call", &call) else {
+            panic!("allowance not read");
+        };
+        let word = Tip20Word::Allowance {
+            owner: format!("0x{owner}").parse().unwrap(),
+            spender: format!("0x{spender}").parse().unwrap(),
+        };
+        assert_eq!(read, Tip20Read::Word(word));
+        assert_eq!(read.slots(), [word.slot()]);
+        let paused = json!([{ "to": token, "data": "0x5c975abb" }]);
+        assert!(matches!(
+            Ask::parse("eth_call", &paused),
+            Ok(Parsed::Verified(Ask::Tip20 {
+                read: Tip20Read::Word(Tip20Word::Paused),
+                ..
+            }))
+        ));
+        // One address where two are taken, an argument to paused(), a dirty address word.
+        for data in [
+            format!("0xdd62ed3e{owner:0>64}"),
+            format!("0x5c975abb{owner:0>64}"),
+            format!("0xdd62ed3e{:f>64}{spender:0>64}", ""),
+        ] {
+            let call = json!([{ "to": token, "data": data }]);
+            assert!(Ask::parse("eth_call", &call).is_err(), "{data}");
+        }
     }
 
     #[test]

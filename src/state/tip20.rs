@@ -57,6 +57,11 @@ pub mod slot {
     pub const TOTAL_SUPPLY: u64 = 8;
     /// `mapping(address => uint256) balances`.
     pub const BALANCES: u64 = 9;
+    /// `mapping(address => mapping(address => uint256)) allowances` (owner, then spender).
+    pub const ALLOWANCES: u64 = 10;
+    /// `bool paused`, alone in its slot (the next field, `supply_cap`, is a whole word), so
+    /// Tempo reads it as the whole word being non-zero (`FromWord for bool`).
+    pub const PAUSED: u64 = 12;
 }
 
 /// Whether `token` has the TIP-20 address prefix.
@@ -71,10 +76,64 @@ pub fn field_slot(index: u64) -> B256 {
 
 /// The storage slot of `mapping[key]` for a mapping at slot `index` with an address key.
 pub fn mapping_slot(key: Address, index: u64) -> B256 {
+    mapping_slot_at(key, field_slot(index))
+}
+
+/// The storage slot of `mapping[key]` for a mapping whose own slot is `base` (a field's slot,
+/// or for a nested mapping the outer entry's slot): `keccak256(key left-padded ‖ base)`.
+fn mapping_slot_at(key: Address, base: B256) -> B256 {
     let mut preimage = [0u8; 64];
     preimage[12..32].copy_from_slice(key.as_slice());
-    preimage[32..].copy_from_slice(&U256::from(index).to_be_bytes::<32>());
+    preimage[32..].copy_from_slice(base.as_slice());
     keccak256(preimage)
+}
+
+/// The storage slot of what `owner` lets `spender` move (`allowances[owner][spender]`).
+pub fn allowance_slot(owner: Address, spender: Address) -> B256 {
+    mapping_slot_at(spender, mapping_slot(owner, slot::ALLOWANCES))
+}
+
+/// A TIP-20 value kept in one storage word of the token, proven on its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tip20Word {
+    /// `allowance(owner, spender)`: what `owner` lets `spender` move, in base units.
+    Allowance {
+        /// Who granted it.
+        owner: Address,
+        /// Who may spend it.
+        spender: Address,
+    },
+    /// `paused()`: whether transfers are paused (1) or not (0).
+    Paused,
+}
+
+impl Tip20Word {
+    /// The slot that holds it.
+    pub fn slot(&self) -> B256 {
+        match self {
+            Self::Allowance { owner, spender } => allowance_slot(*owner, *spender),
+            Self::Paused => field_slot(slot::PAUSED),
+        }
+    }
+}
+
+/// Verifies one [`Tip20Word`] of `token` from an `eth_getProof` answer for its
+/// [`Tip20Word::slot`] against a final `state_root`: the value a view call returns (for
+/// `paused`, 0 or 1). Fails as [`verify_tip20_balance`] does for the token and the proof.
+pub fn verify_tip20_word(
+    state_root: B256,
+    token: Address,
+    word: Tip20Word,
+    proof: &AccountProof,
+) -> Result<U256, ProofError> {
+    let slot = word.slot();
+    let verified = verify_token_query(state_root, token, &[slot], proof)?;
+    // The slot is present: verify_account_query checked.
+    let value = verified.slot(slot).unwrap_or(U256::ZERO);
+    Ok(match word {
+        Tip20Word::Allowance { .. } => value,
+        Tip20Word::Paused => U256::from(u8::from(!value.is_zero())),
+    })
 }
 
 /// The storage slot of `account`'s balance in any TIP-20 token.
@@ -127,6 +186,24 @@ fn inline_string(field: &'static str, word: U256) -> Result<String, ProofError> 
     Ok(String::from_utf8_lossy(&bytes[..len]).into_owned())
 }
 
+/// `token`'s `slots` from an `eth_getProof` answer against a final `state_root`: a TIP-20
+/// address, an account that exists there, and every slot proven.
+fn verify_token_query(
+    state_root: B256,
+    token: Address,
+    slots: &[B256],
+    proof: &AccountProof,
+) -> Result<VerifiedAccount, ProofError> {
+    if !is_tip20_address(token) {
+        return Err(ProofError::NotTip20(token));
+    }
+    let verified = verify_account_query(state_root, token, slots, proof)?;
+    if verified.account.is_none() {
+        return Err(ProofError::NoSuchToken(token));
+    }
+    Ok(verified)
+}
+
 /// Verifies `account`'s balance of `token` from an `eth_getProof` answer for
 /// [`balance_query_slots`] against a final `state_root`.
 ///
@@ -138,14 +215,8 @@ pub fn verify_tip20_balance(
     account: Address,
     proof: &AccountProof,
 ) -> Result<Tip20Balance, ProofError> {
-    if !is_tip20_address(token) {
-        return Err(ProofError::NotTip20(token));
-    }
     let slots = balance_query_slots(account);
-    let verified: VerifiedAccount = verify_account_query(state_root, token, &slots, proof)?;
-    if verified.account.is_none() {
-        return Err(ProofError::NoSuchToken(token));
-    }
+    let verified = verify_token_query(state_root, token, &slots, proof)?;
     // Every slot is present: verify_account_query checked.
     let value = |slot: B256| verified.slot(slot).unwrap_or(U256::ZERO);
     Ok(Tip20Balance {

@@ -816,3 +816,197 @@ fn get_logs_is_complete_and_a_dropped_log_is_an_error_not_a_shorter_list() {
         "NotFinal"
     );
 }
+
+/// What a proxy in front of a faulty devnet must do about one fault kind.
+enum Expect {
+    /// No head is ever proven: `eth_blockNumber` and a block ask (unless the fault stalls
+    /// them) are errors.
+    Blind { ask_block: bool },
+    /// The head never passes `height`, and a block past it is not final (`null`) or an error.
+    StopsAt(u64),
+    /// These asks about a final block that holds a transaction are errors, never results.
+    Refuses(&'static [&'static str]),
+    /// Block `height` is never answered as two different blocks.
+    OneBlockAt(u64),
+    /// Not a lie (a node without `debug_*`): every ask about the block is answered, the header
+    /// and hashes equal the devnet's own.
+    Answers,
+}
+
+#[test]
+fn every_devnet_fault_kind_gets_an_error_through_never_a_result() {
+    use Expect::*;
+    let cases: &[(&str, Expect)] = &[
+        ("corrupt-certificate", Blind { ask_block: true }),
+        ("certificate-for-another-block", Blind { ask_block: true }),
+        ("header-mismatch", Blind { ask_block: true }),
+        ("wrong-epoch", Blind { ask_block: true }),
+        ("drop", Blind { ask_block: true }),
+        ("malformed-json", Blind { ask_block: true }),
+        // A stalled node holds every block ask until the proxy's own time bound.
+        ("stall", Blind { ask_block: false }),
+        // At epoch 2: the rotation into epoch 1 is not checked against an announcement the client
+        // never saw (epoch 0's, before the identity it was given).
+        ("unannounced-rotation@2", StopsAt(9)),
+        ("withhold-boundary", StopsAt(3)),
+        ("equivocation@6", OneBlockAt(6)),
+        ("forged-balance", Refuses(&["call", "storage", "proof"])),
+        (
+            "proof-wrong-root",
+            Refuses(&["balance", "nonce", "call", "storage", "proof"]),
+        ),
+        (
+            "forged-receipt",
+            Refuses(&["receipts", "receipt", "fullBlock"]),
+        ),
+        (
+            "receipt-from-other-block",
+            Refuses(&["receipts", "receipt", "fullBlock"]),
+        ),
+        (
+            "reordered-receipts",
+            Refuses(&["receipts", "receipt", "fullBlock"]),
+        ),
+        (
+            "missing-transaction",
+            Refuses(&["block", "fullBlock", "transaction"]),
+        ),
+        ("forged-log", Refuses(&["logs"])),
+        ("stale-execution", Refuses(&["balance", "call"])),
+        ("no-debug-namespace", Answers),
+    ];
+    let mut refused = 0;
+    for (fault, expect) in cases {
+        let mut args = vec![
+            "--epoch-length",
+            "5",
+            "--block-time-ms",
+            "40",
+            "--fault",
+            fault,
+        ];
+        if fault.starts_with("unannounced-rotation") {
+            args.extend(["--full-dkg-every", "0"]);
+        }
+        let devnet = Devnet::start(&args);
+        let proxy = Proxy::start(&devnet, &[devnet.url()], &[]);
+        let no_result = |answer: &Value, what: &str| {
+            assert!(
+                answer.get("result").is_none() && answer["error"]["code"].is_i64(),
+                "{fault}: {what} answered through the fault: {answer}"
+            );
+        };
+        match expect {
+            Blind { ask_block } => {
+                std::thread::sleep(Duration::from_millis(1500));
+                no_result(&proxy.call("eth_blockNumber", json!([])), "the head");
+                refused += 1;
+                if *ask_block {
+                    no_result(
+                        &proxy.call("eth_getBlockByNumber", json!(["0x3", false])),
+                        "block 3",
+                    );
+                    refused += 1;
+                }
+            }
+            StopsAt(height) => {
+                devnet.wait_for(height + 8);
+                std::thread::sleep(Duration::from_millis(500));
+                let head = proxy.call("eth_blockNumber", json!([]));
+                if let Some(head) = head["result"].as_str().map(quantity) {
+                    assert!(head <= *height, "{fault}: a head at {head}");
+                }
+                // Past the verified head a block is not final: `null`, or an error.
+                let past = proxy.call("eth_getBlockByNumber", json!([hex(height + 3), false]));
+                if past.get("result") != Some(&Value::Null) {
+                    no_result(&past, "a block past the fault");
+                }
+                refused += 1;
+            }
+            OneBlockAt(height) => {
+                devnet.wait_for(height + 4);
+                let hashes: std::collections::BTreeSet<String> = (0..6)
+                    .filter_map(|_| {
+                        let answer =
+                            proxy.call("eth_getBlockByNumber", json!([hex(*height), false]));
+                        answer["result"]["hash"].as_str().map(str::to_string)
+                    })
+                    .collect();
+                assert!(
+                    hashes.len() <= 1,
+                    "{fault}: two blocks at {height}: {hashes:?}"
+                );
+            }
+            Refuses(asks) => {
+                let lag = if *fault == "stale-execution" { 70 } else { 12 };
+                let head = proxy.wait_for_head(lag);
+                let (number, tx) = (1..head)
+                    .rev()
+                    .find_map(|h| {
+                        let block = devnet.call("eth_getBlockByNumber", json!([hex(h), false]));
+                        let tx = block["result"]["transactions"][0].as_str()?.to_string();
+                        Some((h, tx))
+                    })
+                    .expect("a block with a transaction");
+                let (token, account) =
+                    (tempo_light_devnet::state::TOKENS[0].to_string(), holder(0));
+                let slot = format!("{:#x}", tip20::balance_slot(account.parse().unwrap()));
+                let at = if *fault == "stale-execution" {
+                    json!("latest")
+                } else {
+                    json!(hex(head))
+                };
+                let call =
+                    json!({ "to": token, "data": format!("0x70a08231{:0>64}", &account[2..]) });
+                let topic = format!("{:#x}", tip20::TRANSFER_TOPIC);
+                let logs =
+                    json!({ "fromBlock": hex(number), "toBlock": hex(number), "topics": [topic] });
+                for ask in *asks {
+                    let (method, params) = match *ask {
+                        "block" => ("eth_getBlockByNumber", json!([hex(number), false])),
+                        "fullBlock" => ("eth_getBlockByNumber", json!([hex(number), true])),
+                        "receipts" => ("eth_getBlockReceipts", json!([hex(number)])),
+                        "receipt" => ("eth_getTransactionReceipt", json!([tx])),
+                        "transaction" => ("eth_getTransactionByHash", json!([tx])),
+                        "balance" => ("eth_getBalance", json!([account, at])),
+                        "nonce" => ("eth_getTransactionCount", json!([account, at])),
+                        "storage" => ("eth_getStorageAt", json!([token, slot, at])),
+                        "proof" => ("eth_getProof", json!([token, [slot], at])),
+                        "call" => ("eth_call", json!([call, at])),
+                        "logs" => ("eth_getLogs", json!([logs])),
+                        other => unreachable!("no ask named {other} in the table above"),
+                    };
+                    no_result(&proxy.call(method, params), ask);
+                    refused += 1;
+                }
+            }
+            Answers => {
+                let head = proxy.wait_for_head(12);
+                let (number, theirs) = (1..head)
+                    .rev()
+                    .find_map(|h| {
+                        let block = devnet.call("eth_getBlockByNumber", json!([hex(h), false]));
+                        (!block["result"]["transactions"].as_array()?.is_empty())
+                            .then(|| (h, block["result"].clone()))
+                    })
+                    .expect("a block with a transaction");
+                let ours = proxy.call("eth_getBlockByNumber", json!([hex(number), false]));
+                assert_eq!(ours["result"]["hash"], theirs["hash"], "{fault}: {ours}");
+                assert_eq!(
+                    ours["result"]["transactions"], theirs["transactions"],
+                    "{fault}"
+                );
+                let tx = theirs["transactions"][0].clone();
+                let receipt = proxy.call("eth_getTransactionReceipt", json!([tx]));
+                assert_eq!(
+                    receipt["result"]["transactionHash"], tx,
+                    "{fault}: {receipt}"
+                );
+            }
+        }
+    }
+    println!(
+        "proxy: {} devnet fault kinds, {refused} asks refused through them, no result through any",
+        cases.len()
+    );
+}

@@ -3,7 +3,7 @@
 //!
 //! A few holder accounts and two TIP-20 tokens at `0x20c0…` addresses, laid out as Tempo lays
 //! them out (see [`tempo_light::state::tip20`]): name, symbol, currency, the packed transfer policy, total
-//! supply, balances and supply cap. Balances move with every block, so every block has its
+//! supply, balances, an allowance, the paused flag and supply cap. Balances move with every block, so every block has its
 //! own state root. The state at a height is a pure function of the height, so any retained
 //! block's state can be rebuilt and proven without storing history.
 //!
@@ -50,6 +50,25 @@ pub fn balance(t: usize, holder_index: usize, height: u64) -> U256 {
     let base = i * 1_000 * 1_000_000 + t * 250 * 1_000_000;
     let moving = height.wrapping_mul(1_000_003).wrapping_mul(i + 3 * t) % 1_000_000_000;
     U256::from(base + moving)
+}
+
+/// What holder 0 lets holder 1 spend of token number `t` (`allowances[holder 0][holder 1]`).
+pub fn allowance(t: usize) -> U256 {
+    U256::from((t as u64 + 1) * 5_000_000)
+}
+
+/// The slot of `allowances[owner][spender]` (the mapping at slot 10), by Solidity's rule for a
+/// nested mapping, written here apart from the verifier's `tip20::allowance_slot`:
+/// `keccak256(spender ‖ keccak256(owner ‖ 10))`, each key left-padded to 32 bytes.
+fn allowance_slot(owner: Address, spender: Address) -> B256 {
+    let outer = keccak256(
+        [
+            owner.into_word().as_slice(),
+            &U256::from(10).to_be_bytes::<32>(),
+        ]
+        .concat(),
+    );
+    keccak256([spender.into_word().as_slice(), outer.as_slice()].concat())
 }
 
 /// An inline (short) Solidity string word.
@@ -133,7 +152,13 @@ impl World {
                 (tip20::field_slot(7), U256::from(1) << 160),
                 // supply_cap = type(uint128).max.
                 (tip20::field_slot(13), U256::from(u128::MAX)),
+                (allowance_slot(holder(0), holder(1)), allowance(t)),
             ];
+            // AlphaUSD is paused (`paused`, slot 12, alone in its slot): a non-zero word for a
+            // view to prove. (Its balances still move: the state is a function of the height.)
+            if t == 1 {
+                storage.push((tip20::field_slot(12), U256::from(1)));
+            }
             let mut supply = U256::ZERO;
             for i in 0..HOLDERS {
                 let amount = balance(t, i, height);

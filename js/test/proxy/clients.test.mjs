@@ -31,6 +31,13 @@ async function node(method, params = []) {
 
 /** The balance slot of `account` in a TIP-20 token (mapping at slot 9). */
 const balanceSlot = (account) => keccak256(encodeAbiParameters([{ type: 'address' }, { type: 'uint256' }], [account, 9n]));
+/** The slot of `allowances[owner][spender]` (a nested mapping at slot 10), by Solidity's rule. */
+const allowanceSlot = (owner, spender) => keccak256(encodeAbiParameters(
+  [{ type: 'address' }, { type: 'bytes32' }],
+  [spender, keccak256(encodeAbiParameters([{ type: 'address' }, { type: 'uint256' }], [owner, 10n]))],
+));
+const ALPHA = '0x20c0000000000000000000000000000000000001';
+const pausedAbi = [{ name: 'paused', type: 'function', stateMutability: 'view', inputs: [], outputs: [{ name: '', type: 'bool' }] }];
 
 before(async () => {
   chain = await startDevnet();
@@ -97,6 +104,21 @@ test('viem over http: blocks, receipts, transactions and TIP-20 reads equal the 
   }
   assert.equal(await client.readContract({ address: TOKEN, abi: erc20Abi, functionName: 'decimals' }), 6);
   compared += 1;
+
+  // allowance(owner, spender) and paused(), each one proven word of the token's storage.
+  const [owner, spender] = chain.holders;
+  const at = `0x${head.toString(16)}`;
+  for (const token of [TOKEN, ALPHA]) {
+    const allowance = await client.readContract({ address: token, abi: erc20Abi, functionName: 'allowance', args: [owner, spender], blockNumber: head });
+    const proof = await node('eth_getProof', [token, [allowanceSlot(owner, spender), `0x${'0'.repeat(63)}c`], at]);
+    assert.equal(allowance, BigInt(proof.storageProof[0].value));
+    assert.ok(allowance > 0n, 'the devnet grants holder 0 → holder 1 an allowance');
+    assert.equal(await client.readContract({ address: token, abi: erc20Abi, functionName: 'allowance', args: [spender, owner], blockNumber: head }), 0n);
+    const paused = await client.readContract({ address: token, abi: pausedAbi, functionName: 'paused', blockNumber: head });
+    assert.equal(paused, BigInt(proof.storageProof[1].value) !== 0n);
+    assert.equal(paused, token === ALPHA, 'the devnet pauses AlphaUSD only');
+    compared += 3;
+  }
 });
 
 test('viem over webSocket: watchBlocks gets final heads that the devnet certifies', async () => {

@@ -5,7 +5,7 @@
 //! (immutable, so one verification serves every client) and shares concurrent fetches.
 
 use super::{
-    cache::Coalescing,
+    cache::{Coalescing, Weigh},
     metrics::Metrics,
     trust::Trust,
     upstream::{Answered, Upstreams},
@@ -27,23 +27,102 @@ use tempo_light::{
         logs::{block_logs, log_heights, LogFilter, LogRange},
         Ask, AskError, BlockAt, Parsed,
     },
-    state::{
-        state_proof::{check_fresh_state, verify_account_query, AccountProof, VerifiedAccount},
-        tip20::{balance_query_slots, BalanceQuery},
-    },
+    state::state_proof::{check_fresh_state, verify_account_query, AccountProof, VerifiedAccount},
     CertifiedBlock, Classified, ErrorKind, TempoHeader,
 };
 use tempo_light_transactions::{proven_block, proven_transaction, ProvenBlock, ProvenTransaction};
 
-/// Final blocks kept verified in memory (a header is about 1 KB; boundaries a few KB more).
+/// Final blocks kept verified in memory (a header is about 1 KB; boundaries a few KB more),
+/// in at most [`FINAL_BYTES`].
 const FINAL_CACHE: usize = 4096;
+/// The final blocks' byte budget.
+const FINAL_BYTES: usize = 8 << 20;
 
-/// Proven transactions kept in memory (each a few KB of JSON).
+/// Proven transactions kept in memory (each a few KB of JSON), in at most [`PROVEN_BYTES`].
 const PROVEN_CACHE: usize = 1024;
+/// The proven transactions' byte budget.
+const PROVEN_BYTES: usize = 8 << 20;
 
 /// Proven block contents kept in memory (every transaction and receipt of a block as JSON: a
-/// few KB each, so up to a few MB a full block).
+/// few KB each, so up to a few MB a full block), in at most [`PROVEN_BLOCK_BYTES`].
 const PROVEN_BLOCK_CACHE: usize = 64;
+/// The proven block contents' byte budget.
+const PROVEN_BLOCK_BYTES: usize = 16 << 20;
+
+/// Verified state proofs kept in memory (a TIP-20 query's is 10 to 30 KB of trie nodes), in
+/// at most [`PROOF_BYTES`]; block answers as many, in at most [`BLOCK_ANSWER_BYTES`].
+const PROOF_CACHE: usize = 4096;
+/// The state proofs' byte budget.
+const PROOF_BYTES: usize = 16 << 20;
+/// The block answers' byte budget.
+const BLOCK_ANSWER_BYTES: usize = 8 << 20;
+
+/// About how many bytes a JSON value holds: its strings and a node's overhead for each value.
+fn json_weight(value: &Value) -> usize {
+    const NODE: usize = size_of::<Value>() + 16;
+    NODE + match value {
+        Value::String(s) => s.len(),
+        Value::Array(items) => items.iter().map(json_weight).sum(),
+        Value::Object(fields) => fields
+            .iter()
+            .map(|(k, v)| k.len() + NODE + json_weight(v))
+            .sum(),
+        _ => 0,
+    }
+}
+
+impl Weigh for Arc<Value> {
+    fn weight(&self) -> usize {
+        json_weight(self)
+    }
+}
+
+impl Weigh for Arc<Final> {
+    fn weight(&self) -> usize {
+        // Three copies of the header (served, verified, kept), each with its extra data, and
+        // a boundary's DKG outcome (players and dealers of 32 bytes, and the public sharing).
+        let extra = self.header.inner.extra_data.len();
+        let outcome = self.verified.next_epoch.as_ref().map_or(0, |o| {
+            32 * (o.dealers.len() + o.players.len() + o.revealed.len()) + 4096
+        });
+        size_of::<Final>() + 3 * extra + outcome
+    }
+}
+
+impl Weigh for Arc<(AccountProof, VerifiedAccount)> {
+    fn weight(&self) -> usize {
+        let (proof, _) = &**self;
+        let nodes =
+            |list: &[alloy_primitives::Bytes]| -> usize { list.iter().map(|n| n.len() + 32).sum() };
+        size_of::<(AccountProof, VerifiedAccount)>()
+            + nodes(&proof.account_proof)
+            + proof
+                .storage_proof
+                .iter()
+                .map(|s| 2 * 96 + nodes(&s.proof))
+                .sum::<usize>()
+    }
+}
+
+impl Weigh for ProvenTransaction {
+    fn weight(&self) -> usize {
+        size_of::<Self>() + json_weight(&self.transaction) + json_weight(&self.receipt)
+    }
+}
+
+impl Weigh for Option<Arc<ProvenTransaction>> {
+    fn weight(&self) -> usize {
+        self.as_ref().map_or(0, |p| p.weight())
+    }
+}
+
+impl Weigh for Arc<ProvenBlock> {
+    fn weight(&self) -> usize {
+        size_of::<ProvenBlock>()
+            + self.header.inner.extra_data.len()
+            + self.transactions.iter().map(Weigh::weight).sum::<usize>()
+    }
+}
 
 /// A block whose certificate verified: what every answer at it is proven against.
 #[derive(Clone, Debug)]
@@ -68,9 +147,6 @@ impl Final {
 
 /// An `eth_getProof` asked: the account, the storage keys, the block height.
 type ProofKey = (Address, Vec<B256>, u64);
-
-/// Verified state proofs kept in memory.
-const PROOF_CACHE: usize = 4096;
 
 /// Why a request got no result: a JSON-RPC error object.
 #[derive(Clone, Debug)]
@@ -216,12 +292,17 @@ impl Answerer {
             upstreams,
             policy,
             max_state_lag,
-            finals: Coalescing::new(FINAL_CACHE, &metrics),
+            finals: Coalescing::new("finals", FINAL_CACHE, FINAL_BYTES, &metrics),
             heights: Mutex::new(HashMap::new()),
-            proofs: Coalescing::new(PROOF_CACHE, &metrics),
-            blocks: Coalescing::new(PROOF_CACHE, &metrics),
-            proven: Coalescing::new(PROVEN_CACHE, &metrics),
-            contents: Coalescing::new(PROVEN_BLOCK_CACHE, &metrics),
+            proofs: Coalescing::new("proofs", PROOF_CACHE, PROOF_BYTES, &metrics),
+            blocks: Coalescing::new("blocks", PROOF_CACHE, BLOCK_ANSWER_BYTES, &metrics),
+            proven: Coalescing::new("transactions", PROVEN_CACHE, PROVEN_BYTES, &metrics),
+            contents: Coalescing::new(
+                "block_contents",
+                PROVEN_BLOCK_CACHE,
+                PROVEN_BLOCK_BYTES,
+                &metrics,
+            ),
             metrics,
         }
     }
@@ -291,19 +372,9 @@ impl Answerer {
                 None => Ok(Value::Null),
             },
             Ask::Tip20 { token, read, at } => {
-                let account = read.account();
-                let slots = balance_query_slots(account);
-                let (block, proof) = self.account_at(*at, *token, &slots).await?;
-                let query = BalanceQuery::new(
-                    *token,
-                    account,
-                    block.height,
-                    block.hash,
-                    block.state_root(),
-                )
-                .map_err(|e| Failure::of(&e))?;
-                let balance = query.verify(&proof.0).map_err(|e| Failure::of(&e))?;
-                Ok(serve::answer_from_balance(*read, &balance))
+                let (block, proof) = self.account_at(*at, *token, &read.slots()).await?;
+                serve::tip20_answer(*read, *token, block.state_root(), &proof.0)
+                    .map_err(|e| Failure::of(&e))
             }
             Ask::Logs { range, filter } => self.logs(*range, filter).await,
             Ask::Transaction(hash) | Ask::Receipt(hash) => {

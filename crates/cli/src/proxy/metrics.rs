@@ -55,6 +55,7 @@ pub struct Metrics {
     cache_hits: AtomicU64,
     head: AtomicU64,
     lag_ms: AtomicI64,
+    caches: Mutex<BTreeMap<&'static str, (usize, usize)>>,
 }
 
 fn label(method: &str) -> &'static str {
@@ -97,6 +98,13 @@ impl Metrics {
         self.cache_hits.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// The cache `name` now keeps `values` values of about `bytes` bytes.
+    pub fn cache_size(&self, name: &'static str, values: usize, bytes: usize) {
+        if let Ok(mut caches) = self.caches.lock() {
+            caches.insert(name, (values, bytes));
+        }
+    }
+
     /// The follower proved a new head.
     pub fn head(&self, height: u64, lag_ms: i64) {
         self.head.store(height, Ordering::Relaxed);
@@ -109,6 +117,13 @@ impl Metrics {
         let _ = writeln!(out, "# HELP tempo_light_verified_head Height of the verified final head.\n# TYPE tempo_light_verified_head gauge\ntempo_light_verified_head {}", self.head.load(Ordering::Relaxed));
         let _ = writeln!(out, "# HELP tempo_light_head_lag_seconds Now minus the verified head's timestamp.\n# TYPE tempo_light_head_lag_seconds gauge\ntempo_light_head_lag_seconds {}", self.lag_ms.load(Ordering::Relaxed) as f64 / 1000.0);
         let _ = writeln!(out, "# HELP tempo_light_cache_hits_total Final blocks answered from the cache.\n# TYPE tempo_light_cache_hits_total counter\ntempo_light_cache_hits_total {}", self.cache_hits.load(Ordering::Relaxed));
+        let _ = writeln!(out, "# HELP tempo_light_cache_bytes Bytes the verified values kept hold (estimated), by cache.\n# TYPE tempo_light_cache_bytes gauge");
+        if let Ok(caches) = self.caches.lock() {
+            for (name, (values, bytes)) in caches.iter() {
+                let _ = writeln!(out, "tempo_light_cache_bytes{{cache=\"{name}\"}} {bytes}");
+                let _ = writeln!(out, "tempo_light_cache_values{{cache=\"{name}\"}} {values}");
+            }
+        }
         let _ = writeln!(out, "# HELP tempo_light_answers_total Requests answered, by method and outcome.\n# TYPE tempo_light_answers_total counter");
         if let Ok(answers) = self.answers.lock() {
             for ((method, outcome), n) in answers.iter() {
