@@ -19,7 +19,7 @@
 
 import { classFor, toTyped, typed } from './errors.js';
 import { _setPlatform, init, initSync, isInitialized } from './client/loading.js';
-import { TempoLightClient, alive, verifyBalance, verifyCertifiedBlock, verifyProof } from './client/wasm.js';
+import { TempoLightClient, alive, answerTip20View, tip20View, verifyBalance, verifyCertifiedBlock, verifyProof } from './client/wasm.js';
 import { lifetime, RPC } from './client/lifecycle.js';
 import './client/follow.js';
 import './client/persistence.js';
@@ -36,6 +36,9 @@ export const _internals = {
   alive,
   atServableBlock,
   balanceSteps,
+  // For the provider's TIP-20 eth_calls: the core reads the call and writes the answer.
+  tip20View,
+  answerTip20View,
   /** A lazily loaded module (see `lazyModule`): `load('keccak', () => import('./keccak.js'))`. */
   load: lazyModule,
   /**

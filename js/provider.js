@@ -8,7 +8,6 @@ import { ProviderRpcError, TempoLightError, VerificationError, MalformedInputErr
 import { DEFAULT_TIMEOUT_MS, MAX_RESPONSE_BYTES, eip1193Transport, httpTransport, toHttpUrl, wsTransport } from './transport.js';
 
 const EMPTY_CODE_HASH = '0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470';
-const SELECTORS = { '0x70a08231': 'balanceOf', '0x313ce567': 'decimals', '0x95d89b41': 'symbol' };
 const CACHE_MAX = 256;
 
 const hex = (n) => `0x${BigInt(n).toString(16)}`;
@@ -22,13 +21,6 @@ function bytesOf(h) {
   return out;
 }
 const hexOf = (bytes) => `0x${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
-
-/** ABI encoding of one `string` return value. */
-function abiString(s) {
-  const data = hexOf(new TextEncoder().encode(s)).slice(2);
-  const padded = data.padEnd(Math.ceil(data.length / 64) * 64, '0');
-  return `0x${word(32).slice(2)}${word(data.length / 2).slice(2)}${padded}`;
-}
 
 const invalid = (message) => new ProviderRpcError(message, -32602, 'InvalidInput');
 const unsupported = (message, reason = 'Unsupported') => new ProviderRpcError(message, 4200, reason);
@@ -273,31 +265,26 @@ export function createVerifiedProvider(options = {}) {
     });
   }
 
+  /**
+   * A TIP-20 view `eth_call` (the core reads the call: which views, their calldata), answered
+   * from its token's storage proven at a final block, the answer written by the core; else
+   * `undefined` (not a call this provider proves).
+   */
   async function tip20(client, [tx, tag]) {
-    const to = tx?.to;
-    const data = typeof tx?.data === 'string' ? tx.data : tx?.input;
-    const what = isHex(data) ? SELECTORS[data.slice(0, 10).toLowerCase()] : undefined;
-    if (!isHex(to, 20) || !to.toLowerCase().startsWith('0x20c0') || !what) return undefined;
-    let account = '0x0000000000000000000000000000000000000000';
-    if (what === 'balanceOf') {
-      if (data.length !== 10 + 64 || !/^0{24}$/.test(data.slice(10, 34))) throw invalid('balanceOf(address): malformed calldata');
-      account = `0x${data.slice(34)}`;
-    } else if (data.length !== 10) {
-      throw invalid(`${what}(): malformed calldata`);
-    }
+    const view = _internals.tip20View(tx ?? null);
+    if (view === null) return undefined;
     const head = await headOf(client);
     if (!LATEST.includes(tag) && !(isHex(tag) && tag.length > 2 && tag.length <= 18 && BigInt(tag) === head.height)) {
       throw unsupported('TIP-20 reads are verified at the verified head only', 'NotFinal');
     }
-    const atHead = client.balanceQuery(to, account);
     // `latest`: at the verified head, or where the node cannot prove there, at a fresh block
     // both final and executed. A number: at that block (the head) only.
-    const balance = await atFinal(client, LATEST.includes(tag) ? tag : { blockNumber: hex(head.height) },
-      _internals.balanceSteps(atHead, (method, params) => call(client, method, params)));
-    proven('eth_call', [tx, tag], balance);
-    if (what === 'balanceOf') return word(balance.balance);
-    if (what === 'decimals') return word(balance.decimals);
-    return abiString(balance.symbol);
+    const { block, answer } = await atFinal(client, LATEST.includes(tag) ? tag : { blockNumber: hex(head.height) }, {
+      fetch: (height) => call(client, 'eth_getProof', [view.token, view.slots, hex(height)]),
+      check: (at, proof) => ({ block: at, answer: _internals.answerTip20View(tx, at, proof) }),
+    });
+    proven('eth_call', [tx, tag], block);
+    return answer;
   }
 
   // Proven transactions and receipts by hash (final: they never change; bounded).

@@ -8,6 +8,8 @@ import {
   verifyCertifiedBlock as wasmVerifyCertifiedBlock,
   verifyProof as wasmVerifyProof,
   checkFreshState as wasmCheckFreshState,
+  tip20View as wasmTip20View,
+  answerTip20View as wasmAnswerTip20View,
 } from '../tempo_light.js';
 import { toTyped, typed } from '../errors.js';
 import { ensure } from './loading.js';
@@ -103,3 +105,7 @@ export const verifyBalance = wrapFree(wasmVerifyBalance);
 export const verifyProof = wrapFree(wasmVerifyProof);
 /** The core's rule for `latest` state reads: `StaleState` past `maxStateLag` blocks behind. */
 export const checkFreshState = wrapFree(wasmCheckFreshState);
+/** The core's reading of an `eth_call`: `{ token, slots }` for a TIP-20 view it proves, else null. */
+export const tip20View = wrapFree(wasmTip20View);
+/** A TIP-20 view's ABI-encoded answer, from its token's proof checked against `block.stateRoot`. */
+export const answerTip20View = wrapFree(wasmAnswerTip20View);

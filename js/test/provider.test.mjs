@@ -64,6 +64,17 @@ test('viem reads verified data through the provider (honest devnet)', { timeout:
     assert.ok(candidates.includes(balance), `${balance} is the balance at a final block in [${before}, ${after}]`);
     assert.equal(await viem.readContract({ address: PATH_USD, abi: erc20Abi, functionName: 'decimals' }), 6);
     assert.equal(await viem.readContract({ address: PATH_USD, abi: erc20Abi, functionName: 'symbol' }), 'pathUSD');
+    // Every view the core answers (the call read and the answer written by the wasm, as the
+    // proxy's): the devnet grants holder 0 → holder 1 an allowance and pauses AlphaUSD.
+    assert.equal(await viem.readContract({ address: PATH_USD, abi: erc20Abi, functionName: 'name' }), 'pathUSD');
+    assert.ok(await viem.readContract({ address: PATH_USD, abi: erc20Abi, functionName: 'totalSupply' }) > 0n);
+    assert.equal(await viem.readContract({ address: PATH_USD, abi: erc20Abi, functionName: 'allowance', args: [holders[0], holders[1]] }), 5_000_000n);
+    assert.equal(await viem.readContract({ address: PATH_USD, abi: erc20Abi, functionName: 'allowance', args: [holders[1], holders[0]] }), 0n);
+    const pausedAbi = [{ name: 'paused', type: 'function', stateMutability: 'view', inputs: [], outputs: [{ name: '', type: 'bool' }] }];
+    assert.equal(await viem.readContract({ address: PATH_USD, abi: pausedAbi, functionName: 'paused' }), false);
+    assert.equal(await viem.readContract({ address: '0x20c0000000000000000000000000000000000001', abi: pausedAbi, functionName: 'paused' }), true);
+    // Malformed calldata of a view is refused as invalid params, never passed on.
+    await assert.rejects(provider.request({ method: 'eth_call', params: [{ to: PATH_USD, data: '0x70a08231ff' }, 'latest'] }), (e) => e.code === -32602);
 
     // Account and storage proofs at a pinned final block.
     const pinned = client.head.height;

@@ -303,8 +303,11 @@ fn selector(signature: &str) -> [u8; 4] {
     [h[0], h[1], h[2], h[3]]
 }
 
-/// A TIP-20 view call this module answers, or `None` for any other call.
-fn tip20_call(call: &Value) -> Result<Option<(Address, Tip20Read)>, AskError> {
+/// Reads an `eth_call`'s call object (`{ to, data | input }`): the token and the TIP-20 view
+/// this module answers from proven storage, or `None` for any other call (another address,
+/// another selector, no calldata). Calldata of a view it answers that is malformed (arguments
+/// missing, extra, or an address word with high bytes) is refused, never passed on.
+pub fn tip20_view(call: &Value) -> Result<Option<(Address, Tip20Read)>, AskError> {
     let Some(to) = call.get("to").filter(|v| !v.is_null()) else {
         return Ok(None);
     };
@@ -421,7 +424,7 @@ impl Ask {
                 address: address(arg(0), "address")?,
                 at: at(1)?,
             },
-            "eth_call" => match tip20_call(arg(0))? {
+            "eth_call" => match tip20_view(arg(0))? {
                 Some((token, read)) => Ask::Tip20 {
                     token,
                     read,

@@ -22,6 +22,7 @@ use tempo_light::{
     client::{Head, LightClient, Request},
     error::{Classified, Error as CoreError, ErrorKind},
     finality::verify::{verify_with_network, VerifiedBlock},
+    serve,
     state::state_proof::{verify_account_proof, AccountProof, VerifiedAccount},
     state::tip20::{BalanceQuery, FinalBalance},
     wire::certified_block::CertifiedBlock,
@@ -644,6 +645,43 @@ pub fn verify_balance(query: JsValue, proof: JsValue) -> Result<JsValue, JsValue
     let proof = account_proof(&proof)?;
     q.verify(&proof)
         .map(|b| balance_js(&b))
+        .map_err(|e| refusal(&e))
+}
+
+/// Reads an `eth_call`'s call object (`{ to, data | input }`) as the core's verified endpoint
+/// does: `null` for a call it cannot prove, else `{ token, slots }` for a TIP-20 view it
+/// answers from proven storage (`balanceOf`, `allowance`, `decimals`, `symbol`, `name`,
+/// `currency`, `totalSupply`, `paused`): the storage keys to ask `eth_getProof` for at `token`.
+/// Malformed calldata of such a view throws `InvalidParams`.
+#[wasm_bindgen(js_name = tip20View)]
+pub fn tip20_view(call: JsValue) -> Result<JsValue, JsValue> {
+    let Some((token, read)) =
+        serve::tip20_view(&to_json(&call, "call")?).map_err(|e| refusal(&e))?
+    else {
+        return Ok(JsValue::NULL);
+    };
+    let o = Object::new();
+    set(&o, "token", hex(token));
+    set(&o, "slots", read.slots().iter().map(hex).collect::<Array>());
+    Ok(o.into())
+}
+
+/// The answer to the TIP-20 view `call` (see `tip20View`): its ABI-encoded return value, as a
+/// node's `eth_call` answers, from the `eth_getProof` answer for its token and slots checked
+/// against `block.stateRoot` (a block you have verified final).
+#[wasm_bindgen(js_name = answerTip20View)]
+pub fn answer_tip20_view(
+    call: JsValue,
+    block: JsValue,
+    proof: JsValue,
+) -> Result<JsValue, JsValue> {
+    let (token, read) = serve::tip20_view(&to_json(&call, "call")?)
+        .map_err(|e| refusal(&e))?
+        .ok_or_else(|| bad_input("call", "not a TIP-20 view the core answers"))?;
+    let root = fixed_of(&get(&block, "stateRoot"), "block.stateRoot")?;
+    let proof = account_proof(&proof)?;
+    serve::tip20_answer(read, token, root, &proof)
+        .map(|answer| json_js(&answer))
         .map_err(|e| refusal(&e))
 }
 
