@@ -104,8 +104,11 @@ test('a dead follower node ends getVerifiedBalance after its bounded retries', {
 
 for (const over of ['the WebSocket-only port', 'the HTTP port']) {
   test(`a client that stopped following proves a balance at a fresh final block past its stale head, over ${over}`, { timeout: 90000 }, async () => {
-    // No new identity on this chain (the next test has rotations).
-    const { port, wsPort, identity, holders } = await devnet(FOLLOWER_NODE, { blockTimeMs: 100, fullDkgEvery: 0 });
+    // No new identity on this chain (the next test has rotations). Blocks every 250 ms: the
+    // node proves only at its execution head, so the client's eth_blockNumber and the proof it
+    // asks at once must both land within one block (CI saw every one of 9 attempts miss a
+    // 100 ms block on a loaded 2-core machine).
+    const { port, wsPort, identity, holders } = await devnet(FOLLOWER_NODE, { blockTimeMs: 250, fullDkgEvery: 0 });
     const rpc = over === 'the HTTP port' ? `http://127.0.0.1:${port}` : `ws://127.0.0.1:${wsPort}`;
     const client = await stoppedClient(port, identity, 8n);
     const stale = client.head;
