@@ -23,7 +23,7 @@ import { TempoLightClient, alive, answerTip20View, tip20View, verifyBalance, ver
 import { lifetime, RPC } from './client/lifecycle.js';
 import './client/follow.js';
 import './client/persistence.js';
-import { atServableBlock, balanceSteps } from './client/balances.js';
+import { atServableBlock } from './client/balances.js';
 import { initPayments, paymentsModule, proveFromBlock, verifyPaymentProof } from './client/payments.js';
 import { lazyModule, supplied } from './client/lazy.js';
 
@@ -35,7 +35,6 @@ export const _internals = {
   transportOf: (client) => RPC.get(client),
   alive,
   atServableBlock,
-  balanceSteps,
   // For the provider's TIP-20 eth_calls: the core reads the call and writes the answer.
   tip20View,
   answerTip20View,

@@ -1,6 +1,6 @@
 // Balances and state proofs: `getVerifiedBalance()` (proven at the verified head, or at a
 // fresh block both final and executed where the node cannot prove there), `verifyProof()`,
-// and the steps the provider borrows (`atServableBlock`, `balanceSteps`).
+// and what the provider borrows (`atServableBlock`).
 
 import { VerificationError, typed } from '../errors.js';
 import { DEFAULT_TIMEOUT_MS, MAX_RESPONSE_BYTES, sleep, stopError } from '../transport.js';
@@ -93,7 +93,7 @@ export async function atServableBlock(client, transport, limits, { retries = 8, 
  * `call(method, params)`, `check(block, proof)` checks the answer against that block's state
  * root.
  */
-export function balanceSteps(atHead, call) {
+function balanceSteps(atHead, call) {
   const params = (height) => [atHead.params[0], atHead.params[1], quantity(height)];
   return {
     fetch: (height) => call(atHead.method, params(height)),
