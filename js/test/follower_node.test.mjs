@@ -168,8 +168,9 @@ for (const kind of ['http', 'ws']) {
       assert.equal(asked.length, 4, `${asked}`);
       assert.equal(asked[0], stale.height);
       assert.ok(asked.slice(1).every((h, i) => h > stale.height && h >= asked[i]), `fresh blocks: ${asked}`);
-      // Backoffs of 100, 200 and 400 ms between them, and nothing long.
-      assert.ok(elapsed >= 700 && elapsed < 5000, `${elapsed} ms`);
+      // Backoffs of 100, 200 and 400 ms between them, and nothing long: no 10 s timeout was
+      // waited out (the upper bound is loose, for a loaded CI machine).
+      assert.ok(elapsed >= 700 && elapsed < 10000, `${elapsed} ms`);
       client.free();
     } finally {
       await proxy.close();
@@ -189,14 +190,14 @@ test('signal and destroy() end getVerifiedBalance during its backoff at once', {
     while (proxy.refused().length < 1) await sleep(10);
     controller.abort();
     await assert.rejects(aborted, (e) => e instanceof AbortedError && e.code === 'Aborted');
-    assert.ok(performance.now() - started < 2000, 'not after the 5 s backoff');
+    assert.ok(performance.now() - started < 4500, 'not after the 5 s backoff');
 
     started = performance.now();
     const destroyed = client.getVerifiedBalance(options);
     while (proxy.refused().length < 2) await sleep(10);
     client.destroy();
     await assert.rejects(destroyed, (e) => e instanceof DestroyedError && e.code === 'Destroyed');
-    assert.ok(performance.now() - started < 2000, 'not after the 5 s backoff');
+    assert.ok(performance.now() - started < 4500, 'not after the 5 s backoff');
   } finally {
     await proxy.close();
   }

@@ -42,7 +42,7 @@ pub enum FaultKind {
     ReceiptFromOtherBlock,
     /// The block's raw transactions are served without the first one.
     MissingTransaction,
-    /// The block's receipts are served in reverse order.
+    /// The block's receipts are served in reverse order (a block with one receipt, as it is).
     ReorderedReceipts,
     /// The recipient of the first payment log of the block is changed (the bloom is not).
     ForgedLog,
