@@ -28,6 +28,11 @@ export type ErrorCode =
    */
   | 'IdentityNotBridged'
   /**
+   * A block older than every identity the client still keeps (the newest 64 identity runs):
+   * its identity is no longer known, and nothing is said about the block either way.
+   */
+  | 'IdentityForgotten'
+  /**
    * A `latest` state read the node would prove only at a block more than `maxStateLag`
    * blocks behind the verified head (retryable).
    */

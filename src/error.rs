@@ -371,6 +371,17 @@ pub enum VerifyError {
         /// The last epoch whose identity was learnt from a verified boundary.
         through: u64,
     },
+    /// The certificate's epoch is older than every identity the client still keeps (it keeps
+    /// the newest [`crate::client::trust::MAX_IDENTITY_RUNS`] identity runs, and has dropped
+    /// older ones): the identity that signed it is no longer known, so nothing is said about
+    /// the block either way. Verify it with a client anchored at or before that epoch.
+    #[error("epoch {epoch} is older than the identities this client keeps (from epoch {oldest}): its identity is no longer known")]
+    IdentityForgotten {
+        /// The certificate's epoch.
+        epoch: u64,
+        /// The first epoch of the oldest identity run kept.
+        oldest: u64,
+    },
     /// The client asked to verify is frozen: it saw two conflicting finalizations, each
     /// verified, so no certificate proves finality to it until a person resets it.
     #[error("frozen: conflicting finalizations at height {height}; nothing is final until the client is reset")]
@@ -415,11 +426,13 @@ classify! {
 }
 
 classify! {
-    /// All not verified, but a frozen client and a header this version cannot hash. None is
-    /// retryable.
+    /// All not verified, but a frozen client, a header this version cannot hash, and an epoch
+    /// whose identity the client no longer keeps (a question this client cannot answer, not a
+    /// failed proof). None is retryable.
     VerifyError {
         NotVerified: SignaturePoint, BadSignature, DigestMismatch, EpochMismatch,
             HeightOutOfRange, IdentityUnavailable, IdentityNotBridged;
+        Usage: IdentityForgotten;
         Outdated: UnsupportedHeader;
         Frozen: Frozen;
     }

@@ -410,6 +410,59 @@ fn refuses_a_retired_preset_past_the_learnt_epochs() {
 }
 
 #[test]
+fn refuses_an_epoch_older_than_the_identities_it_keeps_without_calling_it_forged() {
+    // A rotation every epoch of 4 blocks: past 64 rotations the oldest identities are dropped.
+    let mut rotating = Chain::new(DevnetConfig {
+        epoch_length: 4,
+        full_dkg_every: 1,
+        seed: 7,
+        ..Default::default()
+    });
+    for _ in 0..300 {
+        rotating.produce();
+    }
+    let network = Network::custom(
+        rotating.config().chain_id,
+        4,
+        rotating.genesis_identity(),
+        0,
+    )
+    .unwrap();
+    let mut client = LightClient::new(network);
+    sync(&mut client, &rotating);
+    let before = client.to_json();
+    let mut refused = 0;
+    for height in 1..=300u64 {
+        let block = certified(rotating.block(height).unwrap());
+        match client.verify(&block) {
+            Ok(verified) => assert_eq!(verified.height, height),
+            Err(e) => {
+                // Never a verdict on a genuine block: only "no longer known", for old epochs.
+                let Error::Verify(VerifyError::IdentityForgotten { epoch, oldest }) = e else {
+                    panic!("block {height}: {e}");
+                };
+                assert_eq!(epoch, height / 4);
+                assert!(
+                    epoch < oldest,
+                    "block {height}: epoch {epoch}, oldest {oldest}"
+                );
+                assert_eq!(e.code(), "IdentityForgotten");
+                refused += 1;
+            }
+        }
+    }
+    assert!(
+        refused > 0,
+        "no identity was dropped: the chain is too short"
+    );
+    assert!(
+        refused < 150,
+        "the newest identities are kept ({refused} refused)"
+    );
+    assert_eq!(client.to_json(), before);
+}
+
+#[test]
 fn rejects_certificate_for_an_epoch_before_the_identity() {
     let chain = chain(8, 30, ChainFaults::default());
     let network = Network::custom(1, L, chain.identity(2).unwrap(), 2).unwrap();

@@ -35,7 +35,7 @@ pub const STATE_VERSION: u32 = 1;
 pub const RECENT_WINDOW: usize = 256;
 
 /// How many identity runs are kept. Older ones only matter for re-verifying old epochs, which
-/// then fail safe (no identity, or the preset's) rather than grow the state without bound.
+/// are then refused (`IdentityForgotten`) rather than grow the state without bound.
 pub const MAX_IDENTITY_RUNS: usize = 64;
 
 /// The newest block the client has proven final.
@@ -179,8 +179,21 @@ impl TrustState {
                 if let Some(run) = self.runs.iter().rev().find(|r| r.from_epoch <= epoch) {
                     return Ok(run.identity.clone());
                 }
-                // Older than every run kept: only the presets can say (and a wrong one fails
-                // safe, its signatures not verifying).
+                // Older than every run kept. With the most runs kept, older ones may have been
+                // dropped, and a preset would be a guess that calls a genuine block's
+                // signature bad: refused instead.
+                if let Some(oldest) = self
+                    .runs
+                    .first()
+                    .filter(|_| self.runs.len() >= MAX_IDENTITY_RUNS)
+                {
+                    return Err(VerifyError::IdentityForgotten {
+                        epoch,
+                        oldest: oldest.from_epoch,
+                    });
+                }
+                // Before the run the client was anchored at: only the presets can say (and a
+                // wrong one fails safe, its signatures not verifying).
                 self.network
                     .builtin_identity(epoch)
                     .map(|a| a.identity.clone())
