@@ -615,3 +615,49 @@ fn decimal_matches_ruint() {
     assert_eq!(tip20::decimal(U256::MAX), U256::MAX.to_string());
     assert_eq!(tip20::decimal(U256::ZERO), "0");
 }
+
+#[test]
+fn a_kept_verified_query_answers_as_verifying_it_again_and_nothing_else() {
+    use tempo_light::state::state_proof::verify_account_query;
+    use tempo_light::state::tip20::Tip20Word;
+    let world = World::at(57);
+    let root = world.root();
+    let mut compared = 0;
+    for token in state::TOKENS {
+        for i in 0..state::HOLDERS {
+            let holder = state::holder(i);
+            let proof = world.proof(token, &all_slots(holder));
+            let kept = verify_account_query(root, token, &all_slots(holder), &proof).unwrap();
+            assert_eq!(
+                tip20::tip20_balance_in(&kept, token, holder),
+                tip20::verify_tip20_balance(root, token, holder, &proof)
+            );
+            compared += 1;
+            // Another holder's balance was not proven by this query.
+            let other = state::holder((i + 1) % state::HOLDERS);
+            assert!(matches!(
+                tip20::tip20_balance_in(&kept, token, other),
+                Err(ProofError::MissingSlot { .. })
+            ));
+            // Nor is it another token's.
+            let elsewhere = state::TOKENS
+                .iter()
+                .find(|t| **t != token)
+                .copied()
+                .unwrap();
+            assert!(matches!(
+                tip20::tip20_balance_in(&kept, elsewhere, holder),
+                Err(ProofError::AddressMismatch { .. })
+            ));
+        }
+        let word = Tip20Word::Paused;
+        let proof = world.proof(token, &[word.slot()]);
+        let kept = verify_account_query(root, token, &[word.slot()], &proof).unwrap();
+        assert_eq!(
+            tip20::tip20_word_in(&kept, token, word),
+            tip20::verify_tip20_word(root, token, word, &proof)
+        );
+        compared += 1;
+    }
+    println!("kept queries: {compared} answers equal to verifying again");
+}

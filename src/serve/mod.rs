@@ -14,10 +14,9 @@ pub mod logs;
 use crate::{
     payment::{rules::check_transactions_root, PaymentError},
     state::{
-        state_proof::{AccountProof, ProofError, VerifiedAccount},
+        state_proof::{verify_account_query, AccountProof, ProofError, VerifiedAccount},
         tip20::{
-            balance_query_slots, is_tip20_address, verify_tip20_balance, verify_tip20_word,
-            Tip20Word,
+            balance_query_slots, is_tip20_address, tip20_balance_in, tip20_word_in, Tip20Word,
         },
     },
     wire::TempoHeader,
@@ -526,7 +525,22 @@ pub fn tip20_answer(
     state_root: B256,
     proof: &AccountProof,
 ) -> Result<Value, ProofError> {
-    let balance = || verify_tip20_balance(state_root, token, read.account(), proof);
+    if !is_tip20_address(token) {
+        return Err(ProofError::NotTip20(token));
+    }
+    let verified = verify_account_query(state_root, token, &read.slots(), proof)?;
+    tip20_answer_from(read, token, &verified)
+}
+
+/// The answer to a TIP-20 view from `token`'s query of [`Tip20Read::slots`] that
+/// [`verify_account_query`] already verified (an edge that keeps verified queries answers
+/// from them without re-hashing the proof): what [`tip20_answer`] answers.
+pub fn tip20_answer_from(
+    read: Tip20Read,
+    token: Address,
+    verified: &VerifiedAccount,
+) -> Result<Value, ProofError> {
+    let balance = || tip20_balance_in(verified, token, read.account());
     Ok(match read {
         Tip20Read::BalanceOf(_) => word_json(balance()?.balance),
         Tip20Read::Decimals => word_json(U256::from(balance()?.decimals)),
@@ -534,7 +548,7 @@ pub fn tip20_answer(
         Tip20Read::Symbol => abi_string(&balance()?.symbol),
         Tip20Read::Name => abi_string(&balance()?.name),
         Tip20Read::Currency => abi_string(&balance()?.currency),
-        Tip20Read::Word(word) => word_json(verify_tip20_word(state_root, token, word, proof)?),
+        Tip20Read::Word(word) => word_json(tip20_word_in(verified, token, word)?),
     })
 }
 

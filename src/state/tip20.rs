@@ -126,10 +126,19 @@ pub fn verify_tip20_word(
     word: Tip20Word,
     proof: &AccountProof,
 ) -> Result<U256, ProofError> {
-    let slot = word.slot();
-    let verified = verify_token_query(state_root, token, &[slot], proof)?;
-    // The slot is present: verify_account_query checked.
-    let value = verified.slot(slot).unwrap_or(U256::ZERO);
+    let verified = verify_token_query(state_root, token, &[word.slot()], proof)?;
+    tip20_word_in(&verified, token, word)
+}
+
+/// Reads one [`Tip20Word`] of `token` from a query [`verify_account_query`] already verified
+/// (its [`Tip20Word::slot`] among the slots): the value a view call returns. For an edge that
+/// keeps verified queries and answers from them again without re-hashing the proof.
+pub fn tip20_word_in(
+    verified: &VerifiedAccount,
+    token: Address,
+    word: Tip20Word,
+) -> Result<U256, ProofError> {
+    let value = token_slot(verified, token, word.slot())?;
     Ok(match word {
         Tip20Word::Allowance { .. } => value,
         Tip20Word::Paused => U256::from(u8::from(!value.is_zero())),
@@ -198,10 +207,36 @@ fn verify_token_query(
         return Err(ProofError::NotTip20(token));
     }
     let verified = verify_account_query(state_root, token, slots, proof)?;
+    check_token(&verified, token)?;
+    Ok(verified)
+}
+
+/// Rule: a verified query read as `token`'s is about a TIP-20 address, that address, and an
+/// account that exists in the state.
+fn check_token(verified: &VerifiedAccount, token: Address) -> Result<(), ProofError> {
+    if !is_tip20_address(token) {
+        return Err(ProofError::NotTip20(token));
+    }
+    if verified.address != token {
+        return Err(ProofError::AddressMismatch {
+            expected: token,
+            actual: verified.address,
+        });
+    }
     if verified.account.is_none() {
         return Err(ProofError::NoSuchToken(token));
     }
-    Ok(verified)
+    Ok(())
+}
+
+/// `slot` of `token` in a verified query, after [`check_token`]; `MissingSlot` if the query
+/// did not prove it.
+fn token_slot(verified: &VerifiedAccount, token: Address, slot: B256) -> Result<U256, ProofError> {
+    check_token(verified, token)?;
+    verified.slot(slot).ok_or(ProofError::MissingSlot {
+        address: token,
+        slot,
+    })
 }
 
 /// Verifies `account`'s balance of `token` from an `eth_getProof` answer for
@@ -215,20 +250,29 @@ pub fn verify_tip20_balance(
     account: Address,
     proof: &AccountProof,
 ) -> Result<Tip20Balance, ProofError> {
-    let slots = balance_query_slots(account);
-    let verified = verify_token_query(state_root, token, &slots, proof)?;
-    // Every slot is present: verify_account_query checked.
-    let value = |slot: B256| verified.slot(slot).unwrap_or(U256::ZERO);
+    let verified = verify_token_query(state_root, token, &balance_query_slots(account), proof)?;
+    tip20_balance_in(&verified, token, account)
+}
+
+/// Reads `account`'s balance of `token` from a query [`verify_account_query`] already verified
+/// ([`balance_query_slots`] among its slots), as [`verify_tip20_balance`] does after verifying.
+pub fn tip20_balance_in(
+    verified: &VerifiedAccount,
+    token: Address,
+    account: Address,
+) -> Result<Tip20Balance, ProofError> {
+    let [balance, total_supply, name, symbol, currency] =
+        balance_query_slots(account).map(|slot| token_slot(verified, token, slot));
     Ok(Tip20Balance {
         token,
         account,
-        balance: value(slots[0]),
-        total_supply: value(slots[1]),
-        name: inline_string("name", value(slots[2]))?,
-        symbol: inline_string("symbol", value(slots[3]))?,
-        currency: inline_string("currency", value(slots[4]))?,
+        balance: balance?,
+        total_supply: total_supply?,
+        name: inline_string("name", name?)?,
+        symbol: inline_string("symbol", symbol?)?,
+        currency: inline_string("currency", currency?)?,
         decimals: DECIMALS,
-        state_root,
+        state_root: verified.state_root,
     })
 }
 
