@@ -44,7 +44,7 @@ pub use document::{
     PAYMENT_PROOF_TYPE, PAYMENT_PROOF_VERSION,
 };
 pub use expect::{check_payment, ExpectedPayment};
-pub use query::{BlockContents, BlockQuery, RpcCall};
+pub use query::{located_height, BlockContents, BlockQuery, RpcCall};
 pub use rules::{
     check_links, check_logs_bloom, check_receipt_count, check_receipt_order, check_receipts_root,
     check_transactions, check_transactions_root,

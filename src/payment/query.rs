@@ -63,6 +63,23 @@ pub struct BlockQuery {
     contents: BlockContents,
 }
 
+/// The block a node says a transaction is in, from its `eth_getTransactionReceipt` answer:
+/// `None` when it answers `null` (not mined) or a `null` `blockNumber` (pending). Only a height
+/// to ask at: the transaction and receipt found there are checked against that block's
+/// verified roots, so a node that names the wrong block is caught then.
+pub fn located_height(receipt: &Value) -> Result<Option<u64>, DecodeError> {
+    if receipt.is_null() {
+        return Ok(None);
+    }
+    match receipt.get("blockNumber") {
+        None => Err(DecodeError::Json(
+            "eth_getTransactionReceipt: no blockNumber".into(),
+        )),
+        Some(Value::Null) => Ok(None),
+        Some(number) => json::quantity("eth_getTransactionReceipt: blockNumber", number).map(Some),
+    }
+}
+
 /// Whether a refusal of `debug_getRawTransactions` with this JSON-RPC code means the node has
 /// the debug namespace off (-32601 method not found; -32603 as some gateways refuse it).
 pub fn is_debug_namespace_off(code: i64) -> bool {
@@ -189,6 +206,24 @@ mod tests {
     use alloc::{string::ToString, vec};
 
     const RAW: &str = "0xc0";
+
+    #[test]
+    fn a_transaction_is_located_at_the_block_its_receipt_names_or_nowhere_yet() {
+        assert_eq!(
+            located_height(&json!({ "blockNumber": "0x1f" })),
+            Ok(Some(31))
+        );
+        assert_eq!(located_height(&Value::Null), Ok(None));
+        assert_eq!(located_height(&json!({ "blockNumber": null })), Ok(None));
+        for bad in [
+            json!({}),
+            json!({ "blockNumber": "0x1ffffffffffffffff" }),
+            json!({ "blockNumber": [1] }),
+            json!({ "blockNumber": -1 }),
+        ] {
+            assert!(located_height(&bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn the_raw_transactions_fall_back_one_by_one_only_when_the_debug_namespace_is_off() {

@@ -275,6 +275,14 @@ pub fn check_fresh_state(head: u64, proven_at: u64, max_lag: u64) -> Result<(), 
     Ok(())
 }
 
+/// The execution head a node names in its `eth_blockNumber` answer (a quantity): the most
+/// recent block it can prove state at, where it cannot prove at the verified head. Only a
+/// height to ask at: what is proven there is checked against that block's verified root, and
+/// [`check_fresh_state`] bounds how far behind it may be.
+pub fn execution_head(answer: &Value) -> Result<u64, DecodeError> {
+    crate::wire::json::quantity("eth_blockNumber", answer)
+}
+
 /// Which trie a proof is in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProofTarget {

@@ -28,8 +28,8 @@ use std::{
 };
 use tempo_light::{
     payment::{
-        check_payment, confirm_payment, BlockContents, ConfirmedPayment, ExpectedPayment,
-        FinalAnchor, PaymentError, PaymentProof, ProofForm, MAX_LINK_HEADERS,
+        check_payment, confirm_payment, located_height, BlockContents, ConfirmedPayment,
+        ExpectedPayment, FinalAnchor, PaymentError, PaymentProof, ProofForm, MAX_LINK_HEADERS,
     },
     state::tip20,
     CertifiedBlock, Classified, ErrorKind, TempoHeader,
@@ -239,18 +239,6 @@ fn malformed(what: &str, e: impl std::fmt::Display) -> Failure {
     Failure::Follow(DriverError::Malformed(format!("{what}: {e}")))
 }
 
-/// A JSON-RPC quantity (`0x`-prefixed hex, no leading zeros beyond `0x0`) as a `u64`.
-fn read_quantity(field: &str, v: &Value) -> Result<u64, String> {
-    let text = v
-        .as_str()
-        .ok_or_else(|| format!("{field}: expected a hex quantity"))?;
-    let digits = text
-        .strip_prefix("0x")
-        .filter(|d| !d.is_empty() && d.len() <= 16 && (d.len() == 1 || !d.starts_with('0')))
-        .ok_or_else(|| format!("{field}: invalid quantity {text:?}"))?;
-    u64::from_str_radix(digits, 16).map_err(|_| format!("{field}: invalid quantity {text:?}"))
-}
-
 /// A height as a JSON-RPC quantity (`0x`-prefixed hex, no leading zeros).
 fn quantity(n: u64) -> Value {
     json!(format!("{n:#x}"))
@@ -336,18 +324,7 @@ impl Confirmer<'_, '_> {
         let receipt = self
             .follower
             .call("eth_getTransactionReceipt", json!([format!("{hash:#x}")]))?;
-        if receipt.is_null() {
-            return Ok(None);
-        }
-        let number = receipt
-            .get("blockNumber")
-            .ok_or_else(|| malformed("eth_getTransactionReceipt", "no blockNumber"))?;
-        if number.is_null() {
-            return Ok(None);
-        }
-        read_quantity("blockNumber", number)
-            .map(Some)
-            .map_err(|e| malformed("eth_getTransactionReceipt", e))
+        located_height(&receipt).map_err(|e| malformed("eth_getTransactionReceipt", e))
     }
 
     /// The block's transactions and receipts (the driver's [`Follower::block_contents`]).

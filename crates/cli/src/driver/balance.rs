@@ -17,7 +17,7 @@ use super::{
 use alloy_primitives::Address;
 use serde_json::{json, Value};
 use tempo_light::{
-    state::state_proof::{check_fresh_state, AccountProof, ProofError},
+    state::state_proof::{check_fresh_state, execution_head, AccountProof, ProofError},
     state::tip20::{BalanceQuery, FinalBalance},
     CertifiedBlock, ClientError, Error,
 };
@@ -112,16 +112,9 @@ fn final_executed_query(
             "no block has been proven final yet",
         )))?;
     let executed = follower.call("eth_blockNumber", json!([]))?;
-    let executed = executed
-        .as_str()
-        .and_then(|h| h.strip_prefix("0x"))
-        .and_then(|h| u64::from_str_radix(h, 16).ok())
-        .ok_or_else(|| {
-            DriverError::Malformed(format!(
-                "eth_blockNumber: expected a hex quantity, got {}",
-                short_json(&executed)
-            ))
-        })?;
+    let executed = execution_head(&executed).map_err(|e| {
+        DriverError::Malformed(format!("{e} (the answer: {})", short_json(&executed)))
+    })?;
     check_fresh_state(head.height, executed, asked.max_state_lag).map_err(BalanceError::Proof)?;
     if executed >= head.height {
         return follower
