@@ -16,16 +16,19 @@
 //
 //   node scripts/bench-proxy.mjs                  the benchmark
 //   node scripts/bench-proxy.mjs soak             the soak: mixed load against the proxy for
-//                                                 SOAK_SECONDS (600), its RSS sampled every 10 s,
-//                                                 blocks every SOAK_BLOCK_MS (100) so that its
-//                                                 caches (4,096 blocks) fill in the first 7
-//                                                 minutes; fails on an error or if RSS grows by
-//                                                 more than SOAK_MAX_GROWTH_KB (4,096) from two
-//                                                 thirds of the run to its end
+//                                                 SOAK_SECONDS (600), with a cache budget of
+//                                                 SOAK_CACHE_MIB (8) so that its caches reach
+//                                                 their bound in the first minutes; its RSS and
+//                                                 the caches' bytes (its metrics) sampled every
+//                                                 10 s; blocks every SOAK_BLOCK_MS (100); fails
+//                                                 on an error or if RSS grows by more than
+//                                                 SOAK_MAX_GROWTH_KB (4,096) from two thirds of
+//                                                 the run to its end
 //
 // The binary: TEMPO_LIGHT_BIN, else target/debug/tempo-light. The load generator is this one
 // Node process, sharing the machine's cores with the proxy and the devnet.
 import http from 'node:http';
+import net from 'node:net';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
@@ -37,6 +40,7 @@ const ROUNDS = Number(process.env.ROUNDS ?? 2);
 const SOAK_SECONDS = Number(process.env.SOAK_SECONDS ?? 600);
 const SOAK_MAX_GROWTH_KB = Number(process.env.SOAK_MAX_GROWTH_KB ?? 4096);
 const SOAK_BLOCK_MS = Number(process.env.SOAK_BLOCK_MS ?? 100);
+const SOAK_CACHE_MIB = Number(process.env.SOAK_CACHE_MIB ?? 8);
 const mode = process.argv[2] ?? 'bench';
 
 const children = [];
@@ -71,9 +75,9 @@ function devnet(blockMs = 200) {
   }, 'devnet');
 }
 
-function proxy(dev) {
+function proxy(dev, extra = []) {
   return start(['proxy', '--rpc', `http://127.0.0.1:${dev.port}`, '--identity', dev.identity, '--epoch-length', '5',
-    '--chain-id', '1337', '--listen', '127.0.0.1:0', '--poll-ms', '50'], (out) => {
+    '--chain-id', '1337', '--listen', '127.0.0.1:0', '--poll-ms', '50', ...extra], (out) => {
     const port = out.match(/^http:\/\/127\.0\.0\.1:(\d+)\n/)?.[1];
     return port && { port: Number(port) };
   }, 'proxy');
@@ -224,18 +228,51 @@ async function bench() {
   if (failed) process.exitCode = 1;
 }
 
+/** A free loopback port (for the proxy's metrics). */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => { const { port } = server.address(); server.close(() => resolve(port)); });
+  });
+}
+
+/** The proxy's `tempo_light_cache_bytes` gauges, by cache, and its heap's allocated and resident bytes. */
+function cacheBytes(port) {
+  return new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port, path: '/metrics', agent: control }, (res) => {
+      let text = '';
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => resolve({
+        caches: Object.fromEntries([...text.matchAll(/^tempo_light_cache_bytes\{cache="(\w+)"\} (\d+)$/gm)].map((m) => [m[1], Number(m[2])])),
+        allocated: Number(text.match(/^tempo_light_heap_allocated_bytes (\d+)$/m)?.[1] ?? NaN),
+        resident: Number(text.match(/^tempo_light_heap_resident_bytes (\d+)$/m)?.[1] ?? NaN),
+      }));
+      res.on('error', reject);
+    }).on('error', reject);
+  });
+}
+
 async function soak() {
   const dev = await devnet(SOAK_BLOCK_MS);
-  const prx = await proxy(dev);
+  const metricsPort = await freePort();
+  const prx = await proxy(dev, ['--cache-mib', String(SOAK_CACHE_MIB), '--metrics', `127.0.0.1:${metricsPort}`]);
   const s = await subjects(dev, prx);
-  console.log(`soak-proxy: ${SOAK_SECONDS} s of mixed load (${CONNECTIONS} connections) against the proxy, devnet blocks every ${SOAK_BLOCK_MS} ms; RSS every 10 s`);
+  console.log(`soak-proxy: ${SOAK_SECONDS} s of mixed load (${CONNECTIONS} connections) against the proxy (--cache-mib ${SOAK_CACHE_MIB}), devnet blocks every ${SOAK_BLOCK_MS} ms; RSS every 10 s`);
   // Mixed: half the requests the three at the fixed block (cached), half the same at random
-  // final blocks, transactions and holders seen so far, so that every cache of the proxy
+  // recent final blocks, transactions and holders seen so far, so that every cache of the proxy
   // (blocks, proofs, proven transactions) fills to its bound and has to stay there.
-  const fixed = requests(s).map((r) => r.proxy);
+  // The "fixed" block moves to the newest seen at every sample, so that it stays within the
+  // identities kept (see RECENT) while each is asked thousands of times from the cache.
+  let fixed = requests(s).map((r) => r.proxy);
   const seen = [{ block: s.block, tx: s.tx }];
   let scanned = s.head;
   const any = (list) => list[Math.floor(Math.random() * list.length)];
+  // Random blocks among those seen in the last RECENT heights: more than the final-block cache
+  // holds at this budget (so it keeps evicting), within the identities the proxy keeps (64 runs;
+  // this devnet rotates every 10 blocks: older blocks are refused as IdentityForgotten, by
+  // design).
+  const RECENT = 400;
   let turn = 0;
   const bodies = () => {
     turn++;
@@ -251,6 +288,7 @@ async function soak() {
   const errors = [];
   const running = load(prx.port, bodies, { untilMs, errors });
   const samples = [];
+  const heap = [];
   const t0 = Date.now();
   for (let next = t0 + 10_000; next <= untilMs; next = Math.max(next + 10_000, Date.now() + 5_000)) {
     // Follow the chain: the final blocks since the last look (20 at most), a transaction of each.
@@ -263,12 +301,18 @@ async function soak() {
           if (block?.transactions?.length) seen.push({ block: hex(n), tx: any(block.transactions) });
         }
         scanned = head;
+        while (seen.length > 1 && Number(seen[0].block) < head - RECENT) seen.shift();
       } catch (e) { errors.push(`following: ${e.message}`); }
     }
     if (prx.child.exitCode !== null) throw new Error(`the proxy exited ${prx.child.exitCode}`);
+    fixed = requests({ ...s, ...seen.at(-1) }).map((r) => r.proxy);
     const kb = rss(prx.child.pid);
     samples.push(kb);
-    console.log(`soak-proxy: ${Math.round((Date.now() - t0) / 1000)} s  rss ${kb} kB  verified head ${scanned}  blocks seen ${seen.length}  errors ${errors.length}`);
+    const { caches = {}, allocated, resident } = await cacheBytes(metricsPort).catch((e) => { errors.push(`metrics: ${e.message}`); return {}; });
+    heap.push(allocated);
+    const cached = Object.values(caches).reduce((a, b) => a + b, 0);
+    const devHead = Number(await call(dev.port, 'eth_blockNumber', []).catch(() => 0));
+    console.log(`soak-proxy: ${Math.round((Date.now() - t0) / 1000)} s  rss ${kb} kB  caches ${Math.round(cached / 1024)} kB (${Object.entries(caches).map(([k, v]) => `${k} ${Math.round(v / 1024)}`).join(', ')})  heap allocated ${Math.round(allocated / 1024)} kB, resident ${Math.round(resident / 1024)} kB  verified head ${scanned} of ${devHead}  blocks seen ${seen.length}  errors ${errors.length}`);
   }
   const { latencies, seconds } = await running;
   const served = latencies.length;
@@ -278,6 +322,9 @@ async function soak() {
   const sorted = [...latencies].sort((a, b) => a - b);
   console.log(`soak-proxy: ${served} requests in ${seconds.toFixed(0)} s (${(served / seconds).toFixed(0)}/s, p50 ${sorted[Math.floor(sorted.length / 2)].toFixed(1)} ms, p99 ${sorted[Math.floor(sorted.length * 0.99)].toFixed(1)} ms), ${errors.length} errors`);
   console.log(`soak-proxy: rss first ${first} kB, at two thirds ${middle} kB, last ${last} kB, max ${max} kB; growth since ${last - middle} kB (limit ${SOAK_MAX_GROWTH_KB})`);
+  const kb = (b) => Math.round(b / 1024);
+  const heapMiddle = heap[Math.floor((heap.length * 2) / 3)];
+  console.log(`soak-proxy: heap allocated (jemalloc's count) first ${kb(heap[0])} kB, at two thirds ${kb(heapMiddle)} kB, last ${kb(heap.at(-1))} kB, max ${kb(Math.max(...heap))} kB`);
   if (errors.length) console.log(`soak-proxy: errors, e.g.\n  ${errors.slice(0, 5).join('\n  ')}`);
   if (errors.length || last - middle > SOAK_MAX_GROWTH_KB) { console.log('soak-proxy: failed'); process.exitCode = 1; } else console.log('soak-proxy: passed');
 }

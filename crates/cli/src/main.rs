@@ -28,6 +28,13 @@ mod watch;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+/// jemalloc, as reth runs with: the proxy serves hundreds of connections from several threads
+/// for days, and glibc's per-thread arenas keep what they free (its resident memory crept up
+/// by megabytes a minute in the soak with every cache at its bound; RELIABILITY.md).
+#[cfg(unix)]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// Verify Tempo finality without trusting the RPC.
 #[derive(Parser)]
 #[command(name = "tempo-light", version, about, long_about = None)]

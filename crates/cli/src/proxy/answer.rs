@@ -21,41 +21,66 @@ use std::{
 };
 use tempo_light::{
     finality::verify::VerifiedBlock,
-    payment::BlockQuery,
+    payment::{located_height, BlockQuery},
     serve::{
         self,
         logs::{block_logs, log_heights, LogFilter, LogRange},
         Ask, AskError, BlockAt, Parsed,
     },
-    state::state_proof::{check_fresh_state, verify_account_query, AccountProof, VerifiedAccount},
+    state::state_proof::{
+        check_fresh_state, execution_head, verify_account_query, AccountProof, VerifiedAccount,
+    },
     CertifiedBlock, Classified, ErrorKind, TempoHeader,
 };
 use tempo_light_transactions::{proven_block, proven_transaction, ProvenBlock, ProvenTransaction};
 
 /// Final blocks kept verified in memory (a header is about 1 KB; boundaries a few KB more),
-/// in at most [`FINAL_BYTES`].
+/// within the cache budget's share [`Budget::finals`].
 const FINAL_CACHE: usize = 4096;
-/// The final blocks' byte budget.
-const FINAL_BYTES: usize = 8 << 20;
-
-/// Proven transactions kept in memory (each a few KB of JSON), in at most [`PROVEN_BYTES`].
+/// Proven transactions kept in memory (each a few KB of JSON).
 const PROVEN_CACHE: usize = 1024;
-/// The proven transactions' byte budget.
-const PROVEN_BYTES: usize = 8 << 20;
-
 /// Proven block contents kept in memory (every transaction and receipt of a block as JSON: a
-/// few KB each, so up to a few MB a full block), in at most [`PROVEN_BLOCK_BYTES`].
+/// few KB each, so up to a few MB a full block).
 const PROVEN_BLOCK_CACHE: usize = 64;
-/// The proven block contents' byte budget.
-const PROVEN_BLOCK_BYTES: usize = 16 << 20;
-
-/// Verified state proofs kept in memory (a TIP-20 query's is 10 to 30 KB of trie nodes), in
-/// at most [`PROOF_BYTES`]; block answers as many, in at most [`BLOCK_ANSWER_BYTES`].
+/// Verified state proofs kept in memory (a TIP-20 query's is 10 to 30 KB of trie nodes); block
+/// answers as many.
 const PROOF_CACHE: usize = 4096;
-/// The state proofs' byte budget.
-const PROOF_BYTES: usize = 16 << 20;
-/// The block answers' byte budget.
-const BLOCK_ANSWER_BYTES: usize = 8 << 20;
+
+/// The proxy's caches' byte budget (`--cache-mib`), shared among them in fixed parts of 1/7
+/// each: final blocks 1, block answers 1, proven transactions 1, state proofs 2, block
+/// contents 2.
+#[derive(Clone, Copy, Debug)]
+pub struct Budget {
+    seventh: usize,
+}
+
+impl Budget {
+    /// The default: 56 MiB in all.
+    pub const DEFAULT_MIB: usize = 56;
+
+    /// A budget of `mib` MiB in all (at least one byte a cache).
+    pub fn mib(mib: usize) -> Self {
+        Self {
+            seventh: (mib.saturating_mul(1 << 20) / 7).max(1),
+        }
+    }
+
+    fn finals(self) -> usize {
+        self.seventh
+    }
+    fn blocks(self) -> usize {
+        self.seventh
+    }
+    fn proven(self) -> usize {
+        self.seventh
+    }
+    fn proofs(self) -> usize {
+        2 * self.seventh
+    }
+    fn contents(self) -> usize {
+        2 * self.seventh
+    }
+}
 
 /// About how many bytes a JSON value holds: its strings and a node's overhead for each value.
 fn json_weight(value: &Value) -> usize {
@@ -285,6 +310,7 @@ impl Answerer {
         upstreams: Arc<Upstreams>,
         policy: Policy,
         max_state_lag: u64,
+        budget: Budget,
         metrics: Arc<Metrics>,
     ) -> Self {
         Self {
@@ -292,15 +318,15 @@ impl Answerer {
             upstreams,
             policy,
             max_state_lag,
-            finals: Coalescing::new("finals", FINAL_CACHE, FINAL_BYTES, &metrics),
+            finals: Coalescing::new("finals", FINAL_CACHE, budget.finals(), &metrics),
             heights: Mutex::new(HashMap::new()),
-            proofs: Coalescing::new("proofs", PROOF_CACHE, PROOF_BYTES, &metrics),
-            blocks: Coalescing::new("blocks", PROOF_CACHE, BLOCK_ANSWER_BYTES, &metrics),
-            proven: Coalescing::new("transactions", PROVEN_CACHE, PROVEN_BYTES, &metrics),
+            proofs: Coalescing::new("proofs", PROOF_CACHE, budget.proofs(), &metrics),
+            blocks: Coalescing::new("blocks", PROOF_CACHE, budget.blocks(), &metrics),
+            proven: Coalescing::new("transactions", PROVEN_CACHE, budget.proven(), &metrics),
             contents: Coalescing::new(
                 "block_contents",
                 PROVEN_BLOCK_CACHE,
-                PROVEN_BLOCK_BYTES,
+                budget.contents(),
                 &metrics,
             ),
             metrics,
@@ -372,9 +398,9 @@ impl Answerer {
                 None => Ok(Value::Null),
             },
             Ask::Tip20 { token, read, at } => {
-                let (block, proof) = self.account_at(*at, *token, &read.slots()).await?;
-                serve::tip20_answer(*read, *token, block.state_root(), &proof.0)
-                    .map_err(|e| Failure::of(&e))
+                // Answered from the query verified once (and cached) by `account_at`.
+                let (_, proof) = self.account_at(*at, *token, &read.slots()).await?;
+                serve::tip20_answer_from(*read, *token, &proof.1).map_err(|e| Failure::of(&e))
             }
             Ask::Logs { range, filter } => self.logs(*range, filter).await,
             Ask::Transaction(hash) | Ask::Receipt(hash) => {
@@ -497,6 +523,14 @@ impl Answerer {
 
     async fn fetch_final(&self, height: u64) -> Result<Final, Failure> {
         let client = self.trust.client()?;
+        // A block whose identity the client no longer keeps (or cannot know) is refused
+        // before any upstream is asked: it would prove nothing, and is no upstream's fault.
+        client
+            .state()
+            .network()
+            .epoch_of(height)
+            .and_then(|epoch| client.verifying_identity(epoch))
+            .map_err(|e| Failure::of(&e))?;
         self.verified_call(
             "consensus_getFinalization",
             json!([{ "height": height }]),
@@ -625,15 +659,7 @@ impl Answerer {
             .await
             .map_err(|e| Failure::upstream(&e))?
             .value;
-        let executed = executed
-            .as_str()
-            .and_then(|n| n.strip_prefix("0x"))
-            .and_then(|n| u64::from_str_radix(n, 16).ok())
-            .ok_or_else(|| {
-                Failure::of(&AskError::MalformedAnswer(
-                    "eth_blockNumber: not a quantity".into(),
-                ))
-            })?;
+        let executed = execution_head(&executed).map_err(|e| Failure::of(&e))?;
         check_fresh_state(block.height, executed, self.max_state_lag)
             .map_err(|e| Failure::of(&e))?;
         let older = self.final_block(executed.min(block.height)).await?;
@@ -757,19 +783,9 @@ impl Answerer {
             .await
             .map_err(|e| Failure::upstream(&e))?
             .value;
-        let Some(number) = located.get("blockNumber").filter(|n| !n.is_null()) else {
+        let Some(height) = located_height(&located).map_err(|e| Failure::of(&e))? else {
             return Ok(None);
         };
-        let height = number
-            .as_str()
-            .and_then(|n| n.strip_prefix("0x"))
-            .filter(|n| !n.is_empty() && n.len() <= 16)
-            .and_then(|n| u64::from_str_radix(n, 16).ok())
-            .ok_or_else(|| {
-                Failure::of(&AskError::MalformedAnswer(
-                    "eth_getTransactionReceipt: blockNumber is not a quantity".into(),
-                ))
-            })?;
         // Not final yet: answered as a node answers for a transaction not yet mined.
         if height > head.height {
             return Ok(None);

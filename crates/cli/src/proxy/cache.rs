@@ -89,10 +89,15 @@ impl<K: Ord + Hash + Clone, V: Clone + Weigh> Coalescing<K, V> {
             Ok(mut inflight) => Arc::clone(inflight.entry(key.clone()).or_default()),
             Err(_) => Arc::default(),
         };
+        // Leaves the in-flight map when done, or when this ask is dropped before (its client
+        // went away): an entry no one awaits would otherwise stay for good.
+        let leave = Leave {
+            inflight: &self.inflight,
+            key: &key,
+            cell: &cell,
+        };
         let result = cell.get_or_init(fetch).await.clone();
-        if let Ok(mut inflight) = self.inflight.lock() {
-            inflight.remove(&key);
-        }
+        drop(leave);
         let value = result?;
         let weight = value.weight();
         // A value over the whole budget is served, never kept.
@@ -113,6 +118,27 @@ impl<K: Ord + Hash + Clone, V: Clone + Weigh> Coalescing<K, V> {
             }
         }
         Ok(value)
+    }
+}
+
+/// Removes `key`'s in-flight entry when dropped, if it is still `cell` (a later ask may have
+/// started a new one since).
+struct Leave<'a, K: Hash + Eq, V> {
+    inflight: &'a Mutex<HashMap<K, Cell<V>>>,
+    key: &'a K,
+    cell: &'a Cell<V>,
+}
+
+impl<K: Hash + Eq, V> Drop for Leave<'_, K, V> {
+    fn drop(&mut self) {
+        if let Ok(mut inflight) = self.inflight.lock() {
+            if inflight
+                .get(self.key)
+                .is_some_and(|c| Arc::ptr_eq(c, self.cell))
+            {
+                inflight.remove(self.key);
+            }
+        }
     }
 }
 
@@ -152,5 +178,21 @@ mod tests {
         // A kept key is a hit: nothing is added twice.
         assert_eq!(put(&cache, 19, 1).await, 1);
         assert_eq!(cache.size(), (4, 4));
+    }
+
+    #[tokio::test]
+    async fn an_ask_dropped_before_its_fetch_ends_leaves_nothing_in_flight() {
+        let cache: Coalescing<u64, Vec<u8>> =
+            Coalescing::new("test", 4, 1000, &Arc::new(Metrics::default()));
+        for key in 0..100 {
+            // The client goes away while the upstream has not answered.
+            let ask = cache.get_or_fetch(key, |_| true, std::future::pending);
+            let gone = tokio::time::timeout(std::time::Duration::from_millis(1), ask).await;
+            assert!(gone.is_err(), "a pending fetch answered");
+        }
+        assert_eq!(cache.inflight.lock().map(|m| m.len()).ok(), Some(0));
+        // And a later ask for one of them fetches afresh.
+        assert_eq!(put(&cache, 7, 10).await, 10);
+        assert_eq!(cache.size(), (1, 10));
     }
 }

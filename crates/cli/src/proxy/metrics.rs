@@ -124,6 +124,11 @@ impl Metrics {
                 let _ = writeln!(out, "tempo_light_cache_values{{cache=\"{name}\"}} {values}");
             }
         }
+        #[cfg(unix)]
+        if let Some((allocated, resident)) = heap() {
+            let _ = writeln!(out, "# HELP tempo_light_heap_allocated_bytes Bytes the process has allocated and not freed (jemalloc).\n# TYPE tempo_light_heap_allocated_bytes gauge\ntempo_light_heap_allocated_bytes {allocated}");
+            let _ = writeln!(out, "# HELP tempo_light_heap_resident_bytes Bytes of the allocator's pages resident in memory (jemalloc).\n# TYPE tempo_light_heap_resident_bytes gauge\ntempo_light_heap_resident_bytes {resident}");
+        }
         let _ = writeln!(out, "# HELP tempo_light_answers_total Requests answered, by method and outcome.\n# TYPE tempo_light_answers_total counter");
         if let Ok(answers) = self.answers.lock() {
             for ((method, outcome), n) in answers.iter() {
@@ -168,4 +173,16 @@ impl Metrics {
         }
         out
     }
+}
+
+/// The allocator's own count of bytes allocated and of its pages resident, refreshed now: what
+/// tells a leak (allocated grows) from memory the allocator keeps (resident grows alone).
+#[cfg(unix)]
+fn heap() -> Option<(usize, usize)> {
+    use tikv_jemalloc_ctl::{epoch, stats};
+    epoch::advance().ok()?;
+    Some((
+        stats::allocated::read().ok()?,
+        stats::resident::read().ok()?,
+    ))
 }

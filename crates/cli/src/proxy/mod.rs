@@ -19,7 +19,7 @@ use crate::{
     driver::{backoff, default_rpc, state_file, DriverError, Follower, Options, Output},
     exit::Exit,
 };
-use answer::{Answerer, Failure};
+use answer::{Answerer, Budget, Failure};
 use metrics::Metrics;
 use serde_json::json;
 use server::{Limits, Server};
@@ -82,6 +82,10 @@ pub struct Args {
     /// Most requests in one batch.
     #[arg(long, default_value_t = 100)]
     max_batch: usize,
+    /// Memory for the caches of verified answers, in MiB (final data is immutable: each
+    /// block, proof and transaction is verified once and served from here until evicted).
+    #[arg(long, default_value_t = Budget::DEFAULT_MIB)]
+    cache_mib: usize,
     /// Polling interval of the follower when no new block is final, in milliseconds.
     #[arg(long, default_value_t = 500)]
     poll_ms: u64,
@@ -174,6 +178,7 @@ pub fn run(args: Args, stop: &'static AtomicBool) -> ExitCode {
             Arc::clone(&upstreams),
             args.policy,
             args.max_state_lag,
+            Budget::mib(args.cache_mib),
             Arc::clone(&metrics),
         )),
         metrics: Arc::clone(&metrics),
