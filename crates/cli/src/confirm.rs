@@ -356,10 +356,18 @@ impl Confirmer<'_, '_> {
                 Ok((block, Vec::new()))
             }
             Err(e) if e.kind() == ErrorKind::Unavailable => {
-                // The node no longer has that certificate: link the block to the newest one.
+                // The node no longer has that certificate: link the block to the newest one
+                // the client has verified, its head. Not the node's `latest`: the chain may have
+                // moved past the epochs the client has bridged since (and the certificate
+                // would then be refused as not bridged).
+                let head = self
+                    .follower
+                    .client()
+                    .head()
+                    .map_or(height, |h| h.height.max(height));
                 let v = self
                     .follower
-                    .call("consensus_getFinalization", json!(["latest"]))?;
+                    .call("consensus_getFinalization", json!([{ "height": head }]))?;
                 let tip = CertifiedBlock::from_value(v).map_err(|e| malformed("certificate", e))?;
                 let top = tip.header.number();
                 if top < height || top - height > MAX_LINK_HEADERS as u64 {
