@@ -7,7 +7,7 @@ mod support;
 
 use serde_json::Value;
 use std::{path::PathBuf, time::Duration};
-use support::{follow_json, json_lines, proven_heights, run, Devnet};
+use support::{follow_json, json_command, json_lines, proven_heights, run, Devnet};
 
 const LONG: Duration = Duration::from_secs(60);
 
@@ -297,7 +297,13 @@ fn withheld_boundary_ends_as_unavailable() {
 #[test]
 fn equivocation_freezes_with_exit_4() {
     let devnet = Devnet::start(&["--block-time-ms", "60", "--fault", "equivocation@6"]);
-    let out = follow(&devnet, &devnet.ws_url(), &["--until", "30"]);
+    // The twins reach the client only through the feed (both are broadcast at height 6): a
+    // long wait for feed events (4 x poll) keeps a loaded machine from polling `latest` past
+    // height 6 before they arrive, after which they are old news to a client that never
+    // learnt block 6 (RELIABILITY.md's note on equivocations below the head).
+    let mut args = json_command(&devnet, "follow", &devnet.ws_url());
+    args.extend(["--until", "30", "--poll-ms", "1000"].map(String::from));
+    let out = run(&args, LONG);
     let lines = json_lines(&out);
     assert_eq!(out.status.code(), Some(4), "{lines:?}");
     assert_eq!(error_code(&lines).as_deref(), Some("Equivocation"));
