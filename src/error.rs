@@ -373,8 +373,10 @@ pub enum VerifyError {
     },
     /// The certificate's epoch is older than every identity the client still keeps (it keeps
     /// the newest [`crate::client::trust::MAX_IDENTITY_RUNS`] identity runs, and has dropped
-    /// older ones): the identity that signed it is no longer known, so nothing is said about
-    /// the block either way. Verify it with a client anchored at or before that epoch.
+    /// older ones), and is not the epoch a built-in identity is anchored at (epoch 0 under the
+    /// genesis identity stays verifiable): the identity that signed it is no longer known, so
+    /// nothing is said about the block either way. Verify it with a client anchored at or
+    /// before that epoch.
     #[error("epoch {epoch} is older than the identities this client keeps (from epoch {oldest}): its identity is no longer known")]
     IdentityForgotten {
         /// The certificate's epoch.

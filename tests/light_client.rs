@@ -446,6 +446,8 @@ fn refuses_an_epoch_older_than_the_identities_it_keeps_without_calling_it_forged
                     epoch < oldest,
                     "block {height}: epoch {epoch}, oldest {oldest}"
                 );
+                // Epoch 0 is certain: the genesis identity signs it.
+                assert_ne!(epoch, 0, "block {height}");
                 assert_eq!(e.code(), "IdentityForgotten");
                 refused += 1;
             }

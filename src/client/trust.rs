@@ -180,13 +180,19 @@ impl TrustState {
                     return Ok(run.identity.clone());
                 }
                 // Older than every run kept. With the most runs kept, older ones may have been
-                // dropped, and a preset would be a guess that calls a genuine block's
-                // signature bad: refused instead.
+                // dropped, and a preset is certain only for the epoch it is anchored at (the
+                // genesis identity for epoch 0): for any later epoch it would be a guess that
+                // calls a genuine block's signature bad, so that is refused instead.
                 if let Some(oldest) = self
                     .runs
                     .first()
                     .filter(|_| self.runs.len() >= MAX_IDENTITY_RUNS)
                 {
+                    if let Ok(anchored) = self.network.builtin_identity(epoch) {
+                        if anchored.from_epoch == epoch {
+                            return Ok(anchored.identity.clone());
+                        }
+                    }
                     return Err(VerifyError::IdentityForgotten {
                         epoch,
                         oldest: oldest.from_epoch,
