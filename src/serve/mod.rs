@@ -14,9 +14,10 @@ pub mod logs;
 use crate::{
     payment::{rules::check_transactions_root, PaymentError},
     state::{
-        state_proof::{verify_account_query, AccountProof, ProofError, VerifiedAccount},
+        state_proof::{AccountProof, ProofError, VerifiedAccount},
         tip20::{
-            balance_query_slots, is_tip20_address, tip20_balance_in, tip20_word_in, Tip20Word,
+            balance_query_slots, is_tip20_address, tip20_balance_in, tip20_word_in,
+            verify_token_query, Tip20Word,
         },
     },
     wire::TempoHeader,
@@ -525,16 +526,14 @@ pub fn tip20_answer(
     state_root: B256,
     proof: &AccountProof,
 ) -> Result<Value, ProofError> {
-    if !is_tip20_address(token) {
-        return Err(ProofError::NotTip20(token));
-    }
-    let verified = verify_account_query(state_root, token, &read.slots(), proof)?;
+    let verified = verify_token_query(state_root, token, &read.slots(), proof)?;
     tip20_answer_from(read, token, &verified)
 }
 
 /// The answer to a TIP-20 view from `token`'s query of [`Tip20Read::slots`] that
-/// [`verify_account_query`] already verified (an edge that keeps verified queries answers
-/// from them without re-hashing the proof): what [`tip20_answer`] answers.
+/// [`crate::state::state_proof::verify_account_query`] already verified (an edge that keeps
+/// verified queries answers from them without re-hashing the proof): what [`tip20_answer`]
+/// answers.
 pub fn tip20_answer_from(
     read: Tip20Read,
     token: Address,

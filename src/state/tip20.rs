@@ -197,7 +197,7 @@ fn inline_string(field: &'static str, word: U256) -> Result<String, ProofError> 
 
 /// `token`'s `slots` from an `eth_getProof` answer against a final `state_root`: a TIP-20
 /// address, an account that exists there, and every slot proven.
-fn verify_token_query(
+pub(crate) fn verify_token_query(
     state_root: B256,
     token: Address,
     slots: &[B256],
